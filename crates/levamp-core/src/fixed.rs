@@ -1,0 +1,201 @@
+//! Checked fixed-point arithmetic on raw `i128` values: the one `mul_div`
+//! every unit type goes through, with an explicit rounding direction.
+
+use crate::MathError;
+
+/// Number of decimal places every value type carries.
+pub const DECIMALS: u32 = 12;
+/// `10^DECIMALS`: the raw integer that stands for `1`.
+pub const SCALE: i128 = 1_000_000_000_000;
+
+/// Rounding direction of a division.
+///
+/// Directions are on the number line, not toward/away from zero:
+/// `Floor` rounds toward −∞, `Ceil` toward +∞. House rule: requirements and
+/// debts round up (`Ceil`), collateral values and payouts round down (`Floor`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Round {
+    /// Toward −∞.
+    Floor,
+    /// Toward +∞.
+    Ceil,
+}
+
+/// `a / c` rounded as asked. Errors on division by zero and on `i128::MIN / -1`.
+#[inline]
+pub fn div_round(a: i128, c: i128, round: Round) -> Result<i128, MathError> {
+    if c == 0 {
+        return Err(MathError::DivisionByZero);
+    }
+    let q = a.checked_div(c).ok_or(MathError::Overflow)?;
+    let r = a % c;
+    if r == 0 {
+        return Ok(q);
+    }
+    // Truncation went toward zero; the exact quotient is negative iff signs differ.
+    let negative = (r < 0) != (c < 0);
+    match (round, negative) {
+        (Round::Floor, true) => q.checked_sub(1).ok_or(MathError::Overflow),
+        (Round::Ceil, false) => q.checked_add(1).ok_or(MathError::Overflow),
+        _ => Ok(q),
+    }
+}
+
+/// `a · b / c` with the product held exactly (256 bits when it does not fit
+/// in `i128`), rounded as asked. The result must fit in `i128`, else
+/// [`MathError::Overflow`].
+#[inline]
+pub fn mul_div(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathError> {
+    match a.checked_mul(b) {
+        Some(p) => div_round(p, c, round),
+        None => mul_div_wide(a, b, c, round),
+    }
+}
+
+#[cold]
+fn mul_div_wide(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathError> {
+    if c == 0 {
+        return Err(MathError::DivisionByZero);
+    }
+    let negative = (a < 0) ^ (b < 0) ^ (c < 0);
+    let (hi, lo) = mul_u128(a.unsigned_abs(), b.unsigned_abs());
+    let d = c.unsigned_abs();
+    if hi >= d {
+        return Err(MathError::Overflow);
+    }
+    let (q, r) = div_256_by_128(hi, lo, d);
+    // |exact| = q + r/d
+    let q = if r == 0 {
+        q
+    } else {
+        match (round, negative) {
+            (Round::Floor, true) | (Round::Ceil, false) => {
+                q.checked_add(1).ok_or(MathError::Overflow)?
+            }
+            _ => q,
+        }
+    };
+    if negative {
+        if q > i128::MAX as u128 + 1 {
+            return Err(MathError::Overflow);
+        }
+        Ok((q as i128).wrapping_neg())
+    } else {
+        i128::try_from(q).map_err(|_| MathError::Overflow)
+    }
+}
+
+/// Full 256-bit product of two u128 as (high, low).
+fn mul_u128(a: u128, b: u128) -> (u128, u128) {
+    const MASK: u128 = u64::MAX as u128;
+    let (a_hi, a_lo) = (a >> 64, a & MASK);
+    let (b_hi, b_lo) = (b >> 64, b & MASK);
+    let ll = a_lo * b_lo;
+    let lh = a_lo * b_hi;
+    let hl = a_hi * b_lo;
+    let hh = a_hi * b_hi;
+    let mid = (ll >> 64) + (lh & MASK) + (hl & MASK);
+    let lo = (ll & MASK) | (mid << 64);
+    let hi = hh + (lh >> 64) + (hl >> 64) + (mid >> 64);
+    (hi, lo)
+}
+
+/// (hi·2^128 + lo) / d for hi < d: quotient fits in u128. Restoring binary
+/// long division; only reached when the product overflows `i128`.
+fn div_256_by_128(hi: u128, lo: u128, d: u128) -> (u128, u128) {
+    let mut rem = hi;
+    let mut q: u128 = 0;
+    for i in (0..128).rev() {
+        let carry = rem >> 127;
+        rem = (rem << 1) | ((lo >> i) & 1);
+        q <<= 1;
+        if carry == 1 || rem >= d {
+            rem = rem.wrapping_sub(d);
+            q |= 1;
+        }
+    }
+    (q, rem)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn rounding_directions_on_both_signs() {
+        assert_eq!(div_round(7, 2, Round::Floor), Ok(3));
+        assert_eq!(div_round(7, 2, Round::Ceil), Ok(4));
+        assert_eq!(div_round(-7, 2, Round::Floor), Ok(-4));
+        assert_eq!(div_round(-7, 2, Round::Ceil), Ok(-3));
+        assert_eq!(div_round(7, -2, Round::Floor), Ok(-4));
+        assert_eq!(div_round(-7, -2, Round::Ceil), Ok(4));
+        assert_eq!(
+            div_round(1, 0, Round::Floor),
+            Err(MathError::DivisionByZero)
+        );
+        assert_eq!(
+            div_round(i128::MIN, -1, Round::Floor),
+            Err(MathError::Overflow)
+        );
+    }
+
+    #[test]
+    fn wide_path_matches_known_values() {
+        // (2^100 · 3^40) / 3^40 = 2^100, computed through a 256-bit product.
+        let a = 1i128 << 100;
+        let b = 3i128.pow(40);
+        assert!(a.checked_mul(b).is_none());
+        assert_eq!(mul_div(a, b, b, Round::Floor), Ok(a));
+        assert_eq!(mul_div(-a, b, b, Round::Ceil), Ok(-a));
+        // i128::MAX * i128::MAX / i128::MAX
+        assert_eq!(
+            mul_div(i128::MAX, i128::MAX, i128::MAX, Round::Ceil),
+            Ok(i128::MAX)
+        );
+        assert_eq!(
+            mul_div(i128::MAX, 2, 1, Round::Floor),
+            Err(MathError::Overflow)
+        );
+        assert_eq!(
+            mul_div(i128::MIN, 1, -1, Round::Floor),
+            Err(MathError::Overflow)
+        );
+        assert_eq!(mul_div(i128::MIN, 2, 2, Round::Floor), Ok(i128::MIN));
+    }
+
+    /// Reference with a 256-bit-free decomposition: a·b/c where b = b1·b2.
+    fn reference(a: i128, b: i64, c: i64, round: Round) -> Option<i128> {
+        // Exact rational arithmetic through i128 is possible when a fits in i64.
+        let p = (a).checked_mul(b as i128)?;
+        div_round(p, c as i128, round).ok()
+    }
+
+    proptest! {
+        #[test]
+        fn floor_le_exact_le_ceil(a in any::<i64>(), b in any::<i64>(), c in any::<i64>().prop_filter("nz", |c| *c != 0)) {
+            let f = mul_div(a as i128, b as i128, c as i128, Round::Floor).unwrap();
+            let e = mul_div(a as i128, b as i128, c as i128, Round::Ceil).unwrap();
+            prop_assert!(f <= e && e - f <= 1);
+            // f ≤ a·b/c ≤ e  ⇔  f·c ≤ a·b ≤ e·c for c > 0 (flip for c < 0)
+            let p = a as i128 * b as i128;
+            let (fc, ec) = (f * c as i128, e * c as i128);
+            if c > 0 { prop_assert!(fc <= p && p <= ec); } else { prop_assert!(fc >= p && p >= ec); }
+        }
+
+        #[test]
+        fn wide_equals_narrow_when_both_apply(a in any::<i64>(), b in any::<i64>(), c in any::<i64>().prop_filter("nz", |c| *c != 0), up in any::<bool>()) {
+            let round = if up { Round::Ceil } else { Round::Floor };
+            let narrow = reference(a as i128, b, c, round);
+            let wide = mul_div_wide(a as i128, b as i128, c as i128, round).ok();
+            prop_assert_eq!(narrow, wide);
+        }
+
+        #[test]
+        fn wide_is_inverse_of_multiplication(a in any::<i128>(), k in 1i128..1_000_000_000_000) {
+            // (a·k)/k == a whenever the call succeeds: no silent wrap.
+            if let Ok(x) = mul_div(a, k, k, Round::Floor) { prop_assert_eq!(x, a); }
+            else { prop_assert!(false, "a·k/k must not overflow"); }
+        }
+    }
+}

@@ -1,0 +1,224 @@
+//! Value types: one newtype per unit, all at [`SCALE`] (12 decimals).
+//!
+//! | type    | meaning                                         | example            |
+//! |---------|-------------------------------------------------|--------------------|
+//! | `Quote` | an amount of the quote currency (USD, USDT)     | equity, PnL, fees  |
+//! | `Base`  | a quantity of some asset (BTC, ETH, USDC units) | size, collateral   |
+//! | `Price` | quote per one unit of an asset                  | mark, entry        |
+//! | `Ratio` | a pure number                                   | rates, leverage, HF|
+//!
+//! 12 decimals hold a 1e-8 BTC size with room to spare, and `i128` holds
+//! values up to ≈1.7e26, so a 1e12 USD notional is far from the edge; the
+//! product of two values (24 decimals) stays in `i128` up to ≈1.7e14 and
+//! goes through a 256-bit intermediate beyond that. Cross-unit arithmetic
+//! exists only as named functions that take a [`Round`].
+
+use crate::decimal::{parse_raw, Canonical, ParseError};
+use crate::fixed::{mul_div, Round, SCALE};
+use crate::MathError;
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! unit {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(i128);
+
+        impl $name {
+            /// Zero.
+            pub const ZERO: Self = Self(0);
+            /// One whole unit.
+            pub const ONE: Self = Self(SCALE);
+            /// The smallest positive step (1e-12).
+            pub const TICK: Self = Self(1);
+            /// The largest value.
+            pub const MAX: Self = Self(i128::MAX);
+
+            /// From a raw integer at [`SCALE`].
+            #[inline]
+            pub const fn from_raw(raw: i128) -> Self { Self(raw) }
+            /// The raw integer at [`SCALE`].
+            #[inline]
+            pub const fn raw(self) -> i128 { self.0 }
+            /// From a whole number of units.
+            pub fn from_int(n: i64) -> Self { Self(n as i128 * SCALE) }
+            /// Checked sum.
+            #[inline]
+            pub fn checked_add(self, o: Self) -> Result<Self, MathError> {
+                self.0.checked_add(o.0).map(Self).ok_or(MathError::Overflow)
+            }
+            /// Checked difference.
+            #[inline]
+            pub fn checked_sub(self, o: Self) -> Result<Self, MathError> {
+                self.0.checked_sub(o.0).map(Self).ok_or(MathError::Overflow)
+            }
+            /// Checked negation.
+            #[inline]
+            pub fn checked_neg(self) -> Result<Self, MathError> {
+                self.0.checked_neg().map(Self).ok_or(MathError::Overflow)
+            }
+            /// Absolute value (checked).
+            #[inline]
+            pub fn checked_abs(self) -> Result<Self, MathError> {
+                self.0.checked_abs().map(Self).ok_or(MathError::Overflow)
+            }
+            /// `self × r`, rounded as asked.
+            #[inline]
+            pub fn mul_ratio(self, r: Ratio, round: Round) -> Result<Self, MathError> {
+                mul_div(self.0, r.0, SCALE, round).map(Self)
+            }
+            /// `self ÷ r`, rounded as asked.
+            #[inline]
+            pub fn div_ratio(self, r: Ratio, round: Round) -> Result<Self, MathError> {
+                mul_div(self.0, SCALE, r.0, round).map(Self)
+            }
+            /// `self ÷ other` as a pure number, rounded as asked.
+            #[inline]
+            pub fn ratio_to(self, other: Self, round: Round) -> Result<Ratio, MathError> {
+                mul_div(self.0, SCALE, other.0, round).map(Ratio)
+            }
+            /// Whether the value is > 0.
+            #[inline]
+            pub fn is_positive(self) -> bool { self.0 > 0 }
+            /// Whether the value is < 0.
+            #[inline]
+            pub fn is_negative(self) -> bool { self.0 < 0 }
+            /// Whether the value is 0.
+            #[inline]
+            pub fn is_zero(self) -> bool { self.0 == 0 }
+            /// Lossy conversion for statistics and plots only, never for accounting.
+            pub fn to_f64_lossy(self) -> f64 { self.0 as f64 / SCALE as f64 }
+        }
+
+        impl fmt::Display for $name {
+            /// Canonical decimal: no exponent, no trailing zeros.
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                fmt::Display::fmt(&Canonical(self.0), f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+            /// Exact decimal parsing; more than 12 decimals is an error.
+            fn from_str(s: &str) -> Result<Self, ParseError> { parse_raw(s).map(Self) }
+        }
+    };
+}
+
+unit!(
+    /// An amount of the quote currency (USD / USDT / USDC), 12 decimals.
+    Quote
+);
+unit!(
+    /// A quantity of an asset in its own units (signed size of a position, or
+    /// a collateral / debt amount), 12 decimals.
+    Base
+);
+unit!(
+    /// Quote currency per one unit of an asset, 12 decimals.
+    Price
+);
+unit!(
+    /// A pure number: rates, weights, leverage, health factor; 12 decimals.
+    Ratio
+);
+
+impl Base {
+    /// Value of this quantity at `price`: `size × price` (signed).
+    #[inline]
+    pub fn value_at(self, price: Price, round: Round) -> Result<Quote, MathError> {
+        mul_div(self.0, price.0, SCALE, round).map(Quote)
+    }
+}
+
+impl Quote {
+    /// Price at which `size` is worth `self`: `self ÷ size`.
+    #[inline]
+    pub fn per_unit(self, size: Base, round: Round) -> Result<Price, MathError> {
+        mul_div(self.0, SCALE, size.0, round).map(Price)
+    }
+}
+
+/// Profit of holding `size` from `entry` to `mark`: `size × (mark − entry)`,
+/// computed in one rounding.
+#[inline]
+pub fn pnl(size: Base, entry: Price, mark: Price, round: Round) -> Result<Quote, MathError> {
+    let diff = mark.0.checked_sub(entry.0).ok_or(MathError::Overflow)?;
+    mul_div(size.0, diff, SCALE, round).map(Quote)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn q(s: &str) -> Quote {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn cross_unit_math_is_exact() {
+        let size: Base = "0.00000001".parse().unwrap();
+        let price: Price = "123456.78".parse().unwrap();
+        assert_eq!(
+            size.value_at(price, Round::Floor).unwrap(),
+            q("0.0012345678")
+        );
+        let big: Base = "10000000".parse().unwrap();
+        let p: Price = "100000".parse().unwrap();
+        assert_eq!(big.value_at(p, Round::Ceil).unwrap(), q("1000000000000"));
+        let r: Ratio = "0.004".parse().unwrap();
+        assert_eq!(
+            q("1000000000000").mul_ratio(r, Round::Ceil).unwrap(),
+            q("4000000000")
+        );
+        assert_eq!(
+            q("1")
+                .div_ratio("3".parse().unwrap(), Round::Floor)
+                .unwrap(),
+            q("0.333333333333")
+        );
+        assert_eq!(
+            q("1").div_ratio("3".parse().unwrap(), Round::Ceil).unwrap(),
+            q("0.333333333334")
+        );
+        assert_eq!(
+            pnl(
+                "-2".parse().unwrap(),
+                "100".parse().unwrap(),
+                "90.5".parse().unwrap(),
+                Round::Floor
+            )
+            .unwrap(),
+            q("19")
+        );
+        assert_eq!(
+            Quote::MAX.checked_add(Quote::TICK),
+            Err(MathError::Overflow)
+        );
+        assert_eq!(
+            Quote::MAX.mul_ratio("2".parse().unwrap(), Round::Floor),
+            Err(MathError::Overflow)
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn addition_is_associative_when_defined(a in any::<i128>(), b in any::<i128>(), c in any::<i128>()) {
+            let (a, b, c) = (Quote::from_raw(a), Quote::from_raw(b), Quote::from_raw(c));
+            if let (Ok(l), Ok(r)) = (a.checked_add(b).and_then(|x| x.checked_add(c)), b.checked_add(c).and_then(|x| a.checked_add(x))) {
+                prop_assert_eq!(l, r);
+            }
+        }
+
+        #[test]
+        fn value_floor_le_ceil_and_sign(size in -1_000_000_000_000_000_000i128..1_000_000_000_000_000_000, price in 1i128..1_000_000_000_000_000_000) {
+            let (s, p) = (Base::from_raw(size), Price::from_raw(price));
+            let lo = s.value_at(p, Round::Floor).unwrap();
+            let hi = s.value_at(p, Round::Ceil).unwrap();
+            prop_assert!(lo <= hi && hi.raw() - lo.raw() <= 1);
+            prop_assert_eq!(lo.is_negative() || lo.is_zero(), size <= 0);
+        }
+    }
+}
