@@ -1,1 +1,22 @@
+//! levamp-engine: the margin model of perpetual-swap and lending accounts.
+//!
+//! Pure functions over a resolved [`Account`] and a [`MarginContext`]
+//! (markets, assets, prices): [`account_health`] (equity, maintenance and
+//! initial margin, margin ratio, Aave health factor, free collateral,
+//! leverage, liquidatable), [`position_margin`] and [`liquidation_price`]
+//! (exact across tier boundaries, cross and isolated, long and short).
+//! No I/O, no floats, no allocation in the health scan.
 
+mod liquidation_price;
+mod margin;
+mod model;
+
+pub use liquidation_price::liquidation_price;
+pub use margin::{
+    account_health, health_factor, position_margin, AccountHealth, PositionMargin, Scope,
+    ScopeMargin,
+};
+pub use model::{
+    Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, Position,
+    PriceId, Tier,
+};

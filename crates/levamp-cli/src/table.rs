@@ -1,0 +1,115 @@
+//! Human-readable table of `levamp margin` results. Values are the exact
+//! results cut (not rounded) to a few decimals for reading; use
+//! `--format json` for the full precision.
+
+use levamp_snapshot::AccountReport;
+use std::fmt::Write;
+
+/// `text` (canonical decimal) cut to at most `dp` decimals.
+fn cut(text: String, dp: usize) -> String {
+    match text.find('.') {
+        Some(i) if text.len() > i + 1 + dp => {
+            let s = &text[..i + 1 + dp];
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        }
+        _ => text,
+    }
+}
+
+fn opt<T: ToString>(v: Option<T>, dp: usize) -> String {
+    v.map_or_else(|| "-".to_string(), |x| cut(x.to_string(), dp))
+}
+
+fn percent<T: ToString>(v: Option<T>) -> String {
+    // Ratio × 100 by shifting the decimal point two places: exact.
+    v.map_or_else(
+        || "-".to_string(),
+        |x| {
+            let s = x.to_string();
+            let (neg, s) = s
+                .strip_prefix('-')
+                .map_or((false, s.as_str()), |r| (true, r));
+            let (int, frac) = s.split_once('.').unwrap_or((s, ""));
+            let frac = format!("{frac:0<2}");
+            let joined = format!("{}{}.{}", int, &frac[..2], &frac[2..]);
+            let trimmed = joined.trim_start_matches('0');
+            let body = if trimmed.starts_with('.') || trimmed.is_empty() {
+                format!("0{trimmed}")
+            } else {
+                trimmed.to_string()
+            };
+            format!(
+                "{}{}%",
+                if neg { "-" } else { "" },
+                cut(body.trim_end_matches('.').to_string(), 2)
+            )
+        },
+    )
+}
+
+/// Renders one block per account with its positions underneath.
+pub fn render(reports: &[AccountReport]) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  {}",
+        "account",
+        "equity",
+        "maint.margin",
+        "init.margin",
+        "m.ratio",
+        "HF",
+        "free coll.",
+        "lev.",
+        "status"
+    );
+    for r in reports {
+        let h = &r.health;
+        let _ = writeln!(
+            out,
+            "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  {}",
+            r.id,
+            cut(h.equity.to_string(), 2),
+            cut(h.maintenance_margin.to_string(), 2),
+            cut(h.initial_margin.to_string(), 2),
+            percent(h.margin_ratio),
+            opt(h.health_factor, 3),
+            cut(h.free_collateral.to_string(), 2),
+            opt(h.leverage, 2),
+            if h.liquidatable { "LIQUIDATABLE" } else { "ok" }
+        );
+        for p in &r.positions {
+            let mode = match p.mode {
+                levamp_engine::MarginMode::Cross => "cross",
+                levamp_engine::MarginMode::Isolated => "isolated",
+            };
+            let _ = writeln!(
+                out,
+                "  {:<12} {:<8} notional {:>14}  uPnL {:>13}  maint. {:>12}  liq. price {}",
+                p.market,
+                mode,
+                cut(p.margin.notional.to_string(), 2),
+                cut(p.margin.unrealized_pnl.to_string(), 2),
+                cut(p.margin.maintenance_margin.to_string(), 2),
+                opt(p.liquidation_price, 4),
+            );
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cuts_and_percents_exactly() {
+        assert_eq!(cut("1153.260049".into(), 2), "1153.26");
+        assert_eq!(cut("-0.009".into(), 2), "-0");
+        assert_eq!(cut("12".into(), 2), "12");
+        assert_eq!(percent(Some("0.0512345")), "5.12%");
+        assert_eq!(percent(Some("1.5")), "150%");
+        assert_eq!(percent(Some("0.001")), "0.1%");
+        assert_eq!(percent(None::<&str>), "-");
+    }
+}

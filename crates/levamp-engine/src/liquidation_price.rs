@@ -1,0 +1,247 @@
+//! Liquidation price: the mark of a position's market at which its margin
+//! scope (the cross pool, or the isolated position) becomes liquidatable,
+//! every other price fixed.
+//!
+//! Within one set of tiers, `equity(p) − maintenance(p)` is linear in `p`, so
+//! the root has a closed form (Binance's published formula is this root for
+//! one position; Hyperliquid's `price − side × margin_available / size /
+//! (1 − l × side)` is the same root). Tiers change with notional, so the
+//! solver re-solves with the tiers at the root until they agree, then walks
+//! to the exact boundary of the *rounded* predicate used by
+//! [`crate::account_health`]: for a loss on a fall (net long) the result is
+//! the highest price at which the scope is liquidatable, for a loss on a rise
+//! (net short) the lowest. One tick (1e-12) on the safe side it is not.
+//!
+//! `None` when no positive price of this market alone changes the outcome:
+//! the scope is never liquidatable (e.g. a fully collateralised 1× long), or
+//! liquidatable at every price.
+
+use crate::margin::{scope_margin, Scope, ScopeMargin};
+use crate::model::{Account, MarginContext, PriceId, PriceView};
+use levamp_core::{mul_div, MathError, Price, Quote, Ratio, Round, SCALE};
+
+/// Highest price searched: 1e15 quote per unit.
+const PRICE_CAP: i128 = 1_000_000_000_000_000 * SCALE;
+
+/// Liquidation price of `account.positions[position]`; see the module docs.
+pub fn liquidation_price(
+    account: &Account,
+    position: usize,
+    ctx: &MarginContext<'_>,
+) -> Result<Option<Price>, MathError> {
+    let scope = Scope::of(account, position);
+    let market = &ctx.markets[account.positions[position].market as usize];
+    let id = market.price;
+    let now = PriceView {
+        prices: ctx.prices,
+        replaced: None,
+    };
+    let all = scope_margin(account, ctx, scope, now, None)?;
+    let moving_now = scope_margin(account, ctx, scope, now, Some(id))?;
+    // The part of the scope that does not move with this price, exact.
+    let rest = ScopeMargin {
+        equity: all.equity.checked_sub(moving_now.equity)?,
+        maintenance_margin: all
+            .maintenance_margin
+            .checked_sub(moving_now.maintenance_margin)?,
+        ..ScopeMargin::default()
+    };
+    let liquidatable_at = |p: i128| -> Result<bool, MathError> {
+        let view = PriceView {
+            prices: ctx.prices,
+            replaced: Some((id, Price::from_raw(p))),
+        };
+        let moving = scope_margin(account, ctx, scope, view, Some(id))?;
+        let m = ScopeMargin {
+            equity: rest.equity.checked_add(moving.equity)?,
+            maintenance_margin: rest
+                .maintenance_margin
+                .checked_add(moving.maintenance_margin)?,
+            ..ScopeMargin::default()
+        };
+        Ok(m.liquidatable())
+    };
+
+    let mark = ctx.prices[id as usize].raw();
+    let Some((slope, _)) = linear_form(
+        account,
+        ctx,
+        scope,
+        id,
+        mark,
+        rest.equity,
+        rest.maintenance_margin,
+    ) else {
+        return Ok(None);
+    };
+    if slope == 0 {
+        return Ok(None);
+    }
+    let guess = solve(account, ctx, scope, id, mark, rest).unwrap_or(mark);
+    let boundary = if slope > 0 {
+        last_true(&liquidatable_at, guess)?
+    } else {
+        // Liquidatable on [P, cap]: P − 1 is the last price where it is not.
+        last_true(&|p| liquidatable_at(p).map(|b| !b), guess.saturating_sub(1))?.map(|p| p + 1)
+    };
+    Ok(boundary.map(Price::from_raw))
+}
+
+/// Root of the linear form, re-solved with the tiers at each root until the
+/// tiers agree (at most a few rounds). `None` if the form degenerates.
+fn solve(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    scope: Scope,
+    id: PriceId,
+    mark: i128,
+    rest: ScopeMargin,
+) -> Option<i128> {
+    let mut at = mark;
+    for _ in 0..8 {
+        let (slope, constant) = linear_form(
+            account,
+            ctx,
+            scope,
+            id,
+            at,
+            rest.equity,
+            rest.maintenance_margin,
+        )?;
+        if slope == 0 {
+            return None;
+        }
+        let root = mul_div(constant.checked_neg()?, SCALE, slope, Round::Floor)
+            .ok()?
+            .clamp(1, PRICE_CAP);
+        if root == at {
+            break;
+        }
+        let same_tiers = account.positions.iter().all(|p| {
+            let m = &ctx.markets[p.market as usize];
+            m.price != id
+                || std::ptr::eq(tier_at(p.size.raw(), m, at), tier_at(p.size.raw(), m, root))
+        });
+        at = root;
+        if same_tiers {
+            break;
+        }
+    }
+    Some(at)
+}
+
+fn tier_at(size: i128, market: &crate::Market, price: i128) -> &crate::Tier {
+    let notional = mul_div(size.abs(), price, SCALE, Round::Ceil).unwrap_or(i128::MAX);
+    market.tier(Quote::from_raw(notional))
+}
+
+/// `equity(p) − maintenance(p) = slope·p + constant` with the tiers in force
+/// at price `at`, both at 24 decimals (`p` at 12). Unrounded: the search
+/// that follows corrects the last ticks against the rounded predicate.
+fn linear_form(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    scope: Scope,
+    id: PriceId,
+    at: i128,
+    rest_equity: Quote,
+    rest_maintenance: Quote,
+) -> Option<(i128, i128)> {
+    let mut slope: i128 = 0;
+    let mut constant = rest_equity
+        .raw()
+        .checked_sub(rest_maintenance.raw())?
+        .checked_mul(SCALE)?;
+    let mut add_position = |pos: &crate::Position| -> Option<()> {
+        let market = &ctx.markets[pos.market as usize];
+        if market.price != id {
+            return Some(());
+        }
+        let s = pos.size.raw();
+        let tier = tier_at(s, market, at);
+        // s·(p − e) − (|s|·p·r − a)
+        slope = slope
+            .checked_add(s.checked_mul(SCALE)?)?
+            .checked_sub(s.abs().checked_mul(tier.maintenance_margin_rate.raw())?)?;
+        constant = constant
+            .checked_sub(s.checked_mul(pos.entry_price.raw())?)?
+            .checked_add(tier.maintenance_amount.raw().checked_mul(SCALE)?)?;
+        Some(())
+    };
+    match scope {
+        Scope::Isolated(i) => add_position(&account.positions[i])?,
+        Scope::Cross => {
+            for pos in account
+                .positions
+                .iter()
+                .filter(|p| p.mode == crate::MarginMode::Cross)
+            {
+                add_position(pos)?;
+            }
+            for h in &account.collateral {
+                let asset = &ctx.assets[h.asset as usize];
+                if asset.price == id {
+                    let weight = Ratio::ONE.raw() - asset.haircut.raw();
+                    slope = slope.checked_add(h.amount.raw().checked_mul(weight)?)?;
+                }
+            }
+            for h in &account.borrows {
+                if ctx.assets[h.asset as usize].price == id {
+                    slope = slope.checked_sub(h.amount.raw().checked_mul(SCALE)?)?;
+                }
+            }
+        }
+    }
+    Some((slope, constant))
+}
+
+/// For a predicate true on `[1, P]` and false on `(P, cap]`, finds `P`
+/// starting from a guess: gallops away from the guess, then bisects. `None`
+/// if it is false at 1 or still true at the cap.
+fn last_true(
+    pred: &dyn Fn(i128) -> Result<bool, MathError>,
+    guess: i128,
+) -> Result<Option<i128>, MathError> {
+    let guess = guess.clamp(1, PRICE_CAP);
+    let (mut lo, mut hi);
+    if pred(guess)? {
+        lo = guess;
+        let mut step = 1i128;
+        loop {
+            if lo == PRICE_CAP {
+                return Ok(None);
+            }
+            let next = lo.saturating_add(step).min(PRICE_CAP);
+            if !pred(next)? {
+                hi = next;
+                break;
+            }
+            lo = next;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        hi = guess;
+        let mut step = 1i128;
+        loop {
+            if hi == 1 {
+                return Ok(None);
+            }
+            let next = hi.saturating_sub(step).max(1);
+            if pred(next)? {
+                lo = next;
+                break;
+            }
+            hi = next;
+            step = step.saturating_mul(2);
+        }
+    }
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if pred(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(Some(lo))
+}

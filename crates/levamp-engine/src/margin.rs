@@ -1,0 +1,258 @@
+//! Margin and health of an account as pure functions of the account and a
+//! price table. Formulas and sources: `docs/margin.md`.
+//!
+//! Rounding (house rule: in the venue's favour): unrealized PnL, collateral
+//! values and health factor round down; notional, debt, maintenance and
+//! initial margin, margin ratio and leverage round up.
+
+use crate::model::{Account, MarginContext, MarginMode, Market, Position, PriceId, PriceView};
+use levamp_core::{pnl, MathError, Price, Quote, Ratio, Round};
+
+/// Margin figures of one position at one mark.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PositionMargin {
+    /// `|size| × mark`, rounded up.
+    pub notional: Quote,
+    /// `size × (mark − entry)`, rounded down.
+    pub unrealized_pnl: Quote,
+    /// `notional × MMR(tier) − maintenance_amount(tier)`, rounded up.
+    pub maintenance_margin: Quote,
+    /// `notional ÷ min(leverage, tier max leverage)`, rounded up.
+    pub initial_margin: Quote,
+}
+
+/// Margin figures of one position of `market` at `mark`.
+#[inline]
+pub fn position_margin(
+    pos: &Position,
+    market: &Market,
+    mark: Price,
+) -> Result<PositionMargin, MathError> {
+    let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
+    let unrealized_pnl = pnl(pos.size, pos.entry_price, mark, Round::Floor)?;
+    let tier = market.tier(notional);
+    let maintenance_margin = notional
+        .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
+        .checked_sub(tier.maintenance_amount)?;
+    let leverage = match pos.leverage {
+        Some(l) if l < tier.max_leverage => l,
+        _ => tier.max_leverage,
+    };
+    let initial_margin = notional.div_ratio(leverage, Round::Ceil)?;
+    Ok(PositionMargin {
+        notional,
+        unrealized_pnl,
+        maintenance_margin,
+        initial_margin,
+    })
+}
+
+/// Which pool of equity backs a position: the account's cross pool, or one
+/// isolated position (index into `Account::positions`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Cross,
+    Isolated(usize),
+}
+
+impl Scope {
+    /// The scope a position belongs to.
+    pub fn of(account: &Account, position: usize) -> Scope {
+        match account.positions[position].mode {
+            MarginMode::Cross => Scope::Cross,
+            MarginMode::Isolated => Scope::Isolated(position),
+        }
+    }
+}
+
+/// Equity and requirements of one margin scope.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScopeMargin {
+    /// Margin balance: collateral (after haircuts) − debt + unrealized PnL
+    /// (cross), or isolated margin + unrealized PnL (isolated).
+    pub equity: Quote,
+    pub maintenance_margin: Quote,
+    pub initial_margin: Quote,
+    pub notional: Quote,
+}
+
+impl ScopeMargin {
+    /// Liquidatable when there is a requirement and equity does not exceed it
+    /// (Binance: margin ratio = MM ÷ margin balance reaches 100 %).
+    #[inline]
+    pub fn liquidatable(&self) -> bool {
+        self.maintenance_margin.is_positive() && self.equity <= self.maintenance_margin
+    }
+
+    fn add_position(&mut self, m: &PositionMargin) -> Result<(), MathError> {
+        self.equity = self.equity.checked_add(m.unrealized_pnl)?;
+        self.maintenance_margin = self.maintenance_margin.checked_add(m.maintenance_margin)?;
+        self.initial_margin = self.initial_margin.checked_add(m.initial_margin)?;
+        self.notional = self.notional.checked_add(m.notional)?;
+        Ok(())
+    }
+}
+
+/// Sums a scope's items. With `only = Some(id)`, only the items whose value
+/// moves with price `id` are summed (isolated margin and other markets are
+/// left out): the liquidation-price solver adds these to a fixed rest.
+pub(crate) fn scope_margin(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    scope: Scope,
+    prices: PriceView<'_>,
+    only: Option<PriceId>,
+) -> Result<ScopeMargin, MathError> {
+    let mut s = ScopeMargin::default();
+    let wanted = |id: PriceId| only.is_none_or(|o| o == id);
+    match scope {
+        Scope::Isolated(i) => {
+            let pos = &account.positions[i];
+            let market = &ctx.markets[pos.market as usize];
+            if only.is_none() {
+                s.equity = pos.isolated_margin;
+            }
+            if wanted(market.price) {
+                s.add_position(&position_margin(pos, market, prices.get(market.price))?)?;
+            }
+        }
+        Scope::Cross => {
+            for h in &account.collateral {
+                let asset = &ctx.assets[h.asset as usize];
+                if wanted(asset.price) {
+                    let value = h.amount.value_at(prices.get(asset.price), Round::Floor)?;
+                    let weighted =
+                        value.mul_ratio(Ratio::ONE.checked_sub(asset.haircut)?, Round::Floor)?;
+                    s.equity = s.equity.checked_add(weighted)?;
+                }
+            }
+            for h in &account.borrows {
+                let asset = &ctx.assets[h.asset as usize];
+                if wanted(asset.price) {
+                    let debt = h.amount.value_at(prices.get(asset.price), Round::Ceil)?;
+                    s.equity = s.equity.checked_sub(debt)?;
+                }
+            }
+            for pos in account
+                .positions
+                .iter()
+                .filter(|p| p.mode == MarginMode::Cross)
+            {
+                let market = &ctx.markets[pos.market as usize];
+                if wanted(market.price) {
+                    s.add_position(&position_margin(pos, market, prices.get(market.price))?)?;
+                }
+            }
+        }
+    }
+    Ok(s)
+}
+
+/// Account-level health. Totals cover the cross pool and every isolated
+/// position; `liquidatable` is true when any scope is, or the lending health
+/// factor is below 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AccountHealth {
+    /// Cross equity + Σ isolated (margin + uPnL).
+    pub equity: Quote,
+    pub maintenance_margin: Quote,
+    pub initial_margin: Quote,
+    /// Σ |size| × mark over all positions.
+    pub notional: Quote,
+    /// `maintenance_margin ÷ equity` (Binance "margin ratio"; ≥ 1 means
+    /// liquidation); `None` when equity ≤ 0.
+    pub margin_ratio: Option<Ratio>,
+    /// Aave: `Σ collateral × price × liquidation_threshold ÷ Σ debt × price`;
+    /// `None` without debt.
+    pub health_factor: Option<Ratio>,
+    /// Cross equity above the cross initial margin, floored at 0.
+    pub free_collateral: Quote,
+    /// `notional ÷ equity`; `None` when equity ≤ 0.
+    pub leverage: Option<Ratio>,
+    pub liquidatable: bool,
+}
+
+/// Aave health factor: `Σ collateral_value × LT ÷ Σ debt_value` (Aave v3
+/// `GenericLogic.calculateUserAccountData`); `None` without debt.
+pub fn health_factor(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+) -> Result<Option<Ratio>, MathError> {
+    let mut debt = Quote::ZERO;
+    for h in &account.borrows {
+        let asset = &ctx.assets[h.asset as usize];
+        debt = debt.checked_add(
+            h.amount
+                .value_at(ctx.prices[asset.price as usize], Round::Ceil)?,
+        )?;
+    }
+    if !debt.is_positive() {
+        return Ok(None);
+    }
+    let mut weighted = Quote::ZERO;
+    for h in &account.collateral {
+        let asset = &ctx.assets[h.asset as usize];
+        let value = h
+            .amount
+            .value_at(ctx.prices[asset.price as usize], Round::Floor)?;
+        weighted =
+            weighted.checked_add(value.mul_ratio(asset.liquidation_threshold, Round::Floor)?)?;
+    }
+    weighted.ratio_to(debt, Round::Floor).map(Some)
+}
+
+/// Health of one account at the context's prices. Allocation-free.
+pub fn account_health(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+) -> Result<AccountHealth, MathError> {
+    let prices = PriceView {
+        prices: ctx.prices,
+        replaced: None,
+    };
+    let cross = scope_margin(account, ctx, Scope::Cross, prices, None)?;
+    let mut total = cross;
+    let mut liquidatable = cross.liquidatable();
+    for (i, pos) in account.positions.iter().enumerate() {
+        if pos.mode == MarginMode::Isolated {
+            let iso = scope_margin(account, ctx, Scope::Isolated(i), prices, None)?;
+            liquidatable |= iso.liquidatable();
+            total.equity = total.equity.checked_add(iso.equity)?;
+            total.maintenance_margin = total
+                .maintenance_margin
+                .checked_add(iso.maintenance_margin)?;
+            total.initial_margin = total.initial_margin.checked_add(iso.initial_margin)?;
+            total.notional = total.notional.checked_add(iso.notional)?;
+        }
+    }
+    let health_factor = health_factor(account, ctx)?;
+    liquidatable |= health_factor.is_some_and(|hf| hf < Ratio::ONE);
+    let positive_equity = total.equity.is_positive();
+    let margin_ratio = match positive_equity {
+        true => Some(
+            total
+                .maintenance_margin
+                .ratio_to(total.equity, Round::Ceil)?,
+        ),
+        false => None,
+    };
+    let leverage = match positive_equity {
+        true => Some(total.notional.ratio_to(total.equity, Round::Ceil)?),
+        false => None,
+    };
+    let free_collateral = cross
+        .equity
+        .checked_sub(cross.initial_margin)?
+        .max(Quote::ZERO);
+    Ok(AccountHealth {
+        equity: total.equity,
+        maintenance_margin: total.maintenance_margin,
+        initial_margin: total.initial_margin,
+        notional: total.notional,
+        margin_ratio,
+        health_factor,
+        free_collateral,
+        leverage: leverage.map(|l| Ratio::from_raw(l.raw())),
+        liquidatable,
+    })
+}

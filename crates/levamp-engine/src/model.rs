@@ -1,0 +1,143 @@
+//! The resolved account model the margin math runs on: markets with tiered
+//! maintenance margin, assets with collateral and lending parameters,
+//! accounts with collateral, borrows and perp positions. Names are resolved
+//! to dense indices (`PriceId`, `AssetId`, `MarketId`) before any math runs,
+//! so the hot loop never hashes a string.
+
+use levamp_core::{Base, Price, Quote, Ratio};
+
+/// Index into the price table (one price per price key, e.g. `"ETH"`).
+pub type PriceId = u32;
+/// Index into [`MarginContext::assets`].
+pub type AssetId = u32;
+/// Index into [`MarginContext::markets`].
+pub type MarketId = u32;
+
+/// One notional bracket of a market's margin table (Binance "leverage
+/// bracket", Hyperliquid "margin tier").
+///
+/// A position whose notional `N` satisfies `previous cap ≤ N < max_notional`
+/// (Binance `notionalFloor ≤ N < notionalCap`; a notional exactly on a
+/// boundary is in the higher tier, as in freqtrade's lookup) has maintenance margin
+/// `N × maintenance_margin_rate − maintenance_amount` (Binance:
+/// "Maintenance Margin = Notional × MMR − Maintenance Amount").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tier {
+    /// Upper notional bound (exclusive); `None` for the open-ended last tier.
+    pub max_notional: Option<Quote>,
+    /// Maintenance margin rate (MMR), `0 < rate < 1`.
+    pub maintenance_margin_rate: Ratio,
+    /// Amount subtracted so the requirement is continuous across tiers
+    /// (Binance `cum`, Hyperliquid "maintenance deduction").
+    pub maintenance_amount: Quote,
+    /// Largest leverage allowed in this tier; initial margin ≥ notional ÷ this.
+    pub max_leverage: Ratio,
+}
+
+/// A perpetual market: its mark is the price of `price` (the base asset).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Market {
+    pub name: String,
+    /// Price key of the base asset; the mark price of this market.
+    pub price: PriceId,
+    /// Ascending by `max_notional`, at least one.
+    pub tiers: Vec<Tier>,
+    /// Fee charged on liquidation (goes to the insurance fund / liquidator);
+    /// not part of the liquidation trigger.
+    pub liquidation_fee_rate: Ratio,
+}
+
+impl Market {
+    /// The tier a position of notional `notional` falls in: the first whose
+    /// cap is > `notional`; the last tier if the notional reaches every cap.
+    #[inline]
+    pub fn tier(&self, notional: Quote) -> &Tier {
+        let i = self
+            .tiers
+            .iter()
+            .position(|t| t.max_notional.is_none_or(|cap| notional < cap))
+            .unwrap_or(self.tiers.len() - 1);
+        &self.tiers[i]
+    }
+}
+
+/// An asset that can be held as collateral or borrowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    pub name: String,
+    pub price: PriceId,
+    /// Perp-margin haircut: collateral counts at `value × (1 − haircut)`.
+    pub haircut: Ratio,
+    /// Aave loan-to-value: borrowing power per unit of collateral value.
+    pub ltv: Ratio,
+    /// Aave liquidation threshold: weight in the health factor.
+    pub liquidation_threshold: Ratio,
+    /// Aave liquidation bonus above 100 % (0.05 = the liquidator gets 105 %).
+    pub liquidation_bonus: Ratio,
+    /// Share of the bonus that goes to the protocol.
+    pub liquidation_protocol_fee: Ratio,
+}
+
+/// How a position is margined.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum MarginMode {
+    /// Backed by the account's shared (cross) equity.
+    Cross,
+    /// Backed only by its own `isolated_margin`.
+    Isolated,
+}
+
+/// A perpetual position. `size > 0` is long, `< 0` short, in base units.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub market: MarketId,
+    pub size: Base,
+    pub entry_price: Price,
+    pub mode: MarginMode,
+    /// Quote margin assigned to an isolated position (zero for cross).
+    pub isolated_margin: Quote,
+    /// Chosen leverage; `None` means the tier's maximum.
+    pub leverage: Option<Ratio>,
+}
+
+/// An amount of an asset held or owed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holding {
+    pub asset: AssetId,
+    pub amount: Base,
+}
+
+/// One account: cross collateral wallet, lending borrows, perp positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Account {
+    pub id: String,
+    pub collateral: Vec<Holding>,
+    pub borrows: Vec<Holding>,
+    pub positions: Vec<Position>,
+}
+
+/// Everything the margin math reads besides the account.
+#[derive(Clone, Copy, Debug)]
+pub struct MarginContext<'a> {
+    pub markets: &'a [Market],
+    pub assets: &'a [Asset],
+    pub prices: &'a [Price],
+}
+
+/// Prices with at most one key replaced: used to ask "what if this market's
+/// mark were `p`, everything else fixed?".
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PriceView<'a> {
+    pub prices: &'a [Price],
+    pub replaced: Option<(PriceId, Price)>,
+}
+
+impl PriceView<'_> {
+    #[inline]
+    pub fn get(&self, id: PriceId) -> Price {
+        match self.replaced {
+            Some((r, p)) if r == id => p,
+            _ => self.prices[id as usize],
+        }
+    }
+}

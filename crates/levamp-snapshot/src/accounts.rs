@@ -1,0 +1,153 @@
+//! The `accounts` array of a snapshot.
+
+use crate::json::{array, child, decimal, err, index, known_keys, object, string, InputError};
+use crate::venue::{non_negative, positive, Venue};
+use levamp_core::{Base, Price, Quote, Ratio, Round, SCALE};
+use levamp_engine::{Account, Holding, MarginMode, Position};
+use serde_json::Value;
+use std::collections::HashSet;
+
+const ACCOUNT_KEYS: &[&str] = &["id", "margin_mode", "collateral", "borrows", "positions"];
+const POSITION_KEYS: &[&str] = &[
+    "market",
+    "size",
+    "entry_price",
+    "margin_mode",
+    "isolated_margin",
+    "leverage",
+];
+
+/// Parses and validates every account, resolving markets and assets.
+pub fn parse_accounts(v: &Value, venue: &mut Venue) -> Result<Vec<Account>, InputError> {
+    let list = array(v, "accounts")?;
+    let mut ids = HashSet::with_capacity(list.len());
+    let mut out = Vec::with_capacity(list.len());
+    for (i, a) in list.iter().enumerate() {
+        let at = index("accounts", i);
+        let account = parse_account(a, &at, venue)?;
+        if !ids.insert(account.id.clone()) {
+            return err(
+                &child(&at, "id"),
+                format!("duplicate account id \"{}\"", account.id),
+            );
+        }
+        out.push(account);
+    }
+    Ok(out)
+}
+
+fn margin_mode(v: &Value, at: &str) -> Result<MarginMode, InputError> {
+    match string(v, at)? {
+        "cross" => Ok(MarginMode::Cross),
+        "isolated" => Ok(MarginMode::Isolated),
+        other => err(
+            at,
+            format!("must be \"cross\" or \"isolated\", found \"{other}\""),
+        ),
+    }
+}
+
+fn parse_account(v: &Value, at: &str, venue: &mut Venue) -> Result<Account, InputError> {
+    let map = object(v, at)?;
+    known_keys(map, at, ACCOUNT_KEYS)?;
+    let id = string(map.get("id").unwrap_or(&Value::Null), &child(at, "id"))?.to_string();
+    let default_mode = match map.get("margin_mode") {
+        Some(m) => margin_mode(m, &child(at, "margin_mode"))?,
+        None => MarginMode::Cross,
+    };
+    let mut holdings = |key: &str| -> Result<Vec<Holding>, InputError> {
+        let mut out = Vec::new();
+        if let Some(h) = map.get(key) {
+            let h_at = child(at, key);
+            for (asset, amount) in object(h, &h_at)? {
+                let a_at = child(&h_at, asset);
+                let amount = non_negative(amount, &a_at)?;
+                let asset = venue.asset(asset, &a_at)?;
+                out.push(Holding {
+                    asset,
+                    amount: Base::from_raw(amount),
+                });
+            }
+        }
+        Ok(out)
+    };
+    let collateral = holdings("collateral")?;
+    let borrows = holdings("borrows")?;
+    let mut positions = Vec::new();
+    if let Some(p) = map.get("positions") {
+        let p_at = child(at, "positions");
+        for (j, pos) in array(p, &p_at)?.iter().enumerate() {
+            positions.push(parse_position(pos, &index(&p_at, j), default_mode, venue)?);
+        }
+    }
+    Ok(Account {
+        id,
+        collateral,
+        borrows,
+        positions,
+    })
+}
+
+fn parse_position(
+    v: &Value,
+    at: &str,
+    default_mode: MarginMode,
+    venue: &mut Venue,
+) -> Result<Position, InputError> {
+    let map = object(v, at)?;
+    known_keys(map, at, POSITION_KEYS)?;
+    let market_at = child(at, "market");
+    let market = venue.market(
+        string(map.get("market").unwrap_or(&Value::Null), &market_at)?,
+        &market_at,
+    )?;
+    let size_at = child(at, "size");
+    let size = decimal(map.get("size").unwrap_or(&Value::Null), &size_at)?;
+    if size == 0 {
+        return err(&size_at, "must not be 0 (> 0 long, < 0 short)");
+    }
+    let entry_price = positive(
+        map.get("entry_price").unwrap_or(&Value::Null),
+        &child(at, "entry_price"),
+    )?;
+    let mode = match map.get("margin_mode") {
+        Some(m) => margin_mode(m, &child(at, "margin_mode"))?,
+        None => default_mode,
+    };
+    let leverage = match map.get("leverage") {
+        Some(l) => {
+            let l_at = child(at, "leverage");
+            let raw = decimal(l, &l_at)?;
+            if raw < SCALE {
+                return err(&l_at, "must be ≥ 1");
+            }
+            Some(Ratio::from_raw(raw))
+        }
+        None => None,
+    };
+    let (size, entry_price) = (Base::from_raw(size), Price::from_raw(entry_price));
+    let isolated_margin = match (mode, map.get("isolated_margin"), leverage) {
+        (MarginMode::Cross, Some(_), _) => {
+            return err(&child(at, "isolated_margin"), "only an isolated position has isolated margin (set \"margin_mode\": \"isolated\" or remove it)")
+        }
+        (MarginMode::Cross, None, _) => Quote::ZERO,
+        (MarginMode::Isolated, Some(m), _) => Quote::from_raw(non_negative(m, &child(at, "isolated_margin"))?),
+        // Binance: isolated margin = entry notional ÷ leverage, rounded up.
+        (MarginMode::Isolated, None, Some(l)) => size
+            .checked_abs()
+            .and_then(|s| s.value_at(entry_price, Round::Ceil))
+            .and_then(|n| n.div_ratio(l, Round::Ceil))
+            .or_else(|e| err(at, format!("isolated margin from leverage: {e}")))?,
+        (MarginMode::Isolated, None, None) => {
+            return err(&child(at, "isolated_margin"), "required for an isolated position (or give \"leverage\" to derive it)")
+        }
+    };
+    Ok(Position {
+        market,
+        size,
+        entry_price,
+        mode,
+        isolated_margin,
+        leverage,
+    })
+}

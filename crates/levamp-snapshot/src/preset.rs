@@ -1,0 +1,93 @@
+//! Venue presets: published market and asset parameters shipped as JSON
+//! files in `presets/`, each naming its source. A snapshot's own `markets`
+//! and `assets` entries are laid over the preset's, field by field.
+
+use crate::json::{child, err, known_keys, object, parse_json, string, InputError};
+use serde_json::{Map, Value};
+use std::collections::BTreeMap;
+
+/// Names accepted by `--venue`.
+pub const PRESETS: &[&str] = &["generic", "binance-usdm", "hyperliquid", "aave-v3"];
+
+/// A venue's default markets and assets (still unvalidated JSON fields; they
+/// are checked with the snapshot's overrides laid over them).
+#[derive(Clone, Debug, Default)]
+pub struct Preset {
+    pub name: String,
+    pub quote: String,
+    /// name → (fields, path used in error messages)
+    pub markets: BTreeMap<String, (Map<String, Value>, String)>,
+    pub assets: BTreeMap<String, (Map<String, Value>, String)>,
+}
+
+fn text(name: &str) -> Option<&'static str> {
+    match name {
+        "generic" => Some(
+            r#"{"source": "no published parameters: everything comes from the snapshot", "quote": "USD"}"#,
+        ),
+        "binance-usdm" => Some(include_str!("../presets/binance-usdm.json")),
+        "hyperliquid" => Some(include_str!("../presets/hyperliquid.json")),
+        "aave-v3" => Some(include_str!("../presets/aave-v3.json")),
+        _ => None,
+    }
+}
+
+impl Preset {
+    /// Loads a preset by name.
+    pub fn load(name: &str) -> Result<Preset, InputError> {
+        let Some(text) = text(name) else {
+            let hint = crate::json::did_you_mean(name, PRESETS.iter().copied())
+                .map(|s| format!("did you mean \"{s}\"? "))
+                .unwrap_or_default();
+            return err(
+                "--venue",
+                format!(
+                    "unknown preset \"{name}\"; {hint}available: {}",
+                    PRESETS.join(", ")
+                ),
+            );
+        };
+        let at = format!("preset {name}");
+        let root = parse_json(text)?;
+        let root = object(&root, &at)?;
+        known_keys(root, &at, &["source", "quote", "markets", "assets"])?;
+        let quote = match root.get("quote") {
+            Some(v) => string(v, &child(&at, "quote"))?.to_string(),
+            None => "USD".to_string(),
+        };
+        let section =
+            |key: &str| -> Result<BTreeMap<String, (Map<String, Value>, String)>, InputError> {
+                let mut out = BTreeMap::new();
+                if let Some(v) = root.get(key) {
+                    let sec_at = child(&at, key);
+                    for (name, entry) in object(v, &sec_at)? {
+                        let entry_at = child(&sec_at, name);
+                        out.insert(name.clone(), (object(entry, &entry_at)?.clone(), entry_at));
+                    }
+                }
+                Ok(out)
+            };
+        Ok(Preset {
+            name: name.to_string(),
+            quote,
+            markets: section("markets")?,
+            assets: section("assets")?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_preset_loads() {
+        for name in PRESETS {
+            Preset::load(name).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        assert!(Preset::load("binanse-usdm")
+            .unwrap_err()
+            .message
+            .contains("did you mean \"binance-usdm\""));
+    }
+}
