@@ -13,8 +13,8 @@ mod model;
 
 pub use liquidation_price::liquidation_price;
 pub use margin::{
-    account_health, health_factor, position_margin, AccountHealth, PositionMargin, Scope,
-    ScopeMargin,
+    account_health, health_factor, position_margin, scope_health, AccountHealth, PositionMargin,
+    Scope, ScopeMargin,
 };
 pub use model::{
     Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, Position,

@@ -148,6 +148,24 @@ pub(crate) fn scope_margin(
     Ok(s)
 }
 
+/// Equity and requirements of one scope of `account` at the context's prices.
+pub fn scope_health(
+    account: &Account,
+    scope: Scope,
+    ctx: &MarginContext<'_>,
+) -> Result<ScopeMargin, MathError> {
+    scope_margin(
+        account,
+        ctx,
+        scope,
+        PriceView {
+            prices: ctx.prices,
+            replaced: None,
+        },
+        None,
+    )
+}
+
 /// Account-level health. Totals cover the cross pool and every isolated
 /// position; `liquidatable` is true when any scope is, or the lending health
 /// factor is below 1.
@@ -252,7 +270,7 @@ pub fn account_health(
         margin_ratio,
         health_factor,
         free_collateral,
-        leverage: leverage.map(|l| Ratio::from_raw(l.raw())),
+        leverage,
         liquidatable,
     })
 }

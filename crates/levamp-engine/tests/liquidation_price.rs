@@ -1,0 +1,220 @@
+//! Properties of the liquidation price over random accounts: the scope's
+//! liquidatable flag flips exactly one tick past it, it moves the right way
+//! with margin, and it sits on the losing side of entry.
+
+use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_engine::*;
+use proptest::prelude::*;
+
+fn r(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+
+/// Binance BTCUSDT brackets (shipped preset, freqtrade binance_leverage_tiers.json), first six.
+fn binance_tiers() -> Vec<Tier> {
+    [
+        ("50000", "0.004", "0", "125"),
+        ("600000", "0.005", "50", "100"),
+        ("3000000", "0.0065", "950", "75"),
+        ("12000000", "0.01", "11450", "50"),
+        ("70000000", "0.02", "131450", "25"),
+    ]
+    .iter()
+    .map(|(cap, mmr, amount, lev)| Tier {
+        max_notional: Some(cap.parse().unwrap()),
+        maintenance_margin_rate: r(mmr),
+        maintenance_amount: amount.parse().unwrap(),
+        max_leverage: r(lev),
+    })
+    .chain(std::iter::once(Tier {
+        max_notional: None,
+        maintenance_margin_rate: r("0.025"),
+        maintenance_amount: "481450".parse().unwrap(),
+        max_leverage: r("20"),
+    }))
+    .collect()
+}
+
+struct World {
+    markets: Vec<Market>,
+    assets: Vec<Asset>,
+    prices: Vec<Price>,
+}
+
+impl World {
+    fn new(prices: [i64; 3]) -> World {
+        let market = |name: &str, price| Market {
+            name: name.into(),
+            price,
+            tiers: binance_tiers(),
+            liquidation_fee_rate: Ratio::ZERO,
+        };
+        let asset = |name: &str, price, haircut: &str| Asset {
+            name: name.into(),
+            price,
+            haircut: r(haircut),
+            ltv: Ratio::ZERO,
+            liquidation_threshold: Ratio::ZERO,
+            liquidation_bonus: Ratio::ZERO,
+            liquidation_protocol_fee: Ratio::ZERO,
+        };
+        World {
+            // price 0: BTC, 1: ETH, 2: USDT
+            markets: vec![market("BTCUSDT", 0), market("ETHUSDT", 1)],
+            assets: vec![asset("USDT", 2, "0"), asset("ETH", 1, "0.05")],
+            prices: vec![
+                Price::from_int(prices[0]),
+                Price::from_int(prices[1]),
+                Price::from_int(prices[2]),
+            ],
+        }
+    }
+    fn ctx(&self) -> MarginContext<'_> {
+        MarginContext {
+            markets: &self.markets,
+            assets: &self.assets,
+            prices: &self.prices,
+        }
+    }
+}
+
+fn liquidatable_at(world: &World, account: &Account, position: usize, price: i128) -> bool {
+    let mut prices = world.prices.clone();
+    let id = world.markets[account.positions[position].market as usize].price as usize;
+    prices[id] = Price::from_raw(price);
+    let ctx = MarginContext {
+        markets: &world.markets,
+        assets: &world.assets,
+        prices: &prices,
+    };
+    scope_health(account, Scope::of(account, position), &ctx)
+        .unwrap()
+        .liquidatable()
+}
+
+prop_compose! {
+    fn position()(market in 0u32..2, size_milli in -500_000i64..500_000, entry_pct in 50i64..150, isolated in any::<bool>(), margin in 1i64..3_000_000)
+        -> (u32, i64, i64, bool, i64) {
+        (market, if size_milli == 0 { 1 } else { size_milli }, entry_pct, isolated, margin)
+    }
+}
+
+prop_compose! {
+    fn account()(positions in prop::collection::vec(position(), 1..4), usdt in 0i64..5_000_000, eth in 0i64..300)
+        -> (Vec<(u32, i64, i64, bool, i64)>, i64, i64) {
+        (positions, usdt, eth)
+    }
+}
+
+fn build(world: &World, spec: &(Vec<(u32, i64, i64, bool, i64)>, i64, i64)) -> Account {
+    let (positions, usdt, eth) = spec;
+    Account {
+        id: "p".into(),
+        collateral: vec![
+            Holding {
+                asset: 0,
+                amount: Base::from_int(*usdt),
+            },
+            Holding {
+                asset: 1,
+                amount: Base::from_int(*eth),
+            },
+        ],
+        borrows: vec![],
+        positions: positions
+            .iter()
+            .map(|&(market, size_milli, entry_pct, isolated, margin)| {
+                let mark = world.prices[market as usize].raw();
+                Position {
+                    market,
+                    size: Base::from_raw(size_milli as i128 * 1_000_000_000),
+                    entry_price: Price::from_raw(mark / 100 * entry_pct as i128),
+                    mode: if isolated {
+                        MarginMode::Isolated
+                    } else {
+                        MarginMode::Cross
+                    },
+                    isolated_margin: if isolated {
+                        Quote::from_int(margin)
+                    } else {
+                        Quote::ZERO
+                    },
+                    leverage: None,
+                }
+            })
+            .collect(),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// At the returned price the scope is liquidatable; one tick toward safety it is not.
+    #[test]
+    fn flag_flips_one_tick_past_the_liquidation_price(spec in account(), btc in 10_000i64..100_000, eth in 500i64..5_000) {
+        let world = World::new([btc, eth, 1]);
+        let account = build(&world, &spec);
+        for i in 0..account.positions.len() {
+            let Some(lp) = liquidation_price(&account, i, &world.ctx()).unwrap() else { continue };
+            let p = lp.raw();
+            prop_assert!(liquidatable_at(&world, &account, i, p), "position {i}: not liquidatable at {lp}");
+            let up = liquidatable_at(&world, &account, i, p + 1);
+            let down = p > 1 && liquidatable_at(&world, &account, i, p - 1);
+            prop_assert!(!up || !down, "position {i}: liquidatable on both sides of {lp}");
+            prop_assert!(up || down || p == 1, "position {i}: safe on both sides of {lp}");
+        }
+    }
+
+    /// More isolated margin moves a long's liquidation price down and a short's up.
+    #[test]
+    fn liquidation_price_is_monotone_in_margin(spec in position(), extra in 1i64..1_000_000, btc in 10_000i64..100_000) {
+        let world = World::new([btc, 2000, 1]);
+        let mut spec = spec;
+        spec.3 = true;
+        let base = build(&world, &(vec![spec], 0, 0));
+        let mut more = base.clone();
+        more.positions[0].isolated_margin = more.positions[0].isolated_margin.checked_add(Quote::from_int(extra)).unwrap();
+        let (a, b) = (liquidation_price(&base, 0, &world.ctx()).unwrap(), liquidation_price(&more, 0, &world.ctx()).unwrap());
+        let long = base.positions[0].size.is_positive();
+        match (a, b) {
+            (Some(a), Some(b)) => prop_assert!(if long { b <= a } else { b >= a }, "{a} -> {b}"),
+            (Some(_), None) => prop_assert!(long, "a short always has a liquidation price"),
+            (None, Some(b)) => prop_assert!(false, "margin added created a liquidation price {b}"),
+            (None, None) => {}
+        }
+    }
+
+    /// With the mark at entry and the position safe there, a long liquidates
+    /// below entry and a short above, in both margin modes.
+    #[test]
+    fn long_below_short_above_entry(size_milli in -500_000i64..500_000, margin in 1i64..3_000_000, isolated in any::<bool>(), btc in 10_000i64..100_000) {
+        prop_assume!(size_milli != 0);
+        let world = World::new([btc, 2000, 1]);
+        let usdt = if isolated { 0 } else { margin };
+        let account = build(&world, &(vec![(0, size_milli, 100, isolated, margin)], usdt, 0));
+        prop_assume!(!liquidatable_at(&world, &account, 0, world.prices[0].raw()));
+        let lp = liquidation_price(&account, 0, &world.ctx()).unwrap();
+        let entry = account.positions[0].entry_price;
+        if size_milli > 0 {
+            prop_assert!(lp.is_none_or(|p| p < entry));
+        } else {
+            prop_assert!(lp.is_some_and(|p| p > entry));
+        }
+    }
+}
+
+/// Hand-checkable cases of the "no liquidation price" rule.
+#[test]
+fn none_when_price_alone_cannot_liquidate() {
+    let world = World::new([30_000, 2_000, 1]);
+    // Long backed by more than its notional: even a price of one tick leaves equity > MM.
+    let one_x = build(&world, &(vec![(0, 1_000, 100, true, 30_001)], 0, 0));
+    assert_eq!(liquidation_price(&one_x, 0, &world.ctx()).unwrap(), None);
+    // An ETH short fully hedged by ETH collateral whose haircut (5 %) is below
+    // 1 − MMR: rising ETH adds more collateral value than the short loses → none above.
+    let hedged = build(&world, &(vec![(1, -10_000, 100, false, 0)], 0, 20));
+    assert_eq!(liquidation_price(&hedged, 0, &world.ctx()).unwrap(), None);
+    // Remove the hedge and it liquidates above entry.
+    let naked = build(&world, &(vec![(1, -10_000, 100, false, 0)], 2_000, 0));
+    assert!(liquidation_price(&naked, 0, &world.ctx()).unwrap().unwrap() > Price::from_int(2_000));
+}
