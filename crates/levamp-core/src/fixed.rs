@@ -28,7 +28,8 @@ pub fn div_round(a: i128, c: i128, round: Round) -> Result<i128, MathError> {
         return Err(MathError::DivisionByZero);
     }
     let q = a.checked_div(c).ok_or(MathError::Overflow)?;
-    let r = a % c;
+    // One division: the remainder by multiplication (cannot overflow: |q·c| ≤ |a|).
+    let r = a - q * c;
     if r == 0 {
         return Ok(q);
     }
@@ -46,6 +47,10 @@ pub fn div_round(a: i128, c: i128, round: Round) -> Result<i128, MathError> {
 /// [`MathError::Overflow`].
 #[inline]
 pub fn mul_div(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathError> {
+    // Operands that fit in i64 multiply with one widening instruction.
+    if let (Ok(a64), Ok(b64)) = (i64::try_from(a), i64::try_from(b)) {
+        return div_round(a64 as i128 * b64 as i128, c, round);
+    }
     match a.checked_mul(b) {
         Some(p) => div_round(p, c, round),
         None => mul_div_wide(a, b, c, round),

@@ -11,10 +11,10 @@ mod liquidation_price;
 mod margin;
 mod model;
 
-pub use liquidation_price::liquidation_price;
+pub use liquidation_price::{liquidation_price, liquidation_prices};
 pub use margin::{
-    account_health, health_factor, position_margin, scope_health, AccountHealth, PositionMargin,
-    Scope, ScopeMargin,
+    account_health, health_factor, maintenance_check, position_margin, scope_health, AccountHealth,
+    MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,
 };
 pub use model::{
     Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, Position,

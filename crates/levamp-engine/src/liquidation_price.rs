@@ -16,7 +16,7 @@
 //! the scope is never liquidatable (e.g. a fully collateralised 1× long), or
 //! liquidatable at every price.
 
-use crate::margin::{scope_margin, Scope, ScopeMargin};
+use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
 use crate::model::{Account, MarginContext, PriceId, PriceView};
 use levamp_core::{mul_div, MathError, Price, Quote, Ratio, Round, SCALE};
 
@@ -30,18 +30,77 @@ pub fn liquidation_price(
     ctx: &MarginContext<'_>,
 ) -> Result<Option<Price>, MathError> {
     let scope = Scope::of(account, position);
-    let market = &ctx.markets[account.positions[position].market as usize];
-    let id = market.price;
-    let now = PriceView {
+    let total = scope_margin(
+        account,
+        ctx,
+        scope,
+        now(ctx),
+        None,
+        Requirements::Maintenance,
+    )?;
+    solve_position(account, position, ctx, total)
+}
+
+/// Liquidation prices of every position of `account` into `out` (one slot
+/// per position), sharing the cross scope's totals. Allocation-free.
+pub fn liquidation_prices(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    out: &mut [Option<Price>],
+) -> Result<(), MathError> {
+    let cross = scope_margin(
+        account,
+        ctx,
+        Scope::Cross,
+        now(ctx),
+        None,
+        Requirements::Maintenance,
+    )?;
+    for (i, slot) in out.iter_mut().enumerate().take(account.positions.len()) {
+        let total = match Scope::of(account, i) {
+            Scope::Cross => cross,
+            scope => scope_margin(
+                account,
+                ctx,
+                scope,
+                now(ctx),
+                None,
+                Requirements::Maintenance,
+            )?,
+        };
+        *slot = solve_position(account, i, ctx, total)?;
+    }
+    Ok(())
+}
+
+fn now<'a>(ctx: &MarginContext<'a>) -> PriceView<'a> {
+    PriceView {
         prices: ctx.prices,
         replaced: None,
-    };
-    let all = scope_margin(account, ctx, scope, now, None)?;
-    let moving_now = scope_margin(account, ctx, scope, now, Some(id))?;
+    }
+}
+
+/// The boundary for one position, given its scope's totals at current prices.
+fn solve_position(
+    account: &Account,
+    position: usize,
+    ctx: &MarginContext<'_>,
+    total: ScopeMargin,
+) -> Result<Option<Price>, MathError> {
+    let scope = Scope::of(account, position);
+    let id = ctx.markets[account.positions[position].market as usize].price;
+    let moving_now = scope_margin(
+        account,
+        ctx,
+        scope,
+        now(ctx),
+        Some(id),
+        Requirements::Maintenance,
+    )?;
     // The part of the scope that does not move with this price, exact.
     let rest = ScopeMargin {
-        equity: all.equity.checked_sub(moving_now.equity)?,
-        maintenance_margin: all
+        equity: total.equity.checked_sub(moving_now.equity)?,
+        maintenance_margin: total
             .maintenance_margin
             .checked_sub(moving_now.maintenance_margin)?,
         ..ScopeMargin::default()
@@ -51,7 +110,14 @@ pub fn liquidation_price(
             prices: ctx.prices,
             replaced: Some((id, Price::from_raw(p))),
         };
-        let moving = scope_margin(account, ctx, scope, view, Some(id))?;
+        let moving = scope_margin(
+            account,
+            ctx,
+            scope,
+            view,
+            Some(id),
+            Requirements::Maintenance,
+        )?;
         let m = ScopeMargin {
             equity: rest.equity.checked_add(moving.equity)?,
             maintenance_margin: rest
@@ -61,23 +127,11 @@ pub fn liquidation_price(
         };
         Ok(m.liquidatable())
     };
-
     let mark = ctx.prices[id as usize].raw();
-    let Some((slope, _)) = linear_form(
-        account,
-        ctx,
-        scope,
-        id,
-        mark,
-        rest.equity,
-        rest.maintenance_margin,
-    ) else {
+    let side = account.positions[position].size.raw().signum();
+    let Some((slope, guess)) = solve(account, ctx, scope, id, mark, rest, side) else {
         return Ok(None);
     };
-    if slope == 0 {
-        return Ok(None);
-    }
-    let guess = solve(account, ctx, scope, id, mark, rest).unwrap_or(mark);
     let boundary = if slope > 0 {
         last_true(&liquidatable_at, guess)?
     } else {
@@ -87,8 +141,12 @@ pub fn liquidation_price(
     Ok(boundary.map(Price::from_raw))
 }
 
-/// Root of the linear form, re-solved with the tiers at each root until the
-/// tiers agree (at most a few rounds). `None` if the form degenerates.
+/// The slope's sign at the current mark (which side is the losing side) and
+/// the root of the linear form, re-solved with the tiers at each root until
+/// it stops moving (at most 8 rounds). `None` when the slope is zero: no
+/// price of this market changes the outcome. If the form overflows, the
+/// guess falls back to the mark, the losing side to the position's side,
+/// and the search does the work.
 fn solve(
     account: &Account,
     ctx: &MarginContext<'_>,
@@ -96,10 +154,10 @@ fn solve(
     id: PriceId,
     mark: i128,
     rest: ScopeMargin,
-) -> Option<i128> {
-    let mut at = mark;
-    for _ in 0..8 {
-        let (slope, constant) = linear_form(
+    side: i128,
+) -> Option<(i128, i128)> {
+    let form = |at| {
+        linear_form(
             account,
             ctx,
             scope,
@@ -107,27 +165,52 @@ fn solve(
             at,
             rest.equity,
             rest.maintenance_margin,
-        )?;
-        if slope == 0 {
-            return None;
-        }
-        let root = mul_div(constant.checked_neg()?, SCALE, slope, Round::Floor)
-            .ok()?
-            .clamp(1, PRICE_CAP);
+        )
+    };
+    let Some((slope, constant)) = form(mark) else {
+        return Some((side, mark));
+    };
+    if slope == 0 {
+        return None;
+    }
+    let (mut slope_at, mut constant_at) = (slope, constant);
+    let mut at = mark;
+    for _ in 0..8 {
+        let Some(root) = constant_at
+            .checked_neg()
+            .and_then(|c| root_guess(c, slope_at))
+        else {
+            break;
+        };
+        let root = root.clamp(1, PRICE_CAP);
         if root == at {
             break;
         }
-        let same_tiers = account.positions.iter().all(|p| {
-            let m = &ctx.markets[p.market as usize];
-            m.price != id
-                || std::ptr::eq(tier_at(p.size.raw(), m, at), tier_at(p.size.raw(), m, root))
-        });
         at = root;
-        if same_tiers {
-            break;
+        match form(at) {
+            Some((s, c)) if s != 0 => (slope_at, constant_at) = (s, c),
+            _ => break,
         }
     }
-    Some(at)
+    Some((slope, at))
+}
+
+/// `⌊n · SCALE / d⌋` (toward zero) for the root's first guess, in three
+/// `i128` steps of 10^6: the product `n · SCALE` does not fit in `i128` for
+/// realistic accounts, and a 256-bit division is not needed for a guess the
+/// search then corrects. `None` when `|d|` is too large for the steps.
+fn root_guess(n: i128, d: i128) -> Option<i128> {
+    const STEP: i128 = 1_000_000;
+    if d == 0 || d.checked_abs()? > i128::MAX / STEP {
+        return None;
+    }
+    let (mut q, mut r) = (n.checked_div(d)?, n % d);
+    for _ in 0..2 {
+        let scaled = r * STEP;
+        q = q.checked_mul(STEP)?.checked_add(scaled / d)?;
+        r = scaled % d;
+    }
+    Some(q)
 }
 
 fn tier_at(size: i128, market: &crate::Market, price: i128) -> &crate::Tier {

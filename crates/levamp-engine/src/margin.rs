@@ -21,6 +21,17 @@ pub struct PositionMargin {
     pub initial_margin: Quote,
 }
 
+/// Which requirements to compute. The maintenance check (equity against
+/// maintenance margin) is the hot path of liquidation scans and skips the
+/// initial-margin division.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Requirements {
+    /// Maintenance margin only; `initial_margin` is left at zero.
+    Maintenance,
+    /// Maintenance and initial margin.
+    All,
+}
+
 /// Margin figures of one position of `market` at `mark`.
 #[inline]
 pub fn position_margin(
@@ -28,17 +39,32 @@ pub fn position_margin(
     market: &Market,
     mark: Price,
 ) -> Result<PositionMargin, MathError> {
+    position_margin_for(pos, market, mark, Requirements::All)
+}
+
+#[inline]
+fn position_margin_for(
+    pos: &Position,
+    market: &Market,
+    mark: Price,
+    req: Requirements,
+) -> Result<PositionMargin, MathError> {
     let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
     let unrealized_pnl = pnl(pos.size, pos.entry_price, mark, Round::Floor)?;
     let tier = market.tier(notional);
     let maintenance_margin = notional
         .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
         .checked_sub(tier.maintenance_amount)?;
-    let leverage = match pos.leverage {
-        Some(l) if l < tier.max_leverage => l,
-        _ => tier.max_leverage,
+    let initial_margin = match req {
+        Requirements::Maintenance => Quote::ZERO,
+        Requirements::All => {
+            let leverage = match pos.leverage {
+                Some(l) if l < tier.max_leverage => l,
+                _ => tier.max_leverage,
+            };
+            notional.div_ratio(leverage, Round::Ceil)?
+        }
     };
-    let initial_margin = notional.div_ratio(leverage, Round::Ceil)?;
     Ok(PositionMargin {
         notional,
         unrealized_pnl,
@@ -102,6 +128,7 @@ pub(crate) fn scope_margin(
     scope: Scope,
     prices: PriceView<'_>,
     only: Option<PriceId>,
+    req: Requirements,
 ) -> Result<ScopeMargin, MathError> {
     let mut s = ScopeMargin::default();
     let wanted = |id: PriceId| only.is_none_or(|o| o == id);
@@ -113,7 +140,12 @@ pub(crate) fn scope_margin(
                 s.equity = pos.isolated_margin;
             }
             if wanted(market.price) {
-                s.add_position(&position_margin(pos, market, prices.get(market.price))?)?;
+                s.add_position(&position_margin_for(
+                    pos,
+                    market,
+                    prices.get(market.price),
+                    req,
+                )?)?;
             }
         }
         Scope::Cross => {
@@ -140,7 +172,12 @@ pub(crate) fn scope_margin(
             {
                 let market = &ctx.markets[pos.market as usize];
                 if wanted(market.price) {
-                    s.add_position(&position_margin(pos, market, prices.get(market.price))?)?;
+                    s.add_position(&position_margin_for(
+                        pos,
+                        market,
+                        prices.get(market.price),
+                        req,
+                    )?)?;
                 }
             }
         }
@@ -163,6 +200,7 @@ pub fn scope_health(
             replaced: None,
         },
         None,
+        Requirements::All,
     )
 }
 
@@ -219,21 +257,23 @@ pub fn health_factor(
     weighted.ratio_to(debt, Round::Floor).map(Some)
 }
 
-/// Health of one account at the context's prices. Allocation-free.
-pub fn account_health(
+/// The cross scope, the sum over all scopes, and whether any scope is
+/// liquidatable.
+fn sum_scopes(
     account: &Account,
     ctx: &MarginContext<'_>,
-) -> Result<AccountHealth, MathError> {
+    req: Requirements,
+) -> Result<(ScopeMargin, ScopeMargin, bool), MathError> {
     let prices = PriceView {
         prices: ctx.prices,
         replaced: None,
     };
-    let cross = scope_margin(account, ctx, Scope::Cross, prices, None)?;
+    let cross = scope_margin(account, ctx, Scope::Cross, prices, None, req)?;
     let mut total = cross;
     let mut liquidatable = cross.liquidatable();
     for (i, pos) in account.positions.iter().enumerate() {
         if pos.mode == MarginMode::Isolated {
-            let iso = scope_margin(account, ctx, Scope::Isolated(i), prices, None)?;
+            let iso = scope_margin(account, ctx, Scope::Isolated(i), prices, None, req)?;
             liquidatable |= iso.liquidatable();
             total.equity = total.equity.checked_add(iso.equity)?;
             total.maintenance_margin = total
@@ -243,6 +283,42 @@ pub fn account_health(
             total.notional = total.notional.checked_add(iso.notional)?;
         }
     }
+    Ok((cross, total, liquidatable))
+}
+
+/// The hot-path check a liquidation engine runs on every price update:
+/// equity, maintenance margin, health factor and the liquidatable flag,
+/// without the initial-margin and ratio divisions of [`account_health`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MaintenanceCheck {
+    pub equity: Quote,
+    pub maintenance_margin: Quote,
+    pub health_factor: Option<Ratio>,
+    pub liquidatable: bool,
+}
+
+/// See [`MaintenanceCheck`]. Allocation-free; agrees with
+/// [`account_health`] on every field they share.
+pub fn maintenance_check(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+) -> Result<MaintenanceCheck, MathError> {
+    let (_, total, liquidatable) = sum_scopes(account, ctx, Requirements::Maintenance)?;
+    let health_factor = health_factor(account, ctx)?;
+    Ok(MaintenanceCheck {
+        equity: total.equity,
+        maintenance_margin: total.maintenance_margin,
+        health_factor,
+        liquidatable: liquidatable || health_factor.is_some_and(|hf| hf < Ratio::ONE),
+    })
+}
+
+/// Health of one account at the context's prices. Allocation-free.
+pub fn account_health(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+) -> Result<AccountHealth, MathError> {
+    let (cross, total, mut liquidatable) = sum_scopes(account, ctx, Requirements::All)?;
     let health_factor = health_factor(account, ctx)?;
     liquidatable |= health_factor.is_some_and(|hf| hf < Ratio::ONE);
     let positive_equity = total.equity.is_positive();
