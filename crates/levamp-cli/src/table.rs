@@ -52,16 +52,8 @@ pub fn render(reports: &[AccountReport]) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  {}",
-        "account",
-        "equity",
-        "maint.margin",
-        "init.margin",
-        "m.ratio",
-        "HF",
-        "free coll.",
-        "lev.",
-        "status"
+        "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  status",
+        "account", "equity", "maint.margin", "init.margin", "m.ratio", "HF", "free coll.", "lev.",
     );
     for r in reports {
         let h = &r.health;

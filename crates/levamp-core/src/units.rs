@@ -153,54 +153,39 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    fn q(s: &str) -> Quote {
-        s.parse().unwrap()
+    fn d<T: FromStr>(s: &str) -> T
+    where
+        T::Err: std::fmt::Debug,
+    {
+        s.parse().expect("test literal")
     }
 
     #[test]
-    fn cross_unit_math_is_exact() {
-        let size: Base = "0.00000001".parse().unwrap();
-        let price: Price = "123456.78".parse().unwrap();
+    fn cross_unit_math_is_exact() -> Result<(), MathError> {
+        let q = d::<Quote>;
+        let tiny: Base = d("0.00000001");
         assert_eq!(
-            size.value_at(price, Round::Floor).unwrap(),
+            tiny.value_at(d("123456.78"), Round::Floor)?,
             q("0.0012345678")
         );
-        let big: Base = "10000000".parse().unwrap();
-        let p: Price = "100000".parse().unwrap();
-        assert_eq!(big.value_at(p, Round::Ceil).unwrap(), q("1000000000000"));
-        let r: Ratio = "0.004".parse().unwrap();
+        let big: Base = d("10000000");
+        assert_eq!(big.value_at(d("100000"), Round::Ceil)?, q("1000000000000"));
         assert_eq!(
-            q("1000000000000").mul_ratio(r, Round::Ceil).unwrap(),
+            q("1000000000000").mul_ratio(d("0.004"), Round::Ceil)?,
             q("4000000000")
         );
-        assert_eq!(
-            q("1")
-                .div_ratio("3".parse().unwrap(), Round::Floor)
-                .unwrap(),
-            q("0.333333333333")
-        );
-        assert_eq!(
-            q("1").div_ratio("3".parse().unwrap(), Round::Ceil).unwrap(),
-            q("0.333333333334")
-        );
-        assert_eq!(
-            pnl(
-                "-2".parse().unwrap(),
-                "100".parse().unwrap(),
-                "90.5".parse().unwrap(),
-                Round::Floor
-            )
-            .unwrap(),
-            q("19")
-        );
+        assert_eq!(q("1").div_ratio(d("3"), Round::Floor)?, q("0.333333333333"));
+        assert_eq!(q("1").div_ratio(d("3"), Round::Ceil)?, q("0.333333333334"));
+        assert_eq!(pnl(d("-2"), d("100"), d("90.5"), Round::Floor)?, q("19"));
         assert_eq!(
             Quote::MAX.checked_add(Quote::TICK),
             Err(MathError::Overflow)
         );
         assert_eq!(
-            Quote::MAX.mul_ratio("2".parse().unwrap(), Round::Floor),
+            Quote::MAX.mul_ratio(d("2"), Round::Floor),
             Err(MathError::Overflow)
         );
+        Ok(())
     }
 
     proptest! {

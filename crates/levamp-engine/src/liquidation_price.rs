@@ -89,43 +89,25 @@ fn solve_position(
 ) -> Result<Option<Price>, MathError> {
     let scope = Scope::of(account, position);
     let id = ctx.markets[account.positions[position].market as usize].price;
-    let moving_now = scope_margin(
-        account,
-        ctx,
-        scope,
-        now(ctx),
-        Some(id),
-        Requirements::Maintenance,
-    )?;
-    // The part of the scope that does not move with this price, exact.
-    let rest = ScopeMargin {
-        equity: total.equity.checked_sub(moving_now.equity)?,
-        maintenance_margin: total
-            .maintenance_margin
-            .checked_sub(moving_now.maintenance_margin)?,
-        ..ScopeMargin::default()
-    };
-    let liquidatable_at = |p: i128| -> Result<bool, MathError> {
+    // The scope's items that move with this price, valued at `p` (or now).
+    let moving_at = |p: Option<i128>| {
         let view = PriceView {
             prices: ctx.prices,
-            replaced: Some((id, Price::from_raw(p))),
+            replaced: p.map(|p| (id, Price::from_raw(p))),
         };
-        let moving = scope_margin(
+        scope_margin(
             account,
             ctx,
             scope,
             view,
             Some(id),
             Requirements::Maintenance,
-        )?;
-        let m = ScopeMargin {
-            equity: rest.equity.checked_add(moving.equity)?,
-            maintenance_margin: rest
-                .maintenance_margin
-                .checked_add(moving.maintenance_margin)?,
-            ..ScopeMargin::default()
-        };
-        Ok(m.liquidatable())
+        )
+    };
+    // The part of the scope that does not move with this price, exact.
+    let rest = total.checked_sub(&moving_at(None)?)?;
+    let liquidatable_at = |p: i128| -> Result<bool, MathError> {
+        Ok(rest.checked_add(&moving_at(Some(p))?)?.liquidatable())
     };
     let mark = ctx.prices[id as usize].raw();
     let side = account.positions[position].size.raw().signum();

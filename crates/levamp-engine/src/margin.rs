@@ -110,11 +110,33 @@ impl ScopeMargin {
         self.maintenance_margin.is_positive() && self.equity <= self.maintenance_margin
     }
 
+    /// Field-wise sum.
+    pub fn checked_add(&self, o: &ScopeMargin) -> Result<ScopeMargin, MathError> {
+        Ok(ScopeMargin {
+            equity: self.equity.checked_add(o.equity)?,
+            maintenance_margin: self.maintenance_margin.checked_add(o.maintenance_margin)?,
+            initial_margin: self.initial_margin.checked_add(o.initial_margin)?,
+            notional: self.notional.checked_add(o.notional)?,
+        })
+    }
+
+    /// Field-wise difference.
+    pub fn checked_sub(&self, o: &ScopeMargin) -> Result<ScopeMargin, MathError> {
+        Ok(ScopeMargin {
+            equity: self.equity.checked_sub(o.equity)?,
+            maintenance_margin: self.maintenance_margin.checked_sub(o.maintenance_margin)?,
+            initial_margin: self.initial_margin.checked_sub(o.initial_margin)?,
+            notional: self.notional.checked_sub(o.notional)?,
+        })
+    }
+
     fn add_position(&mut self, m: &PositionMargin) -> Result<(), MathError> {
-        self.equity = self.equity.checked_add(m.unrealized_pnl)?;
-        self.maintenance_margin = self.maintenance_margin.checked_add(m.maintenance_margin)?;
-        self.initial_margin = self.initial_margin.checked_add(m.initial_margin)?;
-        self.notional = self.notional.checked_add(m.notional)?;
+        *self = self.checked_add(&ScopeMargin {
+            equity: m.unrealized_pnl,
+            maintenance_margin: m.maintenance_margin,
+            initial_margin: m.initial_margin,
+            notional: m.notional,
+        })?;
         Ok(())
     }
 }
@@ -275,12 +297,7 @@ fn sum_scopes(
         if pos.mode == MarginMode::Isolated {
             let iso = scope_margin(account, ctx, Scope::Isolated(i), prices, None, req)?;
             liquidatable |= iso.liquidatable();
-            total.equity = total.equity.checked_add(iso.equity)?;
-            total.maintenance_margin = total
-                .maintenance_margin
-                .checked_add(iso.maintenance_margin)?;
-            total.initial_margin = total.initial_margin.checked_add(iso.initial_margin)?;
-            total.notional = total.notional.checked_add(iso.notional)?;
+            total = total.checked_add(&iso)?;
         }
     }
     Ok((cross, total, liquidatable))

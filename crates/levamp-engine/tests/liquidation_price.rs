@@ -106,7 +106,10 @@ prop_compose! {
     }
 }
 
-fn build(world: &World, spec: &(Vec<(u32, i64, i64, bool, i64)>, i64, i64)) -> Account {
+/// (market, size in thousandths, entry as % of mark, isolated, isolated margin)
+type PositionSpec = (u32, i64, i64, bool, i64);
+
+fn build(world: &World, spec: &(Vec<PositionSpec>, i64, i64)) -> Account {
     let (positions, usdt, eth) = spec;
     Account {
         id: "p".into(),

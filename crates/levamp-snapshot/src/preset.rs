@@ -9,15 +9,17 @@ use std::collections::BTreeMap;
 /// Names accepted by `--venue`.
 pub const PRESETS: &[&str] = &["generic", "binance-usdm", "hyperliquid", "aave-v3"];
 
+/// Named entries of a preset section: name → (JSON fields, path used in errors).
+pub type Entries = BTreeMap<String, (Map<String, Value>, String)>;
+
 /// A venue's default markets and assets (still unvalidated JSON fields; they
 /// are checked with the snapshot's overrides laid over them).
 #[derive(Clone, Debug, Default)]
 pub struct Preset {
     pub name: String,
     pub quote: String,
-    /// name → (fields, path used in error messages)
-    pub markets: BTreeMap<String, (Map<String, Value>, String)>,
-    pub assets: BTreeMap<String, (Map<String, Value>, String)>,
+    pub markets: Entries,
+    pub assets: Entries,
 }
 
 fn text(name: &str) -> Option<&'static str> {
@@ -55,18 +57,17 @@ impl Preset {
             Some(v) => string(v, &child(&at, "quote"))?.to_string(),
             None => "USD".to_string(),
         };
-        let section =
-            |key: &str| -> Result<BTreeMap<String, (Map<String, Value>, String)>, InputError> {
-                let mut out = BTreeMap::new();
-                if let Some(v) = root.get(key) {
-                    let sec_at = child(&at, key);
-                    for (name, entry) in object(v, &sec_at)? {
-                        let entry_at = child(&sec_at, name);
-                        out.insert(name.clone(), (object(entry, &entry_at)?.clone(), entry_at));
-                    }
+        let section = |key: &str| -> Result<Entries, InputError> {
+            let mut out = BTreeMap::new();
+            if let Some(v) = root.get(key) {
+                let sec_at = child(&at, key);
+                for (name, entry) in object(v, &sec_at)? {
+                    let entry_at = child(&sec_at, name);
+                    out.insert(name.clone(), (object(entry, &entry_at)?.clone(), entry_at));
                 }
-                Ok(out)
-            };
+            }
+            Ok(out)
+        };
         Ok(Preset {
             name: name.to_string(),
             quote,

@@ -199,7 +199,7 @@ impl Venue {
 
 /// Preset entries with the snapshot's fields laid over them, key by key.
 fn merge(
-    preset: &BTreeMap<String, (Map<String, Value>, String)>,
+    preset: &crate::preset::Entries,
     given: Option<&Value>,
     section: &str,
 ) -> Result<BTreeMap<String, Definition>, InputError> {
