@@ -95,6 +95,21 @@ fn good_input_passes() {
     assert_eq!(a["equity"].to_string(), "1750");
 }
 
+/// The example in docs/snapshot.md must stay valid.
+#[test]
+fn documented_example_runs() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/snapshot.md")).unwrap();
+    let start = doc.find("```json\n").expect("a json block") + 8;
+    let end = start + doc[start..].find("```").unwrap();
+    let (code, stdout, stderr) = margin(&doc[start..end], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    // 1000 USDT − 500 USDC owed + isolated 100 + 1.5 × (2000 − 1500) = 1350.
+    assert_eq!(v["accounts"][0]["equity"].to_string(), "1350");
+    // USDT is unlisted (no lending weight) and 500 USDC is owed: health factor 0.
+    assert_eq!(v["accounts"][0]["health_factor"].to_string(), "0");
+}
+
 #[test]
 fn malformed_json_names_line_and_column() {
     fails_on(
