@@ -3,7 +3,7 @@
 
 use crate::{table, Format};
 use anyhow::{Context, Result};
-use levamp_snapshot::{evaluate, AccountReport, Preset, Snapshot};
+use levamp_io::{evaluate, AccountReport, Preset, Snapshot};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 
@@ -23,7 +23,7 @@ pub fn run(file: Option<&str>, venue: &str, format: Option<Format>) -> Result<()
 }
 
 /// Parses and evaluates; errors name the JSON path.
-fn margin(text: &str, venue: &str) -> Result<Vec<AccountReport>, levamp_snapshot::InputError> {
+fn margin(text: &str, venue: &str) -> Result<Vec<AccountReport>, levamp_io::InputError> {
     let preset = Preset::load(venue)?;
     let snapshot = Snapshot::parse(text, &preset)?;
     (0..snapshot.accounts.len())
@@ -52,7 +52,7 @@ fn read_input(file: Option<&str>) -> Result<(String, String)> {
 fn print(reports: &[AccountReport], format: Format) -> Result<()> {
     let out = match format {
         Format::Json => {
-            let mut s = serde_json::to_string(&levamp_snapshot::report_json(reports))?;
+            let mut s = serde_json::to_string(&levamp_io::report_json(reports))?;
             s.push('\n');
             s
         }

@@ -2,7 +2,7 @@
 //! results cut (not rounded) to a few decimals for reading; use
 //! `--format json` for the full precision.
 
-use levamp_snapshot::AccountReport;
+use levamp_io::AccountReport;
 use std::fmt::Write;
 
 /// `text` (canonical decimal) cut to at most `dp` decimals.

@@ -3,7 +3,7 @@
 //! levamp's own output.
 
 use levamp_core::{Price, Ratio};
-use levamp_snapshot::{evaluate, AccountReport, Preset, Snapshot};
+use levamp_io::{evaluate, AccountReport, Preset, Snapshot};
 
 fn run(json: &str, venue: &str) -> Vec<AccountReport> {
     let snapshot =

@@ -1,4 +1,4 @@
-//! levamp-snapshot: account snapshots in, margin reports out.
+//! levamp-io: account snapshots in, margin reports out.
 //!
 //! [`Snapshot::parse`] reads the JSON snapshot documented in
 //! `docs/snapshot.md` exactly (numbers never pass through `f64`), lays it
