@@ -98,7 +98,11 @@ fn good_input_passes() {
 /// The example in docs/snapshot.md must stay valid.
 #[test]
 fn documented_example_runs() {
-    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/snapshot.md")).unwrap();
+    let doc = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../docs/snapshot.md"
+    ))
+    .unwrap();
     let start = doc.find("```json\n").expect("a json block") + 8;
     let end = start + doc[start..].find("```").unwrap();
     let (code, stdout, stderr) = margin(&doc[start..end], &[]);

@@ -12,7 +12,7 @@ mod units;
 
 pub use decimal::{parse_raw, Canonical, ParseError};
 pub use fixed::{div_round, mul_div, Round, DECIMALS, SCALE};
-pub use units::{pnl, Base, Price, Quote, Ratio};
+pub use units::{Base, Price, Quote, Ratio};
 
 /// An arithmetic failure. Callers attach context (which account, which field).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]

@@ -140,14 +140,6 @@ impl Quote {
     }
 }
 
-/// Profit of holding `size` from `entry` to `mark`: `size × (mark − entry)`,
-/// computed in one rounding.
-#[inline]
-pub fn pnl(size: Base, entry: Price, mark: Price, round: Round) -> Result<Quote, MathError> {
-    let diff = mark.0.checked_sub(entry.0).ok_or(MathError::Overflow)?;
-    mul_div(size.0, diff, SCALE, round).map(Quote)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,7 +168,6 @@ mod tests {
         );
         assert_eq!(q("1").div_ratio(d("3"), Round::Floor)?, q("0.333333333333"));
         assert_eq!(q("1").div_ratio(d("3"), Round::Ceil)?, q("0.333333333334"));
-        assert_eq!(pnl(d("-2"), d("100"), d("90.5"), Round::Floor)?, q("19"));
         assert_eq!(
             Quote::MAX.checked_add(Quote::TICK),
             Err(MathError::Overflow)

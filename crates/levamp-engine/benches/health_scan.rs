@@ -125,10 +125,12 @@ fn main() {
                     let notional = rng.range(100, 200_000) as i128;
                     let size = notional * 1_000_000_000_000 * 1_000_000_000_000 / mark;
                     let isolated = rng.range(0, 4) == 0;
+                    let size = Base::from_raw(if rng.range(0, 2) == 0 { size } else { -size });
+                    let entry = Price::from_raw(mark / 100 * rng.range(80, 120) as i128);
                     Position {
                         market: m,
-                        size: Base::from_raw(if rng.range(0, 2) == 0 { size } else { -size }),
-                        entry_price: Price::from_raw(mark / 100 * rng.range(80, 120) as i128),
+                        size,
+                        cost: size.value_at(entry, levamp_core::Round::Ceil).unwrap(),
                         mode: if isolated {
                             MarginMode::Isolated
                         } else {

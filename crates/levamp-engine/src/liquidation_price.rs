@@ -224,12 +224,12 @@ fn linear_form(
         }
         let s = pos.size.raw();
         let tier = tier_at(s, market, at);
-        // s·(p − e) − (|s|·p·r − a)
+        // s·p − cost − (|s|·p·r − a)
         slope = slope
             .checked_add(s.checked_mul(SCALE)?)?
             .checked_sub(s.abs().checked_mul(tier.maintenance_margin_rate.raw())?)?;
         constant = constant
-            .checked_sub(s.checked_mul(pos.entry_price.raw())?)?
+            .checked_sub(pos.cost.raw().checked_mul(SCALE)?)?
             .checked_add(tier.maintenance_amount.raw().checked_mul(SCALE)?)?;
         Some(())
     };

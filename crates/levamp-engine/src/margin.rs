@@ -6,14 +6,14 @@
 //! initial margin, margin ratio and leverage round up.
 
 use crate::model::{Account, MarginContext, MarginMode, Market, Position, PriceId, PriceView};
-use levamp_core::{pnl, MathError, Price, Quote, Ratio, Round};
+use levamp_core::{MathError, Price, Quote, Ratio, Round};
 
 /// Margin figures of one position at one mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PositionMargin {
     /// `|size| × mark`, rounded up.
     pub notional: Quote,
-    /// `size × (mark − entry)`, rounded down.
+    /// `size × mark − cost`, the product rounded down.
     pub unrealized_pnl: Quote,
     /// `notional × MMR(tier) − maintenance_amount(tier)`, rounded up.
     pub maintenance_margin: Quote,
@@ -50,7 +50,10 @@ fn position_margin_for(
     req: Requirements,
 ) -> Result<PositionMargin, MathError> {
     let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
-    let unrealized_pnl = pnl(pos.size, pos.entry_price, mark, Round::Floor)?;
+    let unrealized_pnl = pos
+        .size
+        .value_at(mark, Round::Floor)?
+        .checked_sub(pos.cost)?;
     let tier = market.tier(notional);
     let maintenance_margin = notional
         .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?

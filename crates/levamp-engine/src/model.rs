@@ -4,7 +4,7 @@
 //! to dense indices (`PriceId`, `AssetId`, `MarketId`) before any math runs,
 //! so the hot loop never hashes a string.
 
-use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 
 /// Index into the price table (one price per price key, e.g. `"ETH"`).
 pub type PriceId = u32;
@@ -88,16 +88,31 @@ pub enum MarginMode {
 }
 
 /// A perpetual position. `size > 0` is long, `< 0` short, in base units.
+///
+/// The entry is held as an exact cost basis, `cost = Σ size × fill price`
+/// over the fills that opened it (signed like `size`), not as a rounded
+/// average price: unrealized PnL is `size × mark − cost`, and because every
+/// fill moves the same rounded value between its two sides, the sum of all
+/// accounts' cash stays exact (docs/mechanisms.md).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Position {
     pub market: MarketId,
     pub size: Base,
-    pub entry_price: Price,
+    /// Signed cost basis in quote.
+    pub cost: Quote,
     pub mode: MarginMode,
     /// Quote margin assigned to an isolated position (zero for cross).
     pub isolated_margin: Quote,
     /// Chosen leverage; `None` means the tier's maximum.
     pub leverage: Option<Ratio>,
+}
+
+impl Position {
+    /// Average entry price `cost ÷ size`, rounded down (for display and
+    /// output; the math uses `cost`).
+    pub fn entry_price(&self) -> Result<Price, MathError> {
+        self.cost.per_unit(self.size, Round::Floor)
+    }
 }
 
 /// An amount of an asset held or owed.

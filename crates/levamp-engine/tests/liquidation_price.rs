@@ -131,7 +131,12 @@ fn build(world: &World, spec: &(Vec<PositionSpec>, i64, i64)) -> Account {
                 Position {
                     market,
                     size: Base::from_raw(size_milli as i128 * 1_000_000_000),
-                    entry_price: Price::from_raw(mark / 100 * entry_pct as i128),
+                    cost: Base::from_raw(size_milli as i128 * 1_000_000_000)
+                        .value_at(
+                            Price::from_raw(mark / 100 * entry_pct as i128),
+                            levamp_core::Round::Ceil,
+                        )
+                        .unwrap(),
                     mode: if isolated {
                         MarginMode::Isolated
                     } else {
@@ -197,7 +202,7 @@ proptest! {
         let account = build(&world, &(vec![(0, size_milli, 100, isolated, margin)], usdt, 0));
         prop_assume!(!liquidatable_at(&world, &account, 0, world.prices[0].raw()));
         let lp = liquidation_price(&account, 0, &world.ctx()).unwrap();
-        let entry = account.positions[0].entry_price;
+        let entry = account.positions[0].entry_price().unwrap();
         if size_milli > 0 {
             prop_assert!(lp.is_none_or(|p| p < entry));
         } else {

@@ -145,7 +145,12 @@ fn parse_position(
     Ok(Position {
         market,
         size,
-        entry_price,
+        cost: size.value_at(entry_price, Round::Ceil).or_else(|e| {
+            err(
+                &child(at, "entry_price"),
+                format!("size × entry_price: {e}"),
+            )
+        })?,
         mode,
         isolated_margin,
         leverage,
