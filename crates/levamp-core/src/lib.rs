@@ -8,10 +8,12 @@
 
 mod decimal;
 mod fixed;
+mod ray;
 mod units;
 
 pub use decimal::{parse_raw, Canonical, ParseError};
 pub use fixed::{div_round, mul_div, Round, DECIMALS, SCALE};
+pub use ray::{Ray, RAY, SECONDS_PER_YEAR};
 pub use units::{Base, Price, Quote, Ratio};
 
 /// An arithmetic failure. Callers attach context (which account, which field).

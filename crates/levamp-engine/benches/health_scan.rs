@@ -114,6 +114,7 @@ fn main() {
         markets: &markets,
         assets: &assets,
         prices: &prices,
+        indices: &[],
     };
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -146,6 +147,7 @@ fn main() {
                 })
                 .collect();
             Account {
+                supplied: vec![],
                 id: format!("a{i}"),
                 collateral: vec![
                     Holding {

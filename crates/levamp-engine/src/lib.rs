@@ -17,6 +17,6 @@ pub use margin::{
     MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,
 };
 pub use model::{
-    Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, Position,
-    PriceId, Tier,
+    Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, PoolIndex,
+    Position, PriceId, Tier,
 };

@@ -243,16 +243,17 @@ fn linear_form(
             {
                 add_position(pos)?;
             }
-            for h in &account.collateral {
-                let asset = &ctx.assets[h.asset as usize];
+            for item in ctx.collateral(account) {
+                let (asset, amount) = item.ok()?;
                 if asset.price == id {
                     let weight = Ratio::ONE.raw() - asset.haircut.raw();
-                    slope = slope.checked_add(h.amount.raw().checked_mul(weight)?)?;
+                    slope = slope.checked_add(amount.raw().checked_mul(weight)?)?;
                 }
             }
-            for h in &account.borrows {
-                if ctx.assets[h.asset as usize].price == id {
-                    slope = slope.checked_sub(h.amount.raw().checked_mul(SCALE)?)?;
+            for item in ctx.debts(account) {
+                let (asset, amount) = item.ok()?;
+                if asset.price == id {
+                    slope = slope.checked_sub(amount.raw().checked_mul(SCALE)?)?;
                 }
             }
         }

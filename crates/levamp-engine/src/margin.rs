@@ -174,19 +174,19 @@ pub(crate) fn scope_margin(
             }
         }
         Scope::Cross => {
-            for h in &account.collateral {
-                let asset = &ctx.assets[h.asset as usize];
+            for item in ctx.collateral(account) {
+                let (asset, amount) = item?;
                 if wanted(asset.price) {
-                    let value = h.amount.value_at(prices.get(asset.price), Round::Floor)?;
+                    let value = amount.value_at(prices.get(asset.price), Round::Floor)?;
                     let weighted =
                         value.mul_ratio(Ratio::ONE.checked_sub(asset.haircut)?, Round::Floor)?;
                     s.equity = s.equity.checked_add(weighted)?;
                 }
             }
-            for h in &account.borrows {
-                let asset = &ctx.assets[h.asset as usize];
+            for item in ctx.debts(account) {
+                let (asset, amount) = item?;
                 if wanted(asset.price) {
-                    let debt = h.amount.value_at(prices.get(asset.price), Round::Ceil)?;
+                    let debt = amount.value_at(prices.get(asset.price), Round::Ceil)?;
                     s.equity = s.equity.checked_sub(debt)?;
                 }
             }
@@ -260,22 +260,17 @@ pub fn health_factor(
     ctx: &MarginContext<'_>,
 ) -> Result<Option<Ratio>, MathError> {
     let mut debt = Quote::ZERO;
-    for h in &account.borrows {
-        let asset = &ctx.assets[h.asset as usize];
-        debt = debt.checked_add(
-            h.amount
-                .value_at(ctx.prices[asset.price as usize], Round::Ceil)?,
-        )?;
+    for item in ctx.debts(account) {
+        let (asset, amount) = item?;
+        debt = debt.checked_add(amount.value_at(ctx.prices[asset.price as usize], Round::Ceil)?)?;
     }
     if !debt.is_positive() {
         return Ok(None);
     }
     let mut weighted = Quote::ZERO;
-    for h in &account.collateral {
-        let asset = &ctx.assets[h.asset as usize];
-        let value = h
-            .amount
-            .value_at(ctx.prices[asset.price as usize], Round::Floor)?;
+    for item in ctx.collateral(account) {
+        let (asset, amount) = item?;
+        let value = amount.value_at(ctx.prices[asset.price as usize], Round::Floor)?;
         weighted =
             weighted.checked_add(value.mul_ratio(asset.liquidation_threshold, Round::Floor)?)?;
     }

@@ -4,7 +4,7 @@
 //! to dense indices (`PriceId`, `AssetId`, `MarketId`) before any math runs,
 //! so the hot loop never hashes a string.
 
-use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Ray, Round};
 
 /// Index into the price table (one price per price key, e.g. `"ETH"`).
 pub type PriceId = u32;
@@ -122,13 +122,28 @@ pub struct Holding {
     pub amount: Base,
 }
 
-/// One account: cross collateral wallet, lending borrows, perp positions.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One account: cross collateral wallet, lending supply and borrows, perp
+/// positions.
+///
+/// `supplied` and `borrows` are Aave-style *scaled* balances when the
+/// context carries pool indices (actual = scaled × index), and actual
+/// amounts when it does not (snapshots).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Account {
     pub id: String,
+    /// Wallet balances (perp collateral; lending collateral too).
     pub collateral: Vec<Holding>,
+    /// Supplied to a lending pool: collateral that earns interest.
+    pub supplied: Vec<Holding>,
     pub borrows: Vec<Holding>,
     pub positions: Vec<Position>,
+}
+
+/// A lending pool's indices: actual = scaled × index.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolIndex {
+    pub liquidity_index: Ray,
+    pub borrow_index: Ray,
 }
 
 /// Everything the margin math reads besides the account.
@@ -137,6 +152,53 @@ pub struct MarginContext<'a> {
     pub markets: &'a [Market],
     pub assets: &'a [Asset],
     pub prices: &'a [Price],
+    /// Pool indices by `AssetId`; empty when balances are actual amounts.
+    pub indices: &'a [PoolIndex],
+}
+
+impl MarginContext<'_> {
+    /// Every collateral holding of `account` (wallet, then supplied) with its
+    /// asset and actual amount.
+    pub fn collateral<'b>(
+        &'b self,
+        account: &'b Account,
+    ) -> impl Iterator<Item = Result<(&'b Asset, Base), MathError>> + 'b {
+        let wallet = account
+            .collateral
+            .iter()
+            .map(move |h| Ok((&self.assets[h.asset as usize], h.amount)));
+        let supplied = account
+            .supplied
+            .iter()
+            .map(move |h| Ok((&self.assets[h.asset as usize], self.supplied_amount(h)?)));
+        wallet.chain(supplied)
+    }
+    /// Every debt of `account` with its asset and actual amount.
+    pub fn debts<'b>(
+        &'b self,
+        account: &'b Account,
+    ) -> impl Iterator<Item = Result<(&'b Asset, Base), MathError>> + 'b {
+        account
+            .borrows
+            .iter()
+            .map(move |h| Ok((&self.assets[h.asset as usize], self.debt_amount(h)?)))
+    }
+    /// Actual supplied amount of a holding (scaled × liquidity index, down).
+    #[inline]
+    pub fn supplied_amount(&self, h: &Holding) -> Result<Base, MathError> {
+        match self.indices.get(h.asset as usize) {
+            Some(i) => i.liquidity_index.scale_up(h.amount, Round::Floor),
+            None => Ok(h.amount),
+        }
+    }
+    /// Actual debt of a holding (scaled × borrow index, up).
+    #[inline]
+    pub fn debt_amount(&self, h: &Holding) -> Result<Base, MathError> {
+        match self.indices.get(h.asset as usize) {
+            Some(i) => i.borrow_index.scale_up(h.amount, Round::Ceil),
+            None => Ok(h.amount),
+        }
+    }
 }
 
 /// Prices with at most one key replaced: used to ask "what if this market's

@@ -74,6 +74,7 @@ impl World {
             markets: &self.markets,
             assets: &self.assets,
             prices: &self.prices,
+            indices: &[],
         }
     }
 }
@@ -86,6 +87,7 @@ fn liquidatable_at(world: &World, account: &Account, position: usize, price: i12
         markets: &world.markets,
         assets: &world.assets,
         prices: &prices,
+        indices: &[],
     };
     scope_health(account, Scope::of(account, position), &ctx)
         .unwrap()
@@ -112,6 +114,7 @@ type PositionSpec = (u32, i64, i64, bool, i64);
 fn build(world: &World, spec: &(Vec<PositionSpec>, i64, i64)) -> Account {
     let (positions, usdt, eth) = spec;
     Account {
+        supplied: vec![],
         id: "p".into(),
         collateral: vec![
             Holding {

@@ -81,6 +81,7 @@ fn parse_account(v: &Value, at: &str, venue: &mut Venue) -> Result<Account, Inpu
         }
     }
     Ok(Account {
+        supplied: Vec::new(),
         id,
         collateral,
         borrows,

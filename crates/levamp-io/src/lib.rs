@@ -62,6 +62,7 @@ impl Snapshot {
             markets: &self.markets,
             assets: &self.assets,
             prices: &self.prices,
+            indices: &[],
         }
     }
 }
