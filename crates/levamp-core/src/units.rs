@@ -133,6 +133,12 @@ impl Base {
 }
 
 impl Quote {
+    /// Quantity worth `self` at `price`: `self ÷ price`.
+    #[inline]
+    pub fn base_at(self, price: Price, round: Round) -> Result<Base, MathError> {
+        mul_div(self.0, SCALE, price.0, round).map(Base)
+    }
+
     /// Price at which `size` is worth `self`: `self ÷ size`.
     #[inline]
     pub fn per_unit(self, size: Base, round: Round) -> Result<Price, MathError> {

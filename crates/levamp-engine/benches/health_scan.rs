@@ -98,6 +98,7 @@ fn main() {
             price: i as PriceId,
             tiers: tiers(),
             liquidation_fee_rate: Ratio::ZERO,
+            funding_interval_s: levamp_engine::DEFAULT_FUNDING_INTERVAL_S,
         })
         .collect();
     let asset = |name: &str, price, haircut| Asset {
@@ -108,6 +109,7 @@ fn main() {
         liquidation_threshold: r("0.825"),
         liquidation_bonus: r("0.05"),
         liquidation_protocol_fee: r("0.1"),
+        pool: None,
     };
     let assets = vec![asset("USDT", 3, "0"), asset("ETH", 1, "0.05")];
     let ctx = MarginContext {
@@ -115,6 +117,7 @@ fn main() {
         assets: &assets,
         prices: &prices,
         indices: &[],
+        lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
     };
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

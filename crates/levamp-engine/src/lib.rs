@@ -10,6 +10,7 @@
 mod liquidation_price;
 mod margin;
 mod model;
+pub mod venue;
 
 pub use liquidation_price::{liquidation_price, liquidation_prices};
 pub use margin::{
@@ -17,6 +18,7 @@ pub use margin::{
     MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,
 };
 pub use model::{
-    Account, Asset, AssetId, Holding, MarginContext, MarginMode, Market, MarketId, PoolIndex,
-    Position, PriceId, Tier,
+    Account, Asset, AssetId, Holding, LendingCollateral, MarginContext, MarginMode, Market,
+    MarketId, PoolIndex, PoolParams, Position, PriceId, RateModel, Tier,
+    DEFAULT_FUNDING_INTERVAL_S,
 };

@@ -268,7 +268,7 @@ pub fn health_factor(
         return Ok(None);
     }
     let mut weighted = Quote::ZERO;
-    for item in ctx.collateral(account) {
+    for item in ctx.lending_collateral(account) {
         let (asset, amount) = item?;
         let value = amount.value_at(ctx.prices[asset.price as usize], Round::Floor)?;
         weighted =

@@ -45,7 +45,12 @@ pub struct Market {
     /// Fee charged on liquidation (goes to the insurance fund / liquidator);
     /// not part of the liquidation trigger.
     pub liquidation_fee_rate: Ratio,
+    /// Seconds between funding payments (Binance 8 h, Hyperliquid 1 h).
+    pub funding_interval_s: i64,
 }
+
+/// Default funding interval: 8 hours.
+pub const DEFAULT_FUNDING_INTERVAL_S: i64 = 8 * 3600;
 
 impl Market {
     /// The tier a position of notional `notional` falls in: the first whose
@@ -76,6 +81,26 @@ pub struct Asset {
     pub liquidation_bonus: Ratio,
     /// Share of the bonus that goes to the protocol.
     pub liquidation_protocol_fee: Ratio,
+    /// Lending-pool parameters; `None`: the asset cannot be supplied or borrowed.
+    pub pool: Option<PoolParams>,
+}
+
+/// Parameters of an asset's lending pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolParams {
+    pub rate_model: RateModel,
+    /// Share of borrow interest kept by the protocol (Aave reserve factor).
+    pub reserve_factor: Ratio,
+}
+
+/// Kinked (two-slope) interest-rate model, annual rates (Aave v3
+/// `DefaultReserveInterestRateStrategy`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RateModel {
+    pub optimal_utilization: Ratio,
+    pub base: Ratio,
+    pub slope1: Ratio,
+    pub slope2: Ratio,
 }
 
 /// How a position is margined.
@@ -154,6 +179,18 @@ pub struct MarginContext<'a> {
     pub prices: &'a [Price],
     /// Pool indices by `AssetId`; empty when balances are actual amounts.
     pub indices: &'a [PoolIndex],
+    /// What counts as lending collateral in the health factor.
+    pub lending_collateral: LendingCollateral,
+}
+
+/// What the health factor counts as collateral.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LendingCollateral {
+    /// Snapshots: the account's `collateral` is what it deposited with the protocol.
+    WalletAndSupplied,
+    /// A venue: only balances supplied to a pool (Aave aTokens); wallet
+    /// balances (e.g. borrowed tokens) are not collateral.
+    SuppliedOnly,
 }
 
 impl MarginContext<'_> {
@@ -172,6 +209,24 @@ impl MarginContext<'_> {
             .iter()
             .map(move |h| Ok((&self.assets[h.asset as usize], self.supplied_amount(h)?)));
         wallet.chain(supplied)
+    }
+    /// The holdings the health factor counts as collateral.
+    pub fn lending_collateral<'b>(
+        &'b self,
+        account: &'b Account,
+    ) -> impl Iterator<Item = Result<(&'b Asset, Base), MathError>> + 'b {
+        let wallet = match self.lending_collateral {
+            LendingCollateral::WalletAndSupplied => &account.collateral[..],
+            LendingCollateral::SuppliedOnly => &[],
+        };
+        let supplied = account
+            .supplied
+            .iter()
+            .map(move |h| Ok((&self.assets[h.asset as usize], self.supplied_amount(h)?)));
+        wallet
+            .iter()
+            .map(move |h| Ok((&self.assets[h.asset as usize], h.amount)))
+            .chain(supplied)
     }
     /// Every debt of `account` with its asset and actual amount.
     pub fn debts<'b>(

@@ -48,6 +48,7 @@ impl World {
             price,
             tiers: binance_tiers(),
             liquidation_fee_rate: Ratio::ZERO,
+            funding_interval_s: levamp_engine::DEFAULT_FUNDING_INTERVAL_S,
         };
         let asset = |name: &str, price, haircut: &str| Asset {
             name: name.into(),
@@ -57,6 +58,7 @@ impl World {
             liquidation_threshold: Ratio::ZERO,
             liquidation_bonus: Ratio::ZERO,
             liquidation_protocol_fee: Ratio::ZERO,
+            pool: None,
         };
         World {
             // price 0: BTC, 1: ETH, 2: USDT
@@ -75,6 +77,7 @@ impl World {
             assets: &self.assets,
             prices: &self.prices,
             indices: &[],
+            lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
         }
     }
 }
@@ -88,6 +91,7 @@ fn liquidatable_at(world: &World, account: &Account, position: usize, price: i12
         assets: &world.assets,
         prices: &prices,
         indices: &[],
+        lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
     };
     scope_health(account, Scope::of(account, position), &ctx)
         .unwrap()

@@ -63,6 +63,7 @@ impl Snapshot {
             assets: &self.assets,
             prices: &self.prices,
             indices: &[],
+            lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
         }
     }
 }

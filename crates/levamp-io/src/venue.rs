@@ -187,6 +187,7 @@ impl Venue {
                     liquidation_threshold: Ratio::ZERO,
                     liquidation_bonus: Ratio::ZERO,
                     liquidation_protocol_fee: Ratio::ZERO,
+                    pool: None,
                 }
             }
         };
@@ -273,6 +274,7 @@ fn parse_market(name: &str, def: &Definition, price: PriceId) -> Result<Market, 
         price,
         tiers: parsed,
         liquidation_fee_rate,
+        funding_interval_s: levamp_engine::DEFAULT_FUNDING_INTERVAL_S,
     })
 }
 
@@ -326,6 +328,7 @@ fn parse_asset(name: &str, def: &Definition, price: PriceId) -> Result<Asset, In
         liquidation_threshold: f("liquidation_threshold")?,
         liquidation_bonus: f("liquidation_bonus")?,
         liquidation_protocol_fee: f("liquidation_protocol_fee")?,
+        pool: None,
     };
     if asset.ltv > asset.liquidation_threshold {
         return err(

@@ -1,0 +1,644 @@
+//! Perp liquidation and the bad-debt chain.
+//!
+//! A liquidatable scope (cross pool, or one isolated position) is closed at
+//! the mark against the liquidator (an external account, or the `market`
+//! backstop) — all of it, or with partial liquidation the smallest share
+//! that restores `equity ≥ maintenance × (1 + buffer)`. The penalty
+//! (`liquidation_fee_rate × closed notional`, at most the equity left) goes
+//! to the liquidator (its share) and the insurance fund. A scope left with
+//! negative equity is bankrupt: the insurance fund covers what it can; the
+//! rest is, per the venue's rules, auto-deleveraged against the most
+//! profitable and leveraged opposite positions at the bankruptcy price,
+//! socialised over positive balances, or recorded as bad debt.
+
+use super::error::VenueError;
+use super::event::Event;
+use super::rules::AfterInsurance;
+use super::state::{AccountId, Venue, MARKET_ACCOUNT};
+use crate::margin::{scope_health, Scope};
+use crate::model::{AssetId, MarginMode, MarketId, PriceId};
+use levamp_core::{mul_div, Base, MathError, Quote, Ratio, Round};
+
+/// ADL ranking of a position (BitMEX "Auto-Deleveraging"): with
+/// `pnl% = unrealised PnL ÷ |cost|` and `leverage = notional ÷ equity`,
+/// `pnl% × leverage` when in profit, `pnl% ÷ leverage` otherwise. Higher
+/// ranks are deleveraged first.
+pub fn adl_ranking(
+    unrealized_pnl: Quote,
+    cost: Quote,
+    notional: Quote,
+    equity: Quote,
+) -> Result<Ratio, MathError> {
+    if cost.is_zero() {
+        return Ok(Ratio::ZERO);
+    }
+    let pnl_pct = unrealized_pnl.ratio_to(cost.checked_abs()?, Round::Floor)?;
+    if !equity.is_positive() {
+        // No equity: infinitely leveraged; rank by PnL alone, above or below everything.
+        return Ok(if pnl_pct.is_positive() {
+            Ratio::MAX
+        } else {
+            Ratio::from_raw(i128::MIN + 1)
+        });
+    }
+    let leverage = notional.ratio_to(equity, Round::Floor)?;
+    match pnl_pct.is_positive() {
+        true => pnl_pct.mul_ratio(leverage, Round::Floor),
+        false if leverage.is_zero() => Ok(pnl_pct),
+        false => pnl_pct.div_ratio(leverage, Round::Floor),
+    }
+}
+
+impl Venue {
+    fn stale(&self, key: PriceId) -> bool {
+        self.rules
+            .oracle_max_age_s
+            .is_some_and(|max| self.now - self.price_ts[key as usize] > max)
+    }
+
+    /// The scopes of an account: each isolated position by market, then the cross pool.
+    fn scopes(&self, account: AccountId) -> Vec<Option<MarketId>> {
+        let acc = &self.accounts[account as usize];
+        let mut out: Vec<Option<MarketId>> = acc
+            .positions
+            .iter()
+            .filter(|p| p.mode == MarginMode::Isolated && !p.size.is_zero())
+            .map(|p| Some(p.market))
+            .collect();
+        if acc.positions.iter().any(|p| p.mode == MarginMode::Cross) {
+            out.push(None);
+        }
+        out
+    }
+
+    fn scope_of(&self, account: AccountId, isolated: Option<MarketId>) -> Scope {
+        let acc = &self.accounts[account as usize];
+        isolated
+            .and_then(|m| acc.positions.iter().position(|p| p.market == m))
+            .map_or(Scope::Cross, |i| Scope::of(acc, i))
+    }
+
+    /// Markets of the positions in a scope.
+    fn scope_markets(&self, account: AccountId, isolated: Option<MarketId>) -> Vec<MarketId> {
+        let acc = &self.accounts[account as usize];
+        match isolated {
+            Some(m) => vec![m],
+            None => acc
+                .positions
+                .iter()
+                .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+                .map(|p| p.market)
+                .collect(),
+        }
+    }
+
+    fn scope_liquidatable(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<bool, VenueError> {
+        let scope = self.scope_of(account, isolated);
+        Ok(scope_health(&self.accounts[account as usize], scope, &self.context())?.liquidatable())
+    }
+
+    fn scope_fresh(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<(), VenueError> {
+        for m in self.scope_markets(account, isolated) {
+            let key = self.markets[m as usize].price;
+            if self.stale(key) {
+                return Err(VenueError::StalePrice {
+                    key: self.price_keys[key as usize].clone(),
+                    updated: self.price_ts[key as usize],
+                    now: self.now,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// After an oracle update of `key`: liquidate every scope it made
+    /// liquidatable (by the venue's backstop), in account order.
+    pub(crate) fn liquidate_at_risk(
+        &mut self,
+        key: PriceId,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let exposed: Vec<AccountId> = (1..self.accounts.len() as AccountId)
+            .filter(|&a| {
+                let acc = &self.accounts[a as usize];
+                let has_positions = !acc.positions.is_empty();
+                has_positions
+                    && (acc
+                        .positions
+                        .iter()
+                        .any(|p| self.markets[p.market as usize].price == key)
+                        || acc
+                            .collateral
+                            .iter()
+                            .chain(&acc.supplied)
+                            .chain(&acc.borrows)
+                            .any(|h| self.assets[h.asset as usize].price == key))
+            })
+            .collect();
+        for account in exposed {
+            for scope in self.scopes(account) {
+                if self.scope_liquidatable(account, scope)?
+                    && self.scope_fresh(account, scope).is_ok()
+                {
+                    self.liquidate_scope(account, scope, MARKET_ACCOUNT, ev)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn liquidate_command(
+        &mut self,
+        liquidator: AccountId,
+        account: AccountId,
+        market: Option<MarketId>,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        self.check_account(liquidator)?;
+        self.check_account(account)?;
+        if liquidator == account || account == MARKET_ACCOUNT {
+            return Err(VenueError::Invalid {
+                field: "account",
+                reason: "cannot be liquidated by itself, nor can the market account be liquidated"
+                    .into(),
+            });
+        }
+        let isolated = match market {
+            Some(m) => {
+                self.check_market(m)?;
+                match self.position(account, m) {
+                    Some(p) if p.mode == MarginMode::Isolated => Some(m),
+                    Some(_) => None,
+                    None => {
+                        return Err(VenueError::Invalid {
+                            field: "market",
+                            reason: format!(
+                                "account {} holds no position in this market",
+                                self.account_name(account)
+                            ),
+                        })
+                    }
+                }
+            }
+            None => None,
+        };
+        if self.scope_markets(account, isolated).is_empty()
+            || !self.scope_liquidatable(account, isolated)?
+        {
+            return Err(VenueError::NotLiquidatable {
+                account: self.account_name(account),
+            });
+        }
+        self.scope_fresh(account, isolated)?;
+        self.liquidate_scope(account, isolated, liquidator, ev)?;
+        if liquidator != MARKET_ACCOUNT {
+            self.require_initial(liquidator, None)?;
+        }
+        Ok(())
+    }
+
+    /// Share of each position to close for a partial liquidation (1 = all).
+    fn close_fraction(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<Ratio, VenueError> {
+        let Some(buffer) = self.rules.liquidation.partial_buffer else {
+            return Ok(Ratio::ONE);
+        };
+        let m = scope_health(
+            &self.accounts[account as usize],
+            self.scope_of(account, isolated),
+            &self.context(),
+        )?;
+        if !m.equity.is_positive() {
+            return Ok(Ratio::ONE);
+        }
+        let mut fee = Quote::ZERO;
+        for mk in self.scope_markets(account, isolated) {
+            let Some(p) = self.position(account, mk) else {
+                continue;
+            };
+            let notional = p.size.checked_abs()?.value_at(
+                self.prices[self.markets[mk as usize].price as usize],
+                Round::Ceil,
+            )?;
+            fee = fee.checked_add(
+                notional.mul_ratio(self.markets[mk as usize].liquidation_fee_rate, Round::Ceil)?,
+            )?;
+        }
+        // E − fee·f ≥ (1 + b)·(1 − f)·MM  ⇒  f ≥ ((1 + b)·MM − E) ÷ ((1 + b)·MM − fee).
+        let target = m
+            .maintenance_margin
+            .mul_ratio(Ratio::ONE.checked_add(buffer)?, Round::Ceil)?;
+        let (num, den) = (target.checked_sub(m.equity)?, target.checked_sub(fee)?);
+        if !den.is_positive() || num >= den {
+            return Ok(Ratio::ONE);
+        }
+        Ok(num.ratio_to(den, Round::Ceil)?.max(Ratio::TICK))
+    }
+
+    /// Liquidates one scope against `liquidator`; see the module docs.
+    pub(crate) fn liquidate_scope(
+        &mut self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+        liquidator: AccountId,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let markets = self.scope_markets(account, isolated);
+        let scope_equity = scope_health(
+            &self.accounts[account as usize],
+            self.scope_of(account, isolated),
+            &self.context(),
+        )?
+        .equity;
+        let quote = self.quote;
+        let insurance = Quote::from_raw(self.funds[quote as usize].insurance_fund.raw());
+        let adl = self.rules.after_insurance == AfterInsurance::AutoDeleverage
+            && scope_equity.checked_neg()? > insurance;
+        let fraction = if adl {
+            Ratio::ONE
+        } else {
+            self.close_fraction(account, isolated)?
+        };
+        let mut penalty = Quote::ZERO;
+        let mut closed = Base::ZERO;
+        let first_price = self.prices[self.markets[markets[0] as usize].price as usize];
+        for (i, &m) in markets.iter().enumerate() {
+            let Some(pos) = self.position(account, m).cloned() else {
+                continue;
+            };
+            let mark = self.prices[self.markets[m as usize].price as usize];
+            let close = match fraction == Ratio::ONE {
+                true => pos.size.checked_neg()?,
+                false => {
+                    let q = Base::from_raw(mul_div(
+                        pos.size.raw().abs(),
+                        fraction.raw(),
+                        levamp_core::SCALE,
+                        Round::Ceil,
+                    )?)
+                    .min(pos.size.checked_abs()?);
+                    if pos.size.is_positive() {
+                        q.checked_neg()?
+                    } else {
+                        q
+                    }
+                }
+            };
+            if i == 0 {
+                closed = close.checked_abs()?;
+            }
+            if adl && i + 1 == markets.len() {
+                self.auto_deleverage(account, m, ev)?;
+                continue;
+            }
+            let value = close.checked_abs()?.value_at(mark, Round::Floor)?;
+            let bankrupt_side =
+                self.side(account, m, close, value, mark, Ratio::ZERO, None, None)?;
+            let taker_side = self.side(
+                liquidator,
+                m,
+                close.checked_neg()?,
+                value,
+                mark,
+                Ratio::ZERO,
+                Some(MarginMode::Cross),
+                None,
+            )?;
+            self.fill(m, mark, value, bankrupt_side, taker_side, true, ev)?;
+            penalty = penalty.checked_add(
+                value.mul_ratio(self.markets[m as usize].liquidation_fee_rate, Round::Ceil)?,
+            )?;
+        }
+        // The penalty never makes the scope bankrupt: at most the equity left.
+        let left = self.scope_equity_after(account, isolated)?;
+        let penalty = if adl {
+            Quote::ZERO
+        } else {
+            penalty.min(left.max(Quote::ZERO))
+        };
+        let to_liquidator = match liquidator == MARKET_ACCOUNT {
+            true => Quote::ZERO,
+            false => penalty.mul_ratio(self.rules.liquidation.liquidator_share, Round::Floor)?,
+        };
+        let to_insurance = penalty.checked_sub(to_liquidator)?;
+        if let (Some(m), true) = (isolated, penalty.is_positive()) {
+            // An isolated position pays its penalty from its own margin.
+            self.emit(
+                ev,
+                Event::IsolatedMarginChanged {
+                    account,
+                    market: m,
+                    amount: penalty.checked_neg()?,
+                },
+            )?;
+        }
+        self.emit(
+            ev,
+            Event::Liquidated {
+                account,
+                market: markets[0],
+                size: closed,
+                price: first_price,
+                liquidator,
+                penalty,
+                to_liquidator,
+                to_insurance,
+            },
+        )?;
+        if fraction == Ratio::ONE {
+            let left = self.scope_equity_after(account, isolated)?;
+            if left.is_negative() {
+                self.cover(
+                    account,
+                    isolated,
+                    Base::from_raw(left.raw()).checked_neg()?,
+                    quote,
+                    ev,
+                )?;
+            }
+            if let Some(m) = isolated {
+                if let Some(p) = self.position(account, m) {
+                    let margin = p.isolated_margin;
+                    if !margin.is_zero() {
+                        self.emit(
+                            ev,
+                            Event::IsolatedMarginChanged {
+                                account,
+                                market: m,
+                                amount: margin.checked_neg()?,
+                            },
+                        )?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Equity of a scope as it stands (isolated: the margin after the close).
+    fn scope_equity_after(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<Quote, VenueError> {
+        match isolated {
+            Some(m) => Ok(self
+                .position(account, m)
+                .map_or(Quote::ZERO, |p| p.isolated_margin)),
+            None => Ok(scope_health(
+                &self.accounts[account as usize],
+                Scope::Cross,
+                &self.context(),
+            )?
+            .equity),
+        }
+    }
+
+    /// The bad-debt chain for a deficit of `amount` (quote units).
+    fn cover(
+        &mut self,
+        account: AccountId,
+        market: Option<MarketId>,
+        amount: Base,
+        asset: AssetId,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let fund = self.funds[asset as usize].insurance_fund.max(Base::ZERO);
+        let from_fund = amount.min(fund);
+        if from_fund.is_positive() {
+            let fund_after = fund.checked_sub(from_fund)?;
+            self.emit(
+                ev,
+                Event::InsuranceFundChanged {
+                    asset,
+                    account,
+                    market,
+                    amount: from_fund,
+                    fund_after,
+                },
+            )?;
+        }
+        let rest = amount.checked_sub(from_fund)?;
+        if !rest.is_positive() {
+            return Ok(());
+        }
+        if self.rules.after_insurance == AfterInsurance::Socialize {
+            let holders: Vec<(AccountId, Base)> = (1..self.accounts.len() as AccountId)
+                .filter(|&a| a != account)
+                .map(|a| (a, self.wallet(a, asset)))
+                .filter(|(_, w)| w.is_positive())
+                .collect();
+            let total = holders
+                .iter()
+                .try_fold(Base::ZERO, |s, (_, w)| s.checked_add(*w))?;
+            if total >= rest {
+                let mut charges = Vec::with_capacity(holders.len());
+                let mut charged = Base::ZERO;
+                for (a, w) in holders {
+                    let c =
+                        Base::from_raw(mul_div(rest.raw(), w.raw(), total.raw(), Round::Floor)?);
+                    if c.is_positive() {
+                        charged = charged.checked_add(c)?;
+                        charges.push((a, c));
+                    }
+                }
+                self.emit(
+                    ev,
+                    Event::SocializedLoss {
+                        asset,
+                        account,
+                        market,
+                        amount: charged,
+                        charges,
+                    },
+                )?;
+                let residual = rest.checked_sub(charged)?;
+                if residual.is_positive() {
+                    self.emit(
+                        ev,
+                        Event::BadDebt {
+                            account,
+                            market,
+                            asset,
+                            amount: residual,
+                        },
+                    )?;
+                }
+                return Ok(());
+            }
+        }
+        self.emit(
+            ev,
+            Event::BadDebt {
+                account,
+                market,
+                asset,
+                amount: rest,
+            },
+        )
+    }
+
+    /// Closes `account`'s position in `market` against ranked opposite
+    /// positions at the bankruptcy value (the scope ends at zero equity).
+    fn auto_deleverage(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let pos = self
+            .position(account, market)
+            .cloned()
+            .ok_or_else(|| VenueError::Replay("no position to deleverage".into()))?;
+        let isolated = (pos.mode == MarginMode::Isolated).then_some(market);
+        let mark = self.prices[self.markets[market as usize].price as usize];
+        let upnl = pos
+            .size
+            .value_at(mark, Round::Floor)?
+            .checked_sub(pos.cost)?;
+        let rest =
+            self.scope_equity_after(account, isolated)?
+                .checked_sub(if isolated.is_some() {
+                    Quote::ZERO
+                } else {
+                    upnl
+                })?;
+        // Bankruptcy value: closing at it realises exactly −rest.
+        let long = pos.size.is_positive();
+        let total_value = if long {
+            pos.cost.checked_sub(rest)?
+        } else {
+            rest.checked_sub(pos.cost)?
+        };
+        let size = pos.size.checked_abs()?;
+        let mut remaining = size;
+        let mut assigned = Quote::ZERO;
+        if total_value.is_positive() {
+            for (cp, cp_size) in self.adl_queue(market, !long, account)? {
+                if remaining.is_zero() {
+                    break;
+                }
+                let q = remaining.min(cp_size);
+                remaining = remaining.checked_sub(q)?;
+                let value = match remaining.is_zero() {
+                    true => total_value.checked_sub(assigned)?,
+                    false => Quote::from_raw(mul_div(
+                        total_value.raw(),
+                        q.raw(),
+                        size.raw(),
+                        Round::Floor,
+                    )?),
+                };
+                assigned = assigned.checked_add(value)?;
+                let delta = if long { q.checked_neg()? } else { q };
+                let price = value.per_unit(q, Round::Floor)?;
+                let a = self.side(
+                    account,
+                    market,
+                    delta,
+                    value,
+                    price,
+                    Ratio::ZERO,
+                    None,
+                    None,
+                )?;
+                let b = self.side(
+                    cp,
+                    market,
+                    delta.checked_neg()?,
+                    value,
+                    price,
+                    Ratio::ZERO,
+                    None,
+                    None,
+                )?;
+                self.fill(market, price, value, a, b, true, ev)?;
+                self.emit(
+                    ev,
+                    Event::Deleveraged {
+                        market,
+                        bankrupt: account,
+                        counterparty: cp,
+                        size: q,
+                        price,
+                    },
+                )?;
+            }
+        }
+        if remaining.is_positive() {
+            // Not enough opposite interest: the rest closes at the mark.
+            let delta = if long {
+                remaining.checked_neg()?
+            } else {
+                remaining
+            };
+            let value = remaining.value_at(mark, Round::Floor)?;
+            let a = self.side(account, market, delta, value, mark, Ratio::ZERO, None, None)?;
+            let b = self.side(
+                MARKET_ACCOUNT,
+                market,
+                delta.checked_neg()?,
+                value,
+                mark,
+                Ratio::ZERO,
+                Some(MarginMode::Cross),
+                None,
+            )?;
+            self.fill(market, mark, value, a, b, true, ev)?;
+        }
+        Ok(())
+    }
+
+    /// Opposite positions (long if `long`) in `market`, best ADL rank first
+    /// (ties: lower account id), with their sizes.
+    fn adl_queue(
+        &self,
+        market: MarketId,
+        long: bool,
+        exclude: AccountId,
+    ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+        let mark = self.prices[self.markets[market as usize].price as usize];
+        let ctx = self.context();
+        let mut ranked = Vec::new();
+        for (i, acc) in self.accounts.iter().enumerate().skip(1) {
+            let id = i as AccountId;
+            let Some(pos) = acc.positions.iter().find(|p| p.market == market) else {
+                continue;
+            };
+            if id == exclude || pos.size.is_zero() || pos.size.is_positive() != long {
+                continue;
+            }
+            let scope = Scope::of(
+                acc,
+                acc.positions
+                    .iter()
+                    .position(|p| p.market == market)
+                    .unwrap_or(0),
+            );
+            let equity = scope_health(acc, scope, &ctx)?.equity;
+            let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
+            let upnl = pos
+                .size
+                .value_at(mark, Round::Floor)?
+                .checked_sub(pos.cost)?;
+            ranked.push((
+                adl_ranking(upnl, pos.cost, notional, equity)?,
+                id,
+                pos.size.checked_abs()?,
+            ));
+        }
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        Ok(ranked.into_iter().map(|(_, id, size)| (id, size)).collect())
+    }
+}

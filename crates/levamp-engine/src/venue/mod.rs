@@ -1,0 +1,441 @@
+//! The venue state machine: commands in, events out.
+//!
+//! [`Venue::execute`] validates a [`Command`], computes its events from the
+//! state and applies each through [`Venue::apply`] (the only code that
+//! mutates state). A refused command — bad input, insufficient margin,
+//! overflow — is rolled back: state and log are as before. [`Venue::replay`]
+//! rebuilds a bit-identical state from a log. Formulas and sources:
+//! docs/mechanisms.md.
+
+mod conservation;
+mod error;
+mod event;
+mod funding;
+mod lending;
+mod liquidation;
+mod perp;
+mod rules;
+mod state;
+
+pub use conservation::{AssetLedger, Conservation};
+pub use error::VenueError;
+pub use event::{Event, Fill};
+pub use funding::funding_rate;
+pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
+pub use liquidation::adl_ranking;
+pub use perp::TradeOrder;
+pub use rules::{
+    AfterInsurance, FundingRules, LendingLiquidationRules, LiquidationRules, VenueRules,
+};
+pub use state::{AccountId, Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
+
+use crate::model::{Asset, AssetId, Market, MarketId, PriceId};
+use levamp_core::{Base, Price, Quote, Ratio};
+
+/// Something a user (or agent, or script) asks the venue to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    SetRules(VenueRules),
+    /// Lists a market (or replaces its parameters); `base` is the price key of its mark.
+    ListMarket {
+        spec: Market,
+        base: String,
+    },
+    /// Lists an asset; `price_key` prices it.
+    ListAsset {
+        spec: Asset,
+        price_key: String,
+    },
+    OpenAccount {
+        name: String,
+    },
+    Deposit {
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+    },
+    /// Refused if it breaks the initial margin or the loan-to-value limit.
+    Withdraw {
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+    },
+    /// An oracle update; liquidation checks follow when the rules say so.
+    Price {
+        key: PriceId,
+        price: Price,
+        ts: i64,
+        confidence: Option<Ratio>,
+    },
+    Trade(TradeOrder),
+    /// Moves quote into (+) or out of (−) an isolated position's margin.
+    IsolatedMargin {
+        account: AccountId,
+        market: MarketId,
+        amount: Quote,
+    },
+    SetLeverage {
+        account: AccountId,
+        market: MarketId,
+        leverage: Ratio,
+    },
+    /// Settles one funding payment: at `rate`, or by the venue's formula
+    /// from `premium` (or mark vs index) when `rate` is `None`.
+    Funding {
+        market: MarketId,
+        ts: i64,
+        rate: Option<Ratio>,
+        premium: Option<Ratio>,
+    },
+    Supply {
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+    },
+    /// `None`: everything.
+    WithdrawSupply {
+        account: AccountId,
+        asset: AssetId,
+        amount: Option<Base>,
+    },
+    Borrow {
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+    },
+    /// `None`: the whole debt.
+    Repay {
+        account: AccountId,
+        asset: AssetId,
+        amount: Option<Base>,
+    },
+    /// Moves time forward, accruing every pool's interest.
+    Advance {
+        ts: i64,
+    },
+    /// Liquidates an account's perp scope (the one holding `market`, or the
+    /// cross scope); `liquidator` takes the positions at the mark and earns
+    /// its share of the penalty.
+    Liquidate {
+        liquidator: AccountId,
+        account: AccountId,
+        market: Option<MarketId>,
+    },
+    /// Aave `liquidationCall`; `debt_to_cover: None` = as much as allowed.
+    LiquidationCall {
+        liquidator: AccountId,
+        account: AccountId,
+        collateral_asset: AssetId,
+        debt_asset: AssetId,
+        debt_to_cover: Option<Base>,
+    },
+}
+
+impl Venue {
+    /// Executes one command: its events, already applied. On error nothing
+    /// changed.
+    pub fn execute(&mut self, command: &Command) -> Result<Vec<Event>, VenueError> {
+        let mut events = Vec::new();
+        self.execute_into(command, &mut events)?;
+        Ok(events)
+    }
+
+    /// As [`Venue::execute`], appending to `events` (left as it was on error).
+    pub fn execute_into(
+        &mut self,
+        command: &Command,
+        events: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let start = events.len();
+        let result = self.dispatch(command, events);
+        match result {
+            Ok(()) => {
+                self.commit();
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback();
+                events.truncate(start);
+                Err(e)
+            }
+        }
+    }
+
+    /// Applies an event and records it.
+    pub(crate) fn emit(&mut self, events: &mut Vec<Event>, event: Event) -> Result<(), VenueError> {
+        self.apply(&event)?;
+        events.push(event);
+        Ok(())
+    }
+
+    fn dispatch(&mut self, command: &Command, ev: &mut Vec<Event>) -> Result<(), VenueError> {
+        match command {
+            Command::SetRules(rules) => self.emit(
+                ev,
+                Event::RulesChanged {
+                    rules: rules.clone(),
+                },
+            ),
+            Command::ListMarket { spec, base } => self.list_market(spec, base, ev),
+            Command::ListAsset { spec, price_key } => self.list_asset(spec, price_key, ev),
+            Command::OpenAccount { name } => {
+                if self.account_id(name).is_some() {
+                    return Err(VenueError::Exists {
+                        what: format!("account {name}"),
+                    });
+                }
+                let account = self.accounts.len() as AccountId;
+                self.emit(
+                    ev,
+                    Event::AccountOpened {
+                        account,
+                        name: name.clone(),
+                    },
+                )
+            }
+            Command::Deposit {
+                account,
+                asset,
+                amount,
+            } => {
+                self.check_account(*account)?;
+                self.check_asset(*asset)?;
+                positive(*amount, "amount")?;
+                self.emit(
+                    ev,
+                    Event::Deposited {
+                        account: *account,
+                        asset: *asset,
+                        amount: *amount,
+                    },
+                )
+            }
+            Command::Withdraw {
+                account,
+                asset,
+                amount,
+            } => self.withdraw(*account, *asset, *amount, ev),
+            Command::Price {
+                key,
+                price,
+                ts,
+                confidence,
+            } => self.oracle_update(*key, *price, *ts, *confidence, ev),
+            Command::Trade(order) => self.trade(order, ev),
+            Command::IsolatedMargin {
+                account,
+                market,
+                amount,
+            } => self.isolated_margin(*account, *market, *amount, ev),
+            Command::SetLeverage {
+                account,
+                market,
+                leverage,
+            } => self.set_leverage(*account, *market, *leverage, ev),
+            Command::Funding {
+                market,
+                ts,
+                rate,
+                premium,
+            } => self.funding(*market, *ts, *rate, *premium, ev),
+            Command::Supply {
+                account,
+                asset,
+                amount,
+            } => self.supply(*account, *asset, *amount, ev),
+            Command::WithdrawSupply {
+                account,
+                asset,
+                amount,
+            } => self.withdraw_supply(*account, *asset, *amount, ev),
+            Command::Borrow {
+                account,
+                asset,
+                amount,
+            } => self.borrow(*account, *asset, *amount, ev),
+            Command::Repay {
+                account,
+                asset,
+                amount,
+            } => self.repay(*account, *asset, *amount, ev),
+            Command::Advance { ts } => {
+                self.advance_to(*ts, ev)?;
+                for asset in 0..self.assets.len() as AssetId {
+                    if self.pools[asset as usize].is_some() {
+                        self.accrue(asset, ev)?;
+                    }
+                }
+                Ok(())
+            }
+            Command::Liquidate {
+                liquidator,
+                account,
+                market,
+            } => self.liquidate_command(*liquidator, *account, *market, ev),
+            Command::LiquidationCall {
+                liquidator,
+                account,
+                collateral_asset,
+                debt_asset,
+                debt_to_cover,
+            } => self.liquidation_call(
+                *liquidator,
+                *account,
+                *collateral_asset,
+                *debt_asset,
+                *debt_to_cover,
+                ev,
+            ),
+        }
+    }
+
+    /// Rebuilds a venue from its event log (the first event must be
+    /// `VenueOpened`). The result equals the venue that wrote the log.
+    pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Venue, VenueError> {
+        let mut it = events.into_iter();
+        let Some(Event::VenueOpened { rules, quote }) = it.next() else {
+            return Err(VenueError::Replay(
+                "the first event must be VenueOpened".into(),
+            ));
+        };
+        let mut venue = Venue::new(rules.clone(), quote);
+        for (i, e) in it.enumerate() {
+            venue
+                .apply(e)
+                .map_err(|err| VenueError::Replay(format!("event {}: {err}", i + 2)))?;
+            venue.commit();
+        }
+        Ok(venue)
+    }
+
+    /// The `VenueOpened` event that starts this venue's log.
+    pub fn opening_event(&self) -> Event {
+        Event::VenueOpened {
+            rules: self.rules.clone(),
+            quote: self.asset_name(self.quote),
+        }
+    }
+
+    fn list_market(
+        &mut self,
+        spec: &Market,
+        base: &str,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        if spec.tiers.is_empty() {
+            return Err(VenueError::Invalid {
+                field: "tiers",
+                reason: "needs at least one tier".into(),
+            });
+        }
+        if spec.funding_interval_s <= 0 {
+            return Err(VenueError::Invalid {
+                field: "funding_interval_s",
+                reason: "must be > 0".into(),
+            });
+        }
+        let price = self.ensure_price_key(base, ev)?;
+        let market = self
+            .market_id(&spec.name)
+            .unwrap_or(self.markets.len() as MarketId);
+        let spec = Market {
+            price,
+            ..spec.clone()
+        };
+        self.emit(ev, Event::MarketListed { market, spec })
+    }
+
+    fn list_asset(
+        &mut self,
+        spec: &Asset,
+        price_key: &str,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        if self.asset_id(&spec.name).is_some() {
+            return Err(VenueError::Exists {
+                what: format!("asset {}", spec.name),
+            });
+        }
+        let price = self.ensure_price_key(price_key, ev)?;
+        let asset = self.assets.len() as AssetId;
+        self.emit(
+            ev,
+            Event::AssetListed {
+                asset,
+                spec: Asset {
+                    price,
+                    ..spec.clone()
+                },
+            },
+        )
+    }
+
+    pub(crate) fn ensure_price_key(
+        &mut self,
+        key: &str,
+        ev: &mut Vec<Event>,
+    ) -> Result<PriceId, VenueError> {
+        if let Some(id) = self.price_id(key) {
+            return Ok(id);
+        }
+        let id = self.prices.len() as PriceId;
+        self.emit(
+            ev,
+            Event::PriceKeyAdded {
+                key: id,
+                name: key.to_string(),
+            },
+        )?;
+        Ok(id)
+    }
+
+    pub(crate) fn check_account(&self, account: AccountId) -> Result<(), VenueError> {
+        match (account as usize) < self.accounts.len() {
+            true => Ok(()),
+            false => Err(VenueError::Unknown {
+                kind: "account",
+                name: format!("#{account}"),
+            }),
+        }
+    }
+    pub(crate) fn check_asset(&self, asset: AssetId) -> Result<(), VenueError> {
+        match (asset as usize) < self.assets.len() {
+            true => Ok(()),
+            false => Err(VenueError::Unknown {
+                kind: "asset",
+                name: format!("#{asset}"),
+            }),
+        }
+    }
+    pub(crate) fn check_market(&self, market: MarketId) -> Result<(), VenueError> {
+        match (market as usize) < self.markets.len() {
+            true => Ok(()),
+            false => Err(VenueError::Unknown {
+                kind: "market",
+                name: format!("#{market}"),
+            }),
+        }
+    }
+
+    /// Moves the clock to `ts` (refusing to go back).
+    pub(crate) fn advance_to(&mut self, ts: i64, ev: &mut Vec<Event>) -> Result<(), VenueError> {
+        if ts < self.now {
+            return Err(VenueError::TimeWentBackwards { now: self.now, ts });
+        }
+        if ts > self.now {
+            self.emit(ev, Event::TimeAdvanced { ts })?;
+        }
+        Ok(())
+    }
+}
+
+/// Refuses amounts ≤ 0.
+pub(crate) fn positive(amount: Base, field: &'static str) -> Result<(), VenueError> {
+    match amount.is_positive() {
+        true => Ok(()),
+        false => Err(VenueError::Invalid {
+            field,
+            reason: format!("must be > 0, got {amount}"),
+        }),
+    }
+}

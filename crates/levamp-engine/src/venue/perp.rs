@@ -1,0 +1,494 @@
+//! Perp commands: trades, withdrawals, isolated margin, leverage, oracle
+//! updates, and the margin checks they need.
+//!
+//! Fills use exact cost-basis accounting: a fill of `size` at `price` moves
+//! `value = |size| × price` (rounded down once) between buyer and seller;
+//! the part that increases a position adds `±value` to its cost basis, the
+//! part that reduces it removes a proportional share of the basis (rounded
+//! up) and realises the difference. The sum over all accounts of
+//! `wallet − cost basis` therefore never changes by a single unit.
+
+use super::error::VenueError;
+use super::event::{Event, Fill};
+use super::state::{AccountId, Venue, MARKET_ACCOUNT};
+use crate::margin::{scope_health, Scope};
+use crate::model::{AssetId, MarginMode, MarketId, PriceId};
+use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round};
+
+/// A fill request: `account` trades `size` (+ buys) at `price` against
+/// `counterparty` (default: the `market` account).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TradeOrder {
+    pub account: AccountId,
+    pub market: MarketId,
+    pub size: Base,
+    pub price: Price,
+    /// Fee rate paid by `account` on the fill value (taker or maker).
+    pub fee_rate: Ratio,
+    pub counterparty: Option<AccountId>,
+    pub counterparty_fee_rate: Ratio,
+    /// Mode of a new position (default cross); must match an existing one.
+    pub margin_mode: Option<MarginMode>,
+    /// Quote to move into an isolated position's margin with this fill
+    /// (default when opening isolated: fill value ÷ leverage).
+    pub isolated_margin: Option<Quote>,
+    pub leverage: Option<Ratio>,
+}
+
+/// Cost-basis change and realised PnL of one side: position `(size, cost)`
+/// changes by `delta` for signed value `v` (+ paid).
+pub(crate) fn fill_side(
+    size: Base,
+    cost: Quote,
+    delta: Base,
+    v: Quote,
+    price: Price,
+) -> Result<(Quote, Quote), VenueError> {
+    let (s, d) = (size.raw(), delta.raw());
+    if s == 0 || (s > 0) == (d > 0) {
+        return Ok((v, Quote::ZERO));
+    }
+    if d.abs() <= s.abs() {
+        // Reduce: remove |d|/|s| of the basis (up: realise less now), realise −(v + removed).
+        let removed = Quote::from_raw(mul_div(cost.raw(), d.abs(), s.abs(), Round::Ceil)?);
+        let realized = v.checked_add(removed)?.checked_neg()?;
+        return Ok((removed.checked_neg()?, realized));
+    }
+    // Flip: close |s| (its value rounded down), open the rest with what remains of v.
+    let close_value = size.checked_abs()?.value_at(price, Round::Floor)?;
+    let v_close = if d > 0 {
+        close_value
+    } else {
+        close_value.checked_neg()?
+    };
+    let v_open = v.checked_sub(v_close)?;
+    let realized = v_close.checked_add(cost)?.checked_neg()?;
+    Ok((cost.checked_neg()?.checked_add(v_open)?, realized))
+}
+
+impl Venue {
+    pub(crate) fn trade(&mut self, o: &TradeOrder, ev: &mut Vec<Event>) -> Result<(), VenueError> {
+        self.check_account(o.account)?;
+        self.check_market(o.market)?;
+        let counterparty = o.counterparty.unwrap_or(MARKET_ACCOUNT);
+        self.check_account(counterparty)?;
+        if counterparty == o.account {
+            return Err(VenueError::Invalid {
+                field: "counterparty",
+                reason: "an account cannot trade with itself".into(),
+            });
+        }
+        if o.size.is_zero() {
+            return Err(VenueError::Invalid {
+                field: "size",
+                reason: "must not be 0".into(),
+            });
+        }
+        if !o.price.is_positive() {
+            return Err(VenueError::Invalid {
+                field: "price",
+                reason: format!("must be > 0, got {}", o.price),
+            });
+        }
+        for (field, r) in [
+            ("fee_rate", o.fee_rate),
+            ("counterparty_fee_rate", o.counterparty_fee_rate),
+        ] {
+            if r.is_negative() || r >= Ratio::ONE {
+                return Err(VenueError::Invalid {
+                    field,
+                    reason: format!("must be in [0, 1), got {r}"),
+                });
+            }
+        }
+        if let Some(l) = o.leverage {
+            if l < Ratio::ONE {
+                return Err(VenueError::Invalid {
+                    field: "leverage",
+                    reason: format!("must be ≥ 1, got {l}"),
+                });
+            }
+        }
+        let value = o.size.checked_abs()?.value_at(o.price, Round::Floor)?;
+        let taker = self.side(
+            o.account,
+            o.market,
+            o.size,
+            value,
+            o.price,
+            o.fee_rate,
+            o.margin_mode,
+            o.leverage,
+        )?;
+        let maker = self.side(
+            counterparty,
+            o.market,
+            o.size.checked_neg()?,
+            value,
+            o.price,
+            o.counterparty_fee_rate,
+            None,
+            None,
+        )?;
+        self.fill(o.market, o.price, value, taker, maker, false, ev)?;
+        if let Some(extra) = o.isolated_margin {
+            if extra.is_negative() {
+                return Err(VenueError::Invalid {
+                    field: "isolated_margin",
+                    reason: "must be ≥ 0".into(),
+                });
+            }
+        }
+        self.after_fill(o.account, o.market, o.size, o.isolated_margin, ev)?;
+        self.after_fill(counterparty, o.market, o.size.checked_neg()?, None, ev)?;
+        Ok(())
+    }
+
+    /// One side of a fill: the account's position change for `delta`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn side(
+        &self,
+        account: AccountId,
+        market: MarketId,
+        delta: Base,
+        value: Quote,
+        price: Price,
+        fee_rate: Ratio,
+        mode: Option<MarginMode>,
+        leverage: Option<Ratio>,
+    ) -> Result<Fill, VenueError> {
+        let existing = self.position(account, market);
+        let mode = match (existing.filter(|p| !p.size.is_zero()), mode) {
+            (Some(p), Some(m)) if p.mode != m => {
+                return Err(VenueError::Invalid {
+                    field: "margin_mode",
+                    reason: format!(
+                        "account {} already holds a {:?} position in this market",
+                        self.account_name(account),
+                        p.mode
+                    )
+                    .to_lowercase(),
+                })
+            }
+            (Some(p), _) => p.mode,
+            (None, m) => m.unwrap_or(MarginMode::Cross),
+        };
+        let (size, cost) = existing.map_or((Base::ZERO, Quote::ZERO), |p| (p.size, p.cost));
+        let v = if delta.is_positive() {
+            value
+        } else {
+            value.checked_neg()?
+        };
+        let (cost_delta, realized_pnl) = fill_side(size, cost, delta, v, price)?;
+        let fee = value.mul_ratio(fee_rate, Round::Ceil)?;
+        let leverage = leverage.or(existing.and_then(|p| p.leverage));
+        Ok(Fill {
+            account,
+            size: delta,
+            cost_delta,
+            realized_pnl,
+            fee,
+            mode,
+            leverage,
+        })
+    }
+
+    /// Emits a fill with the buyer first.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn fill(
+        &mut self,
+        market: MarketId,
+        price: Price,
+        value: Quote,
+        a: Fill,
+        b: Fill,
+        liquidation: bool,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let (buyer, seller) = if a.size.is_positive() { (a, b) } else { (b, a) };
+        self.emit(
+            ev,
+            Event::TradeFilled {
+                market,
+                price,
+                value,
+                buyer,
+                seller,
+                liquidation,
+            },
+        )
+    }
+
+    /// After a voluntary fill: fund a new isolated position, release the
+    /// margin of a closed one, and check the initial margin of a position
+    /// that grew (reductions are always allowed).
+    fn after_fill(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        delta: Base,
+        margin: Option<Quote>,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let Some(p) = self.position(account, market).cloned() else {
+            return Ok(());
+        };
+        let before = p.size.checked_sub(delta)?;
+        let grew = p.size.checked_abs()? > before.checked_abs()?;
+        if p.mode == MarginMode::Isolated {
+            if p.size.is_zero() {
+                return self.emit(
+                    ev,
+                    Event::IsolatedMarginChanged {
+                        account,
+                        market,
+                        amount: p.isolated_margin.checked_neg()?,
+                    },
+                );
+            }
+            if grew && account != MARKET_ACCOUNT {
+                let amount = match margin {
+                    Some(m) => m,
+                    None => {
+                        // Binance: isolated margin = position value ÷ leverage (opening part).
+                        let grown = p
+                            .size
+                            .checked_abs()?
+                            .checked_sub(before.checked_abs()?.min(p.size.checked_abs()?))?;
+                        let price = self.prices[self.markets[market as usize].price as usize];
+                        let notional = grown.value_at(price, Round::Ceil)?;
+                        let lev = match p.leverage {
+                            Some(l) => l,
+                            None => self.markets[market as usize].tier(notional).max_leverage,
+                        };
+                        notional.div_ratio(lev, Round::Ceil)?
+                    }
+                };
+                if amount.is_positive() {
+                    self.emit(
+                        ev,
+                        Event::IsolatedMarginChanged {
+                            account,
+                            market,
+                            amount,
+                        },
+                    )?;
+                }
+            }
+        }
+        if grew && account != MARKET_ACCOUNT {
+            self.require_initial(account, Some(market))?;
+            self.require_wallets_non_negative(account)?;
+        }
+        Ok(())
+    }
+
+    /// Initial margin of the scope holding `market` (or the cross scope).
+    pub(crate) fn require_initial(
+        &self,
+        account: AccountId,
+        market: Option<MarketId>,
+    ) -> Result<(), VenueError> {
+        let acc = &self.accounts[account as usize];
+        let scope = market
+            .and_then(|m| acc.positions.iter().position(|p| p.market == m))
+            .map_or(Scope::Cross, |i| Scope::of(acc, i));
+        let m = scope_health(acc, scope, &self.context())?;
+        if m.equity < m.initial_margin {
+            return Err(VenueError::InsufficientMargin {
+                account: acc.id.clone(),
+                required: m.initial_margin,
+                available: m.equity,
+            });
+        }
+        Ok(())
+    }
+
+    /// No wallet may go below zero by a voluntary action.
+    fn require_wallets_non_negative(&self, account: AccountId) -> Result<(), VenueError> {
+        let acc = &self.accounts[account as usize];
+        if let Some(h) = acc.collateral.iter().find(|h| h.amount.is_negative()) {
+            return Err(VenueError::InsufficientBalance {
+                account: acc.id.clone(),
+                asset: self.asset_name(h.asset),
+                available: Base::ZERO,
+                requested: h.amount.checked_neg()?,
+            });
+        }
+        Ok(())
+    }
+
+    pub(crate) fn withdraw(
+        &mut self,
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        self.check_account(account)?;
+        self.check_asset(asset)?;
+        super::positive(amount, "amount")?;
+        let available = self.wallet(account, asset);
+        if available < amount {
+            return Err(VenueError::InsufficientBalance {
+                account: self.account_name(account),
+                asset: self.asset_name(asset),
+                available,
+                requested: amount,
+            });
+        }
+        self.emit(
+            ev,
+            Event::Withdrawn {
+                account,
+                asset,
+                amount,
+            },
+        )?;
+        if account != MARKET_ACCOUNT {
+            self.require_initial(account, None)?;
+            self.require_ltv(account)?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn isolated_margin(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        amount: Quote,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        self.check_account(account)?;
+        self.check_market(market)?;
+        match self.position(account, market) {
+            Some(p) if p.mode == MarginMode::Isolated && !p.size.is_zero() => {}
+            _ => {
+                return Err(VenueError::Invalid {
+                    field: "market",
+                    reason: "no isolated position in this market".into(),
+                })
+            }
+        }
+        if amount.is_zero() {
+            return Err(VenueError::Invalid {
+                field: "amount",
+                reason: "must not be 0".into(),
+            });
+        }
+        self.emit(
+            ev,
+            Event::IsolatedMarginChanged {
+                account,
+                market,
+                amount,
+            },
+        )?;
+        self.require_wallets_non_negative(account)?;
+        if amount.is_negative() {
+            self.require_initial(account, Some(market))?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn set_leverage(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        leverage: Ratio,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        self.check_account(account)?;
+        self.check_market(market)?;
+        if leverage < Ratio::ONE {
+            return Err(VenueError::Invalid {
+                field: "leverage",
+                reason: format!("must be ≥ 1, got {leverage}"),
+            });
+        }
+        if self.position(account, market).is_none() {
+            return Err(VenueError::Invalid {
+                field: "market",
+                reason: "no position in this market".into(),
+            });
+        }
+        self.emit(
+            ev,
+            Event::LeverageChanged {
+                account,
+                market,
+                leverage,
+            },
+        )?;
+        self.require_initial(account, Some(market))
+    }
+
+    pub(crate) fn oracle_update(
+        &mut self,
+        key: PriceId,
+        price: Price,
+        ts: i64,
+        confidence: Option<Ratio>,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        if key as usize >= self.prices.len() {
+            return Err(VenueError::Unknown {
+                kind: "price key",
+                name: format!("#{key}"),
+            });
+        }
+        if !price.is_positive() {
+            return Err(VenueError::Invalid {
+                field: "price",
+                reason: format!("must be > 0, got {price}"),
+            });
+        }
+        let last = self.price_ts[key as usize];
+        if ts < last {
+            return Err(VenueError::TimeWentBackwards { now: last, ts });
+        }
+        self.advance_to(ts, ev)?;
+        self.emit(
+            ev,
+            Event::OracleUpdated {
+                key,
+                price,
+                ts,
+                confidence,
+            },
+        )?;
+        if self.rules.liquidation.auto {
+            self.liquidate_at_risk(key, ev)?;
+        }
+        Ok(())
+    }
+
+    /// Aave LTV rule for a withdrawal or borrow: Σ collateral × LTV ≥ Σ debt.
+    pub(crate) fn require_ltv(&self, account: AccountId) -> Result<(), VenueError> {
+        let acc = &self.accounts[account as usize];
+        if acc.borrows.is_empty() {
+            return Ok(());
+        }
+        let ctx = self.context();
+        let mut debt = Quote::ZERO;
+        for item in ctx.debts(acc) {
+            let (asset, amount) = item?;
+            debt =
+                debt.checked_add(amount.value_at(self.prices[asset.price as usize], Round::Ceil)?)?;
+        }
+        let mut capacity = Quote::ZERO;
+        for item in ctx.lending_collateral(acc) {
+            let (asset, amount) = item?;
+            let value = amount.value_at(self.prices[asset.price as usize], Round::Floor)?;
+            capacity = capacity.checked_add(value.mul_ratio(asset.ltv, Round::Floor)?)?;
+        }
+        if capacity < debt {
+            return Err(VenueError::InsufficientCollateral {
+                account: acc.id.clone(),
+                capacity,
+                debt,
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Which mechanism a venue uses, as data. Presets (Binance, Hyperliquid,
+//! dYdX v4, Drift v2, Aave v3, Compound III) fill these in; see
+//! docs/mechanisms.md for the table and sources.
+
+use levamp_core::{Quote, Ratio};
+
+/// How a venue treats a liquidatable perp account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LiquidationRules {
+    /// Liquidate automatically on every oracle update (the venue's own
+    /// engine/backstop); when false only `liquidate` commands do.
+    pub auto: bool,
+    /// `None`: close the whole scope. `Some(buffer)`: close the smallest
+    /// fraction that brings equity back to `maintenance × (1 + buffer)`.
+    pub partial_buffer: Option<Ratio>,
+    /// Share of the liquidation penalty paid to the liquidator; the rest goes
+    /// to the insurance fund. With no external liquidator all of it does.
+    pub liquidator_share: Ratio,
+}
+
+/// The bad-debt chain after the insurance fund.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterInsurance {
+    /// Auto-deleverage the most profitable, most leveraged opposite positions
+    /// at the bankruptcy price (BitMEX / Binance / Hyperliquid / Bybit).
+    AutoDeleverage,
+    /// Spread the loss over accounts with positive quote balances, pro rata
+    /// (dYdX v3 style socialised loss).
+    Socialize,
+    /// Record it as the venue's bad debt.
+    Record,
+}
+
+/// Funding formula parameters (Binance USDⓈ-M / BitMEX style):
+/// `rate = premium + clamp(interest − premium, −clamp, +clamp)`, with the
+/// result capped at `±cap`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FundingRules {
+    /// Interest component per funding interval (Binance 0.01 % per 8 h).
+    pub interest_rate: Ratio,
+    /// Clamp on `interest − premium` (Binance 0.05 %).
+    pub clamp: Ratio,
+    /// Absolute cap on the rate per interval (Binance: per symbol, e.g. 0.75 % … 3 %).
+    pub cap: Ratio,
+}
+
+/// Aave v3.3 `liquidationCall` constants.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LendingLiquidationRules {
+    /// 0.5: share of the total debt one call may repay when the position is healthy enough.
+    pub close_factor: Ratio,
+    /// 0.95: at or below this health factor, 100 % may be repaid.
+    pub full_close_hf: Ratio,
+    /// 2,000 (quote): a reserve's collateral or debt below this ⇒ 100 % may be repaid.
+    pub min_base_max_close_factor: Quote,
+    /// 1,000 (quote): a partial liquidation may not leave less debt or collateral than this.
+    pub min_leftover: Quote,
+}
+
+/// Every mechanism choice of a venue.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenueRules {
+    pub name: String,
+    pub liquidation: LiquidationRules,
+    pub after_insurance: AfterInsurance,
+    pub funding: FundingRules,
+    pub lending: LendingLiquidationRules,
+    /// Oracle prices older than this (seconds) pause liquidations; `None`: never stale.
+    pub oracle_max_age_s: Option<i64>,
+}
+
+fn ratio(s: &str) -> Ratio {
+    s.parse().unwrap_or(Ratio::ZERO)
+}
+
+impl VenueRules {
+    /// `generic`: full liquidation at market by the venue itself, no
+    /// penalty unless a market sets one, losses recorded as bad debt.
+    pub fn generic() -> VenueRules {
+        VenueRules {
+            name: "generic".into(),
+            liquidation: LiquidationRules {
+                auto: true,
+                partial_buffer: None,
+                liquidator_share: Ratio::ZERO,
+            },
+            after_insurance: AfterInsurance::Record,
+            funding: FundingRules {
+                interest_rate: Ratio::ZERO,
+                clamp: Ratio::ZERO,
+                cap: Ratio::ONE,
+            },
+            lending: LendingLiquidationRules {
+                close_factor: ratio("0.5"),
+                full_close_hf: ratio("0.95"),
+                min_base_max_close_factor: Quote::from_int(2000),
+                min_leftover: Quote::from_int(1000),
+            },
+            oracle_max_age_s: None,
+        }
+    }
+}

@@ -1,0 +1,443 @@
+//! The venue's state and the only primitive mutations on it. Every
+//! primitive records the value it replaces, so a command that fails half-way
+//! is rolled back and leaves the state exactly as it was.
+
+use super::rules::VenueRules;
+use crate::model::{
+    Account, Asset, AssetId, Holding, MarginContext, Market, MarketId, PoolIndex, Position, PriceId,
+};
+use levamp_core::{Base, MathError, Price, Quote, Ray};
+use std::collections::BTreeMap;
+
+/// Index into [`Venue::accounts`].
+pub type AccountId = u32;
+
+/// The account that stands for every trader outside the run: the default
+/// counterparty of trades, exempt from margin checks.
+pub const MARKET_ACCOUNT: AccountId = 0;
+/// Its name.
+pub const MARKET_ACCOUNT_NAME: &str = "market";
+
+/// A lending pool of one asset (Aave reserve). Balances are scaled by the
+/// indices in [`Venue::indices`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pool {
+    /// Tokens held by the pool (available liquidity).
+    pub cash: Base,
+    /// Σ scaled supply of accounts.
+    pub scaled_supply: Base,
+    /// Σ scaled debt of accounts.
+    pub scaled_debt: Base,
+    /// Scaled supply owed to the protocol treasury (reserve factor share).
+    pub treasury_scaled: Base,
+    /// Debt written off when a borrower's collateral ran out (Aave v3.3 deficit).
+    pub deficit: Base,
+    pub borrow_rate: Ray,
+    pub supply_rate: Ray,
+    pub last_update: i64,
+}
+
+/// Per-asset funds the venue holds.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Funds {
+    pub insurance_fund: Base,
+    pub fees: Base,
+    /// Rounding residual of funding settlements (payers round up, receivers down).
+    pub funding_residual: Base,
+    /// Loss no one absorbed (insurance empty, no ADL, no socialisation).
+    pub bad_debt: Base,
+    /// Deposits − withdrawals.
+    pub net_deposits: Base,
+}
+
+/// The venue: markets, assets, prices, accounts, pools and funds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Venue {
+    pub rules: VenueRules,
+    /// Quote asset perps settle in (index into `assets`).
+    pub quote: AssetId,
+    pub markets: Vec<Market>,
+    pub assets: Vec<Asset>,
+    pub price_keys: Vec<String>,
+    pub prices: Vec<Price>,
+    /// Timestamp of each price's last oracle update (0: never).
+    pub price_ts: Vec<i64>,
+    pub accounts: Vec<Account>,
+    /// By `AssetId`: `None` where the asset has no lending pool.
+    pub pools: Vec<Option<Pool>>,
+    /// By `AssetId` (ONE where no pool).
+    pub indices: Vec<PoolIndex>,
+    /// By `AssetId`.
+    pub funds: Vec<Funds>,
+    /// By `MarketId`: time of the last funding settlement.
+    pub last_funding: Vec<i64>,
+    pub now: i64,
+    pub(crate) names: Names,
+    pub(crate) undo: Vec<Undo>,
+}
+
+/// Name → id maps (deterministic order).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Names {
+    pub accounts: BTreeMap<String, AccountId>,
+    pub markets: BTreeMap<String, MarketId>,
+    pub assets: BTreeMap<String, AssetId>,
+    pub prices: BTreeMap<String, PriceId>,
+}
+
+/// The previous value of one primitive, to roll a failed command back.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Undo {
+    Wallet(AccountId, AssetId, Option<Base>),
+    Supplied(AccountId, AssetId, Option<Base>),
+    Debt(AccountId, AssetId, Option<Base>),
+    Position(AccountId, MarketId, Option<Position>),
+    Funds(AssetId, Funds),
+    Pool(AssetId, Option<Pool>, PoolIndex),
+    Price(PriceId, Price, i64),
+    Funding(MarketId, i64),
+    Now(i64),
+    Rules(Box<VenueRules>),
+    /// Something was appended (account, market, asset, price key): pop it.
+    Appended(Appended),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Appended {
+    Account,
+    Market,
+    Asset,
+    Price,
+}
+
+fn get(list: &[Holding], asset: AssetId) -> Option<Base> {
+    list.iter().find(|h| h.asset == asset).map(|h| h.amount)
+}
+
+/// Sets (or removes, when `None` or zero) a holding, keeping the list sorted.
+fn put(list: &mut Vec<Holding>, asset: AssetId, amount: Option<Base>) {
+    let at = list.binary_search_by_key(&asset, |h| h.asset);
+    match (at, amount.filter(|a| !a.is_zero())) {
+        (Ok(i), Some(a)) => list[i].amount = a,
+        (Ok(i), None) => {
+            list.remove(i);
+        }
+        (Err(i), Some(a)) => list.insert(i, Holding { asset, amount: a }),
+        (Err(_), None) => {}
+    }
+}
+
+impl Venue {
+    /// An empty venue whose perps settle in `quote` (priced 1).
+    pub fn new(rules: VenueRules, quote: &str) -> Venue {
+        let mut v = Venue {
+            rules,
+            quote: 0,
+            markets: Vec::new(),
+            assets: Vec::new(),
+            price_keys: Vec::new(),
+            prices: Vec::new(),
+            price_ts: Vec::new(),
+            accounts: Vec::new(),
+            pools: Vec::new(),
+            indices: Vec::new(),
+            funds: Vec::new(),
+            last_funding: Vec::new(),
+            now: 0,
+            names: Names::default(),
+            undo: Vec::new(),
+        };
+        let key = v.push_price_key(quote);
+        v.prices[key as usize] = Price::ONE;
+        v.quote = v.push_asset(Asset {
+            name: quote.to_string(),
+            price: key,
+            haircut: levamp_core::Ratio::ZERO,
+            ltv: levamp_core::Ratio::ZERO,
+            liquidation_threshold: levamp_core::Ratio::ZERO,
+            liquidation_bonus: levamp_core::Ratio::ZERO,
+            liquidation_protocol_fee: levamp_core::Ratio::ZERO,
+            pool: None,
+        });
+        v.push_account(MARKET_ACCOUNT_NAME);
+        v.undo.clear();
+        v
+    }
+
+    /// The margin math's view of the venue.
+    pub fn context(&self) -> MarginContext<'_> {
+        MarginContext {
+            markets: &self.markets,
+            assets: &self.assets,
+            prices: &self.prices,
+            indices: &self.indices,
+            lending_collateral: crate::model::LendingCollateral::SuppliedOnly,
+        }
+    }
+
+    pub fn account_id(&self, name: &str) -> Option<AccountId> {
+        self.names.accounts.get(name).copied()
+    }
+    pub fn market_id(&self, name: &str) -> Option<MarketId> {
+        self.names.markets.get(name).copied()
+    }
+    pub fn asset_id(&self, name: &str) -> Option<AssetId> {
+        self.names.assets.get(name).copied()
+    }
+    pub fn price_id(&self, key: &str) -> Option<PriceId> {
+        self.names.prices.get(key).copied()
+    }
+    /// Known names, for "did you mean" messages.
+    pub fn account_names(&self) -> impl Iterator<Item = &str> {
+        self.names.accounts.keys().map(String::as_str)
+    }
+    pub fn market_names(&self) -> impl Iterator<Item = &str> {
+        self.names.markets.keys().map(String::as_str)
+    }
+    pub fn asset_names(&self) -> impl Iterator<Item = &str> {
+        self.names.assets.keys().map(String::as_str)
+    }
+
+    /// Wallet balance of an asset.
+    pub fn wallet(&self, account: AccountId, asset: AssetId) -> Base {
+        get(&self.accounts[account as usize].collateral, asset).unwrap_or(Base::ZERO)
+    }
+    /// Scaled supplied balance.
+    pub fn supplied_scaled(&self, account: AccountId, asset: AssetId) -> Base {
+        get(&self.accounts[account as usize].supplied, asset).unwrap_or(Base::ZERO)
+    }
+    /// Scaled debt.
+    pub fn debt_scaled(&self, account: AccountId, asset: AssetId) -> Base {
+        get(&self.accounts[account as usize].borrows, asset).unwrap_or(Base::ZERO)
+    }
+    /// The account's position in a market, if any.
+    pub fn position(&self, account: AccountId, market: MarketId) -> Option<&Position> {
+        self.accounts[account as usize]
+            .positions
+            .iter()
+            .find(|p| p.market == market)
+    }
+
+    // ---- primitives (each records its undo) ----
+
+    pub(crate) fn set_wallet(&mut self, account: AccountId, asset: AssetId, amount: Base) {
+        let list = &mut self.accounts[account as usize].collateral;
+        self.undo
+            .push(Undo::Wallet(account, asset, get(list, asset)));
+        put(list, asset, Some(amount));
+    }
+    pub(crate) fn add_wallet(
+        &mut self,
+        account: AccountId,
+        asset: AssetId,
+        delta: Base,
+    ) -> Result<(), MathError> {
+        let v = self.wallet(account, asset).checked_add(delta)?;
+        self.set_wallet(account, asset, v);
+        Ok(())
+    }
+    pub(crate) fn add_quote(&mut self, account: AccountId, delta: Quote) -> Result<(), MathError> {
+        self.add_wallet(account, self.quote, Base::from_raw(delta.raw()))
+    }
+    pub(crate) fn set_supplied(&mut self, account: AccountId, asset: AssetId, scaled: Base) {
+        let list = &mut self.accounts[account as usize].supplied;
+        self.undo
+            .push(Undo::Supplied(account, asset, get(list, asset)));
+        put(list, asset, Some(scaled));
+    }
+    pub(crate) fn set_debt(&mut self, account: AccountId, asset: AssetId, scaled: Base) {
+        let list = &mut self.accounts[account as usize].borrows;
+        self.undo.push(Undo::Debt(account, asset, get(list, asset)));
+        put(list, asset, Some(scaled));
+    }
+    /// Sets (or removes, when size is zero) a position.
+    pub(crate) fn set_position(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        position: Option<Position>,
+    ) {
+        let list = &mut self.accounts[account as usize].positions;
+        let at = list.iter().position(|p| p.market == market);
+        self.undo
+            .push(Undo::Position(account, market, at.map(|i| list[i].clone())));
+        // A closed isolated position stays until its margin is returned.
+        match (
+            at,
+            position.filter(|p| !p.size.is_zero() || !p.isolated_margin.is_zero()),
+        ) {
+            (Some(i), Some(p)) => list[i] = p,
+            (Some(i), None) => {
+                list.remove(i);
+            }
+            (None, Some(p)) => list.push(p),
+            (None, None) => {}
+        }
+    }
+    pub(crate) fn update_funds(
+        &mut self,
+        asset: AssetId,
+        f: impl FnOnce(&mut Funds) -> Result<(), MathError>,
+    ) -> Result<(), MathError> {
+        let mut funds = self.funds[asset as usize].clone();
+        f(&mut funds)?;
+        self.undo.push(Undo::Funds(
+            asset,
+            std::mem::replace(&mut self.funds[asset as usize], funds),
+        ));
+        Ok(())
+    }
+    pub(crate) fn set_pool(&mut self, asset: AssetId, pool: Pool, index: PoolIndex) {
+        let old = std::mem::replace(&mut self.pools[asset as usize], Some(pool));
+        let old_index = std::mem::replace(&mut self.indices[asset as usize], index);
+        self.undo.push(Undo::Pool(asset, old, old_index));
+    }
+    pub(crate) fn set_price(&mut self, key: PriceId, price: Price, ts: i64) {
+        self.undo.push(Undo::Price(
+            key,
+            self.prices[key as usize],
+            self.price_ts[key as usize],
+        ));
+        self.prices[key as usize] = price;
+        self.price_ts[key as usize] = ts;
+    }
+    pub(crate) fn set_last_funding(&mut self, market: MarketId, ts: i64) {
+        self.undo
+            .push(Undo::Funding(market, self.last_funding[market as usize]));
+        self.last_funding[market as usize] = ts;
+    }
+    pub(crate) fn set_rules(&mut self, rules: VenueRules) {
+        self.undo.push(Undo::Rules(Box::new(std::mem::replace(
+            &mut self.rules,
+            rules,
+        ))));
+    }
+    /// An asset's name, for messages.
+    pub fn asset_name(&self, asset: AssetId) -> String {
+        self.assets
+            .get(asset as usize)
+            .map_or_else(|| format!("#{asset}"), |a| a.name.clone())
+    }
+    /// An account's name, for messages.
+    pub fn account_name(&self, account: AccountId) -> String {
+        self.accounts
+            .get(account as usize)
+            .map_or_else(|| format!("#{account}"), |a| a.id.clone())
+    }
+    pub(crate) fn set_now(&mut self, ts: i64) {
+        self.undo.push(Undo::Now(self.now));
+        self.now = ts;
+    }
+    pub(crate) fn push_account(&mut self, name: &str) -> AccountId {
+        let id = self.accounts.len() as AccountId;
+        self.accounts.push(Account {
+            id: name.to_string(),
+            ..Account::default()
+        });
+        self.names.accounts.insert(name.to_string(), id);
+        self.undo.push(Undo::Appended(Appended::Account));
+        id
+    }
+    pub(crate) fn push_price_key(&mut self, key: &str) -> PriceId {
+        if let Some(id) = self.price_id(key) {
+            return id;
+        }
+        let id = self.prices.len() as PriceId;
+        self.price_keys.push(key.to_string());
+        self.prices.push(Price::ZERO);
+        self.price_ts.push(0);
+        self.names.prices.insert(key.to_string(), id);
+        self.undo.push(Undo::Appended(Appended::Price));
+        id
+    }
+    pub(crate) fn push_market(&mut self, market: Market) -> MarketId {
+        let id = self.markets.len() as MarketId;
+        self.names.markets.insert(market.name.clone(), id);
+        self.markets.push(market);
+        self.last_funding.push(self.now);
+        self.undo.push(Undo::Appended(Appended::Market));
+        id
+    }
+    pub(crate) fn push_asset(&mut self, asset: Asset) -> AssetId {
+        let id = self.assets.len() as AssetId;
+        self.names.assets.insert(asset.name.clone(), id);
+        self.pools.push(asset.pool.map(|_| Pool {
+            last_update: self.now,
+            ..Pool::default()
+        }));
+        self.assets.push(asset);
+        self.indices.push(PoolIndex {
+            liquidity_index: Ray::ONE,
+            borrow_index: Ray::ONE,
+        });
+        self.funds.push(Funds::default());
+        self.undo.push(Undo::Appended(Appended::Asset));
+        id
+    }
+
+    /// Drops the undo records of a command that succeeded.
+    pub(crate) fn commit(&mut self) {
+        self.undo.clear();
+    }
+
+    /// Restores every primitive changed since the last commit, newest first.
+    pub(crate) fn rollback(&mut self) {
+        while let Some(u) = self.undo.pop() {
+            match u {
+                Undo::Wallet(a, s, v) => put(&mut self.accounts[a as usize].collateral, s, v),
+                Undo::Supplied(a, s, v) => put(&mut self.accounts[a as usize].supplied, s, v),
+                Undo::Debt(a, s, v) => put(&mut self.accounts[a as usize].borrows, s, v),
+                Undo::Position(a, m, p) => {
+                    let list = &mut self.accounts[a as usize].positions;
+                    let at = list.iter().position(|x| x.market == m);
+                    match (at, p) {
+                        (Some(i), Some(p)) => list[i] = p,
+                        (Some(i), None) => {
+                            list.remove(i);
+                        }
+                        (None, Some(p)) => list.push(p),
+                        (None, None) => {}
+                    }
+                }
+                Undo::Funds(s, f) => self.funds[s as usize] = f,
+                Undo::Pool(s, p, i) => {
+                    self.pools[s as usize] = p;
+                    self.indices[s as usize] = i;
+                }
+                Undo::Price(k, p, t) => {
+                    self.prices[k as usize] = p;
+                    self.price_ts[k as usize] = t;
+                }
+                Undo::Funding(m, t) => self.last_funding[m as usize] = t,
+                Undo::Now(t) => self.now = t,
+                Undo::Rules(r) => self.rules = *r,
+                Undo::Appended(Appended::Account) => {
+                    if let Some(a) = self.accounts.pop() {
+                        self.names.accounts.remove(&a.id);
+                    }
+                }
+                Undo::Appended(Appended::Market) => {
+                    if let Some(m) = self.markets.pop() {
+                        self.names.markets.remove(&m.name);
+                        self.last_funding.pop();
+                    }
+                }
+                Undo::Appended(Appended::Asset) => {
+                    if let Some(a) = self.assets.pop() {
+                        self.names.assets.remove(&a.name);
+                        self.pools.pop();
+                        self.indices.pop();
+                        self.funds.pop();
+                    }
+                }
+                Undo::Appended(Appended::Price) => {
+                    if let Some(k) = self.price_keys.pop() {
+                        self.names.prices.remove(&k);
+                        self.prices.pop();
+                        self.price_ts.pop();
+                    }
+                }
+            }
+        }
+    }
+}

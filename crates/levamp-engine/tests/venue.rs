@@ -1,0 +1,512 @@
+//! The venue state machine: golden vectors from protocol sources, and the
+//! behaviour of trades, funding, liquidation and the bad-debt chain.
+
+use levamp_core::{Base, Price, Quote, Ratio, Ray};
+use levamp_engine::venue::*;
+use levamp_engine::*;
+
+fn r(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+fn b(s: &str) -> Base {
+    s.parse().unwrap()
+}
+fn p(s: &str) -> Price {
+    s.parse().unwrap()
+}
+fn q(s: &str) -> Quote {
+    s.parse().unwrap()
+}
+
+/// A generic venue in USDT with an ETHUSDT market (one tier, MMR 0.5 %, 100×).
+pub fn venue_with_market(fee: &str) -> Venue {
+    let mut v = Venue::new(VenueRules::generic(), "USDT");
+    let tiers = vec![Tier {
+        max_notional: None,
+        maintenance_margin_rate: r("0.005"),
+        maintenance_amount: Quote::ZERO,
+        max_leverage: r("100"),
+    }];
+    let spec = Market {
+        name: "ETHUSDT".into(),
+        price: 0,
+        tiers,
+        liquidation_fee_rate: r(fee),
+        funding_interval_s: 28800,
+    };
+    v.execute(&Command::ListMarket {
+        spec,
+        base: "ETH".into(),
+    })
+    .unwrap();
+    v
+}
+
+pub fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
+    v.execute(&Command::OpenAccount { name: name.into() })
+        .unwrap();
+    let id = v.account_id(name).unwrap();
+    v.execute(&Command::Deposit {
+        account: id,
+        asset: v.quote,
+        amount: b(usdt),
+    })
+    .unwrap();
+    id
+}
+
+pub fn price(v: &mut Venue, key: &str, px: &str, ts: i64) -> Vec<Event> {
+    let key = v.price_id(key).unwrap();
+    v.execute(&Command::Price {
+        key,
+        price: p(px),
+        ts,
+        confidence: None,
+    })
+    .unwrap()
+}
+
+pub fn order(account: AccountId, size: &str, px: &str) -> TradeOrder {
+    TradeOrder {
+        account,
+        market: 0,
+        size: b(size),
+        price: p(px),
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: None,
+        isolated_margin: None,
+        leverage: None,
+    }
+}
+
+fn conserved(v: &Venue) {
+    let c = v.conservation().unwrap();
+    assert!(c.ok, "conservation broken: {c:#?}");
+}
+
+#[test]
+fn trade_realises_pnl_exactly_and_conserves() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    let mut o = order(a, "1.5", "2000");
+    o.fee_rate = r("0.0004");
+    v.execute(&Command::Trade(o)).unwrap();
+    // fee = 1.5 × 2000 × 0.0004 = 1.2
+    assert_eq!(v.wallet(a, v.quote), b("998.8"));
+    conserved(&v);
+    price(&mut v, "ETH", "2100", 2);
+    v.execute(&Command::Trade(order(a, "-0.5", "2100")))
+        .unwrap();
+    // realised 0.5 × (2100 − 2000) = 50
+    assert_eq!(v.wallet(a, v.quote), b("1048.8"));
+    assert_eq!(v.position(a, 0).unwrap().cost, q("2000"));
+    // flip: sell 2 at 2200 → close 1 (realise 200), open short 1 at 2200
+    v.execute(&Command::Trade(order(a, "-2", "2200"))).unwrap();
+    assert_eq!(v.wallet(a, v.quote), b("1248.8"));
+    let pos = v.position(a, 0).unwrap();
+    assert_eq!((pos.size, pos.cost), (b("-1"), q("-2200")));
+    conserved(&v);
+}
+
+#[test]
+fn refused_commands_change_nothing() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 10);
+    let a = open(&mut v, "a", "100");
+    let before = v.clone();
+    // 1 ETH at 2000 needs 20 of initial margin at 100×; 10× leverage needs 200 > 100.
+    let mut o = order(a, "1", "2000");
+    o.leverage = Some(r("10"));
+    assert!(matches!(
+        v.execute(&Command::Trade(o)),
+        Err(VenueError::InsufficientMargin { .. })
+    ));
+    assert!(matches!(
+        v.execute(&Command::Withdraw {
+            account: a,
+            asset: v.quote,
+            amount: b("101")
+        }),
+        Err(VenueError::InsufficientBalance { .. })
+    ));
+    assert!(matches!(
+        v.execute(&Command::Trade(order(a, "0", "2000"))),
+        Err(VenueError::Invalid { field: "size", .. })
+    ));
+    assert!(matches!(
+        v.execute(&Command::Trade(order(a, "1", "-5"))),
+        Err(VenueError::Invalid { field: "price", .. })
+    ));
+    let key = v.price_id("ETH").unwrap();
+    assert!(matches!(
+        v.execute(&Command::Price {
+            key,
+            price: p("1"),
+            ts: 5,
+            confidence: None
+        }),
+        Err(VenueError::TimeWentBackwards { .. })
+    ));
+    assert!(matches!(
+        v.execute(&Command::Funding {
+            market: 0,
+            ts: 28801,
+            rate: Some(r("0.0001")),
+            premium: None
+        }),
+        Err(VenueError::FundingInterval { .. })
+    ));
+    assert!(matches!(
+        v.execute(&Command::Deposit {
+            account: 99,
+            asset: 0,
+            amount: b("1")
+        }),
+        Err(VenueError::Unknown { .. })
+    ));
+    assert_eq!(v, before);
+}
+
+#[test]
+fn funding_is_zero_sum_with_a_named_residual() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "1999.99", 1);
+    let a = open(&mut v, "a", "10000");
+    let bb = open(&mut v, "b", "10000");
+    let c = open(&mut v, "c", "10000");
+    let mut o = order(a, "1.333333333333", "2000");
+    o.counterparty = Some(bb);
+    v.execute(&Command::Trade(o)).unwrap();
+    let mut o = order(c, "-0.777777777777", "2000");
+    o.counterparty = Some(bb);
+    v.execute(&Command::Trade(o)).unwrap();
+    let events = v
+        .execute(&Command::Funding {
+            market: 0,
+            ts: 28800,
+            rate: Some(r("0.0001")),
+            premium: None,
+        })
+        .unwrap();
+    let paid: i128 = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::FundingPaid { amount, .. } = e {
+                Some(amount.raw())
+            } else {
+                None
+            }
+        })
+        .sum();
+    let residual = events
+        .iter()
+        .find_map(|e| {
+            if let Event::FundingSettled { residual, .. } = e {
+                Some(residual.raw())
+            } else {
+                None
+            }
+        })
+        .unwrap();
+    assert_eq!(paid + residual, 0, "payments + residual sum to zero");
+    assert!(
+        residual >= 0 && residual <= 3,
+        "residual is rounding only: {residual}"
+    );
+    // The long pays 1.333333333333 × 1999.99 × 0.0001 (rounded up).
+    assert_eq!(
+        v.wallet(a, v.quote),
+        b("10000").checked_sub(b("0.266665333334")).unwrap()
+    );
+    conserved(&v);
+}
+
+/// Issue #4 / Aave v3.3 LiquidationLogic: 10 WETH at 2000, LT 0.825, bonus
+/// 5 %, protocol fee 10 % of the bonus, debt 16,800 USDC ⇒ HF 0.982 > 0.95
+/// and both reserves ≥ $2,000 ⇒ close factor 50 %: repay 8,400, seize
+/// 8,400 / 2,000 × 1.05 = 4.41 WETH, of which 0.021 WETH protocol fee
+/// (10 % of the 0.21 bonus), liquidator receives 4.389.
+#[test]
+fn aave_v3_liquidation_call_example() {
+    let mut v = Venue::new(VenueRules::generic(), "USDT");
+    let pool = Some(PoolParams {
+        rate_model: RateModel {
+            optimal_utilization: r("0.8"),
+            base: Ratio::ZERO,
+            slope1: r("0.04"),
+            slope2: r("0.6"),
+        },
+        reserve_factor: r("0.1"),
+    });
+    let asset = |name: &str, ltv, lt, bonus, fee, pool| Asset {
+        name: name.into(),
+        price: 0,
+        haircut: Ratio::ZERO,
+        ltv: r(ltv),
+        liquidation_threshold: r(lt),
+        liquidation_bonus: r(bonus),
+        liquidation_protocol_fee: r(fee),
+        pool,
+    };
+    v.execute(&Command::ListAsset {
+        spec: asset("WETH", "0.8", "0.825", "0.05", "0.1", pool),
+        price_key: "ETH".into(),
+    })
+    .unwrap();
+    v.execute(&Command::ListAsset {
+        spec: asset("USDC", "0.77", "0.8", "0.045", "0.1", pool),
+        price_key: "USDC".into(),
+    })
+    .unwrap();
+    price(&mut v, "USDC", "1", 100);
+    price(&mut v, "ETH", "2100", 100);
+    let (weth, usdc) = (v.asset_id("WETH").unwrap(), v.asset_id("USDC").unwrap());
+    for name in ["lender", "borrower", "liquidator"] {
+        v.execute(&Command::OpenAccount { name: name.into() })
+            .unwrap();
+    }
+    let (lender, borrower, liquidator) = (
+        v.account_id("lender").unwrap(),
+        v.account_id("borrower").unwrap(),
+        v.account_id("liquidator").unwrap(),
+    );
+    v.execute(&Command::Deposit {
+        account: lender,
+        asset: usdc,
+        amount: b("100000"),
+    })
+    .unwrap();
+    v.execute(&Command::Supply {
+        account: lender,
+        asset: usdc,
+        amount: b("100000"),
+    })
+    .unwrap();
+    v.execute(&Command::Deposit {
+        account: borrower,
+        asset: weth,
+        amount: b("10"),
+    })
+    .unwrap();
+    v.execute(&Command::Supply {
+        account: borrower,
+        asset: weth,
+        amount: b("10"),
+    })
+    .unwrap();
+    // 10 × 2100 × LTV 0.8 = 16,800 of borrowing power.
+    v.execute(&Command::Borrow {
+        account: borrower,
+        asset: usdc,
+        amount: b("16800"),
+    })
+    .unwrap();
+    price(&mut v, "ETH", "2000", 100);
+    let hf = health_factor(&v.accounts[borrower as usize], &v.context())
+        .unwrap()
+        .unwrap();
+    assert_eq!(hf.to_string()[..6], *"0.9821");
+    v.execute(&Command::Deposit {
+        account: liquidator,
+        asset: usdc,
+        amount: b("20000"),
+    })
+    .unwrap();
+    let events = v
+        .execute(&Command::LiquidationCall {
+            liquidator,
+            account: borrower,
+            collateral_asset: weth,
+            debt_asset: usdc,
+            debt_to_cover: None,
+        })
+        .unwrap();
+    let liq = events
+        .iter()
+        .find(|e| matches!(e, Event::LendingLiquidated { .. }))
+        .unwrap();
+    let Event::LendingLiquidated {
+        debt_repaid,
+        collateral_seized,
+        protocol_fee,
+        ..
+    } = liq
+    else {
+        unreachable!()
+    };
+    assert_eq!(*debt_repaid, b("8400"));
+    assert_eq!(*collateral_seized, b("4.41"));
+    assert_eq!(*protocol_fee, b("0.021"));
+    assert_eq!(v.wallet(liquidator, weth), b("4.389"));
+    assert_eq!(v.debt(borrower, usdc).unwrap(), b("8400"));
+    conserved(&v);
+}
+
+/// aave-dao/aave-v3-origin tests/core/RateStrategy.calculateRates.t.sol:
+/// optimal 80 %, base 1 %, slope1 4 %, slope2 60 %: 80 % usage → 5 %,
+/// 100 % → 65 %, 0.8 % usage → 1 % + 4 % × 0.008 / 0.8 = 1.04 %, no debt →
+/// base, supply 0. aave-v3-core rate-strategy.spec.ts with
+/// rateStrategyStableOne (0.8, 0, 4 %, 100 %) and reserve factor 10 %: 80 % →
+/// variable 4 %, liquidity 4 % × 0.8 × 0.9 = 2.88 %; 100 % → 104 %, 93.6 %.
+#[test]
+fn aave_rate_curve_points() {
+    let m = RateModel {
+        optimal_utilization: r("0.8"),
+        base: r("0.01"),
+        slope1: r("0.04"),
+        slope2: r("0.6"),
+    };
+    let at = |cash: &str, debt: &str| rates(&m, Ratio::ZERO, b(cash), b(debt)).unwrap();
+    let pct = |s: &str| Ray::from_ratio(r(s));
+    assert_eq!(at("0.2", "0.8").borrow_rate, pct("0.05"));
+    assert_eq!(at("0", "1").borrow_rate, pct("0.65"));
+    assert_eq!(at("9920", "80").borrow_rate, pct("0.0104"));
+    let empty = at("0", "0");
+    assert_eq!(
+        (empty.borrow_rate, empty.supply_rate),
+        (pct("0.01"), Ray::ZERO)
+    );
+    let core = RateModel {
+        optimal_utilization: r("0.8"),
+        base: Ratio::ZERO,
+        slope1: r("0.04"),
+        slope2: r("1"),
+    };
+    let at80 = rates(&core, r("0.1"), b("0.2"), b("0.8")).unwrap();
+    assert_eq!(
+        (at80.borrow_rate, at80.supply_rate),
+        (pct("0.04"), pct("0.0288"))
+    );
+    let at100 = rates(&core, r("0.1"), b("0"), b("0.8")).unwrap();
+    assert_eq!(
+        (at100.borrow_rate, at100.supply_rate),
+        (pct("1.04"), pct("0.936"))
+    );
+}
+
+/// aave-dao/aave-v3-origin tests/core/MathUtils.t.sol: rate 1.0005e27 over
+/// 365 days / 2: linear 1.50025e27; compounded
+/// 1.646239361880034706419516000e27 (Aave rounds rayMul half-up, levamp
+/// down: equal to within a few 1e-27).
+#[test]
+fn aave_interest_math_vectors() {
+    let rate = Ray::from_raw(1_000_500_000_000_000_000_000_000_000);
+    let dt = 365 * 24 * 3600 / 2;
+    assert_eq!(
+        linear_interest(rate, dt).unwrap().raw(),
+        1_500_250_000_000_000_000_000_000_000
+    );
+    let c = compounded_interest(rate, dt).unwrap().raw();
+    assert!(
+        (c - 1_646_239_361_880_034_706_419_516_000).abs() <= 10,
+        "{c}"
+    );
+    assert_eq!(compounded_interest(rate, 0).unwrap(), Ray::ONE);
+}
+
+/// BitMEX "Auto-Deleveraging" (bitmex.com/app/autoDeleveraging, example on
+/// testnet.bitmex.com/app/autoDeleveragingExamples): six longs ranked
+/// 2 > 5 > 4 > 1 > 6 > 3; a short of 20 is liquidated at a bankruptcy price
+/// of 650: account 2 (10 contracts) is closed entirely and the remaining 10
+/// are assigned to account 5, which keeps 10 of its 20.
+#[test]
+fn bitmex_adl_example() {
+    let mut rules = VenueRules::generic();
+    rules.after_insurance = AfterInsurance::AutoDeleverage;
+    let mut v = venue_with_market("0");
+    v.execute(&Command::SetRules(rules)).unwrap();
+    price(&mut v, "ETH", "500", 1);
+    // Ranking = PnL% × leverage: entries below 600 give profit at the 600 mark;
+    // (quantity, entry, margin) chosen so ranks follow the example's order.
+    let longs = [
+        ("acct1", "10", "560", "2000"),
+        ("acct2", "10", "400", "500"),
+        ("acct3", "20", "590", "5000"),
+        ("acct4", "30", "500", "3000"),
+        ("acct5", "20", "450", "1500"),
+        ("acct6", "10", "570", "2500"),
+    ];
+    let mut ids = Vec::new();
+    for (name, qty, entry, margin) in longs {
+        let id = open(&mut v, name, margin);
+        let mut o = order(id, qty, entry);
+        o.leverage = Some(r("50"));
+        v.execute(&Command::Trade(o)).unwrap();
+        ids.push(id);
+    }
+    let shorty = open(&mut v, "short", "1000");
+    let mut o = order(shorty, "-20", "600");
+    o.leverage = Some(r("100"));
+    o.margin_mode = Some(MarginMode::Isolated);
+    o.isolated_margin = Some(q("1000"));
+    v.execute(&Command::Trade(o)).unwrap();
+    // Bankruptcy of the short: 600 + 1000 / 20 = 650. The mark jumps past it.
+    let events = price(&mut v, "ETH", "660", 2);
+    let adl: Vec<(String, Base, Price)> = events
+        .iter()
+        .filter_map(|e| {
+            if let Event::Deleveraged {
+                counterparty,
+                size,
+                price,
+                ..
+            } = e
+            {
+                Some((v.account_name(*counterparty), *size, *price))
+            } else {
+                None
+            }
+        })
+        .collect();
+    assert_eq!(
+        adl,
+        vec![
+            ("acct2".to_string(), b("10"), p("650")),
+            ("acct5".to_string(), b("10"), p("650"))
+        ]
+    );
+    assert_eq!(v.position(ids[4], 0).unwrap().size, b("10"));
+    assert!(v.position(ids[1], 0).is_none());
+    assert!(v.position(shorty, 0).is_none());
+    assert_eq!(v.funds[v.quote as usize].bad_debt, Base::ZERO);
+    conserved(&v);
+}
+
+#[test]
+fn insurance_fund_then_bad_debt() {
+    let mut v = venue_with_market("0.01");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "100");
+    let c = open(&mut v, "c", "100");
+    for id in [a, c] {
+        v.execute(&Command::Trade(order(id, "1", "2000"))).unwrap();
+    }
+    // a: equity 100 − 1×(2000−1915) = 15; MM = 1915 × 0.005 = 9.575 → safe.
+    price(&mut v, "ETH", "1915", 2);
+    assert!(v.position(a, 0).is_some());
+    // 1890: equity −10 → liquidated; penalty 0 (no equity left), deficit 10 → bad debt (fund empty).
+    let events = price(&mut v, "ETH", "1890", 3);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::BadDebt { amount, .. } if *amount == b("10"))),
+        "{events:#?}"
+    );
+    assert_eq!(v.funds[v.quote as usize].bad_debt, b("20"));
+    conserved(&v);
+    // A later liquidation with equity left pays the 1 % penalty into the fund.
+    let d = open(&mut v, "d", "100");
+    v.execute(&Command::Trade(order(d, "1", "1890"))).unwrap();
+    // At 1800: equity 100 − 90 = 10 > MM 9, safe. At 1795: equity 5 ≤ MM 8.975;
+    // penalty min(1795 × 1 %, 5) = 5 → insurance fund.
+    assert!(!price(&mut v, "ETH", "1800", 4)
+        .iter()
+        .any(|e| matches!(e, Event::Liquidated { .. })));
+    let events = price(&mut v, "ETH", "1795", 5);
+    assert!(events.iter().any(|e| matches!(e, Event::Liquidated { penalty, to_insurance, .. } if *penalty == q("5") && *to_insurance == q("5"))), "{events:#?}");
+    assert_eq!(v.funds[v.quote as usize].insurance_fund, b("5"));
+    conserved(&v);
+}
