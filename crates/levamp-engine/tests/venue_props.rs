@@ -1,0 +1,418 @@
+//! Property tests over random command streams: after every command value is
+//! conserved to the last unit and open interest balances; a refused command
+//! changes nothing; replaying the event log rebuilds a bit-identical venue.
+
+use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_engine::venue::*;
+use levamp_engine::*;
+use proptest::prelude::*;
+
+fn r(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Deposit(u8, u8, u32),
+    Withdraw(u8, u8, u32),
+    Trade {
+        account: u8,
+        counterparty: u8,
+        size_milli: i32,
+        price_pct: u8,
+        isolated: bool,
+        leverage: u8,
+    },
+    Price(u8, i16),
+    Funding(i16),
+    Supply(u8, u8, u32),
+    Borrow(u8, u8, u32),
+    Repay(u8, u8),
+    Liquidate(u8, u8),
+    LiquidationCall(u8, u8, bool),
+    Advance(u16),
+    IsolatedMargin(u8, i32),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        (0u8..5, 0u8..3, 1u32..50_000).prop_map(|(a, s, x)| Op::Deposit(a, s, x)),
+        (0u8..5, 0u8..3, 1u32..50_000).prop_map(|(a, s, x)| Op::Withdraw(a, s, x)),
+        (
+            0u8..5,
+            0u8..6,
+            -5_000i32..5_000,
+            95u8..105,
+            any::<bool>(),
+            1u8..60
+        )
+            .prop_map(
+                |(account, counterparty, size_milli, price_pct, isolated, leverage)| Op::Trade {
+                    account,
+                    counterparty,
+                    size_milli,
+                    price_pct,
+                    isolated,
+                    leverage
+                }
+            ),
+        (0u8..2, -300i16..300).prop_map(|(k, bp)| Op::Price(k, bp)),
+        (0u8..2, -2000i16..1500).prop_map(|(k, bp)| Op::Price(k, bp)),
+        Just(Op::Price(0, -5000)),
+        (-100i16..100).prop_map(Op::Funding),
+        (0u8..5, 1u8..3, 1u32..20_000).prop_map(|(a, s, x)| Op::Supply(a, s, x)),
+        (0u8..5, 1u8..3, 1u32..1_500_000).prop_map(|(a, s, x)| Op::Borrow(a, s, x)),
+        (0u8..5, 1u8..3).prop_map(|(a, s)| Op::Repay(a, s)),
+        (0u8..5, 0u8..5).prop_map(|(l, a)| Op::Liquidate(l, a)),
+        (0u8..5, 0u8..5, any::<bool>()).prop_map(|(l, a, weth)| Op::LiquidationCall(l, a, weth)),
+        (1u16..5000).prop_map(Op::Advance),
+        (0u8..5, -5000i32..5000).prop_map(|(a, x)| Op::IsolatedMargin(a, x)),
+    ]
+}
+
+fn rules(variant: u8) -> VenueRules {
+    let mut rules = VenueRules::generic();
+    rules.after_insurance = [
+        AfterInsurance::Record,
+        AfterInsurance::Socialize,
+        AfterInsurance::AutoDeleverage,
+    ][variant as usize % 3];
+    // Half the runs leave liquidation to `liquidate` commands.
+    rules.liquidation.auto = variant < 3;
+    if variant % 2 == 1 {
+        rules.liquidation.partial_buffer = Some(r("0.2"));
+        rules.liquidation.liquidator_share = r("0.5");
+    }
+    rules
+}
+
+fn setup(variant: u8) -> (Venue, Vec<Event>) {
+    let mut v = Venue::new(rules(variant), "USDT");
+    let mut log = vec![v.opening_event()];
+    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
+        max_notional: cap.map(|c| c.parse().unwrap()),
+        maintenance_margin_rate: r(mmr),
+        maintenance_amount: amount.parse().unwrap(),
+        max_leverage: r(lev),
+    };
+    let tiers = vec![
+        t(Some("50000"), "0.01", "0", "50"),
+        t(None, "0.025", "750", "20"),
+    ];
+    let market = Market {
+        name: "ETHUSDT".into(),
+        price: 0,
+        tiers,
+        liquidation_fee_rate: r("0.01"),
+        funding_interval_s: 3600,
+    };
+    let pool = Some(PoolParams {
+        rate_model: RateModel {
+            optimal_utilization: r("0.8"),
+            base: r("0.01"),
+            slope1: r("0.04"),
+            slope2: r("0.6"),
+        },
+        reserve_factor: r("0.1"),
+    });
+    let asset = |name: &str| Asset {
+        name: name.into(),
+        price: 0,
+        haircut: r("0.1"),
+        ltv: r("0.75"),
+        liquidation_threshold: r("0.8"),
+        liquidation_bonus: r("0.05"),
+        liquidation_protocol_fee: r("0.1"),
+        pool,
+    };
+    let mut commands = vec![
+        Command::ListMarket {
+            spec: market,
+            base: "ETH".into(),
+        },
+        Command::ListAsset {
+            spec: asset("WETH"),
+            price_key: "ETH".into(),
+        },
+        Command::ListAsset {
+            spec: asset("USDC"),
+            price_key: "USDC".into(),
+        },
+    ];
+    for name in ["a", "b", "c", "d", "e"] {
+        commands.push(Command::OpenAccount { name: name.into() });
+    }
+    commands.push(Command::Price {
+        key: 1,
+        price: Price::from_int(2000),
+        ts: 3600,
+        confidence: None,
+    });
+    commands.push(Command::Price {
+        key: 2,
+        price: Price::ONE,
+        ts: 3600,
+        confidence: None,
+    });
+    for c in &commands {
+        log.extend(v.execute(c).unwrap());
+    }
+    // Everyone starts funded: 20k USDT, 5 WETH supplied, 10k USDC supplied.
+    for account in 1..=5 {
+        let funding = [
+            Command::Deposit {
+                account,
+                asset: 0,
+                amount: Base::from_int(20_000),
+            },
+            Command::Deposit {
+                account,
+                asset: 1,
+                amount: Base::from_int(5),
+            },
+            Command::Supply {
+                account,
+                asset: 1,
+                amount: Base::from_int(5),
+            },
+            Command::Deposit {
+                account,
+                asset: 2,
+                amount: Base::from_int(10_000),
+            },
+            Command::Supply {
+                account,
+                asset: 2,
+                amount: Base::from_int(10_000),
+            },
+            Command::Deposit {
+                account,
+                asset: 2,
+                amount: Base::from_int(5_000),
+            },
+            Command::Deposit {
+                account,
+                asset: 1,
+                amount: Base::from_int(2),
+            },
+        ];
+        for c in &funding {
+            log.extend(v.execute(c).unwrap());
+        }
+    }
+    (v, log)
+}
+
+fn command(v: &Venue, op: &Op) -> Command {
+    let acc = |i: u8| i as AccountId + 1; // accounts a..e are 1..5
+    let amt = |x: u32| Base::from_raw(x as i128 * 10_000_000_000); // x / 100
+    match *op {
+        Op::Deposit(a, s, x) => Command::Deposit {
+            account: acc(a),
+            asset: s as AssetId,
+            amount: amt(x),
+        },
+        Op::Withdraw(a, s, x) => Command::Withdraw {
+            account: acc(a),
+            asset: s as AssetId,
+            amount: amt(x),
+        },
+        Op::Trade {
+            account,
+            counterparty,
+            size_milli,
+            price_pct,
+            isolated,
+            leverage,
+        } => {
+            let mark = v.prices[1].raw();
+            Command::Trade(TradeOrder {
+                account: acc(account),
+                market: 0,
+                size: Base::from_raw(size_milli as i128 * 1_000_000_000),
+                price: Price::from_raw(mark / 100 * price_pct as i128),
+                fee_rate: r("0.0005"),
+                counterparty: (counterparty < 5).then(|| acc(counterparty)),
+                counterparty_fee_rate: r("0.0002"),
+                margin_mode: Some(if isolated {
+                    MarginMode::Isolated
+                } else {
+                    MarginMode::Cross
+                }),
+                isolated_margin: None,
+                leverage: Some(Ratio::from_int(leverage as i64)),
+            })
+        }
+        Op::Price(k, bp) => {
+            let key = 1 + k as PriceId;
+            let old = v.prices[key as usize].raw();
+            let price = Price::from_raw((old + old / 10_000 * bp as i128).max(1));
+            Command::Price {
+                key,
+                price,
+                ts: v.now,
+                confidence: None,
+            }
+        }
+        Op::Funding(bp) => Command::Funding {
+            market: 0,
+            ts: (v.last_funding[0].max(v.now) / 3600 + 1) * 3600,
+            rate: Some(Ratio::from_raw(bp as i128 * 10_000_000)),
+            premium: None,
+        },
+        Op::Supply(a, s, x) => Command::Supply {
+            account: acc(a),
+            asset: s as AssetId,
+            amount: amt(x),
+        },
+        Op::Borrow(a, s, x) => Command::Borrow {
+            account: acc(a),
+            asset: s as AssetId,
+            amount: amt(x),
+        },
+        Op::Repay(a, s) => Command::Repay {
+            account: acc(a),
+            asset: s as AssetId,
+            amount: None,
+        },
+        Op::Liquidate(l, a) => Command::Liquidate {
+            liquidator: acc(l),
+            account: acc(a),
+            market: Some(0),
+        },
+        Op::LiquidationCall(l, a, weth) => {
+            let (collateral_asset, debt_asset) = if weth { (1, 2) } else { (2, 1) };
+            Command::LiquidationCall {
+                liquidator: acc(l),
+                account: acc(a),
+                collateral_asset,
+                debt_asset,
+                debt_to_cover: None,
+            }
+        }
+        Op::Advance(dt) => Command::Advance {
+            ts: v.now + dt as i64,
+        },
+        Op::IsolatedMargin(a, x) => Command::IsolatedMargin {
+            account: acc(a),
+            market: 0,
+            amount: Quote::from_raw(x as i128 * 10_000_000_000),
+        },
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(160))]
+
+    #[test]
+    fn conservation_atomicity_and_replay(variant in 0u8..6, ops in prop::collection::vec(op(), 1..120)) {
+        let (mut v, mut log) = setup(variant);
+        for op in &ops {
+            let cmd = command(&v, op);
+            let before = v.clone();
+            match v.execute(&cmd) {
+                Ok(events) => log.extend(events),
+                Err(_) => prop_assert_eq!(&v, &before, "a refused command changed the state: {:?}", cmd),
+            }
+            let c = v.conservation().unwrap();
+            prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+        }
+        let replayed = Venue::replay(&log).unwrap();
+        prop_assert_eq!(replayed, v);
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(120))]
+
+    /// Lending-heavy streams: borrowers near their LTV limit, falling
+    /// collateral, interest over time, liquidation calls of random size.
+    #[test]
+    fn lending_liquidations_conserve(
+        borrow_pct in prop::collection::vec(50u32..100, 5),
+        steps in prop::collection::vec((-1500i16..600, 1u32..200_000, 0u8..5, 0u8..5, 1u16..40_000), 1..60),
+    ) {
+        let (mut v, mut log) = setup(0);
+        // Each account borrows a share of its LTV capacity in USDC against WETH
+        // (5 WETH supplied at 2000 → 7,500 capacity, plus its USDC supply).
+        for (i, pct) in borrow_pct.iter().enumerate() {
+            let account = i as AccountId + 1;
+            let amount = Base::from_int(17_500 * *pct as i64 / 100);
+            if let Ok(e) = v.execute(&Command::Borrow { account, asset: 2, amount }) { log.extend(e); }
+        }
+        let mut calls = 0;
+        for (bp, cover, l, a, dt) in steps {
+            let ts = v.now + dt as i64;
+            let old = v.prices[1].raw();
+            let price = Price::from_raw((old + old / 10_000 * bp as i128).max(1_000_000_000_000));
+            for cmd in [
+                Command::Advance { ts },
+                Command::Price { key: 1, price, ts, confidence: None },
+                Command::LiquidationCall { liquidator: l as AccountId + 1, account: a as AccountId + 1, collateral_asset: 1, debt_asset: 2, debt_to_cover: Some(Base::from_raw(cover as i128 * 10_000_000_000)) },
+                Command::LiquidationCall { liquidator: l as AccountId + 1, account: a as AccountId + 1, collateral_asset: 2, debt_asset: 2, debt_to_cover: None },
+            ] {
+                let before = v.clone();
+                match v.execute(&cmd) {
+                    Ok(e) => {
+                        calls += e.iter().filter(|e| matches!(e, Event::LendingLiquidated { .. })).count();
+                        log.extend(e);
+                    }
+                    Err(_) => prop_assert_eq!(&v, &before),
+                }
+                let c = v.conservation().unwrap();
+                prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+            }
+        }
+        prop_assert_eq!(Venue::replay(&log).unwrap(), v);
+        let _ = calls;
+    }
+}
+
+#[test]
+#[ignore]
+fn stats() {
+    use proptest::strategy::ValueTree;
+    use proptest::test_runner::TestRunner;
+    let mut runner = TestRunner::deterministic();
+    let mut ok = std::collections::BTreeMap::<String, (u32, u32)>::new();
+    let mut kinds = std::collections::BTreeMap::<String, u32>::new();
+    for _ in 0..200 {
+        let variant = (runner.rng().next_u32() % 6) as u8;
+        let ops = prop::collection::vec(op(), 1..120)
+            .new_tree(&mut runner)
+            .unwrap()
+            .current();
+        let (mut v, _) = setup(variant);
+        for op in &ops {
+            let name = format!("{op:?}")
+                .split(['(', ' '])
+                .next()
+                .unwrap()
+                .to_string();
+            let cmd = command(&v, op);
+            let e = ok.entry(name).or_default();
+            match v.execute(&cmd) {
+                Ok(events) => {
+                    e.0 += 1;
+                    for ev in events {
+                        let k = format!("{ev:?}")
+                            .split([' ', '{'])
+                            .next()
+                            .unwrap()
+                            .to_string();
+                        *kinds.entry(k).or_default() += 1;
+                    }
+                }
+                Err(err) => {
+                    e.1 += 1;
+                    if matches!(op, Op::LiquidationCall(..)) {
+                        *kinds
+                            .entry(format!("LC error: {err}").chars().take(60).collect())
+                            .or_default() += 1;
+                    }
+                }
+            }
+        }
+    }
+    eprintln!("{ok:#?}\n{kinds:#?}");
+}
