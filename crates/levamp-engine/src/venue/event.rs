@@ -252,10 +252,7 @@ impl Venue {
                 amount,
             } => {
                 self.add_wallet(*account, *asset, *amount)?;
-                let a = *amount;
-                self.update_funds(*asset, |f| {
-                    Ok(f.net_deposits = f.net_deposits.checked_add(a)?)
-                })?;
+                self.add_fund(*asset, |f| &mut f.net_deposits, *amount)?;
             }
             Withdrawn {
                 account,
@@ -263,10 +260,7 @@ impl Venue {
                 amount,
             } => {
                 self.add_wallet(*account, *asset, neg(*amount)?)?;
-                let a = *amount;
-                self.update_funds(*asset, |f| {
-                    Ok(f.net_deposits = f.net_deposits.checked_sub(a)?)
-                })?;
+                self.add_fund(*asset, |f| &mut f.net_deposits, neg(*amount)?)?;
             }
             OracleUpdated { key, price, ts, .. } => self.set_price(*key, *price, *ts),
             TimeAdvanced { ts } => self.set_now(*ts),
@@ -304,10 +298,7 @@ impl Venue {
                     self.set_position(side.account, *market, Some(p));
                     fees = fees.checked_add(side.fee)?;
                 }
-                let quote = self.quote;
-                self.update_funds(quote, |f| {
-                    Ok(f.fees = f.fees.checked_add(Base::from_raw(fees.raw()))?)
-                })?;
+                self.add_fund(self.quote, |f| &mut f.fees, Base::from_raw(fees.raw()))?;
             }
             IsolatedMarginChanged {
                 account,
@@ -343,10 +334,11 @@ impl Venue {
                 ..
             } => {
                 self.set_last_funding(*market, *ts);
-                let (quote, r) = (self.quote, Base::from_raw(residual.raw()));
-                self.update_funds(quote, |f| {
-                    Ok(f.funding_residual = f.funding_residual.checked_add(r)?)
-                })?;
+                self.add_fund(
+                    self.quote,
+                    |f| &mut f.funding_residual,
+                    Base::from_raw(residual.raw()),
+                )?;
             }
             Liquidated {
                 account,
@@ -358,10 +350,11 @@ impl Venue {
             } => {
                 self.add_quote(*account, penalty.checked_neg()?)?;
                 self.add_quote(*liquidator, *to_liquidator)?;
-                let (quote, i) = (self.quote, Base::from_raw(to_insurance.raw()));
-                self.update_funds(quote, |f| {
-                    Ok(f.insurance_fund = f.insurance_fund.checked_add(i)?)
-                })?;
+                self.add_fund(
+                    self.quote,
+                    |f| &mut f.insurance_fund,
+                    Base::from_raw(to_insurance.raw()),
+                )?;
             }
             InsuranceFundChanged {
                 asset,
@@ -371,10 +364,7 @@ impl Venue {
                 ..
             } => {
                 self.credit(*account, *market, *asset, *amount)?;
-                let a = *amount;
-                self.update_funds(*asset, |f| {
-                    Ok(f.insurance_fund = f.insurance_fund.checked_sub(a)?)
-                })?;
+                self.add_fund(*asset, |f| &mut f.insurance_fund, neg(*amount)?)?;
             }
             BadDebt {
                 account,
@@ -383,8 +373,7 @@ impl Venue {
                 amount,
             } => {
                 self.credit(*account, *market, *asset, *amount)?;
-                let a = *amount;
-                self.update_funds(*asset, |f| Ok(f.bad_debt = f.bad_debt.checked_add(a)?))?;
+                self.add_fund(*asset, |f| &mut f.bad_debt, *amount)?;
             }
             Deleveraged { .. } => {}
             SocializedLoss {
@@ -539,8 +528,7 @@ impl Venue {
                     *collateral_asset,
                     collateral_seized.checked_sub(*protocol_fee)?,
                 )?;
-                let fee = *protocol_fee;
-                self.update_funds(*collateral_asset, |f| Ok(f.fees = f.fees.checked_add(fee)?))?;
+                self.add_fund(*collateral_asset, |f| &mut f.fees, *protocol_fee)?;
             }
             DeficitRecorded {
                 account,

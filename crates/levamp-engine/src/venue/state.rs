@@ -274,13 +274,16 @@ impl Venue {
             (None, None) => {}
         }
     }
-    pub(crate) fn update_funds(
+    /// Adds `delta` to one of an asset's funds (picked by `field`).
+    pub(crate) fn add_fund(
         &mut self,
         asset: AssetId,
-        f: impl FnOnce(&mut Funds) -> Result<(), MathError>,
+        field: fn(&mut Funds) -> &mut Base,
+        delta: Base,
     ) -> Result<(), MathError> {
         let mut funds = self.funds[asset as usize].clone();
-        f(&mut funds)?;
+        let slot = field(&mut funds);
+        *slot = slot.checked_add(delta)?;
         self.undo.push(Undo::Funds(
             asset,
             std::mem::replace(&mut self.funds[asset as usize], funds),
