@@ -213,7 +213,7 @@ fn funding_is_zero_sum_with_a_named_residual() {
         .unwrap();
     assert_eq!(paid + residual, 0, "payments + residual sum to zero");
     assert!(
-        residual >= 0 && residual <= 3,
+        (0..=3).contains(&residual),
         "residual is rounding only: {residual}"
     );
     // The long pays 1.333333333333 × 1999.99 × 0.0001 (rounded up).

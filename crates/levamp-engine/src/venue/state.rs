@@ -291,7 +291,7 @@ impl Venue {
         Ok(())
     }
     pub(crate) fn set_pool(&mut self, asset: AssetId, pool: Pool, index: PoolIndex) {
-        let old = std::mem::replace(&mut self.pools[asset as usize], Some(pool));
+        let old = self.pools[asset as usize].replace(pool);
         let old_index = std::mem::replace(&mut self.indices[asset as usize], index);
         self.undo.push(Undo::Pool(asset, old, old_index));
     }
