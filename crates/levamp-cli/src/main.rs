@@ -3,6 +3,7 @@
 
 mod margin_cmd;
 mod table;
+mod venue_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use std::process::ExitCode;
@@ -29,6 +30,36 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Drives a venue with a script of JSON commands (docs/scripts.md) and prints events, state and the conservation check.
+    Run {
+        /// Script file: one JSON command per line.
+        script: String,
+        /// Venue preset: rules, markets and assets.
+        #[arg(long, default_value = "generic")]
+        venue: String,
+        /// Output format; defaults to `table` on a terminal and `json` otherwise.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// What a failing line does: stop the run (exit 2) or skip it.
+        #[arg(long, value_enum, default_value = "stop")]
+        on_error: OnErrorArg,
+        /// Also write the event log (JSON Lines, replayable) to this file.
+        #[arg(long)]
+        events: Option<std::path::PathBuf>,
+    },
+    /// Rebuilds a venue from an event log and prints its state and the conservation check.
+    Replay {
+        /// Event log written by `levamp run --events`.
+        events: String,
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum OnErrorArg {
+    Skip,
+    Stop,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -45,6 +76,20 @@ fn main() -> ExitCode {
             venue,
             format,
         }) => margin_cmd::run(file.as_deref(), &venue, format),
+        Some(Command::Run {
+            script,
+            venue,
+            format,
+            on_error,
+            events,
+        }) => {
+            let on_error = match on_error {
+                OnErrorArg::Skip => levamp_io::OnError::Skip,
+                OnErrorArg::Stop => levamp_io::OnError::Stop,
+            };
+            venue_cmd::run(&script, &venue, format, on_error, events.as_deref())
+        }
+        Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
         None => margin_cmd::worked_example(),
     };
     match result {

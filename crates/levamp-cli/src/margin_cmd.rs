@@ -32,7 +32,7 @@ fn margin(text: &str, venue: &str) -> Result<Vec<AccountReport>, levamp_io::Inpu
         .collect()
 }
 
-fn read_input(file: Option<&str>) -> Result<(String, String)> {
+pub fn read_input(file: Option<&str>) -> Result<(String, String)> {
     match file {
         None | Some("-") => {
             let mut text = String::new();

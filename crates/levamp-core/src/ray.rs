@@ -68,6 +68,25 @@ impl Ray {
     pub fn scale_down(self, amount: Base, round: Round) -> Result<Base, MathError> {
         mul_div(amount.raw(), RAY, self.0, round).map(Base::from_raw)
     }
+    /// Parses `[-]int[.frac]` with up to 27 decimals exactly.
+    pub fn parse_exact(s: &str) -> Option<Ray> {
+        let (neg, body) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
+        let (int, frac) = body.split_once('.').unwrap_or((body, ""));
+        if int.is_empty()
+            || frac.len() > 27
+            || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let int: i128 = int.parse().ok()?;
+        let frac_val: i128 = if frac.is_empty() {
+            0
+        } else {
+            format!("{frac:0<27}").parse().ok()?
+        };
+        let raw = int.checked_mul(RAY)?.checked_add(frac_val)?;
+        Some(Ray(if neg { -raw } else { raw }))
+    }
     /// Lossy, for statistics and plots only.
     pub fn to_f64_lossy(self) -> f64 {
         self.0 as f64 / RAY as f64
@@ -84,6 +103,22 @@ impl fmt::Display for Ray {
         }
         let digits = format!("{frac:027}");
         write!(f, "{sign}{int}.{}", digits.trim_end_matches('0'))
+    }
+}
+
+impl serde::Serialize for Ray {
+    /// As an exact decimal string with up to 27 decimals.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Ray {
+    /// From the exact decimal string `Display` writes (up to 27 decimals).
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        Ray::parse_exact(&s)
+            .ok_or_else(|| serde::de::Error::custom(format!("not a 27-decimal number: {s:?}")))
     }
 }
 

@@ -98,6 +98,21 @@ macro_rules! unit {
             }
         }
 
+        impl serde::Serialize for $name {
+            /// As an exact decimal string (`"1.5"`).
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            /// From an exact decimal string.
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
         impl FromStr for $name {
             type Err = ParseError;
             /// Exact decimal parsing; more than 12 decimals is an error.

@@ -21,7 +21,7 @@ pub type MarketId = u32;
 /// boundary is in the higher tier, as in freqtrade's lookup) has maintenance margin
 /// `N × maintenance_margin_rate − maintenance_amount` (Binance:
 /// "Maintenance Margin = Notional × MMR − Maintenance Amount").
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Tier {
     /// Upper notional bound (exclusive); `None` for the open-ended last tier.
     pub max_notional: Option<Quote>,
@@ -35,7 +35,7 @@ pub struct Tier {
 }
 
 /// A perpetual market: its mark is the price of `price` (the base asset).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Market {
     pub name: String,
     /// Price key of the base asset; the mark price of this market.
@@ -67,7 +67,7 @@ impl Market {
 }
 
 /// An asset that can be held as collateral or borrowed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Asset {
     pub name: String,
     pub price: PriceId,
@@ -86,7 +86,7 @@ pub struct Asset {
 }
 
 /// Parameters of an asset's lending pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolParams {
     pub rate_model: RateModel,
     /// Share of borrow interest kept by the protocol (Aave reserve factor).
@@ -95,7 +95,7 @@ pub struct PoolParams {
 
 /// Kinked (two-slope) interest-rate model, annual rates (Aave v3
 /// `DefaultReserveInterestRateStrategy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RateModel {
     pub optimal_utilization: Ratio,
     pub base: Ratio,
@@ -104,7 +104,8 @@ pub struct RateModel {
 }
 
 /// How a position is margined.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum MarginMode {
     /// Backed by the account's shared (cross) equity.
     Cross,
@@ -119,7 +120,7 @@ pub enum MarginMode {
 /// average price: unrealized PnL is `size × mark − cost`, and because every
 /// fill moves the same rounded value between its two sides, the sum of all
 /// accounts' cash stays exact (docs/mechanisms.md).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Position {
     pub market: MarketId,
     pub size: Base,
@@ -141,7 +142,7 @@ impl Position {
 }
 
 /// An amount of an asset held or owed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Holding {
     pub asset: AssetId,
     pub amount: Base,
@@ -153,7 +154,7 @@ pub struct Holding {
 /// `supplied` and `borrows` are Aave-style *scaled* balances when the
 /// context carries pool indices (actual = scaled × index), and actual
 /// amounts when it does not (snapshots).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub id: String,
     /// Wallet balances (perp collateral; lending collateral too).
@@ -165,7 +166,7 @@ pub struct Account {
 }
 
 /// A lending pool's indices: actual = scaled × index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PoolIndex {
     pub liquidity_index: Ray,
     pub borrow_index: Ray,

@@ -1,7 +1,8 @@
 //! The `accounts` array of a snapshot.
 
+use crate::catalog::Catalog;
+use crate::definitions::{non_negative, positive};
 use crate::json::{array, child, decimal, err, index, known_keys, object, string, InputError};
-use crate::venue::{non_negative, positive, Venue};
 use levamp_core::{Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::{Account, Holding, MarginMode, Position};
 use serde_json::Value;
@@ -18,7 +19,7 @@ const POSITION_KEYS: &[&str] = &[
 ];
 
 /// Parses and validates every account, resolving markets and assets.
-pub fn parse_accounts(v: &Value, venue: &mut Venue) -> Result<Vec<Account>, InputError> {
+pub fn parse_accounts(v: &Value, venue: &mut Catalog) -> Result<Vec<Account>, InputError> {
     let list = array(v, "accounts")?;
     let mut ids = HashSet::with_capacity(list.len());
     let mut out = Vec::with_capacity(list.len());
@@ -47,7 +48,7 @@ fn margin_mode(v: &Value, at: &str) -> Result<MarginMode, InputError> {
     }
 }
 
-fn parse_account(v: &Value, at: &str, venue: &mut Venue) -> Result<Account, InputError> {
+fn parse_account(v: &Value, at: &str, venue: &mut Catalog) -> Result<Account, InputError> {
     let map = object(v, at)?;
     known_keys(map, at, ACCOUNT_KEYS)?;
     let id = string(map.get("id").unwrap_or(&Value::Null), &child(at, "id"))?.to_string();
@@ -93,7 +94,7 @@ fn parse_position(
     v: &Value,
     at: &str,
     default_mode: MarginMode,
-    venue: &mut Venue,
+    venue: &mut Catalog,
 ) -> Result<Position, InputError> {
     let map = object(v, at)?;
     known_keys(map, at, POSITION_KEYS)?;

@@ -7,14 +7,19 @@
 //! every account with `levamp-engine` and builds the `levamp margin` output.
 
 mod accounts;
+mod catalog;
+mod definitions;
 mod json;
 mod preset;
 mod report;
-mod venue;
+mod script;
+mod state_json;
 
 pub use json::{did_you_mean, InputError};
 pub use preset::{Preset, PRESETS};
 pub use report::{evaluate, report_json, AccountReport, PositionReport};
+pub use script::{OnError, Run};
+pub use state_json::{conservation_json, event_json, parse_events, state_json};
 
 use levamp_core::Price;
 use levamp_engine::{Account, Asset, MarginContext, Market};
@@ -41,7 +46,7 @@ impl Snapshot {
             "",
             &["quote", "prices", "markets", "assets", "accounts"],
         )?;
-        let mut venue = venue::Venue::new(map, preset)?;
+        let mut venue = catalog::Catalog::new(map, preset)?;
         let accounts = match map.get("accounts") {
             Some(a) => accounts::parse_accounts(a, &mut venue)?,
             None => return json::err("accounts", "required (an array of accounts)"),

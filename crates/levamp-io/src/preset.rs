@@ -3,21 +3,32 @@
 //! and `assets` entries are laid over the preset's, field by field.
 
 use crate::json::{child, err, known_keys, object, parse_json, string, InputError};
+use levamp_engine::venue::VenueRules;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
 /// Names accepted by `--venue`.
-pub const PRESETS: &[&str] = &["generic", "binance-usdm", "hyperliquid", "aave-v3"];
+pub const PRESETS: &[&str] = &[
+    "generic",
+    "binance-usdm",
+    "hyperliquid",
+    "dydx-v4",
+    "drift-v2",
+    "aave-v3",
+    "compound-v3",
+];
 
 /// Named entries of a preset section: name → (JSON fields, path used in errors).
 pub type Entries = BTreeMap<String, (Map<String, Value>, String)>;
 
 /// A venue's default markets and assets (still unvalidated JSON fields; they
 /// are checked with the snapshot's overrides laid over them).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Preset {
     pub name: String,
     pub quote: String,
+    /// Which mechanisms the venue uses.
+    pub rules: VenueRules,
     pub markets: Entries,
     pub assets: Entries,
 }
@@ -25,11 +36,14 @@ pub struct Preset {
 fn text(name: &str) -> Option<&'static str> {
     match name {
         "generic" => Some(
-            r#"{"source": "no published parameters: everything comes from the snapshot", "quote": "USD"}"#,
+            r#"{"source": "no published parameters: everything comes from the snapshot or script; full liquidation at market by the venue, no fees unless given, losses recorded as bad debt", "quote": "USDT"}"#,
         ),
         "binance-usdm" => Some(include_str!("../presets/binance-usdm.json")),
         "hyperliquid" => Some(include_str!("../presets/hyperliquid.json")),
+        "dydx-v4" => Some(include_str!("../presets/dydx-v4.json")),
+        "drift-v2" => Some(include_str!("../presets/drift-v2.json")),
         "aave-v3" => Some(include_str!("../presets/aave-v3.json")),
+        "compound-v3" => Some(include_str!("../presets/compound-v3.json")),
         _ => None,
     }
 }
@@ -52,7 +66,11 @@ impl Preset {
         let at = format!("preset {name}");
         let root = parse_json(text)?;
         let root = object(&root, &at)?;
-        known_keys(root, &at, &["source", "quote", "markets", "assets"])?;
+        known_keys(
+            root,
+            &at,
+            &["source", "quote", "rules", "markets", "assets"],
+        )?;
         let quote = match root.get("quote") {
             Some(v) => string(v, &child(&at, "quote"))?.to_string(),
             None => "USD".to_string(),
@@ -68,7 +86,15 @@ impl Preset {
             }
             Ok(out)
         };
+        let rules = match root.get("rules") {
+            Some(r) => crate::definitions::parse_rules(name, r, &child(&at, "rules"))?,
+            None => VenueRules {
+                name: name.to_string(),
+                ..VenueRules::generic()
+            },
+        };
         Ok(Preset {
+            rules,
             name: name.to_string(),
             quote,
             markets: section("markets")?,

@@ -11,7 +11,7 @@ use crate::model::{Asset, AssetId, MarginMode, Market, MarketId, Position, Price
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Ray};
 
 /// One side of a fill.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Fill {
     pub account: AccountId,
     /// Signed size change of this side (+ bought).
@@ -28,7 +28,8 @@ pub struct Fill {
 }
 
 /// Everything that can happen to a venue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First event of every log: the rules and quote asset the venue opened with.
     VenueOpened {

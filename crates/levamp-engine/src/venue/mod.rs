@@ -20,12 +20,13 @@ mod state;
 pub use conservation::{AssetLedger, Conservation};
 pub use error::VenueError;
 pub use event::{Event, Fill};
-pub use funding::funding_rate;
+pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_rate};
 pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use liquidation::adl_ranking;
 pub use perp::TradeOrder;
 pub use rules::{
-    AfterInsurance, FundingRules, LendingLiquidationRules, LiquidationRules, VenueRules,
+    AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
+    VenueRules,
 };
 pub use state::{AccountId, Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 
@@ -47,6 +48,10 @@ pub enum Command {
         price_key: String,
     },
     OpenAccount {
+        name: String,
+    },
+    /// Registers a price key (e.g. `\"ETH\"`) so oracle updates can use it.
+    AddPriceKey {
         name: String,
     },
     Deposit {
@@ -161,6 +166,25 @@ impl Venue {
         }
     }
 
+    /// Executes several commands as one: all of them, or (on the first
+    /// error) none.
+    pub fn execute_all(
+        &mut self,
+        commands: &[Command],
+        events: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let start = events.len();
+        for c in commands {
+            if let Err(e) = self.dispatch(c, events) {
+                self.rollback();
+                events.truncate(start);
+                return Err(e);
+            }
+        }
+        self.commit();
+        Ok(())
+    }
+
     /// Applies an event and records it.
     pub(crate) fn emit(&mut self, events: &mut Vec<Event>, event: Event) -> Result<(), VenueError> {
         self.apply(&event)?;
@@ -178,6 +202,7 @@ impl Venue {
             ),
             Command::ListMarket { spec, base } => self.list_market(spec, base, ev),
             Command::ListAsset { spec, price_key } => self.list_asset(spec, price_key, ev),
+            Command::AddPriceKey { name } => self.ensure_price_key(name, ev).map(|_| ()),
             Command::OpenAccount { name } => {
                 if self.account_id(name).is_some() {
                     return Err(VenueError::Exists {

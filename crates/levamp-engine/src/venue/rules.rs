@@ -5,7 +5,7 @@
 use levamp_core::{Quote, Ratio};
 
 /// How a venue treats a liquidatable perp account.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LiquidationRules {
     /// Liquidate automatically on every oracle update (the venue's own
     /// engine/backstop); when false only `liquidate` commands do.
@@ -19,7 +19,8 @@ pub struct LiquidationRules {
 }
 
 /// The bad-debt chain after the insurance fund.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AfterInsurance {
     /// Auto-deleverage the most profitable, most leveraged opposite positions
     /// at the bankruptcy price (BitMEX / Binance / Hyperliquid / Bybit).
@@ -31,21 +32,39 @@ pub enum AfterInsurance {
     Record,
 }
 
-/// Funding formula parameters (Binance USDⓈ-M / BitMEX style):
-/// `rate = premium + clamp(interest − premium, −clamp, +clamp)`, with the
-/// result capped at `±cap`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Funding formula parameters. `rate` is a fraction of the position's
+/// notional per funding interval; the premium is `(mark − index) ÷ index`.
+///
+/// * `formula = Premium` (Binance USDⓈ-M, Hyperliquid, BitMEX): the 8-hour
+///   rate is `premium + clamp(interest − premium, −clamp, +clamp)`, capped at
+///   `±cap`, then scaled to the interval (Hyperliquid pays ⅛ every hour).
+/// * `formula = Drift`: `clamp(premium, ±cap) × interval ÷ 24 h` (Drift v2
+///   `calculate_funding_rate`: `(mark TWAP − oracle TWAP) ÷ 24` per hour,
+///   clamped to 3 / 5 / 10 % of the oracle TWAP by contract tier).
+/// * `formula = Dydx`: the 8-hour rate is `premium + interest` clamped to
+///   `±cap` (dYdX v4: `clamp_factor × (IMF − MMF)`), scaled to the interval.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FundingRules {
-    /// Interest component per funding interval (Binance 0.01 % per 8 h).
+    pub formula: FundingFormula,
+    /// Interest component per 8 hours (Binance 0.01 %; dYdX "default funding").
     pub interest_rate: Ratio,
-    /// Clamp on `interest − premium` (Binance 0.05 %).
+    /// Clamp on `interest − premium` (Binance 0.05 %); unused by Drift and dYdX.
     pub clamp: Ratio,
-    /// Absolute cap on the rate per interval (Binance: per symbol, e.g. 0.75 % … 3 %).
+    /// Absolute cap (per 8 h for Premium and Dydx; on the premium for Drift).
     pub cap: Ratio,
 }
 
+/// Which funding formula a venue uses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FundingFormula {
+    Premium,
+    Drift,
+    Dydx,
+}
+
 /// Aave v3.3 `liquidationCall` constants.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LendingLiquidationRules {
     /// 0.5: share of the total debt one call may repay when the position is healthy enough.
     pub close_factor: Ratio,
@@ -58,7 +77,7 @@ pub struct LendingLiquidationRules {
 }
 
 /// Every mechanism choice of a venue.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct VenueRules {
     pub name: String,
     pub liquidation: LiquidationRules,
@@ -86,6 +105,7 @@ impl VenueRules {
             },
             after_insurance: AfterInsurance::Record,
             funding: FundingRules {
+                formula: FundingFormula::Premium,
                 interest_rate: Ratio::ZERO,
                 clamp: Ratio::ZERO,
                 cap: Ratio::ONE,

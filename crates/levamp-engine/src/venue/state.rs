@@ -20,7 +20,7 @@ pub const MARKET_ACCOUNT_NAME: &str = "market";
 
 /// A lending pool of one asset (Aave reserve). Balances are scaled by the
 /// indices in [`Venue::indices`].
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Pool {
     /// Tokens held by the pool (available liquidity).
     pub cash: Base,
@@ -38,7 +38,7 @@ pub struct Pool {
 }
 
 /// Per-asset funds the venue holds.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Funds {
     pub insurance_fund: Base,
     pub fees: Base,
@@ -51,7 +51,7 @@ pub struct Funds {
 }
 
 /// The venue: markets, assets, prices, accounts, pools and funds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Venue {
     pub rules: VenueRules,
     /// Quote asset perps settle in (index into `assets`).
@@ -73,11 +73,12 @@ pub struct Venue {
     pub last_funding: Vec<i64>,
     pub now: i64,
     pub(crate) names: Names,
+    #[serde(skip)]
     pub(crate) undo: Vec<Undo>,
 }
 
 /// Name → id maps (deterministic order).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub(crate) struct Names {
     pub accounts: BTreeMap<String, AccountId>,
     pub markets: BTreeMap<String, MarketId>,

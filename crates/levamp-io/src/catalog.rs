@@ -1,31 +1,13 @@
-//! Markets, assets and prices of a snapshot, merged over a venue preset and
+//! The catalogue of a snapshot: markets, assets and prices, merged over a venue preset and
 //! resolved to dense ids on first use.
 
-use crate::json::{
-    self, child, decimal, did_you_mean, err, index, known_keys, object, string, InputError,
-};
+use crate::definitions::{parse_asset, parse_market};
+use crate::json::{child, decimal, did_you_mean, err, object, string, InputError};
 use crate::preset::Preset;
-use levamp_core::{Price, Quote, Ratio, SCALE};
-use levamp_engine::{Asset, AssetId, Market, MarketId, PriceId, Tier};
+use levamp_core::{Price, Ratio};
+use levamp_engine::{Asset, AssetId, Market, MarketId, PriceId};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
-
-const MARKET_KEYS: &[&str] = &["base", "tiers", "liquidation_fee_rate", "source"];
-const TIER_KEYS: &[&str] = &[
-    "max_notional",
-    "maintenance_margin_rate",
-    "maintenance_amount",
-    "max_leverage",
-];
-const ASSET_KEYS: &[&str] = &[
-    "price_key",
-    "haircut",
-    "ltv",
-    "liquidation_threshold",
-    "liquidation_bonus",
-    "liquidation_protocol_fee",
-    "source",
-];
 
 /// A definition (preset entry with snapshot fields laid over it) and the
 /// path errors in it are reported at.
@@ -35,7 +17,7 @@ struct Definition {
 }
 
 /// Resolves market and asset names used by accounts into engine values.
-pub struct Venue {
+pub struct Catalog {
     pub quote: String,
     price_ids: BTreeMap<String, PriceId>,
     price_values: Vec<Option<Price>>,
@@ -47,16 +29,16 @@ pub struct Venue {
     pub assets: Vec<Asset>,
 }
 
-impl Venue {
+impl Catalog {
     /// Reads `quote`, `prices`, `markets` and `assets` from the snapshot root
     /// over the preset. Market and asset parameters are validated here;
     /// their prices only when an account uses them.
-    pub fn new(root: &Map<String, Value>, preset: &Preset) -> Result<Venue, InputError> {
+    pub fn new(root: &Map<String, Value>, preset: &Preset) -> Result<Catalog, InputError> {
         let quote = match root.get("quote") {
             Some(v) => string(v, "quote")?.to_string(),
             None => preset.quote.clone(),
         };
-        let mut venue = Venue {
+        let mut venue = Catalog {
             quote,
             price_ids: BTreeMap::new(),
             price_values: Vec::new(),
@@ -84,10 +66,10 @@ impl Venue {
         venue.asset_defs = merge(&preset.assets, root.get("assets"), "assets")?;
         // Validate every definition the snapshot itself gives, used or not.
         for (name, def) in &venue.market_defs {
-            parse_market(name, def, 0)?;
+            parse_market(name, &def.fields, &def.at, 0)?;
         }
         for (name, def) in &venue.asset_defs {
-            parse_asset(name, def, 0)?;
+            parse_asset(name, &def.fields, &def.at, 0)?;
         }
         Ok(venue)
     }
@@ -143,7 +125,7 @@ impl Venue {
             &child(&def.at, "base"),
         )?;
         let price = self.price_id(base, at, &format!("market \"{name}\""))?;
-        let market = parse_market(name, def, price)?;
+        let market = parse_market(name, &def.fields, &def.at, price)?;
         let id = self.markets.len() as MarketId;
         self.markets.push(market);
         self.market_ids.insert(name.to_string(), id);
@@ -164,7 +146,7 @@ impl Venue {
                     None => name,
                 };
                 let price = self.price_id(key, at, &format!("asset \"{name}\""))?;
-                parse_asset(name, def, price)?
+                parse_asset(name, &def.fields, &def.at, price)?
             }
             None => {
                 let Some(price) = self.price_ids.get(name).copied() else {
@@ -231,144 +213,4 @@ fn merge(
         }
     }
     Ok(out)
-}
-
-fn parse_market(name: &str, def: &Definition, price: PriceId) -> Result<Market, InputError> {
-    let at = &def.at;
-    known_keys(&def.fields, at, MARKET_KEYS)?;
-    if !def.fields.contains_key("base") {
-        return err(
-            &child(at, "base"),
-            "required (the price key of the base asset, e.g. \"ETH\")",
-        );
-    }
-    string(&def.fields["base"], &child(at, "base"))?;
-    let tiers_at = child(at, "tiers");
-    let tiers = json::array(def.fields.get("tiers").unwrap_or(&Value::Null), &tiers_at)?;
-    if tiers.is_empty() {
-        return err(&tiers_at, "needs at least one tier");
-    }
-    let mut parsed: Vec<Tier> = Vec::with_capacity(tiers.len());
-    for (i, t) in tiers.iter().enumerate() {
-        let t_at = index(&tiers_at, i);
-        let tier = parse_tier(t, &t_at, i + 1 == tiers.len())?;
-        if let (Some(prev), Some(cap)) = (
-            parsed.last().and_then(|p| p.max_notional),
-            tier.max_notional,
-        ) {
-            if cap <= prev {
-                return err(
-                    &child(&t_at, "max_notional"),
-                    format!(
-                        "tiers must be ascending: {cap} is not above the previous tier's {prev}"
-                    ),
-                );
-            }
-        }
-        parsed.push(tier);
-    }
-    let liquidation_fee_rate = optional_fraction(&def.fields, at, "liquidation_fee_rate")?;
-    let _ = name;
-    Ok(Market {
-        name: name.to_string(),
-        price,
-        tiers: parsed,
-        liquidation_fee_rate,
-        funding_interval_s: levamp_engine::DEFAULT_FUNDING_INTERVAL_S,
-    })
-}
-
-fn parse_tier(v: &Value, at: &str, last: bool) -> Result<Tier, InputError> {
-    let map = object(v, at)?;
-    known_keys(map, at, TIER_KEYS)?;
-    let max_notional = match map.get("max_notional") {
-        None | Some(Value::Null) if last => None,
-        None | Some(Value::Null) => {
-            return err(
-                &child(at, "max_notional"),
-                "only the last tier may be open-ended (null)",
-            )
-        }
-        Some(v) => Some(Quote::from_raw(positive(v, &child(at, "max_notional"))?)),
-    };
-    let rate_at = child(at, "maintenance_margin_rate");
-    let rate = decimal(
-        map.get("maintenance_margin_rate").unwrap_or(&Value::Null),
-        &rate_at,
-    )?;
-    if rate <= 0 || rate >= SCALE {
-        return err(&rate_at, "must be > 0 and < 1");
-    }
-    let amount = match map.get("maintenance_amount") {
-        Some(v) => non_negative(v, &child(at, "maintenance_amount"))?,
-        None => 0,
-    };
-    let lev_at = child(at, "max_leverage");
-    let lev = decimal(map.get("max_leverage").unwrap_or(&Value::Null), &lev_at)?;
-    if lev < SCALE {
-        return err(&lev_at, "must be ≥ 1");
-    }
-    Ok(Tier {
-        max_notional,
-        maintenance_margin_rate: Ratio::from_raw(rate),
-        maintenance_amount: Quote::from_raw(amount),
-        max_leverage: Ratio::from_raw(lev),
-    })
-}
-
-fn parse_asset(name: &str, def: &Definition, price: PriceId) -> Result<Asset, InputError> {
-    let at = &def.at;
-    known_keys(&def.fields, at, ASSET_KEYS)?;
-    let f = |k: &str| optional_fraction(&def.fields, at, k);
-    let asset = Asset {
-        name: name.to_string(),
-        price,
-        haircut: f("haircut")?,
-        ltv: f("ltv")?,
-        liquidation_threshold: f("liquidation_threshold")?,
-        liquidation_bonus: f("liquidation_bonus")?,
-        liquidation_protocol_fee: f("liquidation_protocol_fee")?,
-        pool: None,
-    };
-    if asset.ltv > asset.liquidation_threshold {
-        return err(
-            &child(at, "ltv"),
-            format!(
-                "must not exceed liquidation_threshold ({})",
-                asset.liquidation_threshold
-            ),
-        );
-    }
-    Ok(asset)
-}
-
-/// A value in [0, 1], zero when absent.
-fn optional_fraction(map: &Map<String, Value>, at: &str, key: &str) -> Result<Ratio, InputError> {
-    let Some(v) = map.get(key) else {
-        return Ok(Ratio::ZERO);
-    };
-    let at = child(at, key);
-    let raw = decimal(v, &at)?;
-    if !(0..=SCALE).contains(&raw) {
-        return err(&at, "must be between 0 and 1");
-    }
-    Ok(Ratio::from_raw(raw))
-}
-
-/// A decimal > 0.
-pub fn positive(v: &Value, at: &str) -> Result<i128, InputError> {
-    let raw = decimal(v, at)?;
-    if raw <= 0 {
-        return err(at, "must be > 0");
-    }
-    Ok(raw)
-}
-
-/// A decimal ≥ 0.
-pub fn non_negative(v: &Value, at: &str) -> Result<i128, InputError> {
-    let raw = decimal(v, at)?;
-    if raw < 0 {
-        return err(at, "must be ≥ 0");
-    }
-    Ok(raw)
 }

@@ -1,0 +1,373 @@
+//! Market, asset and rule definitions: shared by snapshots, presets and
+//! scripts, validated with JSON paths.
+
+use crate::json::{self, child, decimal, err, index, known_keys, object, string, InputError};
+use levamp_core::{Quote, Ratio, SCALE};
+use levamp_engine::venue::{
+    AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
+    VenueRules,
+};
+use levamp_engine::{Asset, Market, PoolParams, PriceId, RateModel, Tier};
+use serde_json::{Map, Value};
+
+pub const MARKET_KEYS: &[&str] = &[
+    "base",
+    "tiers",
+    "liquidation_fee_rate",
+    "funding_interval_s",
+    "source",
+];
+const TIER_KEYS: &[&str] = &[
+    "max_notional",
+    "maintenance_margin_rate",
+    "maintenance_amount",
+    "max_leverage",
+];
+pub const ASSET_KEYS: &[&str] = &[
+    "price_key",
+    "haircut",
+    "ltv",
+    "liquidation_threshold",
+    "liquidation_bonus",
+    "liquidation_protocol_fee",
+    "rate_model",
+    "reserve_factor",
+    "source",
+];
+
+/// `rate_model` + `reserve_factor` → the asset's lending pool, if any.
+fn parse_pool(fields: &Map<String, Value>, at: &str) -> Result<Option<PoolParams>, InputError> {
+    let Some(model) = fields.get("rate_model") else {
+        if fields.contains_key("reserve_factor") {
+            return err(
+                &child(at, "reserve_factor"),
+                "needs a rate_model (the asset has no lending pool without one)",
+            );
+        }
+        return Ok(None);
+    };
+    let m_at = child(at, "rate_model");
+    let map = object(model, &m_at)?;
+    known_keys(
+        map,
+        &m_at,
+        &["optimal_utilization", "base", "slope1", "slope2"],
+    )?;
+    let rate = |k: &str| -> Result<Ratio, InputError> {
+        let k_at = child(&m_at, k);
+        let raw = decimal(map.get(k).unwrap_or(&Value::Null), &k_at)?;
+        if !(0..=100 * SCALE).contains(&raw) {
+            return err(&k_at, "must be between 0 and 100 (annual rate)");
+        }
+        Ok(Ratio::from_raw(raw))
+    };
+    let optimal_utilization = rate("optimal_utilization")?;
+    if optimal_utilization.is_zero() || optimal_utilization >= Ratio::ONE {
+        return err(&child(&m_at, "optimal_utilization"), "must be > 0 and < 1");
+    }
+    let rate_model = RateModel {
+        optimal_utilization,
+        base: rate("base")?,
+        slope1: rate("slope1")?,
+        slope2: rate("slope2")?,
+    };
+    Ok(Some(PoolParams {
+        rate_model,
+        reserve_factor: optional_fraction(fields, at, "reserve_factor")?,
+    }))
+}
+
+/// Venue rules: `liquidation`, `after_insurance`, `funding`, `lending`,
+/// `oracle_max_age_s`, over the generic defaults.
+pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputError> {
+    let map = object(v, at)?;
+    known_keys(
+        map,
+        at,
+        &[
+            "liquidation",
+            "after_insurance",
+            "funding",
+            "lending",
+            "oracle_max_age_s",
+            "source",
+        ],
+    )?;
+    let mut rules = VenueRules::generic();
+    rules.name = name.to_string();
+    if let Some(l) = map.get("liquidation") {
+        let l_at = child(at, "liquidation");
+        let lm = object(l, &l_at)?;
+        known_keys(lm, &l_at, &["auto", "partial_buffer", "liquidator_share"])?;
+        let auto = match lm.get("auto") {
+            Some(Value::Bool(b)) => *b,
+            Some(_) => return err(&child(&l_at, "auto"), "expected true or false"),
+            None => true,
+        };
+        let partial_buffer = match lm.get("partial_buffer") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(optional_fraction(lm, &l_at, "partial_buffer")?),
+        };
+        rules.liquidation = LiquidationRules {
+            auto,
+            partial_buffer,
+            liquidator_share: optional_fraction(lm, &l_at, "liquidator_share")?,
+        };
+    }
+    if let Some(a) = map.get("after_insurance") {
+        let a_at = child(at, "after_insurance");
+        rules.after_insurance = match string(a, &a_at)? {
+            "auto_deleverage" => AfterInsurance::AutoDeleverage,
+            "socialize" => AfterInsurance::Socialize,
+            "record" => AfterInsurance::Record,
+            other => return err(
+                &a_at,
+                format!(
+                    "must be \"auto_deleverage\", \"socialize\" or \"record\", found \"{other}\""
+                ),
+            ),
+        };
+    }
+    if let Some(f) = map.get("funding") {
+        let f_at = child(at, "funding");
+        let fm = object(f, &f_at)?;
+        known_keys(fm, &f_at, &["formula", "interest_rate", "clamp", "cap"])?;
+        let g = |k: &str| optional_fraction(fm, &f_at, k);
+        let formula = match fm.get("formula") {
+            None => FundingFormula::Premium,
+            Some(v) => match string(v, &child(&f_at, "formula"))? {
+                "premium" => FundingFormula::Premium,
+                "drift" => FundingFormula::Drift,
+                "dydx" => FundingFormula::Dydx,
+                other => {
+                    return err(
+                        &child(&f_at, "formula"),
+                        format!("must be \"premium\", \"drift\" or \"dydx\", found \"{other}\""),
+                    )
+                }
+            },
+        };
+        rules.funding = FundingRules {
+            formula,
+            interest_rate: g("interest_rate")?,
+            clamp: g("clamp")?,
+            cap: if fm.contains_key("cap") {
+                g("cap")?
+            } else {
+                Ratio::ONE
+            },
+        };
+    }
+    if let Some(l) = map.get("lending") {
+        let l_at = child(at, "lending");
+        let lm = object(l, &l_at)?;
+        known_keys(
+            lm,
+            &l_at,
+            &[
+                "close_factor",
+                "full_close_hf",
+                "min_base_max_close_factor",
+                "min_leftover",
+            ],
+        )?;
+        let base = rules.lending;
+        let quote = |k: &str, d: Quote| -> Result<Quote, InputError> {
+            lm.get(k).map_or(Ok(d), |v| {
+                non_negative(v, &child(&l_at, k)).map(Quote::from_raw)
+            })
+        };
+        rules.lending = LendingLiquidationRules {
+            close_factor: if lm.contains_key("close_factor") {
+                optional_fraction(lm, &l_at, "close_factor")?
+            } else {
+                base.close_factor
+            },
+            full_close_hf: if lm.contains_key("full_close_hf") {
+                optional_fraction(lm, &l_at, "full_close_hf")?
+            } else {
+                base.full_close_hf
+            },
+            min_base_max_close_factor: quote(
+                "min_base_max_close_factor",
+                base.min_base_max_close_factor,
+            )?,
+            min_leftover: quote("min_leftover", base.min_leftover)?,
+        };
+    }
+    if let Some(o) = map.get("oracle_max_age_s") {
+        let o_at = child(at, "oracle_max_age_s");
+        rules.oracle_max_age_s = match o {
+            Value::Null => None,
+            v => {
+                let raw = positive(v, &o_at)?;
+                if raw % SCALE != 0 {
+                    return err(&o_at, "must be a whole number of seconds");
+                }
+                Some((raw / SCALE) as i64)
+            }
+        };
+    }
+    Ok(rules)
+}
+
+/// A market definition (`base`, `tiers`, `liquidation_fee_rate`,
+/// `funding_interval_s`) at path `at`.
+pub fn parse_market(
+    name: &str,
+    fields: &Map<String, Value>,
+    at: &str,
+    price: PriceId,
+) -> Result<Market, InputError> {
+    known_keys(fields, at, MARKET_KEYS)?;
+    if !fields.contains_key("base") {
+        return err(
+            &child(at, "base"),
+            "required (the price key of the base asset, e.g. \"ETH\")",
+        );
+    }
+    string(&fields["base"], &child(at, "base"))?;
+    let tiers_at = child(at, "tiers");
+    let tiers = json::array(fields.get("tiers").unwrap_or(&Value::Null), &tiers_at)?;
+    if tiers.is_empty() {
+        return err(&tiers_at, "needs at least one tier");
+    }
+    let mut parsed: Vec<Tier> = Vec::with_capacity(tiers.len());
+    for (i, t) in tiers.iter().enumerate() {
+        let t_at = index(&tiers_at, i);
+        let tier = parse_tier(t, &t_at, i + 1 == tiers.len())?;
+        if let (Some(prev), Some(cap)) = (
+            parsed.last().and_then(|p| p.max_notional),
+            tier.max_notional,
+        ) {
+            if cap <= prev {
+                return err(
+                    &child(&t_at, "max_notional"),
+                    format!(
+                        "tiers must be ascending: {cap} is not above the previous tier's {prev}"
+                    ),
+                );
+            }
+        }
+        parsed.push(tier);
+    }
+    let liquidation_fee_rate = optional_fraction(fields, at, "liquidation_fee_rate")?;
+    let funding_interval_s = match fields.get("funding_interval_s") {
+        Some(v) => {
+            let f_at = child(at, "funding_interval_s");
+            let raw = positive(v, &f_at)?;
+            if raw % SCALE != 0 || raw / SCALE > 31_536_000 {
+                return err(&f_at, "must be a whole number of seconds, at most a year");
+            }
+            (raw / SCALE) as i64
+        }
+        None => levamp_engine::DEFAULT_FUNDING_INTERVAL_S,
+    };
+    Ok(Market {
+        name: name.to_string(),
+        price,
+        tiers: parsed,
+        liquidation_fee_rate,
+        funding_interval_s,
+    })
+}
+
+fn parse_tier(v: &Value, at: &str, last: bool) -> Result<Tier, InputError> {
+    let map = object(v, at)?;
+    known_keys(map, at, TIER_KEYS)?;
+    let max_notional = match map.get("max_notional") {
+        None | Some(Value::Null) if last => None,
+        None | Some(Value::Null) => {
+            return err(
+                &child(at, "max_notional"),
+                "only the last tier may be open-ended (null)",
+            )
+        }
+        Some(v) => Some(Quote::from_raw(positive(v, &child(at, "max_notional"))?)),
+    };
+    let rate_at = child(at, "maintenance_margin_rate");
+    let rate = decimal(
+        map.get("maintenance_margin_rate").unwrap_or(&Value::Null),
+        &rate_at,
+    )?;
+    if rate <= 0 || rate >= SCALE {
+        return err(&rate_at, "must be > 0 and < 1");
+    }
+    let amount = match map.get("maintenance_amount") {
+        Some(v) => non_negative(v, &child(at, "maintenance_amount"))?,
+        None => 0,
+    };
+    let lev_at = child(at, "max_leverage");
+    let lev = decimal(map.get("max_leverage").unwrap_or(&Value::Null), &lev_at)?;
+    if lev < SCALE {
+        return err(&lev_at, "must be ≥ 1");
+    }
+    Ok(Tier {
+        max_notional,
+        maintenance_margin_rate: Ratio::from_raw(rate),
+        maintenance_amount: Quote::from_raw(amount),
+        max_leverage: Ratio::from_raw(lev),
+    })
+}
+
+/// An asset definition at path `at`.
+pub fn parse_asset(
+    name: &str,
+    fields: &Map<String, Value>,
+    at: &str,
+    price: PriceId,
+) -> Result<Asset, InputError> {
+    known_keys(fields, at, ASSET_KEYS)?;
+    let f = |k: &str| optional_fraction(fields, at, k);
+    let asset = Asset {
+        name: name.to_string(),
+        price,
+        haircut: f("haircut")?,
+        ltv: f("ltv")?,
+        liquidation_threshold: f("liquidation_threshold")?,
+        liquidation_bonus: f("liquidation_bonus")?,
+        liquidation_protocol_fee: f("liquidation_protocol_fee")?,
+        pool: parse_pool(fields, at)?,
+    };
+    if asset.ltv > asset.liquidation_threshold {
+        return err(
+            &child(at, "ltv"),
+            format!(
+                "must not exceed liquidation_threshold ({})",
+                asset.liquidation_threshold
+            ),
+        );
+    }
+    Ok(asset)
+}
+
+/// A value in [0, 1], zero when absent.
+fn optional_fraction(map: &Map<String, Value>, at: &str, key: &str) -> Result<Ratio, InputError> {
+    let Some(v) = map.get(key) else {
+        return Ok(Ratio::ZERO);
+    };
+    let at = child(at, key);
+    let raw = decimal(v, &at)?;
+    if !(0..=SCALE).contains(&raw) {
+        return err(&at, "must be between 0 and 1");
+    }
+    Ok(Ratio::from_raw(raw))
+}
+
+/// A decimal > 0.
+pub fn positive(v: &Value, at: &str) -> Result<i128, InputError> {
+    let raw = decimal(v, at)?;
+    if raw <= 0 {
+        return err(at, "must be > 0");
+    }
+    Ok(raw)
+}
+
+/// A decimal ≥ 0.
+pub fn non_negative(v: &Value, at: &str) -> Result<i128, InputError> {
+    let raw = decimal(v, at)?;
+    if raw < 0 {
+        return err(at, "must be ≥ 0");
+    }
+    Ok(raw)
+}
