@@ -120,12 +120,14 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             "auto_deleverage" => AfterInsurance::AutoDeleverage,
             "socialize" => AfterInsurance::Socialize,
             "record" => AfterInsurance::Record,
-            other => return err(
-                &a_at,
-                format!(
+            other => {
+                return err(
+                    &a_at,
+                    format!(
                     "must be \"auto_deleverage\", \"socialize\" or \"record\", found \"{other}\""
                 ),
-            ),
+                )
+            }
         };
     }
     if let Some(f) = map.get("funding") {

@@ -325,9 +325,18 @@ impl Venue {
                     self.set_position(*account, *market, Some(p));
                 }
             }
+            // An isolated position's funding settles into its own margin.
             FundingPaid {
-                account, amount, ..
-            } => self.add_quote(*account, *amount)?,
+                account,
+                market,
+                amount,
+            } => match self.position(*account, *market).cloned() {
+                Some(mut p) if p.mode == MarginMode::Isolated => {
+                    p.isolated_margin = p.isolated_margin.checked_add(*amount)?;
+                    self.set_position(*account, *market, Some(p));
+                }
+                _ => self.add_quote(*account, *amount)?,
+            },
             FundingSettled {
                 market,
                 ts,
