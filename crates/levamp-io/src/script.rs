@@ -167,7 +167,10 @@ impl Line<'_> {
         i64::try_from(raw / levamp_core::SCALE).or_else(|_| err(&self.field(key), "out of range"))
     }
     fn keys(&self, allowed: &[&str]) -> Result<(), InputError> {
-        known_keys(self.map, &self.at, allowed)
+        known_keys(self.map, "", allowed).map_err(|e| InputError {
+            at: format!("{}: {}", self.at, e.at),
+            message: e.message,
+        })
     }
     /// `"max"` or `-1` → `None`.
     fn amount_or_max(&self, key: &str) -> Result<Option<Base>, InputError> {
