@@ -89,6 +89,31 @@ fn solve_position(
 ) -> Result<Option<Price>, MathError> {
     let scope = Scope::of(account, position);
     let id = ctx.markets[account.positions[position].market as usize].price;
+    let side = account.positions[position].size.raw().signum();
+    Ok(scope_boundary(account, scope, id, ctx, total, side)?.map(|(p, _)| p))
+}
+
+/// Which side of a boundary price is liquidatable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Side {
+    /// Liquidatable at and below the price (the scope loses when it falls).
+    Below,
+    /// Liquidatable at and above the price.
+    Above,
+}
+
+/// The price of key `id` at which `scope` (whose totals at current prices
+/// are `total`, possibly with equity lowered by the caller) becomes
+/// liquidatable, every other price fixed; `side` (sign of the exposure)
+/// breaks ties when the linear form overflows. See the module docs.
+pub fn scope_boundary(
+    account: &Account,
+    scope: Scope,
+    id: PriceId,
+    ctx: &MarginContext<'_>,
+    total: ScopeMargin,
+    side: i128,
+) -> Result<Option<(Price, Side)>, MathError> {
     // The scope's items that move with this price, valued at `p` (or now).
     let moving_at = |p: Option<i128>| {
         let view = PriceView {
@@ -110,17 +135,16 @@ fn solve_position(
         Ok(rest.checked_add(&moving_at(Some(p))?)?.liquidatable())
     };
     let mark = ctx.prices[id as usize].raw();
-    let side = account.positions[position].size.raw().signum();
     let Some((slope, guess)) = solve(account, ctx, scope, id, mark, rest, side) else {
         return Ok(None);
     };
-    let boundary = if slope > 0 {
-        last_true(&liquidatable_at, guess)?
+    if slope > 0 {
+        Ok(last_true(&liquidatable_at, guess)?.map(|p| (Price::from_raw(p), Side::Below)))
     } else {
         // Liquidatable on [P, cap]: P − 1 is the last price where it is not.
-        last_true(&|p| liquidatable_at(p).map(|b| !b), guess.saturating_sub(1))?.map(|p| p + 1)
-    };
-    Ok(boundary.map(Price::from_raw))
+        let p = last_true(&|p| liquidatable_at(p).map(|b| !b), guess.saturating_sub(1))?;
+        Ok(p.map(|p| (Price::from_raw(p + 1), Side::Above)))
+    }
 }
 
 /// The slope's sign at the current mark (which side is the losing side) and

@@ -316,6 +316,18 @@ proptest! {
             }
             let c = v.conservation().unwrap();
             prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+            // The liquidation index misses no one: after an oracle update with
+            // automatic liquidation (and no loss moved onto other accounts),
+            // no scope is left liquidatable.
+            if matches!(cmd, Command::Price { .. }) && v.rules.liquidation.auto && v.rules.after_insurance == AfterInsurance::Record {
+                for (i, acc) in v.accounts.iter().enumerate().skip(1) {
+                    for j in 0..acc.positions.len() {
+                        if acc.positions[j].size.is_zero() { continue; }
+                        let m = scope_health(acc, Scope::of(acc, j), &v.context()).unwrap();
+                        prop_assert!(!m.liquidatable(), "account {} left liquidatable after {:?}: {:?}", i, cmd, m);
+                    }
+                }
+            }
         }
         let replayed = Venue::replay(&log).unwrap();
         prop_assert_eq!(replayed, v);

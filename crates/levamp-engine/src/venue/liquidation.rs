@@ -126,24 +126,9 @@ impl Venue {
         key: PriceId,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        let exposed: Vec<AccountId> = (1..self.accounts.len() as AccountId)
-            .filter(|&a| {
-                let acc = &self.accounts[a as usize];
-                let has_positions = !acc.positions.is_empty();
-                has_positions
-                    && (acc
-                        .positions
-                        .iter()
-                        .any(|p| self.markets[p.market as usize].price == key)
-                        || acc
-                            .collateral
-                            .iter()
-                            .chain(&acc.supplied)
-                            .chain(&acc.borrows)
-                            .any(|h| self.assets[h.asset as usize].price == key))
-            })
-            .collect();
-        for account in exposed {
+        let crossed = self.index.crossed(key, self.prices[key as usize]);
+        for account in crossed {
+            self.index.pending.insert(account);
             for scope in self.scopes(account) {
                 if self.scope_liquidatable(account, scope)?
                     && self.scope_fresh(account, scope).is_ok()

@@ -75,6 +75,8 @@ pub struct Venue {
     pub(crate) names: Names,
     #[serde(skip)]
     pub(crate) undo: Vec<Undo>,
+    #[serde(skip)]
+    pub(crate) index: super::index::LiquidationIndex,
 }
 
 /// Name → id maps (deterministic order).
@@ -147,6 +149,7 @@ impl Venue {
             now: 0,
             names: Names::default(),
             undo: Vec::new(),
+            index: Default::default(),
         };
         let key = v.push_price_key(quote);
         v.prices[key as usize] = Price::ONE;
@@ -379,13 +382,36 @@ impl Venue {
         id
     }
 
-    /// Drops the undo records of a command that succeeded.
+    /// Ends a command that succeeded: drops its undo records and re-indexes
+    /// every account it changed or checked.
     pub(crate) fn commit(&mut self) {
-        self.undo.clear();
+        let mut touched = std::mem::take(&mut self.index.pending);
+        let mut rebuild = false;
+        for u in self.undo.drain(..) {
+            match u {
+                Undo::Wallet(a, ..)
+                | Undo::Supplied(a, ..)
+                | Undo::Debt(a, ..)
+                | Undo::Position(a, ..) => {
+                    touched.insert(a);
+                }
+                // Market parameters or pool indices moved: every trigger may have.
+                Undo::Appended(Appended::Market) | Undo::Pool(..) => rebuild = true,
+                _ => {}
+            }
+        }
+        if rebuild {
+            self.rebuild_index();
+        } else {
+            for a in touched {
+                self.reindex(a);
+            }
+        }
     }
 
     /// Restores every primitive changed since the last commit, newest first.
     pub(crate) fn rollback(&mut self) {
+        self.index.pending.clear();
         while let Some(u) = self.undo.pop() {
             match u {
                 Undo::Wallet(a, s, v) => put(&mut self.accounts[a as usize].collateral, s, v),

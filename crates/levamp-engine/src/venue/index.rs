@@ -1,0 +1,272 @@
+//! The liquidation index: which accounts an oracle update can make
+//! liquidatable, found in `O(k log n)` for the `k` it can, without scanning.
+//!
+//! Every margin scope of an account (the cross pool, each isolated
+//! position) has an excess `E = equity − maintenance`. It is split into
+//! slacks `s_k ≥ 0` over the price keys the scope is exposed to
+//! (`Σ s_k = E`, pro rata to exposure), and each key gets a *trigger*: the
+//! price of that key at which the scope's value would have fallen by `s_k`
+//! (the liquidation-price solver run with equity lowered by `E − s_k`).
+//! Contributions of different keys add up exactly (each item is rounded on
+//! its own), so while every key is on the safe side of its trigger the total
+//! loss is below `Σ s_k = E` and the scope is safe. An update that crosses a
+//! trigger puts the account on the check list; checked or changed accounts
+//! are re-indexed with fresh slacks at the end of the command.
+//!
+//! The index is derived data: it is not part of the state's equality or
+//! serialisation and is rebuilt on load.
+
+use super::state::{AccountId, Venue, MARKET_ACCOUNT};
+use crate::liquidation_price::{scope_boundary, Side};
+use crate::margin::{scope_health, Scope, ScopeMargin};
+use crate::model::{MarginMode, PriceId};
+use levamp_core::{mul_div, MathError, Price, Quote, Round};
+use std::collections::BTreeSet;
+
+/// Tag of the scope an entry belongs to: an isolated position's market, or CROSS.
+const CROSS: u32 = u32::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Entry {
+    Trigger(PriceId, Side, Price, u32),
+    /// Exposed, but no trigger could be computed: checked on every update.
+    Always(PriceId),
+}
+
+/// See the module docs.
+#[derive(Clone, Debug, Default)]
+pub struct LiquidationIndex {
+    /// By price key: (trigger, account, scope) liquidatable at or below the trigger.
+    below: Vec<BTreeSet<(Price, AccountId, u32)>>,
+    /// By price key: liquidatable at or above the trigger.
+    above: Vec<BTreeSet<(Price, AccountId, u32)>>,
+    always: Vec<BTreeSet<AccountId>>,
+    entries: Vec<Vec<Entry>>,
+    /// Accounts checked during the current command: re-indexed at commit.
+    pub(crate) pending: BTreeSet<AccountId>,
+}
+
+impl PartialEq for LiquidationIndex {
+    /// Derived data: never part of a venue's identity.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for LiquidationIndex {}
+
+impl LiquidationIndex {
+    fn grow(&mut self, keys: usize, accounts: usize) {
+        if self.below.len() < keys {
+            self.below.resize_with(keys, BTreeSet::new);
+            self.above.resize_with(keys, BTreeSet::new);
+            self.always.resize_with(keys, BTreeSet::new);
+        }
+        if self.entries.len() < accounts {
+            self.entries.resize_with(accounts, Vec::new);
+        }
+    }
+
+    fn remove(&mut self, account: AccountId) {
+        let Some(entries) = self.entries.get_mut(account as usize) else {
+            return;
+        };
+        for e in entries.drain(..) {
+            match e {
+                Entry::Trigger(k, Side::Below, p, tag) => {
+                    self.below[k as usize].remove(&(p, account, tag));
+                }
+                Entry::Trigger(k, Side::Above, p, tag) => {
+                    self.above[k as usize].remove(&(p, account, tag));
+                }
+                Entry::Always(k) => {
+                    self.always[k as usize].remove(&account);
+                }
+            }
+        }
+    }
+
+    /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
+    pub fn crossed(&self, key: PriceId, price: Price) -> Vec<AccountId> {
+        let k = key as usize;
+        if k >= self.below.len() {
+            return Vec::new();
+        }
+        let mut out: BTreeSet<AccountId> = self.always[k].iter().copied().collect();
+        out.extend(self.below[k].range((price, 0, 0)..).map(|&(_, a, _)| a));
+        out.extend(
+            self.above[k]
+                .range(..=(price, AccountId::MAX, u32::MAX))
+                .map(|&(_, a, _)| a),
+        );
+        out.into_iter().collect()
+    }
+
+    /// Number of trigger entries (for tests and benchmarks).
+    pub fn len(&self) -> usize {
+        self.below
+            .iter()
+            .chain(&self.above)
+            .map(BTreeSet::len)
+            .sum::<usize>()
+            + self.always.iter().map(BTreeSet::len).sum::<usize>()
+    }
+
+    /// Whether the index holds no entry.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl Venue {
+    /// The liquidation index (derived; see the module docs).
+    pub fn liquidation_index(&self) -> &LiquidationIndex {
+        &self.index
+    }
+
+    /// Rebuilds the whole index (after loading a state).
+    pub fn rebuild_index(&mut self) {
+        self.index = LiquidationIndex::default();
+        for a in 1..self.accounts.len() as AccountId {
+            self.reindex(a);
+        }
+    }
+
+    /// Recomputes one account's triggers from the current state.
+    pub(crate) fn reindex(&mut self, account: AccountId) {
+        let mut index = std::mem::take(&mut self.index);
+        index.grow(self.prices.len(), self.accounts.len());
+        index.remove(account);
+        if account != MARKET_ACCOUNT {
+            let entries = self.triggers(account);
+            for e in &entries {
+                match *e {
+                    Entry::Trigger(k, Side::Below, p, tag) => {
+                        index.below[k as usize].insert((p, account, tag))
+                    }
+                    Entry::Trigger(k, Side::Above, p, tag) => {
+                        index.above[k as usize].insert((p, account, tag))
+                    }
+                    Entry::Always(k) => index.always[k as usize].insert(account),
+                };
+            }
+            index.entries[account as usize] = entries;
+        }
+        self.index = index;
+    }
+
+    fn triggers(&self, account: AccountId) -> Vec<Entry> {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let mut out = Vec::new();
+        if acc
+            .positions
+            .iter()
+            .any(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+        {
+            self.scope_triggers(account, Scope::Cross, CROSS, &mut out);
+        }
+        for (i, p) in acc.positions.iter().enumerate() {
+            if p.mode == MarginMode::Isolated && !p.size.is_zero() {
+                self.scope_triggers(account, Scope::Isolated(i), p.market, &mut out);
+            }
+        }
+        let _ = ctx;
+        out
+    }
+
+    /// The keys a scope is exposed to, with an exposure weight each.
+    fn exposures(
+        &self,
+        account: AccountId,
+        scope: Scope,
+    ) -> Result<Vec<(PriceId, Quote)>, MathError> {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let mut w: Vec<(PriceId, Quote)> = Vec::new();
+        let mut add = |k: PriceId, v: Quote| -> Result<(), MathError> {
+            match w.iter_mut().find(|(key, _)| *key == k) {
+                Some((_, total)) => *total = total.checked_add(v.checked_abs()?)?,
+                None => w.push((k, v.checked_abs()?)),
+            }
+            Ok(())
+        };
+        let price = |k: PriceId| self.prices[k as usize];
+        match scope {
+            Scope::Isolated(i) => {
+                let p = &acc.positions[i];
+                let k = self.markets[p.market as usize].price;
+                add(k, p.size.value_at(price(k), Round::Ceil)?)?;
+            }
+            Scope::Cross => {
+                for p in acc
+                    .positions
+                    .iter()
+                    .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+                {
+                    let k = self.markets[p.market as usize].price;
+                    add(k, p.size.value_at(price(k), Round::Ceil)?)?;
+                }
+                for item in ctx.collateral(acc).chain(ctx.debts(acc)) {
+                    let (asset, amount) = item?;
+                    add(
+                        asset.price,
+                        amount.value_at(price(asset.price), Round::Ceil)?,
+                    )?;
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let computed = (|| -> Result<Vec<Entry>, MathError> {
+            let total: ScopeMargin = scope_health(acc, scope, &ctx)?;
+            let excess = total.equity.checked_sub(total.maintenance_margin)?;
+            let exposures = self.exposures(account, scope)?;
+            let weight = exposures
+                .iter()
+                .try_fold(Quote::ZERO, |s, (_, w)| s.checked_add(*w))?;
+            let mut entries = Vec::with_capacity(exposures.len());
+            let mut given = Quote::ZERO;
+            for (n, &(key, w)) in exposures.iter().enumerate() {
+                // Slack of this key: its share of the excess (the last takes the remainder).
+                let slack = if excess <= Quote::ZERO {
+                    Quote::ZERO
+                } else if n + 1 == exposures.len() {
+                    excess.checked_sub(given)?
+                } else if weight.is_zero() {
+                    Quote::ZERO
+                } else {
+                    Quote::from_raw(mul_div(excess.raw(), w.raw(), weight.raw(), Round::Floor)?)
+                };
+                given = given.checked_add(slack)?;
+                let lowered = ScopeMargin {
+                    equity: total
+                        .equity
+                        .checked_sub(excess.max(Quote::ZERO).checked_sub(slack)?)?,
+                    ..total
+                };
+                let side = acc
+                    .positions
+                    .iter()
+                    .find(|p| self.markets[p.market as usize].price == key)
+                    .map_or(1, |p| p.size.raw().signum());
+                if let Some((price, side)) = scope_boundary(acc, scope, key, &ctx, lowered, side)? {
+                    entries.push(Entry::Trigger(key, side, price, tag));
+                }
+            }
+            Ok(entries)
+        })();
+        match computed {
+            Ok(entries) => out.extend(entries),
+            Err(_) => {
+                // Could not index (overflow): check on every update of any exposed key.
+                if let Ok(ex) = self.exposures(account, scope) {
+                    out.extend(ex.into_iter().map(|(k, _)| Entry::Always(k)));
+                }
+            }
+        }
+    }
+}
