@@ -1,0 +1,194 @@
+//! Benchmark: the venue state machine.
+//!
+//! `cargo bench -p levamp-engine --bench venue [-- ACCOUNTS]`
+//!
+//! 1. Oracle updates that liquidate nobody, on venues of 10 k, 100 k and
+//!    ACCOUNTS (default 1 M) accounts: the cost must be flat in n (the
+//!    liquidation index finds the k crossed accounts in O(k log n)).
+//! 2. Throughput of a mixed stream (fills between accounts and oracle
+//!    updates), commands per second on one core.
+//!
+//! Each figure is the best of 5 runs.
+
+use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_engine::venue::*;
+use levamp_engine::*;
+use std::time::Instant;
+
+fn r(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        lo + (self.next() % (hi - lo) as u64) as i64
+    }
+}
+
+/// A venue with `n` accounts, each 2–20× long or short 0.01–1 BTC.
+fn venue(n: usize) -> Venue {
+    let mut v = Venue::new(VenueRules::generic(), "USDT");
+    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
+        max_notional: cap.map(|c| c.parse().unwrap()),
+        maintenance_margin_rate: r(mmr),
+        maintenance_amount: amount.parse().unwrap(),
+        max_leverage: r(lev),
+    };
+    let tiers = vec![
+        t(Some("50000"), "0.004", "0", "125"),
+        t(Some("600000"), "0.005", "50", "100"),
+        t(None, "0.0065", "950", "75"),
+    ];
+    let spec = Market {
+        name: "BTCUSDT".into(),
+        price: 0,
+        tiers,
+        liquidation_fee_rate: r("0.005"),
+        funding_interval_s: 28800,
+    };
+    v.execute(&Command::ListMarket {
+        spec,
+        base: "BTC".into(),
+    })
+    .unwrap();
+    v.execute(&Command::Price {
+        key: 1,
+        price: Price::from_int(60_000),
+        ts: 1,
+        confidence: None,
+    })
+    .unwrap();
+    let mut rng = Rng(42);
+    for i in 0..n {
+        v.execute(&Command::OpenAccount {
+            name: format!("a{i}"),
+        })
+        .unwrap();
+        let id = i as AccountId + 1;
+        let size = Base::from_raw(rng.range(10, 1000) as i128 * 10_000_000_000); // 0.01 … 1 BTC
+        let notional = size
+            .value_at(Price::from_int(60_000), levamp_core::Round::Ceil)
+            .unwrap();
+        let leverage = rng.range(2, 20);
+        let margin = Base::from_raw(notional.raw() / leverage as i128 + 1_000_000_000_000);
+        v.execute(&Command::Deposit {
+            account: id,
+            asset: v.quote,
+            amount: margin,
+        })
+        .unwrap();
+        let long = rng.range(0, 2) == 0;
+        let order = TradeOrder {
+            account: id,
+            market: 0,
+            size: if long {
+                size
+            } else {
+                size.checked_neg().unwrap()
+            },
+            price: Price::from_int(60_000),
+            fee_rate: Ratio::ZERO,
+            counterparty: None,
+            counterparty_fee_rate: Ratio::ZERO,
+            margin_mode: None,
+            isolated_margin: None,
+            leverage: Some(Ratio::from_int(leverage)),
+        };
+        v.execute(&Command::Trade(order)).unwrap();
+    }
+    v
+}
+
+fn best(mut f: impl FnMut() -> f64) -> f64 {
+    (0..5).map(|_| f()).fold(f64::INFINITY, f64::min)
+}
+
+fn main() {
+    let big: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    println!("oracle updates that liquidate nobody (±0.05 % around 60,000):");
+    for n in [10_000, 100_000, big] {
+        let t = Instant::now();
+        let mut v = venue(n);
+        let setup = t.elapsed().as_secs_f64();
+        let updates = 200_000;
+        let mut ts = 2;
+        let per = best(|| {
+            let mut events = Vec::new();
+            let t = Instant::now();
+            for i in 0..updates {
+                let price = Price::from_int(60_000 + if i % 2 == 0 { 30 } else { -30 });
+                ts += 1;
+                events.clear();
+                v.execute_into(
+                    &Command::Price {
+                        key: 1,
+                        price,
+                        ts,
+                        confidence: None,
+                    },
+                    &mut events,
+                )
+                .unwrap();
+            }
+            t.elapsed().as_secs_f64() / updates as f64
+        });
+        println!("  n = {n:>9}: {:>7.0} ns per update ({:.2} M updates/s); setup {setup:.1} s, {} index entries", per * 1e9, 1e-6 / per, v.liquidation_index().len());
+    }
+
+    // Mixed stream: 50 % fills between random accounts, 50 % oracle updates.
+    let n = 100_000;
+    let mut v = venue(n);
+    let mut rng = Rng(7);
+    let commands: Vec<Command> = (0..1_000_000)
+        .map(|i| {
+            if i % 2 == 0 {
+                Command::Price {
+                    key: 1,
+                    price: Price::from_int(60_000 + rng.range(-30, 30)),
+                    ts: 2,
+                    confidence: None,
+                }
+            } else {
+                let a = rng.range(1, n as i64) as AccountId;
+                let b = rng.range(1, n as i64) as AccountId;
+                Command::Trade(TradeOrder {
+                    account: a,
+                    market: 0,
+                    size: Base::from_raw(if rng.range(0, 2) == 0 { 1 } else { -1 } * 1_000_000_000),
+                    price: Price::from_int(60_000),
+                    fee_rate: r("0.0004"),
+                    counterparty: (a != b).then_some(b),
+                    counterparty_fee_rate: r("0.0002"),
+                    margin_mode: None,
+                    isolated_margin: None,
+                    leverage: None,
+                })
+            }
+        })
+        .collect();
+    let per = best(|| {
+        let mut events = Vec::with_capacity(16);
+        let t = Instant::now();
+        for c in &commands {
+            events.clear();
+            let _ = v.execute_into(c, &mut events);
+        }
+        t.elapsed().as_secs_f64() / commands.len() as f64
+    });
+    let _ = Quote::ZERO;
+    println!("mixed stream (fills + oracle updates) on {n} accounts: {:.0} ns per command = {:.2} M commands/s", per * 1e9, 1e-6 / per);
+    println!(
+        "conservation after the stream: {}",
+        v.conservation().unwrap().ok
+    );
+}
