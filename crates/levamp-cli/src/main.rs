@@ -46,10 +46,14 @@ enum Command {
         /// Also write the event log (JSON Lines, replayable) to this file.
         #[arg(long)]
         events: Option<std::path::PathBuf>,
+        /// Also write the final state snapshot (JSON) to this file.
+        #[arg(long)]
+        state_out: Option<std::path::PathBuf>,
     },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
-        /// Event log written by `levamp run --events`.
+        /// Event log written by `levamp run --events`, or a state snapshot
+        /// written by `levamp run --state-out` (read back as it is).
         events: String,
         #[arg(long, value_enum)]
         format: Option<Format>,
@@ -82,12 +86,20 @@ fn main() -> ExitCode {
             format,
             on_error,
             events,
+            state_out,
         }) => {
             let on_error = match on_error {
                 OnErrorArg::Skip => levamp_io::OnError::Skip,
                 OnErrorArg::Stop => levamp_io::OnError::Stop,
             };
-            venue_cmd::run(&script, &venue, format, on_error, events.as_deref())
+            venue_cmd::run(
+                &script,
+                &venue,
+                format,
+                on_error,
+                events.as_deref(),
+                state_out.as_deref(),
+            )
         }
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
         None => margin_cmd::worked_example(),

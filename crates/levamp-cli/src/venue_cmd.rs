@@ -15,6 +15,7 @@ pub fn run(
     format: Option<Format>,
     on_error: OnError,
     events_out: Option<&Path>,
+    state_out: Option<&Path>,
 ) -> Result<()> {
     let text = crate::margin_cmd::read_input(Some(script))?.0;
     let preset = Preset::load(venue)?;
@@ -26,6 +27,9 @@ pub fn run(
             log.push('\n');
         }
         write_atomically(path, &log)?;
+    }
+    if let Some(path) = state_out {
+        write_atomically(path, &levamp_io::save_state(&run.venue))?;
     }
     let state = state_json(&run.venue)?;
     let conservation = conservation_json(&run.venue)?;
@@ -53,8 +57,18 @@ pub fn run(
 /// Runs `levamp replay`.
 pub fn replay(log: &str, format: Option<Format>) -> Result<()> {
     let text = crate::margin_cmd::read_input(Some(log))?.0;
-    let events = parse_events(&text).with_context(|| log.to_string())?;
-    let venue = Venue::replay(&events).with_context(|| log.to_string())?;
+    let (venue, events) = if text.trim_start().starts_with("{\"rules\"") {
+        (
+            levamp_io::load_state(&text).with_context(|| log.to_string())?,
+            vec![],
+        )
+    } else {
+        let events = parse_events(&text).with_context(|| log.to_string())?;
+        (
+            Venue::replay(&events).with_context(|| log.to_string())?,
+            events,
+        )
+    };
     let state = state_json(&venue)?;
     let conservation = conservation_json(&venue)?;
     match resolve(format) {

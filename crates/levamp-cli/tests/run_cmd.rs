@@ -101,13 +101,22 @@ fn aave_example_script_and_output_contract() {
 #[test]
 fn perp_example_replays_to_the_same_state() {
     let log = temp("cascade-events.jsonl", "");
-    let v = run_json(&example("perp-cascade.jsonl"), &["--events", &log]);
+    let snapshot = temp("cascade-state.json", "");
+    let v = run_json(
+        &example("perp-cascade.jsonl"),
+        &["--events", &log, "--state-out", &snapshot],
+    );
     assert_eq!(v["conservation"]["ok"], true);
     let (code, out, err) = levamp(&["replay", &log, "--format", "json"], "");
     assert_eq!(code, 0, "{err}");
     let replayed: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(replayed["state"], v["state"]);
     assert_eq!(replayed["conservation"], v["conservation"]);
+    // The state snapshot reads back to the same state.
+    let (code, out, err) = levamp(&["replay", &snapshot, "--format", "json"], "");
+    assert_eq!(code, 0, "{err}");
+    let loaded: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(loaded["state"], v["state"]);
     // The isolated long was liquidated past its margin: bad debt recorded.
     assert!(v["events"]
         .as_array()

@@ -19,7 +19,9 @@ pub use json::{did_you_mean, InputError};
 pub use preset::{Preset, PRESETS};
 pub use report::{evaluate, report_json, AccountReport, PositionReport};
 pub use script::{OnError, Run};
-pub use state_json::{conservation_json, event_json, parse_events, state_json};
+pub use state_json::{
+    conservation_json, event_json, load_state, parse_events, save_state, state_json,
+};
 
 use levamp_core::Price;
 use levamp_engine::{Account, Asset, MarginContext, Market};

@@ -186,3 +186,22 @@ pub fn parse_events(text: &str) -> Result<Vec<Event>, InputError> {
     }
     Ok(out)
 }
+
+/// The whole venue state as JSON (exact decimals as strings), to be read
+/// back with [`load_state`].
+pub fn save_state(venue: &Venue) -> String {
+    serde_json::to_string(venue).unwrap_or_default()
+}
+
+/// Reads a state written by [`save_state`] and rebuilds its liquidation index.
+pub fn load_state(text: &str) -> Result<Venue, InputError> {
+    let mut venue: Venue = serde_json::from_str(text).map_err(|e| InputError {
+        at: format!("line {} column {}", e.line(), e.column()),
+        message: format!(
+            "not a levamp state: {}",
+            e.to_string().split(" at line ").next().unwrap_or("")
+        ),
+    })?;
+    venue.rebuild_index();
+    Ok(venue)
+}

@@ -14,6 +14,7 @@ mod funding;
 mod index;
 mod lending;
 mod liquidation;
+mod oracle;
 mod perp;
 mod rules;
 mod state;
@@ -25,6 +26,7 @@ pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_rate};
 pub use index::LiquidationIndex;
 pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use liquidation::adl_ranking;
+pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
     AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
