@@ -145,8 +145,14 @@ fn main() {
         println!("  n = {n:>9}: {:>7.0} ns per update ({:.2} M updates/s); setup {setup:.1} s, {} index entries", per * 1e9, 1e-6 / per, v.liquidation_index().len());
     }
 
-    // Mixed stream: 50 % fills between random accounts, 50 % oracle updates.
-    let n = 100_000;
+    // Mixed stream: 50 % fills between random accounts, 50 % oracle updates,
+    // on a hot set that fits in cache and on one that does not.
+    for n in [1_000, 100_000] {
+        mixed(n);
+    }
+}
+
+fn mixed(n: usize) {
     let mut v = venue(n);
     let mut rng = Rng(7);
     let commands: Vec<Command> = (0..1_000_000)

@@ -33,15 +33,25 @@ enum Entry {
     Always(PriceId),
 }
 
+/// A set item: (trigger, account, generation). Re-indexing an account bumps
+/// its generation instead of deleting its old items (deleting from a large
+/// ordered set costs as much as inserting); stale items are skipped by
+/// lookups and swept out when they outnumber the live ones.
+type Item = (Price, AccountId, u32);
+
 /// See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct LiquidationIndex {
-    /// By price key: (trigger, account, scope) liquidatable at or below the trigger.
-    below: Vec<BTreeSet<(Price, AccountId, u32)>>,
+    /// By price key: items liquidatable at or below the trigger.
+    below: Vec<BTreeSet<Item>>,
     /// By price key: liquidatable at or above the trigger.
-    above: Vec<BTreeSet<(Price, AccountId, u32)>>,
+    above: Vec<BTreeSet<Item>>,
+    /// By price key: accounts checked on every update.
     always: Vec<BTreeSet<AccountId>>,
-    entries: Vec<Vec<Entry>>,
+    /// By account: live entries and generation.
+    entries: Vec<(u32, Vec<Entry>)>,
+    live: usize,
+    stale: usize,
     /// Accounts checked during the current command: re-indexed at commit.
     pub(crate) pending: BTreeSet<AccountId>,
 }
@@ -62,27 +72,63 @@ impl LiquidationIndex {
             self.always.resize_with(keys, BTreeSet::new);
         }
         if self.entries.len() < accounts {
-            self.entries.resize_with(accounts, Vec::new);
+            self.entries.resize_with(accounts, Default::default);
         }
     }
 
-    fn remove(&mut self, account: AccountId) {
-        let Some(entries) = self.entries.get_mut(account as usize) else {
-            return;
-        };
-        for e in entries.drain(..) {
-            match e {
-                Entry::Trigger(k, Side::Below, p, tag) => {
-                    self.below[k as usize].remove(&(p, account, tag));
-                }
-                Entry::Trigger(k, Side::Above, p, tag) => {
-                    self.above[k as usize].remove(&(p, account, tag));
-                }
+    /// Replaces an account's entries.
+    fn set(&mut self, account: AccountId, entries: Vec<Entry>) {
+        let slot = &mut self.entries[account as usize];
+        for e in &slot.1 {
+            match *e {
                 Entry::Always(k) => {
                     self.always[k as usize].remove(&account);
                 }
+                Entry::Trigger(..) => self.stale += 1,
             }
         }
+        self.live -= slot
+            .1
+            .iter()
+            .filter(|e| matches!(e, Entry::Trigger(..)))
+            .count();
+        slot.0 = slot.0.wrapping_add(1);
+        let generation = slot.0;
+        for e in &entries {
+            match *e {
+                Entry::Trigger(k, Side::Below, p, _) => {
+                    self.below[k as usize].insert((p, account, generation))
+                }
+                Entry::Trigger(k, Side::Above, p, _) => {
+                    self.above[k as usize].insert((p, account, generation))
+                }
+                Entry::Always(k) => self.always[k as usize].insert(account),
+            };
+        }
+        self.live += entries
+            .iter()
+            .filter(|e| matches!(e, Entry::Trigger(..)))
+            .count();
+        self.entries[account as usize].1 = entries;
+        if self.stale > self.live.max(1024) {
+            self.sweep();
+        }
+    }
+
+    /// Drops stale items.
+    fn sweep(&mut self) {
+        let entries = &self.entries;
+        let live = |&(_, a, g): &Item| entries.get(a as usize).is_some_and(|(gen, _)| *gen == g);
+        for set in self.below.iter_mut().chain(self.above.iter_mut()) {
+            set.retain(live);
+        }
+        self.stale = 0;
+    }
+
+    fn current(&self, &(_, a, g): &Item) -> bool {
+        self.entries
+            .get(a as usize)
+            .is_some_and(|(gen, _)| *gen == g)
     }
 
     /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
@@ -92,23 +138,24 @@ impl LiquidationIndex {
             return Vec::new();
         }
         let mut out: BTreeSet<AccountId> = self.always[k].iter().copied().collect();
-        out.extend(self.below[k].range((price, 0, 0)..).map(|&(_, a, _)| a));
+        out.extend(
+            self.below[k]
+                .range((price, 0, 0)..)
+                .filter(|i| self.current(i))
+                .map(|&(_, a, _)| a),
+        );
         out.extend(
             self.above[k]
                 .range(..=(price, AccountId::MAX, u32::MAX))
+                .filter(|i| self.current(i))
                 .map(|&(_, a, _)| a),
         );
         out.into_iter().collect()
     }
 
-    /// Number of trigger entries (for tests and benchmarks).
+    /// Number of live entries (for tests and benchmarks).
     pub fn len(&self) -> usize {
-        self.below
-            .iter()
-            .chain(&self.above)
-            .map(BTreeSet::len)
-            .sum::<usize>()
-            + self.always.iter().map(BTreeSet::len).sum::<usize>()
+        self.live + self.always.iter().map(BTreeSet::len).sum::<usize>()
     }
 
     /// Whether the index holds no entry.
@@ -133,25 +180,13 @@ impl Venue {
 
     /// Recomputes one account's triggers from the current state.
     pub(crate) fn reindex(&mut self, account: AccountId) {
-        let mut index = std::mem::take(&mut self.index);
-        index.grow(self.prices.len(), self.accounts.len());
-        index.remove(account);
-        if account != MARKET_ACCOUNT {
-            let entries = self.triggers(account);
-            for e in &entries {
-                match *e {
-                    Entry::Trigger(k, Side::Below, p, tag) => {
-                        index.below[k as usize].insert((p, account, tag))
-                    }
-                    Entry::Trigger(k, Side::Above, p, tag) => {
-                        index.above[k as usize].insert((p, account, tag))
-                    }
-                    Entry::Always(k) => index.always[k as usize].insert(account),
-                };
-            }
-            index.entries[account as usize] = entries;
-        }
-        self.index = index;
+        let entries = if account == MARKET_ACCOUNT {
+            Vec::new()
+        } else {
+            self.triggers(account)
+        };
+        self.index.grow(self.prices.len(), self.accounts.len());
+        self.index.set(account, entries);
     }
 
     fn triggers(&self, account: AccountId) -> Vec<Entry> {
@@ -183,7 +218,12 @@ impl Venue {
         let acc = &self.accounts[account as usize];
         let ctx = self.context();
         let mut w: Vec<(PriceId, Quote)> = Vec::new();
+        // The quote's price never moves (it is 1 by definition): no exposure.
+        let fixed = self.assets[self.quote as usize].price;
         let mut add = |k: PriceId, v: Quote| -> Result<(), MathError> {
+            if k == fixed {
+                return Ok(());
+            }
             match w.iter_mut().find(|(key, _)| *key == k) {
                 Some((_, total)) => *total = total.checked_add(v.checked_abs()?)?,
                 None => w.push((k, v.checked_abs()?)),

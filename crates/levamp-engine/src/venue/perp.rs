@@ -443,6 +443,17 @@ impl Venue {
                 reason: format!("must be > 0, got {price}"),
             });
         }
+        // The quote asset is the numeraire: its price is 1 by definition (model
+        // a depeg with a separate collateral asset).
+        if key == self.assets[self.quote as usize].price && price != Price::ONE {
+            return Err(VenueError::Invalid {
+                field: "price",
+                reason: format!(
+                    "the quote asset {} is priced at 1 by definition, got {price}",
+                    self.asset_name(self.quote)
+                ),
+            });
+        }
         let last = self.price_ts[key as usize];
         if ts < last {
             return Err(VenueError::TimeWentBackwards { now: last, ts });
