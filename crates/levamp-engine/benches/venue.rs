@@ -10,7 +10,7 @@
 //!
 //! Each figure is the best of 5 runs.
 
-use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_core::{Base, Price, Ratio};
 use levamp_engine::venue::*;
 use levamp_engine::*;
 use std::time::Instant;
@@ -145,56 +145,65 @@ fn main() {
         println!("  n = {n:>9}: {:>7.0} ns per update ({:.2} M updates/s); setup {setup:.1} s, {} index entries", per * 1e9, 1e-6 / per, v.liquidation_index().len());
     }
 
-    // Mixed stream: 50 % fills between random accounts, 50 % oracle updates,
-    // on a hot set that fits in cache and on one that does not.
+    // Command streams on a hot set that fits in cache and on one that does not.
+    println!("command streams (fills between random accounts + oracle updates):");
     for n in [1_000, 100_000] {
         mixed(n);
     }
 }
 
+/// Streams with `fill_pct` % fills between random accounts (the rest oracle
+/// updates): ns per command, best of 5.
 fn mixed(n: usize) {
     let mut v = venue(n);
-    let mut rng = Rng(7);
-    let commands: Vec<Command> = (0..1_000_000)
-        .map(|i| {
-            if i % 2 == 0 {
-                Command::Price {
-                    key: 1,
-                    price: Price::from_int(60_000 + rng.range(-30, 30)),
-                    ts: 2,
-                    confidence: None,
+    for fill_pct in [0u64, 10, 50, 100] {
+        let mut rng = Rng(7 + fill_pct);
+        let commands: Vec<Command> = (0..400_000)
+            .map(|_| {
+                if rng.next() % 100 >= fill_pct {
+                    Command::Price {
+                        key: 1,
+                        price: Price::from_int(60_000 + rng.range(-30, 30)),
+                        ts: 2,
+                        confidence: None,
+                    }
+                } else {
+                    let a = rng.range(1, n as i64) as AccountId;
+                    let b = rng.range(1, n as i64) as AccountId;
+                    Command::Trade(TradeOrder {
+                        account: a,
+                        market: 0,
+                        size: Base::from_raw(
+                            if rng.range(0, 2) == 0 { 1 } else { -1 } * 1_000_000_000,
+                        ),
+                        price: Price::from_int(60_000),
+                        fee_rate: r("0.0004"),
+                        counterparty: (a != b).then_some(b),
+                        counterparty_fee_rate: r("0.0002"),
+                        margin_mode: None,
+                        isolated_margin: None,
+                        leverage: None,
+                    })
                 }
-            } else {
-                let a = rng.range(1, n as i64) as AccountId;
-                let b = rng.range(1, n as i64) as AccountId;
-                Command::Trade(TradeOrder {
-                    account: a,
-                    market: 0,
-                    size: Base::from_raw(if rng.range(0, 2) == 0 { 1 } else { -1 } * 1_000_000_000),
-                    price: Price::from_int(60_000),
-                    fee_rate: r("0.0004"),
-                    counterparty: (a != b).then_some(b),
-                    counterparty_fee_rate: r("0.0002"),
-                    margin_mode: None,
-                    isolated_margin: None,
-                    leverage: None,
-                })
+            })
+            .collect();
+        let per = best(|| {
+            let mut events = Vec::with_capacity(16);
+            let t = Instant::now();
+            for c in &commands {
+                events.clear();
+                let _ = v.execute_into(c, &mut events);
             }
-        })
-        .collect();
-    let per = best(|| {
-        let mut events = Vec::with_capacity(16);
-        let t = Instant::now();
-        for c in &commands {
-            events.clear();
-            let _ = v.execute_into(c, &mut events);
-        }
-        t.elapsed().as_secs_f64() / commands.len() as f64
-    });
-    let _ = Quote::ZERO;
-    println!("mixed stream (fills + oracle updates) on {n} accounts: {:.0} ns per command = {:.2} M commands/s", per * 1e9, 1e-6 / per);
-    println!(
-        "conservation after the stream: {}",
-        v.conservation().unwrap().ok
+            t.elapsed().as_secs_f64() / commands.len() as f64
+        });
+        println!(
+            "  {n:>7} accounts, {fill_pct:>3} % fills: {:>5.0} ns per command = {:.2} M commands/s",
+            per * 1e9,
+            1e-6 / per
+        );
+    }
+    assert!(
+        v.conservation().unwrap().ok,
+        "conservation after the streams"
     );
 }

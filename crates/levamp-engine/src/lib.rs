@@ -12,7 +12,9 @@ mod margin;
 mod model;
 pub mod venue;
 
-pub use liquidation_price::{liquidation_price, liquidation_prices, scope_boundary, Side};
+pub use liquidation_price::{
+    liquidation_price, liquidation_prices, scope_boundary, scope_trigger, Side,
+};
 pub use margin::{
     account_health, health_factor, maintenance_check, position_margin, scope_health, AccountHealth,
     MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,

@@ -135,7 +135,7 @@ pub fn scope_boundary(
         Ok(rest.checked_add(&moving_at(Some(p))?)?.liquidatable())
     };
     let mark = ctx.prices[id as usize].raw();
-    let Some((slope, guess)) = solve(account, ctx, scope, id, mark, rest, side) else {
+    let Some((slope, guess, _)) = solve(account, ctx, scope, id, mark, rest, side) else {
         return Ok(None);
     };
     if slope > 0 {
@@ -161,7 +161,7 @@ fn solve(
     mark: i128,
     rest: ScopeMargin,
     side: i128,
-) -> Option<(i128, i128)> {
+) -> Option<(i128, i128, bool)> {
     let form = |at| {
         linear_form(
             account,
@@ -174,13 +174,14 @@ fn solve(
         )
     };
     let Some((slope, constant)) = form(mark) else {
-        return Some((side, mark));
+        return Some((side, mark, false));
     };
     if slope == 0 {
         return None;
     }
     let (mut slope_at, mut constant_at) = (slope, constant);
     let mut at = mark;
+    let mut converged = false;
     for _ in 0..8 {
         let Some(root) = constant_at
             .checked_neg()
@@ -190,6 +191,7 @@ fn solve(
         };
         let root = root.clamp(1, PRICE_CAP);
         if root == at {
+            converged = true;
             break;
         }
         at = root;
@@ -198,7 +200,61 @@ fn solve(
             _ => break,
         }
     }
-    Some((slope, at))
+    Some((slope, at, converged))
+}
+
+/// Like [`scope_boundary`] but from the closed form alone, moved toward the
+/// current price by a bound on the rounding of the exact predicate (two raw
+/// quote units per moving item, plus two): never on the unsafe side of the
+/// exact boundary, and a few ticks closer. Falls back to the exact search when
+/// the tiers did not settle. Used for the liquidation index, where a trigger
+/// only has to be conservative.
+pub fn scope_trigger(
+    account: &Account,
+    scope: Scope,
+    id: PriceId,
+    ctx: &MarginContext<'_>,
+    total: ScopeMargin,
+    side: i128,
+) -> Result<Option<(Price, Side)>, MathError> {
+    let now = PriceView {
+        prices: ctx.prices,
+        replaced: None,
+    };
+    let moving = scope_margin(
+        account,
+        ctx,
+        scope,
+        now,
+        Some(id),
+        Requirements::Maintenance,
+    )?;
+    let rest = total.checked_sub(&moving)?;
+    let mark = ctx.prices[id as usize].raw();
+    let Some((slope, root, converged)) = solve(account, ctx, scope, id, mark, rest, side) else {
+        return Ok(None);
+    };
+    if !converged {
+        return scope_boundary(account, scope, id, ctx, total, side);
+    }
+    let items = account.positions.len()
+        + account.collateral.len()
+        + account.supplied.len()
+        + account.borrows.len();
+    let error = (2 * items as i128 + 2)
+        .checked_mul(SCALE * SCALE)
+        .ok_or(MathError::Overflow)?;
+    let margin = error / slope.abs() + 1;
+    Ok(Some(match slope > 0 {
+        true => (
+            Price::from_raw(root.saturating_add(margin).min(PRICE_CAP)),
+            Side::Below,
+        ),
+        false => (
+            Price::from_raw(root.saturating_sub(margin).max(1)),
+            Side::Above,
+        ),
+    }))
 }
 
 /// `⌊n · SCALE / d⌋` (toward zero) for the root's first guess, in three

@@ -233,3 +233,30 @@ fn none_when_price_alone_cannot_liquidate() {
     let naked = build(&world, &(vec![(1, -10_000, 100, false, 0)], 2_000, 0));
     assert!(liquidation_price(&naked, 0, &world.ctx()).unwrap().unwrap() > Price::from_int(2_000));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The index's fast trigger is never on the unsafe side of the exact
+    /// boundary, and stays close to it.
+    #[test]
+    fn fast_trigger_is_conservative(spec in account(), btc in 10_000i64..100_000, eth in 500i64..5_000) {
+        let world = World::new([btc, eth, 1]);
+        let account = build(&world, &spec);
+        let ctx = world.ctx();
+        for i in 0..account.positions.len() {
+            let scope = Scope::of(&account, i);
+            let id = world.markets[account.positions[i].market as usize].price;
+            let total = scope_health(&account, scope, &ctx).unwrap();
+            let side = account.positions[i].size.raw().signum();
+            let exact = scope_boundary(&account, scope, id, &ctx, total, side).unwrap();
+            let fast = scope_trigger(&account, scope, id, &ctx, total, side).unwrap();
+            match (exact, fast) {
+                (Some((e, Side::Below)), Some((f, Side::Below))) => prop_assert!(f >= e && f.raw() - e.raw() <= e.raw() / 1_000 + 1_000_000_000, "{e} vs {f}"),
+                (Some((e, Side::Above)), Some((f, Side::Above))) => prop_assert!(f <= e && e.raw() - f.raw() <= e.raw() / 1_000 + 1_000_000_000, "{e} vs {f}"),
+                (None, _) => {}
+                (e, f) => prop_assert!(false, "exact {:?} vs fast {:?}", e, f),
+            }
+        }
+    }
+}

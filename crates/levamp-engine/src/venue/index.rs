@@ -17,8 +17,8 @@
 //! serialisation and is rebuilt on load.
 
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::liquidation_price::{scope_boundary, Side};
-use crate::margin::{scope_health, Scope, ScopeMargin};
+use crate::liquidation_price::{scope_trigger, Side};
+use crate::margin::{Scope, ScopeMargin};
 use crate::model::{MarginMode, PriceId};
 use levamp_core::{mul_div, MathError, Price, Quote, Round};
 use std::collections::BTreeSet;
@@ -262,7 +262,18 @@ impl Venue {
         let acc = &self.accounts[account as usize];
         let ctx = self.context();
         let computed = (|| -> Result<Vec<Entry>, MathError> {
-            let total: ScopeMargin = scope_health(acc, scope, &ctx)?;
+            let now = crate::model::PriceView {
+                prices: ctx.prices,
+                replaced: None,
+            };
+            let total: ScopeMargin = crate::margin::scope_margin(
+                acc,
+                &ctx,
+                scope,
+                now,
+                None,
+                crate::margin::Requirements::Maintenance,
+            )?;
             let excess = total.equity.checked_sub(total.maintenance_margin)?;
             let exposures = self.exposures(account, scope)?;
             let weight = exposures
@@ -293,7 +304,7 @@ impl Venue {
                     .iter()
                     .find(|p| self.markets[p.market as usize].price == key)
                     .map_or(1, |p| p.size.raw().signum());
-                if let Some((price, side)) = scope_boundary(acc, scope, key, &ctx, lowered, side)? {
+                if let Some((price, side)) = scope_trigger(acc, scope, key, &ctx, lowered, side)? {
                     entries.push(Entry::Trigger(key, side, price, tag));
                 }
             }
