@@ -128,6 +128,11 @@ pub enum Event {
         amount: Base,
         fund_after: Base,
     },
+    /// The insurance fund was seeded from outside (a deposit into the fund).
+    InsuranceSeeded {
+        asset: AssetId,
+        amount: Base,
+    },
     /// A loss nobody absorbed: the deficit is written off (same target rule).
     BadDebt {
         account: AccountId,
@@ -386,6 +391,10 @@ impl Venue {
                 self.add_fund(*asset, |f| &mut f.bad_debt, *amount)?;
             }
             Deleveraged { .. } => {}
+            InsuranceSeeded { asset, amount } => {
+                self.add_fund(*asset, |f| &mut f.insurance_fund, *amount)?;
+                self.add_fund(*asset, |f| &mut f.net_deposits, *amount)?;
+            }
             SocializedLoss {
                 asset,
                 account,

@@ -54,7 +54,11 @@ pub enum Command {
     OpenAccount {
         name: String,
     },
-    /// Registers a price key (e.g. `\"ETH\"`) so oracle updates can use it.
+    /// Seeds the insurance fund with `amount` of the quote asset (counted as a deposit).
+    SeedInsurance {
+        amount: Base,
+    },
+    /// Registers a price key (e.g. `"ETH"`) so oracle updates can use it.
     AddPriceKey {
         name: String,
     },
@@ -207,6 +211,16 @@ impl Venue {
             Command::ListMarket { spec, base } => self.list_market(spec, base, ev),
             Command::ListAsset { spec, price_key } => self.list_asset(spec, price_key, ev),
             Command::AddPriceKey { name } => self.ensure_price_key(name, ev).map(|_| ()),
+            Command::SeedInsurance { amount } => {
+                positive(*amount, "amount")?;
+                self.emit(
+                    ev,
+                    Event::InsuranceSeeded {
+                        asset: self.quote,
+                        amount: *amount,
+                    },
+                )
+            }
             Command::OpenAccount { name } => {
                 if self.account_id(name).is_some() {
                     return Err(VenueError::Exists {
