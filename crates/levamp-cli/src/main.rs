@@ -2,6 +2,7 @@
 //! Errors surface as one line on stderr and a non-zero exit, never a panic.
 
 mod margin_cmd;
+mod sim_cmd;
 mod table;
 mod venue_cmd;
 
@@ -49,6 +50,23 @@ enum Command {
         /// Also write the final state snapshot (JSON) to this file.
         #[arg(long)]
         state_out: Option<std::path::PathBuf>,
+    },
+    /// Simulates liquidation cascades: a TOML scenario (docs/scenarios.md), Monte-Carlo paths, metrics and an HTML report in OUT/<scenario>/.
+    Sim {
+        /// Scenario file.
+        scenario: std::path::PathBuf,
+        /// Number of paths (overrides [run] paths).
+        #[arg(long)]
+        paths: Option<usize>,
+        /// Seed (overrides [run] seed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: std::path::PathBuf,
+        /// No progress bar.
+        #[arg(long)]
+        quiet: bool,
     },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
@@ -102,7 +120,27 @@ fn main() -> ExitCode {
             )
         }
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
-        None => margin_cmd::worked_example(),
+        Some(Command::Sim {
+            scenario,
+            paths,
+            seed,
+            out,
+            quiet,
+        }) => sim_cmd::sim(
+            &scenario,
+            &sim_cmd::SimOptions {
+                paths,
+                seed,
+                out,
+                quiet,
+            },
+        ),
+        None => sim_cmd::default_run(&sim_cmd::SimOptions {
+            paths: None,
+            seed: None,
+            out: "out".into(),
+            quiet: false,
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,9 +7,6 @@ use levamp_io::{evaluate, AccountReport, Preset, Snapshot};
 use rayon::prelude::*;
 use std::io::{IsTerminal, Read, Write};
 
-/// The snapshot `cargo run --release` shows until the simulator exists.
-const EXAMPLE: &str = include_str!("../assets/example-snapshot.json");
-
 /// Runs `levamp margin`.
 pub fn run(file: Option<&str>, venue: &str, format: Option<Format>) -> Result<()> {
     let (text, name) = read_input(file)?;
@@ -66,16 +63,4 @@ fn print(reports: &[AccountReport], format: Format) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing standard output"),
     }
-}
-
-/// `levamp` with no arguments: a worked example on the shipped snapshot.
-pub fn worked_example() -> Result<()> {
-    println!("levamp — no command given, so here is a worked example.");
-    println!(
-        "`levamp margin --venue binance-usdm crates/levamp-cli/assets/example-snapshot.json`:\n"
-    );
-    let reports = margin(EXAMPLE, "binance-usdm").context("built-in example")?;
-    print(&reports, Format::Table)?;
-    println!("\nRun `levamp margin --help` for your own snapshots (format: docs/snapshot.md).");
-    Ok(())
 }

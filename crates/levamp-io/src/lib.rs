@@ -8,8 +8,8 @@
 
 mod accounts;
 mod catalog;
-mod definitions;
-mod json;
+pub mod definitions;
+pub mod json;
 mod preset;
 mod report;
 mod script;

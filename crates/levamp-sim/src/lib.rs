@@ -1,1 +1,33 @@
-//! levamp-sim
+//! levamp-sim: liquidation cascades on the levamp engine — TOML scenarios
+//! ([`scenario`]), the world every path starts from ([`setup`]), the
+//! cascade loop of one seeded path ([`run`]), Monte-Carlo aggregation and
+//! risk metrics ([`summary`]), and the outputs ([`output`], [`report`]).
+//! Model documentation: docs/scenarios.md.
+
+pub mod output;
+pub mod report;
+pub mod run;
+pub mod scenario;
+pub mod setup;
+pub mod sources;
+pub mod summary;
+
+/// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance
+/// mark price, 1-minute) with an impact curve from that day's order-book
+/// depth, on a synthetic population (scenarios/crash-2025-10-10.toml).
+pub const DEFAULT_SCENARIOS: &[(&str, &str)] = &[
+    (
+        "crash-2025-10-10.toml",
+        include_str!("../../../scenarios/crash-2025-10-10.toml"),
+    ),
+    (
+        "crash-2025-10-10-mc.toml",
+        include_str!("../../../scenarios/crash-2025-10-10-mc.toml"),
+    ),
+];
+
+/// Embedded data files the default scenarios read, by path relative to `scenarios/`.
+pub const DEFAULT_DATA: &[(&str, &str)] = &[(
+    "data/btcusd_perp_mark_1m_2025-10-10.csv",
+    include_str!("../../../scenarios/data/btcusd_perp_mark_1m_2025-10-10.csv"),
+)];

@@ -132,24 +132,37 @@ impl LiquidationIndex {
     }
 
     /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
-    pub fn crossed(&self, key: PriceId, price: Price) -> Vec<AccountId> {
+    /// (Stale items met on the way are dropped, so each is scanned at most once.)
+    pub fn crossed(&mut self, key: PriceId, price: Price) -> Vec<AccountId> {
         let k = key as usize;
         if k >= self.below.len() {
             return Vec::new();
         }
         let mut out: BTreeSet<AccountId> = self.always[k].iter().copied().collect();
-        out.extend(
-            self.below[k]
-                .range((price, 0, 0)..)
-                .filter(|i| self.current(i))
-                .map(|&(_, a, _)| a),
-        );
-        out.extend(
-            self.above[k]
-                .range(..=(price, AccountId::MAX, u32::MAX))
-                .filter(|i| self.current(i))
-                .map(|&(_, a, _)| a),
-        );
+        let mut stale: Vec<Item> = Vec::new();
+        for item in self.below[k].range((price, 0, 0)..) {
+            if self.current(item) {
+                out.insert(item.1);
+            } else {
+                stale.push(*item);
+            }
+        }
+        for item in &stale {
+            self.below[k].remove(item);
+        }
+        let dropped = stale.len();
+        stale.clear();
+        for item in self.above[k].range(..=(price, AccountId::MAX, u32::MAX)) {
+            if self.current(item) {
+                out.insert(item.1);
+            } else {
+                stale.push(*item);
+            }
+        }
+        for item in &stale {
+            self.above[k].remove(item);
+        }
+        self.stale = self.stale.saturating_sub(dropped + stale.len());
         out.into_iter().collect()
     }
 

@@ -126,7 +126,8 @@ impl Venue {
         key: PriceId,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        let crossed = self.index.crossed(key, self.prices[key as usize]);
+        let price = self.prices[key as usize];
+        let crossed = self.index.crossed(key, price);
         for account in crossed {
             self.index.pending.insert(account);
             for scope in self.scopes(account) {

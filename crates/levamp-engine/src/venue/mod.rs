@@ -81,6 +81,9 @@ pub enum Command {
         confidence: Option<Ratio>,
     },
     Trade(TradeOrder),
+    /// Imports a position as it stands (a snapshot or a generated population):
+    /// a fill like `Trade` without the initial-margin checks.
+    ImportPosition(TradeOrder),
     /// Moves quote into (+) or out of (−) an isolated position's margin.
     IsolatedMargin {
         account: AccountId,
@@ -264,7 +267,8 @@ impl Venue {
                 ts,
                 confidence,
             } => self.oracle_update(*key, *price, *ts, *confidence, ev),
-            Command::Trade(order) => self.trade(order, ev),
+            Command::Trade(order) => self.trade(order, true, ev),
+            Command::ImportPosition(order) => self.trade(order, false, ev),
             Command::IsolatedMargin {
                 account,
                 market,

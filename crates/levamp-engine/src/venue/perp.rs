@@ -67,7 +67,13 @@ pub(crate) fn fill_side(
 }
 
 impl Venue {
-    pub(crate) fn trade(&mut self, o: &TradeOrder, ev: &mut Vec<Event>) -> Result<(), VenueError> {
+    /// A fill; `checked: false` (state import) skips the margin checks.
+    pub(crate) fn trade(
+        &mut self,
+        o: &TradeOrder,
+        checked: bool,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
         self.check_account(o.account)?;
         self.check_market(o.market)?;
         let counterparty = o.counterparty.unwrap_or(MARKET_ACCOUNT);
@@ -139,8 +145,15 @@ impl Venue {
                 });
             }
         }
-        self.after_fill(o.account, o.market, o.size, o.isolated_margin, ev)?;
-        self.after_fill(counterparty, o.market, o.size.checked_neg()?, None, ev)?;
+        self.after_fill(o.account, o.market, o.size, o.isolated_margin, checked, ev)?;
+        self.after_fill(
+            counterparty,
+            o.market,
+            o.size.checked_neg()?,
+            None,
+            checked,
+            ev,
+        )?;
         Ok(())
     }
 
@@ -228,6 +241,7 @@ impl Venue {
         market: MarketId,
         delta: Base,
         margin: Option<Quote>,
+        checked: bool,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
         let Some(p) = self.position(account, market).cloned() else {
@@ -276,7 +290,7 @@ impl Venue {
                 }
             }
         }
-        if grew && account != MARKET_ACCOUNT {
+        if grew && account != MARKET_ACCOUNT && checked {
             self.require_initial(account, Some(market))?;
             self.require_wallets_non_negative(account)?;
         }

@@ -1,0 +1,324 @@
+//! One Monte-Carlo path: the cascade loop of docs/scenarios.md.
+//!
+//! Each step: the exogenous return moves the outside price and the market
+//! price; the oracle reports (the current market price, or the one
+//! `latency_steps` steps old); the venue liquidates what became liquidatable
+//! against the market; that net flow hits the liquidity model and moves the
+//! price; with an instant oracle the new price is reported again in the same
+//! step — round after round until no liquidation happens or the per-step cap
+//! is reached. Every round is recorded.
+
+use crate::scenario::{ImpactConfig, PriceModel, Scenario};
+use crate::setup::World;
+use levamp_core::{Base, Price, Ratio};
+use levamp_engine::venue::{Command, Event, Venue, MARKET_ACCOUNT};
+use levamp_market::{
+    Amm, Depth, Garch, Gbm, ImpactModel, Jump, Linear, PriceProcess, Replay, Shock, Sqrt, YEAR_S,
+};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::collections::{BTreeSet, VecDeque};
+
+/// One step of one path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepRecord {
+    pub step: usize,
+    pub exogenous: f64,
+    pub price: f64,
+    pub oracle: f64,
+    pub liquidated_notional: f64,
+    pub rounds: usize,
+    pub insurance_fund: f64,
+    pub bad_debt: f64,
+}
+
+/// The results of one path.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathMetrics {
+    pub path: usize,
+    pub final_price: f64,
+    pub min_price: f64,
+    pub max_drawdown: f64,
+    pub exogenous_drawdown: f64,
+    pub liquidated_notional: f64,
+    pub liquidated_long: f64,
+    pub liquidated_short: f64,
+    pub accounts_liquidated: usize,
+    pub bad_debt: f64,
+    pub insurance_fund_drawdown: f64,
+    pub insurance_fund_depleted: bool,
+    pub cascade_amplification: f64,
+    /// Cascade rounds (rounds with at least one liquidation) over the path.
+    pub rounds: usize,
+    pub max_rounds_in_a_step: usize,
+    pub time_to_first_liquidation: Option<usize>,
+    pub adl_count: usize,
+    pub adl_notional: f64,
+    pub funding_paid: f64,
+    /// Liquidated notional by cascade round index within a step (0 = first).
+    pub by_round: Vec<f64>,
+    /// Whether conservation held after every step (checked when asked).
+    pub conserved: bool,
+    pub series: Option<Vec<StepRecord>>,
+}
+
+fn process(s: &Scenario, world: &World) -> Box<dyn PriceProcess> {
+    let dt_years = s.run.dt_s as f64 / YEAR_S;
+    match &s.price {
+        PriceModel::Shock {
+            shock,
+            steps,
+            start_step,
+        } => Box::new(Shock {
+            shock: shock.parse().unwrap_or(Ratio::ZERO),
+            shock_steps: *steps,
+            start_step: *start_step,
+        }),
+        PriceModel::Gbm { mu, sigma } => Box::new(Gbm {
+            mu: *mu,
+            sigma: *sigma,
+            dt_years,
+        }),
+        PriceModel::Jump {
+            mu,
+            sigma,
+            intensity,
+            jump_mean,
+            jump_sigma,
+        } => Box::new(Jump {
+            gbm: Gbm {
+                mu: *mu,
+                sigma: *sigma,
+                dt_years,
+            },
+            intensity: *intensity,
+            jump_mean: *jump_mean,
+            jump_sigma: *jump_sigma,
+        }),
+        PriceModel::Garch {
+            mu,
+            omega,
+            alpha,
+            beta,
+        } => Box::new(Garch::new(*mu, *omega, *alpha, *beta)),
+        PriceModel::Replay { .. } => {
+            Box::new(Replay::from_prices(world.replay.as_deref().unwrap_or(&[])))
+        }
+    }
+}
+
+fn impact(s: &Scenario, start: Price) -> Box<dyn ImpactModel> {
+    match &s.impact {
+        ImpactConfig::None => Box::new(Linear {
+            lambda: Price::ZERO,
+        }),
+        ImpactConfig::Linear { lambda } => Box::new(Linear {
+            lambda: lambda.parse().unwrap_or(Price::ZERO),
+        }),
+        ImpactConfig::Sqrt {
+            y,
+            daily_sigma,
+            daily_volume,
+        } => Box::new(Sqrt {
+            y: *y,
+            daily_sigma: *daily_sigma,
+            daily_volume: *daily_volume,
+        }),
+        ImpactConfig::Depth { points, resilience } => {
+            Box::new(Depth::new(points.clone(), *resilience))
+        }
+        ImpactConfig::Amm {
+            base_reserve,
+            arbitrage,
+        } => Box::new(Amm::new(*base_reserve, start.to_f64_lossy(), *arbitrage)),
+    }
+}
+
+/// The seed of path `path`: the run's seed mixed with the path index
+/// (SplitMix64), so each path's stream is independent of the others and of
+/// the number of threads.
+pub fn path_seed(seed: u64, path: usize) -> u64 {
+    let mut z = seed ^ (path as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// Runs one path from the world. `keep_series` keeps the per-step records;
+/// `check` verifies conservation after every step (slow: tests).
+pub fn run_path(
+    s: &Scenario,
+    world: &World,
+    path: usize,
+    keep_series: bool,
+    check: bool,
+) -> PathMetrics {
+    let mut venue: Venue = world.venue.clone();
+    let mut rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
+    let mut process = process(s, world);
+    let mut impact = impact(s, world.start);
+    let quote = venue.quote as usize;
+    let fund0 = venue.funds[quote].insurance_fund.to_f64_lossy();
+    let debt0 = venue.funds[quote].bad_debt.to_f64_lossy();
+    let (mut exo, mut price) = (world.start, world.start);
+    let mut history: VecDeque<Price> = VecDeque::from(vec![world.start; s.latency_steps + 1]);
+    let mut m = PathMetrics {
+        path,
+        final_price: 0.0,
+        min_price: world.start.to_f64_lossy(),
+        max_drawdown: 0.0,
+        exogenous_drawdown: 0.0,
+        liquidated_notional: 0.0,
+        liquidated_long: 0.0,
+        liquidated_short: 0.0,
+        accounts_liquidated: 0,
+        bad_debt: 0.0,
+        insurance_fund_drawdown: 0.0,
+        insurance_fund_depleted: false,
+        cascade_amplification: 1.0,
+        rounds: 0,
+        max_rounds_in_a_step: 0,
+        time_to_first_liquidation: None,
+        adl_count: 0,
+        adl_notional: 0.0,
+        funding_paid: 0.0,
+        by_round: Vec::new(),
+        conserved: true,
+        series: keep_series.then(Vec::new),
+    };
+    let mut liquidated: BTreeSet<u32> = BTreeSet::new();
+    let (mut peak, mut exo_peak, mut min_exo) = (
+        world.start.to_f64_lossy(),
+        world.start.to_f64_lossy(),
+        world.start.to_f64_lossy(),
+    );
+    let mut events = Vec::new();
+    for step in 1..=s.run.steps {
+        let ts = world.t0 + step as i64 * s.run.dt_s;
+        let g = process.ratio(step, &mut rng);
+        exo = mul(exo, g);
+        price = impact.begin_step(mul(price, g), exo);
+        let (mut step_notional, mut rounds) = (0.0, 0);
+        let mut oracle = if s.latency_steps == 0 {
+            price
+        } else {
+            history[0]
+        };
+        loop {
+            events.clear();
+            if venue
+                .execute_into(
+                    &Command::Price {
+                        key: world.key,
+                        price: oracle,
+                        ts,
+                        confidence: None,
+                    },
+                    &mut events,
+                )
+                .is_err()
+            {
+                break;
+            }
+            let mut sold = Base::ZERO;
+            let mut notional = 0.0;
+            for e in &events {
+                match e {
+                    Event::TradeFilled {
+                        buyer,
+                        seller,
+                        value,
+                        liquidation: true,
+                        ..
+                    } => {
+                        notional += value.to_f64_lossy();
+                        // A liquidated long sells to the market (the buyer), a short buys from it.
+                        if buyer.account == MARKET_ACCOUNT {
+                            sold = sold.checked_add(buyer.size).unwrap_or(sold);
+                            m.liquidated_long += value.to_f64_lossy();
+                        } else if seller.account == MARKET_ACCOUNT {
+                            sold = sold.checked_add(seller.size).unwrap_or(sold);
+                            m.liquidated_short += value.to_f64_lossy();
+                        }
+                    }
+                    Event::Liquidated { account, .. } => {
+                        liquidated.insert(*account);
+                    }
+                    Event::Deleveraged { size, price, .. } => {
+                        m.adl_count += 1;
+                        m.adl_notional += size.to_f64_lossy() * price.to_f64_lossy();
+                    }
+                    Event::FundingPaid { amount, .. } if amount.is_negative() => {
+                        m.funding_paid -= amount.to_f64_lossy()
+                    }
+                    _ => {}
+                }
+            }
+            if notional > 0.0 {
+                if m.by_round.len() <= rounds {
+                    m.by_round.resize(rounds + 1, 0.0);
+                }
+                m.by_round[rounds] += notional;
+                rounds += 1;
+                step_notional += notional;
+                m.time_to_first_liquidation.get_or_insert(step);
+            }
+            if !sold.is_zero() {
+                price = impact.apply(price, sold).unwrap_or(price);
+            }
+            if s.latency_steps > 0 || notional == 0.0 || rounds >= s.run.max_rounds {
+                break;
+            }
+            oracle = price;
+        }
+        history.push_back(price);
+        history.pop_front();
+        m.rounds += rounds;
+        m.max_rounds_in_a_step = m.max_rounds_in_a_step.max(rounds);
+        m.liquidated_notional += step_notional;
+        let p = price.to_f64_lossy();
+        let e = exo.to_f64_lossy();
+        m.min_price = m.min_price.min(p);
+        min_exo = min_exo.min(e);
+        peak = peak.max(p);
+        exo_peak = exo_peak.max(e);
+        m.max_drawdown = m.max_drawdown.max(1.0 - p / peak);
+        m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / exo_peak);
+        let fund = venue.funds[quote].insurance_fund.to_f64_lossy();
+        m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(fund0 - fund);
+        let debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;
+        // Depleted: a funded insurance fund emptied, or losses arrived with none.
+        m.insurance_fund_depleted |= fund <= 0.0 && (fund0 > 0.0 || debt > 0.0 || m.adl_count > 0);
+        if check {
+            m.conserved &= venue.conservation().is_ok_and(|c| c.ok);
+        }
+        if let Some(series) = m.series.as_mut() {
+            series.push(StepRecord {
+                step,
+                exogenous: e,
+                price: p,
+                oracle: oracle.to_f64_lossy(),
+                liquidated_notional: step_notional,
+                rounds,
+                insurance_fund: fund,
+                bad_debt: debt,
+            });
+        }
+    }
+    m.final_price = price.to_f64_lossy();
+    m.accounts_liquidated = liquidated.len();
+    m.bad_debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;
+    let start = world.start.to_f64_lossy();
+    m.cascade_amplification = if min_exo < start {
+        (start - m.min_price) / (start - min_exo)
+    } else {
+        1.0
+    };
+    m
+}
+
+fn mul(p: Price, g: Ratio) -> Price {
+    p.mul_ratio(g, levamp_core::Round::Floor)
+        .unwrap_or(p)
+        .max(Price::TICK)
+}

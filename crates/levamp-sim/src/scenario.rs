@@ -1,0 +1,683 @@
+//! Scenario files (TOML, docs/scenarios.md): parsed into a [`Scenario`]
+//! with every value checked. Errors name the file, the line and the key:
+//! `crash.toml:12: price.sigma: must be ≥ 0`; unknown keys get a "did you
+//! mean". The TOML is converted to JSON values (numbers kept as their exact
+//! decimal text) and read with the same path-aware helpers as snapshots.
+
+use levamp_io::json::{child, decimal, did_you_mean, err, object, string, InputError};
+use serde_json::{Map, Value};
+use std::path::{Path, PathBuf};
+
+/// `[run]`
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunConfig {
+    pub seed: u64,
+    pub paths: usize,
+    pub steps: usize,
+    pub dt_s: i64,
+    /// Cap on cascade rounds within one step.
+    pub max_rounds: usize,
+    /// How many paths keep a full time series (CSV and charts).
+    pub series_paths: usize,
+}
+
+/// Where the accounts come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Accounts {
+    /// A `levamp margin` snapshot file.
+    Snapshot(PathBuf),
+    Population(Population),
+}
+
+/// `[population]`: a synthetic population, generated from the run's seed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Population {
+    pub accounts: usize,
+    pub market: String,
+    pub long_share: f64,
+    pub isolated_share: f64,
+    /// Lognormal leverage: median, log-σ, clamped to [min, max].
+    pub leverage_median: f64,
+    pub leverage_sigma: f64,
+    pub leverage_min: f64,
+    pub leverage_max: f64,
+    /// Pareto notional (quote): minimum, tail exponent α, cap.
+    pub notional_min: f64,
+    pub notional_alpha: f64,
+    pub notional_max: f64,
+    /// Entry prices uniform within ±this fraction of the start price.
+    pub entry_dispersion: f64,
+}
+
+/// `[price]`
+#[derive(Clone, Debug, PartialEq)]
+pub enum PriceModel {
+    Shock {
+        shock: String,
+        steps: usize,
+        start_step: usize,
+    },
+    Gbm {
+        mu: f64,
+        sigma: f64,
+    },
+    Jump {
+        mu: f64,
+        sigma: f64,
+        intensity: f64,
+        jump_mean: f64,
+        jump_sigma: f64,
+    },
+    Garch {
+        mu: f64,
+        omega: f64,
+        alpha: f64,
+        beta: f64,
+    },
+    Replay {
+        csv: PathBuf,
+        column: String,
+    },
+}
+
+/// `[impact]`
+#[derive(Clone, Debug, PartialEq)]
+pub enum ImpactConfig {
+    None,
+    Linear {
+        lambda: String,
+    },
+    Sqrt {
+        y: f64,
+        daily_sigma: f64,
+        daily_volume: f64,
+    },
+    Depth {
+        points: Vec<(f64, f64)>,
+        resilience: f64,
+    },
+    Amm {
+        base_reserve: f64,
+        arbitrage: bool,
+    },
+}
+
+/// A whole scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    /// Directory relative paths are resolved against.
+    pub dir: PathBuf,
+    pub run: RunConfig,
+    pub preset: String,
+    /// `[venue]` rules overriding the preset's (JSON shape of a preset's `rules`).
+    pub rules: Option<Value>,
+    /// Extra or overriding market definitions (`[markets.NAME]`).
+    pub markets: Map<String, Value>,
+    pub insurance_fund: String,
+    pub market: Option<String>,
+    pub accounts: Accounts,
+    /// Start price (decimal text) of the main market.
+    pub start: String,
+    pub price: PriceModel,
+    pub impact: ImpactConfig,
+    pub latency_steps: usize,
+    /// The scenario text, for the report.
+    pub text: String,
+}
+
+const TOP: &[&str] = &[
+    "name",
+    "run",
+    "venue",
+    "markets",
+    "accounts",
+    "population",
+    "price",
+    "impact",
+    "oracle",
+];
+
+/// TOML → JSON, numbers as exact decimal text (floats by their shortest round-trip form).
+fn to_json(v: &toml::Value) -> Value {
+    match v {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => levamp_io::json::number(i.to_string()),
+        toml::Value::Float(f) if f.is_finite() => levamp_io::json::number(format!("{f:?}")),
+        toml::Value::Float(f) => Value::String(f.to_string()),
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(a) => Value::Array(a.iter().map(to_json).collect()),
+        toml::Value::Table(t) => {
+            Value::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
+        }
+    }
+}
+
+/// The line of `a.b` in the TOML text (the `[a]` table's `b = …` line), for messages.
+fn locate(text: &str, at: &str) -> Option<usize> {
+    let mut parts: Vec<&str> = at.split(['.', '[']).collect();
+    let key = parts.pop()?.trim_end_matches(']');
+    let table = parts.join(".");
+    let mut in_table = table.is_empty();
+    for (i, line) in text.lines().enumerate() {
+        let l = line.trim();
+        if l.starts_with('[') {
+            in_table = l.trim_matches(['[', ']']).trim() == table;
+            continue;
+        }
+        if in_table && l.split('=').next().is_some_and(|k| k.trim() == key) {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+/// Reads and checks a scenario file.
+pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    let text = std::fs::read_to_string(path).map_err(|e| InputError {
+        at: path.display().to_string(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    let name = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("scenario")
+        .to_string();
+    parse(&text, &name, &dir).map_err(|e| InputError {
+        at: format!("{}{}", path.display(), e.at),
+        message: e.message,
+    })
+}
+
+/// Parses scenario text; `name` defaults the scenario name, `dir` resolves relative paths.
+/// Errors carry `:LINE: key` in `at` (prefixed by the caller with the file).
+pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].lines().count().max(1))
+            .unwrap_or(0);
+        InputError {
+            at: format!(":{line}"),
+            message: format!("malformed TOML: {}", e.message()),
+        }
+    })?;
+    let root = to_json(&toml::Value::Table(table));
+    parse_value(&root, text, name, dir).map_err(|e| {
+        let line = locate(text, &e.at)
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
+        InputError {
+            at: format!("{line}: {}", e.at),
+            message: e.message,
+        }
+    })
+}
+
+struct Table<'a> {
+    map: &'a Map<String, Value>,
+    at: String,
+}
+
+impl<'a> Table<'a> {
+    fn of(
+        root: &'a Map<String, Value>,
+        key: &str,
+        allowed: &[&str],
+    ) -> Result<Option<Table<'a>>, InputError> {
+        let Some(v) = root.get(key) else {
+            return Ok(None);
+        };
+        let map = object(v, key)?;
+        keys(map, key, allowed)?;
+        Ok(Some(Table {
+            map,
+            at: key.to_string(),
+        }))
+    }
+    fn f64(&self, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64, InputError> {
+        let at = child(&self.at, key);
+        let Some(v) = self.map.get(key) else {
+            return Ok(default);
+        };
+        let raw = decimal(v, &at)?;
+        let x = raw as f64 / 1e12;
+        if !(lo..=hi).contains(&x) {
+            return err(&at, format!("must be between {lo} and {hi}, got {x}"));
+        }
+        Ok(x)
+    }
+    fn int(&self, key: &str, default: u64, lo: u64, hi: u64) -> Result<u64, InputError> {
+        let at = child(&self.at, key);
+        let Some(v) = self.map.get(key) else {
+            return Ok(default);
+        };
+        let raw = decimal(v, &at)?;
+        if raw % 1_000_000_000_000 != 0 {
+            return err(&at, "must be a whole number");
+        }
+        let n = raw / 1_000_000_000_000;
+        if n < lo as i128 || n > hi as i128 {
+            return err(&at, format!("must be between {lo} and {hi}, got {n}"));
+        }
+        Ok(n as u64)
+    }
+    /// Exact decimal text of a number (for fixed-point use).
+    fn exact(&self, key: &str, default: &str) -> Result<String, InputError> {
+        let at = child(&self.at, key);
+        match self.map.get(key) {
+            None => Ok(default.to_string()),
+            Some(v) => Ok(levamp_core::Canonical(decimal(v, &at)?).to_string()),
+        }
+    }
+    fn text(&self, key: &str) -> Result<Option<&'a str>, InputError> {
+        self.map
+            .get(key)
+            .map(|v| string(v, &child(&self.at, key)))
+            .transpose()
+    }
+    fn model(&self, choices: &[&str], default: &str) -> Result<String, InputError> {
+        let at = child(&self.at, "model");
+        let m = self.text("model")?.unwrap_or(default);
+        if !choices.contains(&m) {
+            let hint = did_you_mean(m, choices.iter().copied())
+                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .unwrap_or_else(|| format!(" (one of: {})", choices.join(", ")));
+            return err(&at, format!("unknown model \"{m}\"{hint}"));
+        }
+        Ok(m.to_string())
+    }
+}
+
+/// Unknown keys, with a suggestion.
+fn keys(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), InputError> {
+    levamp_io::json::known_keys(map, at, allowed)
+}
+
+fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
+    let root = object(root, "")?;
+    keys(root, "", TOP)?;
+    let run = Table::of(
+        root,
+        "run",
+        &[
+            "seed",
+            "paths",
+            "steps",
+            "dt_s",
+            "max_rounds",
+            "series_paths",
+        ],
+    )?;
+    let run = match run {
+        Some(t) => RunConfig {
+            seed: t.int("seed", 0, 0, u64::MAX >> 1)?,
+            paths: t.int("paths", 1, 1, 10_000_000)? as usize,
+            steps: t.int("steps", 1440, 1, 100_000_000)? as usize,
+            dt_s: t.int("dt_s", 60, 1, 86_400 * 365)? as i64,
+            max_rounds: t.int("max_rounds", 100, 1, 1_000_000)? as usize,
+            series_paths: t.int("series_paths", 20, 0, 1_000)? as usize,
+        },
+        None => RunConfig {
+            seed: 0,
+            paths: 1,
+            steps: 1440,
+            dt_s: 60,
+            max_rounds: 100,
+            series_paths: 20,
+        },
+    };
+    let name = match root.get("name") {
+        Some(v) => string(v, "name")?.to_string(),
+        None => name.to_string(),
+    };
+    let venue = Table::of(
+        root,
+        "venue",
+        &["preset", "insurance_fund", "market", "rules"],
+    )?;
+    let (preset, insurance_fund, market, rules) = match &venue {
+        Some(t) => (
+            t.text("preset")?.unwrap_or("generic").to_string(),
+            t.exact("insurance_fund", "0")?,
+            t.text("market")?.map(str::to_string),
+            t.map.get("rules").cloned(),
+        ),
+        None => ("generic".to_string(), "0".to_string(), None, None),
+    };
+    if insurance_fund.starts_with('-') {
+        return err("venue.insurance_fund", "must be ≥ 0");
+    }
+    let markets = match root.get("markets") {
+        Some(v) => object(v, "markets")?.clone(),
+        None => Map::new(),
+    };
+    let accounts = match (
+        Table::of(root, "accounts", &["snapshot"])?,
+        Table::of(root, "population", POPULATION_KEYS)?,
+    ) {
+        (Some(_), Some(_)) => {
+            return err(
+                "population",
+                "give either [accounts] snapshot or [population], not both",
+            )
+        }
+        (Some(t), None) => match t.text("snapshot")? {
+            Some(p) => Accounts::Snapshot(dir.join(p)),
+            None => {
+                return err(
+                    "accounts.snapshot",
+                    "required (a `levamp margin` snapshot file, relative to the scenario)",
+                )
+            }
+        },
+        (None, Some(t)) => Accounts::Population(population(&t)?),
+        (None, None) => {
+            return err(
+                "accounts",
+                "required: [accounts] snapshot = \"…\" or a [population] table",
+            )
+        }
+    };
+    let price_t = Table::of(root, "price", PRICE_KEYS)?.ok_or_else(|| InputError {
+        at: "price".into(),
+        message: "required: a [price] table with a model".into(),
+    })?;
+    let start = price_t.exact("start", "100")?;
+    if start.starts_with('-') || start == "0" {
+        return err("price.start", "must be > 0");
+    }
+    let price = match price_t
+        .model(&["shock", "gbm", "jump", "garch", "replay"], "shock")?
+        .as_str()
+    {
+        "shock" => {
+            let shock = price_t.exact("shock", "-0.15")?;
+            let s: f64 = shock.parse().unwrap_or(0.0);
+            if s <= -1.0 || s > 10.0 {
+                return err("price.shock", "must be > -1 (a fraction: -0.15 = −15 %)");
+            }
+            PriceModel::Shock {
+                shock,
+                steps: price_t.int("shock_steps", 1, 1, 100_000_000)? as usize,
+                start_step: price_t.int("shock_start", 1, 1, 100_000_000)? as usize,
+            }
+        }
+        "gbm" => PriceModel::Gbm {
+            mu: price_t.f64("mu", 0.0, -10.0, 10.0)?,
+            sigma: price_t.f64("sigma", 0.8, 0.0, 20.0)?,
+        },
+        "jump" => PriceModel::Jump {
+            mu: price_t.f64("mu", 0.0, -10.0, 10.0)?,
+            sigma: price_t.f64("sigma", 0.8, 0.0, 20.0)?,
+            intensity: price_t.f64("intensity", 10.0, 0.0, 1e6)?,
+            jump_mean: price_t.f64("jump_mean", -0.05, -5.0, 5.0)?,
+            jump_sigma: price_t.f64("jump_sigma", 0.05, 0.0, 5.0)?,
+        },
+        "garch" => {
+            let (alpha, beta) = (
+                price_t.f64("alpha", 0.05, 0.0, 1.0)?,
+                price_t.f64("beta", 0.9, 0.0, 1.0)?,
+            );
+            if alpha + beta >= 1.0 {
+                return err(
+                    "price.beta",
+                    "alpha + beta must be < 1 (stationary variance)",
+                );
+            }
+            PriceModel::Garch {
+                mu: price_t.f64("mu", 0.0, -1.0, 1.0)?,
+                omega: price_t.f64("omega", 1e-6, 0.0, 1.0)?,
+                alpha,
+                beta,
+            }
+        }
+        _ => match price_t.text("csv")? {
+            Some(csv) => PriceModel::Replay {
+                csv: dir.join(csv),
+                column: price_t.text("column")?.unwrap_or("close").to_string(),
+            },
+            None => {
+                return err(
+                    "price.csv",
+                    "required for model = \"replay\" (a CSV file relative to the scenario)",
+                )
+            }
+        },
+    };
+    let impact = match Table::of(root, "impact", IMPACT_KEYS)? {
+        None => ImpactConfig::None,
+        Some(t) => match t
+            .model(&["none", "linear", "sqrt", "depth", "amm"], "linear")?
+            .as_str()
+        {
+            "none" => ImpactConfig::None,
+            "linear" => {
+                let lambda = t.exact("lambda", "0")?;
+                if lambda.starts_with('-') {
+                    return err("impact.lambda", "must be ≥ 0");
+                }
+                ImpactConfig::Linear { lambda }
+            }
+            "sqrt" => ImpactConfig::Sqrt {
+                y: t.f64("y", 1.0, 0.0, 100.0)?,
+                daily_sigma: t.f64("daily_sigma", 0.04, 0.0, 10.0)?,
+                daily_volume: t.f64("daily_volume", 100_000.0, 1e-12, 1e18)?,
+            },
+            "depth" => ImpactConfig::Depth {
+                points: depth_points(&t)?,
+                resilience: t.f64("resilience", 0.5, 0.0, 1.0)?,
+            },
+            _ => ImpactConfig::Amm {
+                base_reserve: t.f64("base_reserve", 10_000.0, 1e-12, 1e18)?,
+                arbitrage: !matches!(t.map.get("arbitrage"), Some(Value::Bool(false))),
+            },
+        },
+    };
+    let latency_steps = match Table::of(root, "oracle", &["latency_steps"])? {
+        Some(t) => t.int("latency_steps", 0, 0, 1_000_000)? as usize,
+        None => 0,
+    };
+    Ok(Scenario {
+        name,
+        dir: dir.to_path_buf(),
+        run,
+        preset,
+        rules,
+        markets,
+        insurance_fund,
+        market,
+        accounts,
+        start,
+        price,
+        impact,
+        latency_steps,
+        text: text.to_string(),
+    })
+}
+
+const POPULATION_KEYS: &[&str] = &[
+    "accounts",
+    "market",
+    "long_share",
+    "isolated_share",
+    "leverage",
+    "notional",
+    "entry_dispersion",
+];
+const PRICE_KEYS: &[&str] = &[
+    "model",
+    "start",
+    "shock",
+    "shock_steps",
+    "shock_start",
+    "mu",
+    "sigma",
+    "intensity",
+    "jump_mean",
+    "jump_sigma",
+    "omega",
+    "alpha",
+    "beta",
+    "csv",
+    "column",
+];
+const IMPACT_KEYS: &[&str] = &[
+    "model",
+    "lambda",
+    "y",
+    "daily_sigma",
+    "daily_volume",
+    "points",
+    "resilience",
+    "base_reserve",
+    "arbitrage",
+];
+
+fn population(t: &Table<'_>) -> Result<Population, InputError> {
+    let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
+        let Some(v) = t.map.get(key) else {
+            return Ok(None);
+        };
+        let at = child(&t.at, key);
+        let map = object(v, &at)?;
+        keys(map, &at, allowed)?;
+        Ok(Some(Table { map, at }))
+    };
+    let lev = sub("leverage", &["median", "sigma", "min", "max"])?;
+    let notional = sub("notional", &["min", "alpha", "max"])?;
+    let f = |t: &Option<Table<'_>>, k: &str, d: f64, lo: f64, hi: f64| {
+        t.as_ref().map_or(Ok(d), |t| t.f64(k, d, lo, hi))
+    };
+    let p = Population {
+        accounts: t.int("accounts", 1000, 1, 100_000_000)? as usize,
+        market: t.text("market")?.unwrap_or("").to_string(),
+        long_share: t.f64("long_share", 0.5, 0.0, 1.0)?,
+        isolated_share: t.f64("isolated_share", 0.0, 0.0, 1.0)?,
+        leverage_median: f(&lev, "median", 10.0, 1.0, 1000.0)?,
+        leverage_sigma: f(&lev, "sigma", 0.5, 0.0, 5.0)?,
+        leverage_min: f(&lev, "min", 1.0, 1.0, 1000.0)?,
+        leverage_max: f(&lev, "max", 50.0, 1.0, 1000.0)?,
+        notional_min: f(&notional, "min", 1000.0, 1e-6, 1e15)?,
+        notional_alpha: f(&notional, "alpha", 1.5, 0.1, 10.0)?,
+        notional_max: f(&notional, "max", 1e7, 1e-6, 1e15)?,
+        entry_dispersion: t.f64("entry_dispersion", 0.05, 0.0, 0.9)?,
+    };
+    if p.leverage_min > p.leverage_max {
+        return err("population.leverage.min", "must not exceed leverage.max");
+    }
+    if p.notional_min > p.notional_max {
+        return err("population.notional.min", "must not exceed notional.max");
+    }
+    Ok(p)
+}
+
+fn depth_points(t: &Table<'_>) -> Result<Vec<(f64, f64)>, InputError> {
+    let at = child(&t.at, "points");
+    let Some(Value::Array(list)) = t.map.get("points") else {
+        return err(
+            &at,
+            "required: [[move, cumulative notional], …], e.g. [[0.01, 4.6e8], [0.02, 9.1e8]]",
+        );
+    };
+    let mut out = Vec::with_capacity(list.len());
+    for (i, p) in list.iter().enumerate() {
+        let p_at = levamp_io::json::index(&at, i);
+        let pair = levamp_io::json::array(p, &p_at)?;
+        if pair.len() != 2 {
+            return err(&p_at, "expected [move, cumulative notional]");
+        }
+        let m = decimal(&pair[0], &p_at)? as f64 / 1e12;
+        let n = decimal(&pair[1], &p_at)? as f64 / 1e12;
+        if let Some(&(pm, pn)) = out.last() {
+            if m <= pm || n <= pn {
+                return err(&p_at, "points must ascend in both move and notional");
+            }
+        } else if m <= 0.0 || n <= 0.0 {
+            return err(&p_at, "move and notional must be > 0");
+        }
+        out.push((m, n));
+    }
+    if out.is_empty() {
+        return err(&at, "needs at least one point");
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ISSUE: &str = "[run]\nseed = 7\npaths = 1\nsteps = 10\ndt_s = 60\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1\n[impact]\nmodel = \"linear\"\nlambda = 0.001\n[oracle]\nlatency_steps = 0\n";
+
+    #[test]
+    fn issue_keys_parse_exactly() {
+        let s = parse(ISSUE, "x", Path::new("/tmp")).unwrap();
+        assert_eq!(
+            (s.run.seed, s.run.paths, s.run.steps, s.run.dt_s),
+            (7, 1, 10, 60)
+        );
+        assert_eq!(s.start, "100");
+        assert_eq!(
+            s.price,
+            PriceModel::Shock {
+                shock: "-0.15".into(),
+                steps: 1,
+                start_step: 1
+            }
+        );
+        assert_eq!(
+            s.impact,
+            ImpactConfig::Linear {
+                lambda: "0.001".into()
+            }
+        );
+        assert_eq!(
+            s.accounts,
+            Accounts::Snapshot(PathBuf::from("/tmp/accounts.json"))
+        );
+    }
+
+    #[test]
+    fn errors_name_line_and_key() {
+        let bad = ISSUE
+            .replace("sigma", "x")
+            .replace("model = \"shock\"", "model = \"gbm\"\nsigmma = 0.5");
+        let e = parse(&bad, "x", Path::new(".")).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            ":12: price.sigmma: unknown field (did you mean \"sigma\"?)"
+        );
+        let e = parse(
+            &ISSUE.replace("paths = 1", "paths = 0"),
+            "x",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            ":3: run.paths: must be between 1 and 10000000, got 0"
+        );
+        let e = parse(
+            &ISSUE.replace("model = \"linear\"", "model = \"lineer\""),
+            "x",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("impact.model: unknown model \"lineer\" (did you mean \"linear\"?)"),
+            "{e}"
+        );
+        let e = parse("[run\n", "x", Path::new(".")).unwrap_err();
+        assert!(e.to_string().starts_with(":1: malformed TOML"), "{e}");
+        let e = parse(&ISSUE.replace("[oracle]", "[oracel]"), "x", Path::new(".")).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("oracel: unknown field (did you mean \"oracle\"?)"),
+            "{e}"
+        );
+    }
+}

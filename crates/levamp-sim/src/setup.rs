@@ -1,0 +1,436 @@
+//! The world every path starts from: a venue with the scenario's markets,
+//! accounts (from a snapshot or a generated population) and insurance fund,
+//! its main market priced at the start price. Built once, cloned per path.
+
+use crate::scenario::{Accounts, Population, PriceModel, Scenario};
+use crate::sources::Sources;
+use levamp_core::{Base, Price, Quote, Ratio, Round};
+use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError, MARKET_ACCOUNT};
+use levamp_engine::{
+    liquidation_price, scope_health, Account, Holding, MarginMode, MarketId, Position, PriceId,
+    Scope,
+};
+use levamp_io::json::InputError;
+use levamp_io::{Preset, Snapshot};
+use levamp_market::{normal, uniform};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+/// The start of every path.
+#[derive(Clone, Debug)]
+pub struct World {
+    pub venue: Venue,
+    pub market: MarketId,
+    pub key: PriceId,
+    pub start: Price,
+    /// Accounts holding a position in the main market.
+    pub accounts: usize,
+    /// Open interest (long) in the main market at the start.
+    pub open_interest: Base,
+    /// Liquidation prices of the main market's positions at the start (for the report).
+    pub liquidation_prices: Vec<(f64, bool)>,
+    /// Replay prices, when the price model replays a CSV.
+    pub replay: Option<Vec<f64>>,
+    /// Venue time of step 0.
+    pub t0: i64,
+}
+
+fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
+    move |e| InputError {
+        at: at.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Builds the world of a scenario.
+pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
+    let mut preset = Preset::load(&s.preset).map_err(|e| InputError {
+        at: "venue.preset".into(),
+        message: e.message,
+    })?;
+    for (name, v) in &s.markets {
+        let at = format!("markets.{name}");
+        let fields = levamp_io::json::object(v, &at)?.clone();
+        let entry = preset
+            .markets
+            .entry(name.clone())
+            .or_insert_with(|| (Default::default(), at.clone()));
+        entry.0.extend(fields);
+        entry.1 = at;
+    }
+    let mut rules = match &s.rules {
+        Some(r) => levamp_io::definitions::parse_rules(&preset.name, r, "venue.rules")?,
+        None => preset.rules.clone(),
+    };
+    let auto = rules.liquidation.auto;
+    rules.liquidation.auto = false; // no liquidations while the state is imported
+    let mut venue = Venue::new(rules.clone(), &preset.quote);
+    let t0 = 1_700_000_000;
+    let start: Price = s.start.parse().map_err(|e| InputError {
+        at: "price.start".into(),
+        message: format!("{e}"),
+    })?;
+    let run =
+        |venue: &mut Venue, c: Command, at: &str| venue.execute(&c).map(|_| ()).map_err(engine(at));
+    let main = match &s.accounts {
+        Accounts::Snapshot(path) => {
+            import_snapshot(&mut venue, s, &preset, sources, path, start, t0)?
+        }
+        Accounts::Population(p) => generate(&mut venue, s, &preset, p, start, t0)?,
+    };
+    let key = venue.markets[main as usize].price;
+    if s.insurance_fund != "0" {
+        let amount: Base = s.insurance_fund.parse().map_err(|e| InputError {
+            at: "venue.insurance_fund".into(),
+            message: format!("{e}"),
+        })?;
+        run(
+            &mut venue,
+            Command::SeedInsurance { amount },
+            "venue.insurance_fund",
+        )?;
+    }
+    run(
+        &mut venue,
+        Command::Price {
+            key,
+            price: start,
+            ts: t0,
+            confidence: None,
+        },
+        "price.start",
+    )?;
+    rules.liquidation.auto = auto;
+    run(&mut venue, Command::SetRules(rules), "venue.rules")?;
+    let replay = match &s.price {
+        PriceModel::Replay { csv, column } => Some(sources.csv_column(csv, column)?),
+        _ => None,
+    };
+    let ctx = venue.context();
+    let mut liquidation_prices = Vec::new();
+    let (mut accounts, mut open_interest) = (0, Base::ZERO);
+    for acc in venue.accounts.iter().skip(1) {
+        for (i, p) in acc.positions.iter().enumerate() {
+            if p.market == main && !p.size.is_zero() {
+                accounts += 1;
+                if p.size.is_positive() {
+                    open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
+                        at: "accounts".into(),
+                        message: e.to_string(),
+                    })?;
+                }
+                if let Ok(Some(lp)) = liquidation_price(acc, i, &ctx) {
+                    liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
+                }
+            }
+        }
+    }
+    let _ = MARKET_ACCOUNT;
+    Ok(World {
+        venue,
+        market: main,
+        key,
+        start,
+        accounts,
+        open_interest,
+        liquidation_prices,
+        replay,
+        t0,
+    })
+}
+
+/// Lists a market the preset (or the scenario's `[markets]`) defines.
+fn list_market(
+    venue: &mut Venue,
+    preset: &Preset,
+    name: &str,
+    at: &str,
+) -> Result<MarketId, InputError> {
+    if let Some(id) = venue.market_id(name) {
+        return Ok(id);
+    }
+    let Some((fields, def_at)) = preset.markets.get(name) else {
+        let hint = levamp_io::did_you_mean(name, preset.markets.keys().map(String::as_str))
+            .map(|s| format!("; did you mean \"{s}\"?"))
+            .unwrap_or_default();
+        return Err(InputError { at: at.into(), message: format!("unknown market \"{name}\" (define it under [markets.{name}] or choose a venue preset that has it){hint}") });
+    };
+    let spec = levamp_io::definitions::parse_market(name, fields, def_at, 0)?;
+    let base = levamp_io::json::string(
+        fields.get("base").unwrap_or(&serde_json::Value::Null),
+        &format!("{def_at}.base"),
+    )?
+    .to_string();
+    venue
+        .execute(&Command::ListMarket { spec, base })
+        .map_err(engine(at))?;
+    Ok(venue.markets.len() as MarketId - 1)
+}
+
+fn import_snapshot(
+    venue: &mut Venue,
+    s: &Scenario,
+    preset: &Preset,
+    sources: &Sources,
+    path: &std::path::Path,
+    start: Price,
+    t0: i64,
+) -> Result<MarketId, InputError> {
+    let text = sources.read(path)?;
+    let file = path.display().to_string();
+    let snap = Snapshot::parse(&text, preset).map_err(|e| InputError {
+        at: format!("{file}: {}", e.at),
+        message: e.message,
+    })?;
+    for (i, m) in snap.markets.iter().enumerate() {
+        let base = snap.price_keys[m.price as usize].clone();
+        venue
+            .execute(&Command::ListMarket {
+                spec: m.clone(),
+                base,
+            })
+            .map_err(engine(&format!("{file}: markets.{}", snap.markets[i].name)))?;
+    }
+    for a in &snap.assets {
+        if venue.asset_id(&a.name).is_none() {
+            let key = snap.price_keys[a.price as usize].clone();
+            venue
+                .execute(&Command::ListAsset {
+                    spec: a.clone(),
+                    price_key: key,
+                })
+                .map_err(engine(&file))?;
+        }
+    }
+    for (k, p) in snap.price_keys.iter().zip(&snap.prices) {
+        if let Some(id) = venue.price_id(k) {
+            if id != venue.assets[venue.quote as usize].price {
+                venue
+                    .execute(&Command::Price {
+                        key: id,
+                        price: *p,
+                        ts: t0,
+                        confidence: None,
+                    })
+                    .map_err(engine(&format!("{file}: prices.{k}")))?;
+            }
+        }
+    }
+    let main = match (&s.market, snap.markets.len()) {
+        (Some(m), _) => venue.market_id(m).ok_or_else(|| InputError {
+            at: "venue.market".into(),
+            message: format!("market \"{m}\" is not in the snapshot"),
+        })?,
+        (None, 1) => 0,
+        (None, 0) => {
+            return Err(InputError {
+                at: file,
+                message: "the snapshot has no positions (no market to simulate)".into(),
+            })
+        }
+        (None, _) => return Err(InputError {
+            at: "venue.market".into(),
+            message:
+                "required: the snapshot has several markets; name the one the price model drives"
+                    .into(),
+        }),
+    };
+    let _ = start;
+    for (i, acc) in snap.accounts.iter().enumerate() {
+        let at = format!("{file}: accounts[{i}]");
+        if !acc.borrows.is_empty() {
+            return Err(InputError {
+                at: format!("{at}.borrows"),
+                message:
+                    "the simulator does not simulate lending positions yet; remove the borrows"
+                        .into(),
+            });
+        }
+        let name = format!("{}", acc.id);
+        venue
+            .execute(&Command::OpenAccount { name: name.clone() })
+            .map_err(engine(&at))?;
+        let id = venue.account_id(&name).unwrap_or(0);
+        for h in &acc.collateral {
+            let asset = venue
+                .asset_id(&snap.assets[h.asset as usize].name)
+                .unwrap_or(venue.quote);
+            if h.amount.is_positive() {
+                venue
+                    .execute(&Command::Deposit {
+                        account: id,
+                        asset,
+                        amount: h.amount,
+                    })
+                    .map_err(engine(&at))?;
+            }
+        }
+        for p in &acc.positions {
+            import_position(
+                venue,
+                id,
+                snap.markets[p.market as usize].name.as_str(),
+                p,
+                &at,
+            )?;
+        }
+    }
+    Ok(main)
+}
+
+/// Deposits an isolated position's margin and imports it at its entry price.
+fn import_position(
+    venue: &mut Venue,
+    id: AccountId,
+    market: &str,
+    p: &Position,
+    at: &str,
+) -> Result<(), InputError> {
+    let market = venue.market_id(market).unwrap_or(0);
+    let entry = p.entry_price().map_err(|e| InputError {
+        at: at.into(),
+        message: e.to_string(),
+    })?;
+    if p.mode == MarginMode::Isolated && p.isolated_margin.is_positive() {
+        venue
+            .execute(&Command::Deposit {
+                account: id,
+                asset: venue.quote,
+                amount: Base::from_raw(p.isolated_margin.raw()),
+            })
+            .map_err(engine(at))?;
+    }
+    let order = TradeOrder {
+        account: id,
+        market,
+        size: p.size,
+        price: entry,
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: Some(p.mode),
+        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
+        leverage: p.leverage,
+    };
+    venue
+        .execute(&Command::ImportPosition(order))
+        .map(|_| ())
+        .map_err(engine(at))
+}
+
+/// A generated population (seeded by the run's seed): survivors only —
+/// accounts already liquidatable at the start price are redrawn.
+fn generate(
+    venue: &mut Venue,
+    s: &Scenario,
+    preset: &Preset,
+    p: &Population,
+    start: Price,
+    t0: i64,
+) -> Result<MarketId, InputError> {
+    let name = if p.market.is_empty() {
+        s.market.clone().unwrap_or_default()
+    } else {
+        p.market.clone()
+    };
+    if name.is_empty() {
+        return Err(InputError {
+            at: "population.market".into(),
+            message: "required: the market the population trades".into(),
+        });
+    }
+    let market = list_market(venue, preset, &name, "population.market")?;
+    let key = venue.markets[market as usize].price;
+    venue
+        .execute(&Command::Price {
+            key,
+            price: start,
+            ts: t0,
+            confidence: None,
+        })
+        .map_err(engine("price.start"))?;
+    let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x5EED_0F_ACC0_u64);
+    let s0 = start.to_f64_lossy();
+    let fail = |e: levamp_core::MathError| InputError {
+        at: "population".into(),
+        message: e.to_string(),
+    };
+    for i in 0..p.accounts {
+        let mut tries = 0;
+        let (position, collateral) = loop {
+            tries += 1;
+            let long = uniform(&mut rng) < p.long_share;
+            let isolated = uniform(&mut rng) < p.isolated_share;
+            let leverage = (p.leverage_median * (p.leverage_sigma * normal(&mut rng)).exp())
+                .clamp(p.leverage_min, p.leverage_max);
+            let notional = (p.notional_min
+                * (1.0 - uniform(&mut rng)).powf(-1.0 / p.notional_alpha))
+            .min(p.notional_max);
+            let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
+            let entry = Price::from_raw((entry * 1e4).round() as i128 * 100_000_000); // 4 decimals
+            let size =
+                Base::from_raw((notional / entry.to_f64_lossy() * 1e8).round() as i128 * 10_000); // 8 decimals
+            let size = if long {
+                size
+            } else {
+                size.checked_neg().map_err(fail)?
+            };
+            let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
+            let margin =
+                Quote::from_raw((notional / leverage * 100.0).ceil() as i128 * 10_000_000_000); // cents
+            let mode = if isolated {
+                MarginMode::Isolated
+            } else {
+                MarginMode::Cross
+            };
+            let pos = Position {
+                market,
+                size,
+                cost,
+                mode,
+                isolated_margin: if isolated { margin } else { Quote::ZERO },
+                leverage: Some(
+                    Ratio::from_raw((leverage * 100.0).round() as i128 * 10_000_000_000)
+                        .max(Ratio::ONE),
+                ),
+            };
+            let collateral = if isolated { Quote::ZERO } else { margin };
+            let acc = Account {
+                id: String::new(),
+                collateral: vec![Holding {
+                    asset: venue.quote,
+                    amount: Base::from_raw(collateral.raw()),
+                }],
+                positions: vec![pos.clone()],
+                ..Account::default()
+            };
+            let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
+                .map_err(fail)?
+                .liquidatable();
+            if healthy || tries >= 20 {
+                break (pos, collateral);
+            }
+        };
+        let name = format!("acct{i}");
+        let at = format!("population account {i}");
+        venue
+            .execute(&Command::OpenAccount { name: name.clone() })
+            .map_err(engine(&at))?;
+        let id = venue.account_id(&name).unwrap_or(0);
+        if collateral.is_positive() {
+            venue
+                .execute(&Command::Deposit {
+                    account: id,
+                    asset: venue.quote,
+                    amount: Base::from_raw(collateral.raw()),
+                })
+                .map_err(engine(&at))?;
+        }
+        import_position(venue, id, &name_of(venue, market), &position, &at)?;
+    }
+    Ok(market)
+}
+
+fn name_of(venue: &Venue, market: MarketId) -> String {
+    venue.markets[market as usize].name.clone()
+}
