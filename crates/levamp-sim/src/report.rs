@@ -161,13 +161,11 @@ fn polyline(f: &Frame, pts: &[(f64, f64)], color: &str, width: f64, dash: bool) 
     )
 }
 
+/// A chart series: label (empty: not in the legend), colour, points, dashed.
+type Series<'a> = (&'a str, &'a str, Vec<(f64, f64)>, bool);
+
 /// A line chart of several series.
-fn lines(
-    title: &str,
-    x_label: &str,
-    series: &[(&str, &str, Vec<(f64, f64)>, bool)],
-    markers: &[(f64, f64, f64)],
-) -> String {
+fn lines(title: &str, x_label: &str, series: &[Series<'_>], markers: &[(f64, f64, f64)]) -> String {
     let f = Frame::new(
         series.iter().flat_map(|s| s.2.iter().map(|p| p.0)),
         series.iter().flat_map(|s| s.2.iter().map(|p| p.1)),
@@ -339,7 +337,7 @@ pub fn html(
     let series: Vec<&PathMetrics> = paths.iter().filter(|p| p.series.is_some()).collect();
     let colors = ["#1f4e99", "#7a9cc6", "#9bb1cf", "#b6c5dc", "#c9d4e6"];
     if let Some(first) = series.first().and_then(|p| p.series.as_ref()) {
-        let mut lines_: Vec<(&str, &str, Vec<(f64, f64)>, bool)> = Vec::new();
+        let mut lines_: Vec<Series<'_>> = Vec::new();
         for (i, p) in series.iter().enumerate().skip(1).take(19) {
             let pts = p
                 .series

@@ -246,7 +246,7 @@ fn import_snapshot(
                         .into(),
             });
         }
-        let name = format!("{}", acc.id);
+        let name = acc.id.clone();
         venue
             .execute(&Command::OpenAccount { name: name.clone() })
             .map_err(engine(&at))?;
@@ -349,7 +349,7 @@ fn generate(
             confidence: None,
         })
         .map_err(engine("price.start"))?;
-    let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x5EED_0F_ACC0_u64);
+    let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
     let s0 = start.to_f64_lossy();
     let fail = |e: levamp_core::MathError| InputError {
         at: "population".into(),
