@@ -10,6 +10,11 @@ use rand_core::RngCore;
 pub trait PriceProcess: Send {
     /// The gross return of step `step` (1-based).
     fn ratio(&mut self, step: usize, rng: &mut dyn RngCore) -> Ratio;
+    /// For replays: the price at `step` relative to the start, so the path
+    /// follows the data without accumulating rounding.
+    fn level(&self, _step: usize) -> Option<Ratio> {
+        None
+    }
 }
 
 /// `f64` gross return → `Ratio`, rounded to nearest at 12 decimals, ≥ 1e-12.
@@ -149,18 +154,23 @@ impl PriceProcess for Shock {
     }
 }
 
-/// Replay of a real series: the gross returns between consecutive closes.
+/// Replay of a real series: the gross returns between consecutive closes,
+/// and each close relative to the first.
 #[derive(Clone, Debug)]
 pub struct Replay {
     /// `ratios[i]` is the return from close `i` to close `i + 1`.
     pub ratios: Vec<Ratio>,
+    /// `levels[i]` is close `i + 1` ÷ close 0.
+    pub levels: Vec<Ratio>,
 }
 
 impl Replay {
     /// From a series of positive prices (already validated).
     pub fn from_prices(prices: &[f64]) -> Replay {
+        let first = prices.first().copied().unwrap_or(1.0);
         Replay {
             ratios: prices.windows(2).map(|w| to_ratio(w[1] / w[0])).collect(),
+            levels: prices.iter().skip(1).map(|p| to_ratio(p / first)).collect(),
         }
     }
 }
@@ -168,6 +178,9 @@ impl Replay {
 impl PriceProcess for Replay {
     fn ratio(&mut self, step: usize, _: &mut dyn RngCore) -> Ratio {
         self.ratios.get(step - 1).copied().unwrap_or(Ratio::ONE)
+    }
+    fn level(&self, step: usize) -> Option<Ratio> {
+        self.levels.get(step - 1).copied()
     }
 }
 

@@ -73,10 +73,16 @@ impl Frame {
             (y0, y1) = (y0 - pad, y1 + pad);
         }
         let pad = (y1 - y0) * 0.05;
+        // Non-negative data keeps its floor at zero (bars, counts, funds).
+        let floor = if y0 >= 0.0 && y0 - pad < 0.0 {
+            0.0
+        } else {
+            y0 - pad
+        };
         Frame {
             x0,
             x1,
-            y0: y0 - pad,
+            y0: floor,
             y1: y1 + pad,
         }
     }

@@ -196,8 +196,25 @@ pub fn run_path(
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
         let g = process.ratio(step, &mut rng);
-        exo = mul(exo, g);
-        price = impact.begin_step(mul(price, g), exo);
+        let moved = match process.level(step) {
+            // A replay sets the outside price from the data; the market keeps its gap to it.
+            Some(level) => {
+                let gap = price
+                    .ratio_to(exo, levamp_core::Round::Floor)
+                    .unwrap_or(Ratio::ONE);
+                exo = mul(world.start, level);
+                if gap == Ratio::ONE {
+                    exo
+                } else {
+                    mul(exo, gap)
+                }
+            }
+            None => {
+                exo = mul(exo, g);
+                mul(price, g)
+            }
+        };
+        price = impact.begin_step(moved, exo);
         let (mut step_notional, mut rounds) = (0.0, 0);
         let mut oracle = if s.latency_steps == 0 {
             price

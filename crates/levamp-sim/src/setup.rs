@@ -103,7 +103,22 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     rules.liquidation.auto = auto;
     run(&mut venue, Command::SetRules(rules), "venue.rules")?;
     let replay = match &s.price {
-        PriceModel::Replay { csv, column } => Some(sources.csv_column(csv, column)?),
+        PriceModel::Replay { csv, column } => {
+            let prices = sources.csv_column(csv, column)?;
+            if s.run.steps > prices.len() - 1 {
+                return Err(InputError {
+                    at: "run.steps".into(),
+                    message: format!(
+                        "{} steps, but {} has {} prices ({} returns)",
+                        s.run.steps,
+                        csv.display(),
+                        prices.len(),
+                        prices.len() - 1
+                    ),
+                });
+            }
+            Some(prices)
+        }
         _ => None,
     };
     let ctx = venue.context();

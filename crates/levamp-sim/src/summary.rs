@@ -164,7 +164,16 @@ pub fn path_json(m: &PathMetrics) -> Value {
     let mut o = serde_json::Map::new();
     o.insert("path".into(), json!(m.path));
     for name in METRICS {
-        o.insert(name.to_string(), json!(metric(m, name)));
+        let v = metric(m, name);
+        // Counts print as integers.
+        let count = matches!(
+            *name,
+            "accounts_liquidated" | "rounds" | "max_rounds_in_a_step" | "adl_count"
+        );
+        o.insert(
+            name.to_string(),
+            if count { json!(v as u64) } else { json!(v) },
+        );
     }
     o.insert(
         "insurance_fund_depleted".into(),

@@ -1,0 +1,184 @@
+//! The simulator: the analytic cascade fixed point, determinism across
+//! thread counts, conservation after every step, every model combination.
+
+use levamp_core::{Base, Price, Round};
+use levamp_engine::liquidation_price;
+use levamp_sim::run::run_path;
+use levamp_sim::scenario::parse;
+use levamp_sim::setup::build;
+use levamp_sim::sources::Sources;
+use levamp_sim::summary::simulate;
+use std::path::Path;
+use std::sync::atomic::AtomicUsize;
+
+/// Long-only snapshot: account i holds `size` ETH from 100 with margin `m`.
+fn snapshot(accounts: &[(&str, &str)]) -> &'static str {
+    let list: Vec<String> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, (size, margin))| format!(r#"{{"id": "a{i}", "positions": [{{"market": "ETHUSDT", "size": {size}, "entry_price": 100, "margin_mode": "isolated", "isolated_margin": {margin}}}]}}"#))
+        .collect();
+    let text = format!(
+        r#"{{"quote": "USDT", "prices": {{"ETH": 100}},
+            "markets": {{"ETHUSDT": {{"base": "ETH", "tiers": [{{"max_notional": null, "maintenance_margin_rate": 0.005, "max_leverage": 100}}]}}}},
+            "accounts": [{}]}}"#,
+        list.join(",")
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+fn scenario(body: &str, accounts: &'static str) -> (levamp_sim::scenario::Scenario, Sources) {
+    let s = parse(body, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
+    (s, Sources::disk().with("mem/accounts.json", accounts))
+}
+
+const SHOCK: &str = "[run]\nseed = 7\npaths = 1\nsteps = 3\ndt_s = 60\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1\n[impact]\nmodel = \"linear\"\nlambda = 0.001\n[oracle]\nlatency_steps = 0\n";
+
+/// Issue #5's analytic check: with only liquidations, linear impact λ and an
+/// instant oracle, the price settles on the fixed point
+/// p* = p0·(1 + shock) − λ·Σ{qᵢ : liquidation price of i ≥ p*}.
+#[test]
+fn cascade_lands_on_the_analytic_fixed_point() {
+    // Isolated longs of 1,000–4,000 ETH at 100 with leverage from 20× to 4×
+    // (and a deep one that must survive): liquidation prices spread below 85.
+    let accounts = snapshot(&[
+        ("2000", "10000"),
+        ("1500", "12500"),
+        ("3000", "30000"),
+        ("2500", "27500"),
+        ("4000", "50000"),
+        ("1000", "15000"),
+        ("1000", "20000"),
+        ("1000", "25000"),
+        ("1000", "90000"),
+    ]);
+    let (s, sources) = scenario(SHOCK, accounts);
+    let world = build(&s, &sources).unwrap();
+    // Independent computation: liquidation prices from the margin model, then the fixed point.
+    let ctx = world.venue.context();
+    let mut lps: Vec<(Price, Base)> = world
+        .venue
+        .accounts
+        .iter()
+        .skip(1)
+        .filter(|a| !a.positions.is_empty())
+        .map(|a| {
+            (
+                liquidation_price(a, 0, &ctx).unwrap().unwrap(),
+                a.positions[0].size,
+            )
+        })
+        .collect();
+    lps.sort();
+    let p1: Price = "85".parse().unwrap();
+    let lambda: Price = "0.001".parse().unwrap();
+    let mut p = p1;
+    loop {
+        let sold = lps
+            .iter()
+            .filter(|(lp, _)| *lp >= p)
+            .fold(Base::ZERO, |s, (_, q)| s.checked_add(*q).unwrap());
+        let next = Price::from_raw(
+            p1.raw()
+                - levamp_core::mul_div(lambda.raw(), sold.raw(), levamp_core::SCALE, Round::Ceil)
+                    .unwrap(),
+        );
+        if next == p {
+            break;
+        }
+        p = next;
+    }
+    let liquidated = lps.iter().filter(|(lp, _)| *lp >= p).count();
+    assert!(
+        liquidated >= 4 && liquidated < lps.len(),
+        "the test population must cascade part-way: {liquidated} of {}",
+        lps.len()
+    );
+    let m = run_path(&s, &world, 0, true, true);
+    assert_eq!(
+        m.final_price,
+        p.to_f64_lossy(),
+        "simulator {} vs fixed point {p}",
+        m.final_price
+    );
+    assert_eq!(m.accounts_liquidated, liquidated);
+    assert!(m.rounds >= 2, "a cascade, not a single round: {}", m.rounds);
+    assert!(m.conserved);
+    assert!(m.cascade_amplification > 1.0);
+}
+
+const MC: &str = "[run]\nseed = 11\npaths = 12\nsteps = 240\ndt_s = 60\nseries_paths = 3\n[venue]\npreset = \"binance-usdm\"\ninsurance_fund = 100000\n[population]\naccounts = 400\nmarket = \"BTCUSDT\"\nlong_share = 0.6\nisolated_share = 0.4\nleverage = { median = 15, sigma = 0.8, min = 1, max = 100 }\nnotional = { min = 5000, alpha = 1.3, max = 5000000 }\n[price]\nmodel = \"jump\"\nstart = 60000\nsigma = 1.2\nintensity = 2000\njump_mean = -0.02\njump_sigma = 0.02\n[impact]\nmodel = \"depth\"\npoints = [[0.01, 2e6], [0.02, 5e6], [0.05, 2e7]]\nresilience = 0.2\n";
+
+#[test]
+fn monte_carlo_is_identical_whatever_the_thread_count() {
+    let (s, sources) = scenario(MC, "");
+    let world = build(&s, &sources).unwrap();
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(|| simulate(&s, &world, &AtomicUsize::new(0)));
+    let many = pool(4).install(|| simulate(&s, &world, &AtomicUsize::new(0)));
+    assert_eq!(one, many);
+    assert!(
+        one.iter().any(|m| m.liquidated_notional > 0.0),
+        "the scenario liquidates"
+    );
+    // Different seeds give different paths.
+    let mut other = s.clone();
+    other.run.seed = 12;
+    assert_ne!(simulate(&other, &world, &AtomicUsize::new(0)), one);
+}
+
+#[test]
+fn every_model_runs_and_conserves_value() {
+    let prices = [
+        "model = \"shock\"\nshock = -0.3\nshock_steps = 5",
+        "model = \"gbm\"\nsigma = 2.0",
+        "model = \"jump\"\nsigma = 1.0\nintensity = 5000\njump_mean = -0.03",
+        "model = \"garch\"\nomega = 0.00001\nalpha = 0.1\nbeta = 0.85",
+    ];
+    let impacts = [
+        "model = \"none\"",
+        "model = \"linear\"\nlambda = 0.01",
+        "model = \"sqrt\"\ny = 1\ndaily_sigma = 0.05\ndaily_volume = 1000",
+        "model = \"depth\"\npoints = [[0.01, 1e6], [0.03, 5e6]]",
+        "model = \"amm\"\nbase_reserve = 500",
+    ];
+    for (i, price) in prices.iter().enumerate() {
+        for (j, impact) in impacts.iter().enumerate() {
+            let body = MC
+                .replace("paths = 12", "paths = 1")
+                .replace("steps = 240", "steps = 60")
+                .replace("accounts = 400", "accounts = 60");
+            let body = body.split("[price]").next().unwrap().to_string() + &format!("[price]\nstart = 60000\n{price}\n[impact]\n{impact}\n[oracle]\nlatency_steps = {}\n", (i + j) % 3);
+            let (s, sources) = scenario(&body, "");
+            let world = build(&s, &sources).unwrap_or_else(|e| panic!("{price} / {impact}: {e}"));
+            let m = run_path(&s, &world, 0, true, true);
+            assert!(m.conserved, "{price} / {impact}: conservation");
+            assert!(m.final_price > 0.0 && m.series.as_ref().is_some_and(|s| s.len() == 60));
+        }
+    }
+}
+
+#[test]
+fn replay_follows_the_csv() {
+    let csv = "open_time,close\n0,100\n60,90\n120,80\n180,95\n";
+    let body = SHOCK
+        .replace("steps = 3", "steps = 3")
+        .replace(
+            "model = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1",
+            "model = \"replay\"\ncsv = \"p.csv\"\nstart = 100",
+        )
+        .replace("lambda = 0.001", "lambda = 0");
+    let s = parse(&body, "t", Path::new("mem")).unwrap();
+    let sources = Sources::disk()
+        .with("mem/accounts.json", snapshot(&[("1", "50")]))
+        .with("mem/p.csv", csv);
+    let world = build(&s, &sources).unwrap();
+    let m = run_path(&s, &world, 0, true, true);
+    let prices: Vec<f64> = m.series.unwrap().iter().map(|r| r.price).collect();
+    assert_eq!(prices, vec![90.0, 80.0, 95.0]);
+}
