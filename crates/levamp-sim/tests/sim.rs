@@ -167,7 +167,6 @@ fn every_model_runs_and_conserves_value() {
 fn replay_follows_the_csv() {
     let csv = "open_time,close\n0,100\n60,90\n120,80\n180,95\n";
     let body = SHOCK
-        .replace("steps = 3", "steps = 3")
         .replace(
             "model = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1",
             "model = \"replay\"\ncsv = \"p.csv\"\nstart = 100",
