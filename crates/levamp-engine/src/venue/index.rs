@@ -54,6 +54,8 @@ pub struct LiquidationIndex {
     stale: usize,
     /// Accounts checked during the current command: re-indexed at commit.
     pub(crate) pending: BTreeSet<AccountId>,
+    /// The current command's ADL queue (market, side, ranked accounts).
+    pub(crate) adl: Option<(u32, bool, Vec<AccountId>)>,
 }
 
 impl PartialEq for LiquidationIndex {

@@ -511,10 +511,19 @@ impl Venue {
         let mut remaining = size;
         let mut assigned = Quote::ZERO;
         if total_value.is_positive() {
-            for (cp, cp_size) in self.adl_queue(market, !long, account)? {
+            for cp in self.adl_queue(market, !long)? {
                 if remaining.is_zero() {
                     break;
                 }
+                // The queue is ranked once per command; sizes are read live.
+                let cp_size = match self.position(cp, market) {
+                    Some(p)
+                        if cp != account && !p.size.is_zero() && p.size.is_positive() != long =>
+                    {
+                        p.size.checked_abs()?
+                    }
+                    _ => continue,
+                };
                 let q = remaining.min(cp_size);
                 remaining = remaining.checked_sub(q)?;
                 let value = match remaining.is_zero() {
@@ -586,33 +595,28 @@ impl Venue {
         Ok(())
     }
 
-    /// Opposite positions (long if `long`) in `market`, best ADL rank first
-    /// (ties: lower account id), with their sizes.
-    fn adl_queue(
-        &self,
-        market: MarketId,
-        long: bool,
-        exclude: AccountId,
-    ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+    /// Accounts holding `long` positions in `market`, best ADL rank first
+    /// (ties: lower account id). Ranked once per command and cached (an
+    /// oracle update may bankrupt many accounts; ranking a large venue per
+    /// bankruptcy would cost O(n log n) each time).
+    fn adl_queue(&mut self, market: MarketId, long: bool) -> Result<Vec<AccountId>, VenueError> {
+        if let Some((m, l, queue)) = &self.index.adl {
+            if *m == market && *l == long {
+                return Ok(queue.clone());
+            }
+        }
         let mark = self.prices[self.markets[market as usize].price as usize];
         let ctx = self.context();
         let mut ranked = Vec::new();
         for (i, acc) in self.accounts.iter().enumerate().skip(1) {
-            let id = i as AccountId;
-            let Some(pos) = acc.positions.iter().find(|p| p.market == market) else {
+            let Some(at) = acc.positions.iter().position(|p| p.market == market) else {
                 continue;
             };
-            if id == exclude || pos.size.is_zero() || pos.size.is_positive() != long {
+            let pos = &acc.positions[at];
+            if pos.size.is_zero() || pos.size.is_positive() != long {
                 continue;
             }
-            let scope = Scope::of(
-                acc,
-                acc.positions
-                    .iter()
-                    .position(|p| p.market == market)
-                    .unwrap_or(0),
-            );
-            let equity = scope_health(acc, scope, &ctx)?.equity;
+            let equity = scope_health(acc, Scope::of(acc, at), &ctx)?.equity;
             let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
             let upnl = pos
                 .size
@@ -620,11 +624,12 @@ impl Venue {
                 .checked_sub(pos.cost)?;
             ranked.push((
                 adl_ranking(upnl, pos.cost, notional, equity)?,
-                id,
-                pos.size.checked_abs()?,
+                i as AccountId,
             ));
         }
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        Ok(ranked.into_iter().map(|(_, id, size)| (id, size)).collect())
+        ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let queue: Vec<AccountId> = ranked.into_iter().map(|(_, id)| id).collect();
+        self.index.adl = Some((market, long, queue.clone()));
+        Ok(queue)
     }
 }

@@ -385,6 +385,7 @@ impl Venue {
     /// Ends a command that succeeded: drops its undo records and re-indexes
     /// every account it changed or checked.
     pub(crate) fn commit(&mut self) {
+        self.index.adl = None;
         let mut touched = std::mem::take(&mut self.index.pending);
         let mut rebuild = false;
         for u in self.undo.drain(..) {
@@ -412,6 +413,7 @@ impl Venue {
     /// Restores every primitive changed since the last commit, newest first.
     pub(crate) fn rollback(&mut self) {
         self.index.pending.clear();
+        self.index.adl = None;
         while let Some(u) = self.undo.pop() {
             match u {
                 Undo::Wallet(a, s, v) => put(&mut self.accounts[a as usize].collateral, s, v),
