@@ -435,80 +435,31 @@ impl Venue {
                 };
                 self.set_pool(*asset, pool, index);
             }
+            // Tokens move between the wallet and the pool's cash; claims change by the scaled amounts.
             Supplied {
                 account,
                 asset,
                 amount,
                 scaled,
-            } => {
-                self.add_wallet(*account, *asset, neg(*amount)?)?;
-                self.set_supplied(
-                    *account,
-                    *asset,
-                    self.supplied_scaled(*account, *asset)
-                        .checked_add(*scaled)?,
-                );
-                self.change_pool(*asset, |p| {
-                    p.cash = p.cash.checked_add(*amount)?;
-                    p.scaled_supply = p.scaled_supply.checked_add(*scaled)?;
-                    Ok(())
-                })?;
-            }
+            } => self.pool_flow(*account, *asset, neg(*amount)?, *scaled, Base::ZERO)?,
             SupplyWithdrawn {
                 account,
                 asset,
                 amount,
                 scaled,
-            } => {
-                self.add_wallet(*account, *asset, *amount)?;
-                self.set_supplied(
-                    *account,
-                    *asset,
-                    self.supplied_scaled(*account, *asset)
-                        .checked_sub(*scaled)?,
-                );
-                self.change_pool(*asset, |p| {
-                    p.cash = p.cash.checked_sub(*amount)?;
-                    p.scaled_supply = p.scaled_supply.checked_sub(*scaled)?;
-                    Ok(())
-                })?;
-            }
+            } => self.pool_flow(*account, *asset, *amount, neg(*scaled)?, Base::ZERO)?,
             Borrowed {
                 account,
                 asset,
                 amount,
                 scaled,
-            } => {
-                self.add_wallet(*account, *asset, *amount)?;
-                self.set_debt(
-                    *account,
-                    *asset,
-                    self.debt_scaled(*account, *asset).checked_add(*scaled)?,
-                );
-                self.change_pool(*asset, |p| {
-                    p.cash = p.cash.checked_sub(*amount)?;
-                    p.scaled_debt = p.scaled_debt.checked_add(*scaled)?;
-                    Ok(())
-                })?;
-            }
+            } => self.pool_flow(*account, *asset, *amount, Base::ZERO, *scaled)?,
             Repaid {
                 account,
                 asset,
                 amount,
                 scaled,
-            } => {
-                self.add_wallet(*account, *asset, neg(*amount)?)?;
-                self.set_debt(
-                    *account,
-                    *asset,
-                    self.debt_scaled(*account, *asset).checked_sub(*scaled)?,
-                );
-                self.change_pool(*asset, |p| {
-                    p.cash = p.cash.checked_add(*amount)?;
-                    p.scaled_debt = p.scaled_debt.checked_sub(*scaled)?;
-                    Ok(())
-                })?;
-            }
+            } => self.pool_flow(*account, *asset, neg(*amount)?, Base::ZERO, neg(*scaled)?)?,
             LendingLiquidated {
                 liquidator,
                 account,
@@ -578,6 +529,40 @@ impl Venue {
                 kind: "lending pool",
                 name: self.asset_name(asset),
             })
+    }
+
+    /// An account's exchange with a pool: `wallet` tokens into the wallet
+    /// (out of the pool's cash), and scaled supply and debt changes on both
+    /// the account and the pool.
+    fn pool_flow(
+        &mut self,
+        account: AccountId,
+        asset: AssetId,
+        wallet: Base,
+        supply: Base,
+        debt: Base,
+    ) -> Result<(), VenueError> {
+        self.add_wallet(account, asset, wallet)?;
+        if !supply.is_zero() {
+            self.set_supplied(
+                account,
+                asset,
+                self.supplied_scaled(account, asset).checked_add(supply)?,
+            );
+        }
+        if !debt.is_zero() {
+            self.set_debt(
+                account,
+                asset,
+                self.debt_scaled(account, asset).checked_add(debt)?,
+            );
+        }
+        self.change_pool(asset, |p| {
+            p.cash = p.cash.checked_sub(wallet)?;
+            p.scaled_supply = p.scaled_supply.checked_add(supply)?;
+            p.scaled_debt = p.scaled_debt.checked_add(debt)?;
+            Ok(())
+        })
     }
 
     /// Credits a deficit cover to the wallet, or to the isolated margin of
