@@ -4,6 +4,7 @@
 //! risk metrics ([`summary`]), and the outputs ([`output`], [`report`]).
 //! Model documentation: docs/scenarios.md.
 
+pub mod agents;
 pub mod output;
 pub mod report;
 pub mod run;

@@ -59,6 +59,8 @@ pub struct PathMetrics {
     pub by_round: Vec<f64>,
     /// Whether conservation held after every step (checked when asked).
     pub conserved: bool,
+    /// What the agents did.
+    pub agents: crate::agents::AgentStats,
     pub series: Option<Vec<StepRecord>>,
 }
 
@@ -184,6 +186,7 @@ pub fn run_path(
         funding_paid: 0.0,
         by_round: Vec::new(),
         conserved: true,
+        agents: Default::default(),
         series: keep_series.then(Vec::new),
     };
     let mut liquidated: BTreeSet<u32> = BTreeSet::new();
@@ -193,6 +196,8 @@ pub fn run_path(
         world.start.to_f64_lossy(),
     );
     let mut events = Vec::new();
+    let mut watch = crate::agents::Watch::default();
+    let mut by_agents: Vec<u32> = Vec::new();
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
         let g = process.ratio(step, &mut rng);
@@ -215,6 +220,9 @@ pub fn run_path(
             }
         };
         price = impact.begin_step(moved, exo);
+        if let Some(t) = &s.agents.traders {
+            crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
+        }
         let (mut step_notional, mut rounds) = (0.0, 0);
         let mut oracle = if s.latency_steps == 0 {
             price
@@ -271,6 +279,27 @@ pub fn run_path(
                     _ => {}
                 }
             }
+            if let Some(l) = &s.agents.liquidators {
+                let (agent_sold, agent_notional) = crate::agents::liquidate(
+                    &mut venue,
+                    l,
+                    &mut watch,
+                    world.key,
+                    world.market,
+                    step,
+                    price,
+                    &mut rng,
+                    &mut m.agents,
+                    &mut by_agents,
+                );
+                sold = sold.checked_add(agent_sold).unwrap_or(sold);
+                notional += agent_notional;
+                if agent_sold.is_positive() {
+                    m.liquidated_long += agent_notional;
+                } else {
+                    m.liquidated_short += agent_notional;
+                }
+            }
             if notional > 0.0 {
                 if m.by_round.len() <= rounds {
                     m.by_round.resize(rounds + 1, 0.0);
@@ -323,6 +352,7 @@ pub fn run_path(
         }
     }
     m.final_price = price.to_f64_lossy();
+    liquidated.extend(by_agents);
     m.accounts_liquidated = liquidated.len();
     m.bad_debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;
     let start = world.start.to_f64_lossy();

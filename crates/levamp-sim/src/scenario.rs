@@ -122,6 +122,7 @@ pub struct Scenario {
     pub price: PriceModel,
     pub impact: ImpactConfig,
     pub latency_steps: usize,
+    pub agents: crate::agents::Agents,
     /// The scenario text, for the report.
     pub text: String,
 }
@@ -136,6 +137,7 @@ const TOP: &[&str] = &[
     "price",
     "impact",
     "oracle",
+    "agents",
 ];
 
 /// TOML → JSON, numbers as exact decimal text (floats by their shortest round-trip form).
@@ -480,7 +482,9 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         Some(t) => t.int("latency_steps", 0, 0, 1_000_000)? as usize,
         None => 0,
     };
+    let agents = agents(root)?;
     Ok(Scenario {
+        agents,
         name,
         dir: dir.to_path_buf(),
         run,
@@ -572,6 +576,60 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         return err("population.notional.min", "must not exceed notional.max");
     }
     Ok(p)
+}
+
+/// Agent types a scenario may name; the ones not built yet are refused clearly.
+const AGENTS: &[&str] = &[
+    "traders",
+    "liquidators",
+    "arbitrageurs",
+    "basis_traders",
+    "market_makers",
+    "liquidation_hunters",
+];
+
+fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError> {
+    let mut out = crate::agents::Agents::default();
+    let Some(t) = Table::of(root, "agents", AGENTS)? else {
+        return Ok(out);
+    };
+    for key in t.map.keys() {
+        if !matches!(key.as_str(), "traders" | "liquidators") {
+            return err(&child("agents", key), "not modelled yet (available: traders, liquidators; an AMM's arbitrageurs are `impact.arbitrage`)");
+        }
+    }
+    let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
+        let Some(v) = t.map.get(key) else {
+            return Ok(None);
+        };
+        let at = child("agents", key);
+        let map = object(v, &at)?;
+        keys(map, &at, allowed)?;
+        Ok(Some(Table { map, at }))
+    };
+    if let Some(tr) = sub("traders", &["probability", "warn_margin_ratio", "top_up"])? {
+        out.traders = Some(crate::agents::Traders {
+            probability: tr.f64("probability", 0.5, 0.0, 1.0)?,
+            warn_margin_ratio: tr.f64("warn_margin_ratio", 0.8, 0.0, 1.0)?,
+            top_up: tr.f64("top_up", 0.5, 0.0, 100.0)?,
+        });
+    }
+    if let Some(l) = sub(
+        "liquidators",
+        &["count", "capital", "latency_steps", "min_profit"],
+    )? {
+        let capital = l.exact("capital", "1000000")?;
+        if capital.starts_with('-') {
+            return err("agents.liquidators.capital", "must be ≥ 0");
+        }
+        out.liquidators = Some(crate::agents::Liquidators {
+            count: l.int("count", 3, 1, 10_000)? as usize,
+            capital,
+            latency_steps: l.int("latency_steps", 0, 0, 1_000_000)? as usize,
+            min_profit: l.f64("min_profit", 0.0, 0.0, 1e15)?,
+        });
+    }
+    Ok(out)
 }
 
 fn depth_points(t: &Table<'_>) -> Result<Vec<(f64, f64)>, InputError> {

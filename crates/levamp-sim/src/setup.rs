@@ -33,6 +33,8 @@ pub struct World {
     pub replay: Option<Vec<f64>>,
     /// Venue time of step 0.
     pub t0: i64,
+    /// Trader accounts are ids 1 ..= traders (agents' accounts come after).
+    pub traders: usize,
 }
 
 fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
@@ -90,6 +92,34 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             "venue.insurance_fund",
         )?;
     }
+    let traders = venue.accounts.len() - 1;
+    if let Some(l) = &s.agents.liquidators {
+        let capital: Base = l.capital.parse().map_err(|e| InputError {
+            at: "agents.liquidators.capital".into(),
+            message: format!("{e}"),
+        })?;
+        for i in 0..l.count {
+            let name = crate::agents::liquidator_name(i);
+            run(
+                &mut venue,
+                Command::OpenAccount { name: name.clone() },
+                "agents.liquidators",
+            )?;
+            let id = venue.account_id(&name).unwrap_or(0);
+            if capital.is_positive() {
+                let asset = venue.quote;
+                run(
+                    &mut venue,
+                    Command::Deposit {
+                        account: id,
+                        asset,
+                        amount: capital,
+                    },
+                    "agents.liquidators.capital",
+                )?;
+            }
+        }
+    }
     run(
         &mut venue,
         Command::Price {
@@ -100,7 +130,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         },
         "price.start",
     )?;
-    rules.liquidation.auto = auto;
+    // External liquidators replace the venue's own automatic liquidation.
+    rules.liquidation.auto = auto && s.agents.liquidators.is_none();
     run(&mut venue, Command::SetRules(rules), "venue.rules")?;
     let replay = match &s.price {
         PriceModel::Replay { csv, column } => {
@@ -151,6 +182,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         liquidation_prices,
         replay,
         t0,
+        traders,
     })
 }
 

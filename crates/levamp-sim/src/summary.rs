@@ -97,6 +97,10 @@ pub const METRICS: &[&str] = &[
     "adl_count",
     "adl_notional",
     "funding_paid",
+    "top_ups",
+    "topped_up",
+    "agent_liquidations",
+    "waiting_liquidations",
 ];
 
 /// A metric's value on a path.
@@ -117,6 +121,10 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "adl_count" => m.adl_count as f64,
         "adl_notional" => m.adl_notional,
         "funding_paid" => m.funding_paid,
+        "top_ups" => m.agents.top_ups as f64,
+        "topped_up" => m.agents.topped_up,
+        "agent_liquidations" => m.agents.agent_liquidations as f64,
+        "waiting_liquidations" => m.agents.waiting as f64,
         _ => 0.0,
     }
 }
@@ -168,7 +176,13 @@ pub fn path_json(m: &PathMetrics) -> Value {
         // Counts print as integers.
         let count = matches!(
             *name,
-            "accounts_liquidated" | "rounds" | "max_rounds_in_a_step" | "adl_count"
+            "accounts_liquidated"
+                | "rounds"
+                | "max_rounds_in_a_step"
+                | "adl_count"
+                | "top_ups"
+                | "agent_liquidations"
+                | "waiting_liquidations"
         );
         o.insert(
             name.to_string(),

@@ -181,3 +181,76 @@ fn replay_follows_the_csv() {
     let prices: Vec<f64> = m.series.unwrap().iter().map(|r| r.price).collect();
     assert_eq!(prices, vec![90.0, 80.0, 95.0]);
 }
+
+/// A 30 % crash over 10 steps on a generic venue (losses recorded as bad
+/// debt) with a 1 % liquidation fee, half of it to external liquidators.
+fn agents_scenario(agents: &str) -> (levamp_sim::scenario::Scenario, Sources) {
+    let body = format!(
+        "[run]\nseed = 5\npaths = 1\nsteps = 30\ndt_s = 60\n[venue]\npreset = \"generic\"\nrules = {{ liquidation = {{ liquidator_share = 0.5 }} }}\n[markets.ETHUSDT]\nbase = \"ETH\"\nliquidation_fee_rate = 0.01\ntiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n[population]\naccounts = 300\nmarket = \"ETHUSDT\"\nlong_share = 1.0\nleverage = {{ median = 15, sigma = 0.5, min = 2, max = 50 }}\nnotional = {{ min = 1000, alpha = 1.5, max = 100000 }}\nentry_dispersion = 0.01\n[price]\nmodel = \"shock\"\nstart = 100\nshock = -0.3\nshock_steps = 10\n[impact]\nmodel = \"none\"\n{agents}"
+    );
+    scenario(&body, "")
+}
+
+#[test]
+fn slow_liquidators_leave_more_bad_debt() {
+    let run = |agents: &str| {
+        let (s, sources) = agents_scenario(agents);
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        run_path(&s, &world, 0, false, true)
+    };
+    let venue = run("");
+    let fast = run("[agents.liquidators]\ncount = 3\ncapital = 10000000\nlatency_steps = 0");
+    let slow = run("[agents.liquidators]\ncount = 3\ncapital = 10000000\nlatency_steps = 3");
+    assert!(venue.conserved && fast.conserved && slow.conserved);
+    assert_eq!(venue.agents.agent_liquidations, 0);
+    assert!(fast.agents.agent_liquidations > 10, "{:?}", fast.agents);
+    assert!(
+        slow.bad_debt > fast.bad_debt,
+        "latency costs: {} vs {}",
+        slow.bad_debt,
+        fast.bad_debt
+    );
+    // Liquidators without the capital to carry a position leave scopes waiting.
+    let broke = run("[agents.liquidators]\ncount = 1\ncapital = 1\nlatency_steps = 0");
+    assert_eq!(broke.agents.agent_liquidations, 0);
+    assert!(broke.agents.waiting > 0);
+}
+
+#[test]
+fn traders_who_top_up_are_liquidated_less() {
+    let run = |agents: &str| {
+        let (s, sources) = agents_scenario(agents);
+        let world = build(&s, &sources).unwrap();
+        run_path(&s, &world, 0, false, true)
+    };
+    let passive = run("");
+    let careful = run("[agents.traders]\nprobability = 1.0\nwarn_margin_ratio = 0.1\ntop_up = 2.0");
+    assert!(careful.conserved);
+    assert!(careful.agents.top_ups > 0);
+    assert!(
+        careful.accounts_liquidated < passive.accounts_liquidated,
+        "{} vs {}",
+        careful.accounts_liquidated,
+        passive.accounts_liquidated
+    );
+}
+
+#[test]
+fn unbuilt_agents_are_refused_clearly() {
+    let e = parse("[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"gbm\"\n[agents.market_makers]\nwiden = 2\n", "t", Path::new(".")).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("agents.market_makers: not modelled yet"),
+        "{e}"
+    );
+    let e = parse(
+        "[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"gbm\"\n[agents.liquidatorz]\n",
+        "t",
+        Path::new("."),
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("did you mean \"liquidators\""),
+        "{e}"
+    );
+}

@@ -141,6 +141,40 @@ impl Venue {
         Ok(())
     }
 
+    /// The scopes the oracle updates of `key` made liquidatable (found
+    /// through the liquidation index, checked exactly), without liquidating
+    /// them: what external liquidators see when the venue's own automatic
+    /// liquidation is off. `None` is the cross scope, `Some(m)` an isolated
+    /// position in market `m`.
+    pub fn at_risk(
+        &mut self,
+        key: PriceId,
+    ) -> Result<Vec<(AccountId, Option<MarketId>)>, VenueError> {
+        let price = self.prices[key as usize];
+        let mut out = Vec::new();
+        for account in self.index.crossed(key, price) {
+            self.index.pending.insert(account);
+            for scope in self.scopes(account) {
+                if self.scope_liquidatable(account, scope)? {
+                    out.push((account, scope));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether a scope (cross: `None`, isolated: `Some(market)`) is liquidatable now.
+    pub fn is_liquidatable(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<bool, VenueError> {
+        if self.scope_markets(account, isolated).is_empty() {
+            return Ok(false);
+        }
+        self.scope_liquidatable(account, isolated)
+    }
+
     pub(crate) fn liquidate_command(
         &mut self,
         liquidator: AccountId,

@@ -1,0 +1,254 @@
+//! Agents (`[agents]` in a scenario): traders who top up their margin when
+//! warned, and external liquidators with limited capital, a latency and a
+//! minimum profit, competing for liquidations. Deterministic: every random
+//! choice draws from the path's seeded stream, accounts are visited in id
+//! order.
+
+use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, MARKET_ACCOUNT};
+use levamp_engine::{scope_health, MarginMode, MarketId, PriceId, Scope};
+use levamp_market::uniform;
+use rand_core::RngCore;
+use std::collections::BTreeMap;
+
+/// `[agents.traders]`: each step, an account whose margin ratio
+/// (maintenance ÷ equity) is at least `warn_margin_ratio` adds `top_up` ×
+/// its equity to its margin with probability `probability`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Traders {
+    pub probability: f64,
+    pub warn_margin_ratio: f64,
+    pub top_up: f64,
+}
+
+/// `[agents.liquidators]`: `count` liquidators with `capital` (quote) each.
+/// With them the venue does not liquidate by itself; a scope found
+/// liquidatable is acted on `latency_steps` steps later by a liquidator
+/// whose expected reward (the venue's penalty share) is at least
+/// `min_profit` and who can carry the position (initial margin); the
+/// liquidator sells what it took into the market at once.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Liquidators {
+    pub count: usize,
+    pub capital: String,
+    pub latency_steps: usize,
+    pub min_profit: f64,
+}
+
+/// The agents of a scenario.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Agents {
+    pub traders: Option<Traders>,
+    pub liquidators: Option<Liquidators>,
+}
+
+/// What agents did on a path.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AgentStats {
+    pub top_ups: usize,
+    pub topped_up: f64,
+    pub agent_liquidations: usize,
+    /// Liquidatable scopes left waiting at the end of the path.
+    pub waiting: usize,
+}
+
+/// Names of the liquidator accounts.
+pub fn liquidator_name(i: usize) -> String {
+    format!("liquidator{i}")
+}
+
+/// Traders react to warnings: top-ups in account order.
+/// `traders` is the number of trader accounts (ids 1 ..= traders).
+pub fn top_up(
+    venue: &mut Venue,
+    t: &Traders,
+    rng: &mut dyn RngCore,
+    stats: &mut AgentStats,
+    traders: usize,
+) {
+    let quote = venue.quote;
+    for a in 1..=traders.min(venue.accounts.len() - 1) {
+        let id = a as AccountId;
+        let acc = &venue.accounts[a];
+        if acc.positions.is_empty() {
+            continue;
+        }
+        let ctx = venue.context();
+        let mut actions: Vec<(Option<MarketId>, Quote)> = Vec::new();
+        for (i, p) in acc.positions.iter().enumerate() {
+            let scope = Scope::of(acc, i);
+            if p.size.is_zero()
+                || (scope == Scope::Cross && actions.iter().any(|(m, _)| m.is_none()))
+            {
+                continue;
+            }
+            let Ok(m) = scope_health(acc, scope, &ctx) else {
+                continue;
+            };
+            if !m.equity.is_positive() {
+                continue;
+            }
+            let ratio = m.maintenance_margin.to_f64_lossy() / m.equity.to_f64_lossy();
+            if ratio >= t.warn_margin_ratio && uniform(rng) < t.probability {
+                let amount = Quote::from_raw(
+                    (m.equity.to_f64_lossy() * t.top_up * 100.0).ceil() as i128 * 10_000_000_000,
+                );
+                let isolated = (p.mode == MarginMode::Isolated).then_some(p.market);
+                actions.push((isolated, amount));
+            }
+        }
+        for (isolated, amount) in actions {
+            if !amount.is_positive() {
+                continue;
+            }
+            let deposit = Command::Deposit {
+                account: id,
+                asset: quote,
+                amount: Base::from_raw(amount.raw()),
+            };
+            let mut commands = vec![deposit];
+            if let Some(market) = isolated {
+                commands.push(Command::IsolatedMargin {
+                    account: id,
+                    market,
+                    amount,
+                });
+            }
+            let mut ev = Vec::new();
+            if venue.execute_all(&commands, &mut ev).is_ok() {
+                stats.top_ups += 1;
+                stats.topped_up += amount.to_f64_lossy();
+            }
+        }
+    }
+}
+
+/// The liquidators' state on a path: scopes waiting for their latency.
+#[derive(Clone, Debug, Default)]
+pub struct Watch {
+    waiting: BTreeMap<(AccountId, Option<MarketId>), usize>,
+}
+
+impl Watch {
+    pub fn len(&self) -> usize {
+        self.waiting.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+}
+
+/// After an oracle update of `key` at `step`: note newly liquidatable
+/// scopes, act on those whose latency has passed. Returns the base units the
+/// liquidators sold into the market (> 0 sold) and the liquidated notional.
+#[allow(clippy::too_many_arguments)]
+pub fn liquidate(
+    venue: &mut Venue,
+    l: &Liquidators,
+    watch: &mut Watch,
+    key: PriceId,
+    market: MarketId,
+    step: usize,
+    market_price: Price,
+    rng: &mut dyn RngCore,
+    stats: &mut AgentStats,
+    liquidated: &mut Vec<AccountId>,
+) -> (Base, f64) {
+    if let Ok(found) = venue.at_risk(key) {
+        for scope in found {
+            watch.waiting.entry(scope).or_insert(step);
+        }
+    }
+    let (mut sold, mut notional) = (Base::ZERO, 0.0);
+    let due: Vec<(AccountId, Option<MarketId>)> = watch
+        .waiting
+        .iter()
+        .filter(|(_, s)| step >= **s + l.latency_steps)
+        .map(|(k, _)| *k)
+        .collect();
+    let share = venue.rules.liquidation.liquidator_share;
+    for (account, isolated) in due {
+        if !venue.is_liquidatable(account, isolated).unwrap_or(false) {
+            watch.waiting.remove(&(account, isolated));
+            continue;
+        }
+        // Expected reward: the penalty share on the scope's notional.
+        let acc = &venue.accounts[account as usize];
+        let reward: f64 = acc
+            .positions
+            .iter()
+            .filter(|p| isolated.map_or(p.mode == MarginMode::Cross, |m| p.market == m))
+            .map(|p| {
+                let mk = &venue.markets[p.market as usize];
+                p.size.to_f64_lossy().abs()
+                    * venue.prices[mk.price as usize].to_f64_lossy()
+                    * mk.liquidation_fee_rate.to_f64_lossy()
+                    * share.to_f64_lossy()
+            })
+            .sum();
+        if reward < l.min_profit {
+            continue;
+        }
+        // Liquidators compete: a random one goes first, the others in turn.
+        let first = (rng.next_u64() % l.count as u64) as usize;
+        for k in 0..l.count {
+            let Some(liq) = venue.account_id(&liquidator_name((first + k) % l.count)) else {
+                continue;
+            };
+            let before = venue.position(liq, market).map_or(Base::ZERO, |p| p.size);
+            let mut ev = Vec::new();
+            if venue
+                .execute_into(
+                    &Command::Liquidate {
+                        liquidator: liq,
+                        account,
+                        market: isolated,
+                    },
+                    &mut ev,
+                )
+                .is_err()
+            {
+                continue;
+            }
+            stats.agent_liquidations += 1;
+            liquidated.push(account);
+            watch.waiting.remove(&(account, isolated));
+            for e in &ev {
+                if let levamp_engine::venue::Event::TradeFilled {
+                    value,
+                    liquidation: true,
+                    ..
+                } = e
+                {
+                    notional += value.to_f64_lossy();
+                }
+            }
+            // Sell what it took straight into the market.
+            let taken = venue
+                .position(liq, market)
+                .map_or(Base::ZERO, |p| p.size)
+                .checked_sub(before)
+                .unwrap_or(Base::ZERO);
+            if !taken.is_zero() {
+                let dump = TradeOrder {
+                    account: liq,
+                    market,
+                    size: taken.checked_neg().unwrap_or(Base::ZERO),
+                    price: market_price,
+                    fee_rate: Ratio::ZERO,
+                    counterparty: Some(MARKET_ACCOUNT),
+                    counterparty_fee_rate: Ratio::ZERO,
+                    margin_mode: None,
+                    isolated_margin: None,
+                    leverage: None,
+                };
+                if venue.execute(&Command::Trade(dump)).is_ok() {
+                    sold = sold.checked_add(taken).unwrap_or(sold);
+                }
+            }
+            break;
+        }
+    }
+    stats.waiting = watch.waiting.len();
+    (sold, notional)
+}
