@@ -88,8 +88,13 @@ impl ImpactModel for Sqrt {
 pub struct Depth {
     pub points: Vec<(f64, f64)>,
     pub resilience: f64,
+    /// Market makers withdraw in volatility: a step whose outside move is
+    /// `r` leaves `1 ÷ (1 + thinning · |r| ÷ 1 %)` of the book (0: never thins).
+    pub thinning: f64,
     consumed_bid: f64,
     consumed_ask: f64,
+    scale: f64,
+    last_outside: f64,
 }
 
 impl Depth {
@@ -98,9 +103,18 @@ impl Depth {
         Depth {
             points,
             resilience,
+            thinning: 0.0,
             consumed_bid: 0.0,
             consumed_ask: 0.0,
+            scale: 1.0,
+            last_outside: 0.0,
         }
+    }
+
+    /// With volatility thinning (see [`Depth::thinning`]).
+    pub fn with_thinning(mut self, thinning: f64) -> Depth {
+        self.thinning = thinning;
+        self
     }
 
     /// Price move (fraction) at which `notional` of depth is consumed.
@@ -122,9 +136,15 @@ impl Depth {
 }
 
 impl ImpactModel for Depth {
-    fn begin_step(&mut self, price: Price, _: Price) -> Price {
+    fn begin_step(&mut self, price: Price, outside: Price) -> Price {
         self.consumed_bid *= 1.0 - self.resilience;
         self.consumed_ask *= 1.0 - self.resilience;
+        let o = outside.to_f64_lossy();
+        if self.last_outside > 0.0 && self.thinning > 0.0 {
+            let r = (o / self.last_outside - 1.0).abs();
+            self.scale = 1.0 / (1.0 + self.thinning * r / 0.01);
+        }
+        self.last_outside = o;
         price
     }
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError> {
@@ -138,7 +158,8 @@ impl ImpactModel for Depth {
         let before = *consumed;
         *consumed += notional;
         let after = *consumed;
-        let delta = self.move_for(after) - self.move_for(before);
+        // A thinned book: the same notional reaches deeper.
+        let delta = self.move_for(after / self.scale) - self.move_for(before / self.scale);
         let factor = if sold.is_positive() {
             1.0 - delta
         } else {
@@ -231,6 +252,23 @@ mod tests {
         d.begin_step(after, after); // half replenished: 50 consumed
         let next = d.apply(p("100"), "0.5".parse().unwrap()).unwrap(); // 50 more: 0.5 % → 1 %
         assert_eq!(next, p("99.5"));
+    }
+
+    #[test]
+    fn depth_thins_after_a_large_move() {
+        let mut d = Depth::new(vec![(0.01, 100.0), (0.02, 300.0)], 1.0).with_thinning(1.0);
+        d.begin_step(p("100"), p("100"));
+        assert_eq!(
+            d.apply(p("100"), "0.5".parse().unwrap()).unwrap(),
+            p("99.5"),
+            "calm: 50 notional → −0.5 %"
+        );
+        d.begin_step(p("100"), p("99")); // a 1 % outside move halves the book
+        assert_eq!(
+            d.apply(p("100"), "0.5".parse().unwrap()).unwrap(),
+            p("99"),
+            "thinned: the same 50 → −1 %"
+        );
     }
 
     #[test]

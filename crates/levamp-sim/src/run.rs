@@ -126,9 +126,11 @@ fn impact(s: &Scenario, start: Price) -> Box<dyn ImpactModel> {
             daily_sigma: *daily_sigma,
             daily_volume: *daily_volume,
         }),
-        ImpactConfig::Depth { points, resilience } => {
-            Box::new(Depth::new(points.clone(), *resilience))
-        }
+        ImpactConfig::Depth {
+            points,
+            resilience,
+            thinning,
+        } => Box::new(Depth::new(points.clone(), *resilience).with_thinning(*thinning)),
         ImpactConfig::Amm {
             base_reserve,
             arbitrage,

@@ -95,6 +95,7 @@ pub enum ImpactConfig {
     Depth {
         points: Vec<(f64, f64)>,
         resilience: f64,
+        thinning: f64,
     },
     Amm {
         base_reserve: f64,
@@ -471,6 +472,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             "depth" => ImpactConfig::Depth {
                 points: depth_points(&t)?,
                 resilience: t.f64("resilience", 0.5, 0.0, 1.0)?,
+                thinning: t.f64("thinning", 0.0, 0.0, 1000.0)?,
             },
             _ => ImpactConfig::Amm {
                 base_reserve: t.f64("base_reserve", 10_000.0, 1e-12, 1e18)?,
@@ -536,6 +538,7 @@ const IMPACT_KEYS: &[&str] = &[
     "daily_volume",
     "points",
     "resilience",
+    "thinning",
     "base_reserve",
     "arbitrage",
 ];
