@@ -199,6 +199,10 @@ pub fn run_path(
     );
     let mut events = Vec::new();
     let mut watch = crate::agents::Watch::default();
+    // The feed between the market and the venue (publishes every price by default).
+    let mut feed = levamp_engine::venue::OracleFeed::new(s.feed);
+    let _ = feed.observe(world.t0, world.start); // the venue starts on this published price
+    let mut reported = world.start;
     let mut by_agents: Vec<u32> = Vec::new();
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
@@ -226,26 +230,36 @@ pub fn run_path(
             crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
         }
         let (mut step_notional, mut rounds) = (0.0, 0);
-        let mut oracle = if s.latency_steps == 0 {
+        let mut observed = if s.latency_steps == 0 {
             price
         } else {
             history[0]
         };
+        let mut oracle = reported;
         loop {
             events.clear();
-            if venue
-                .execute_into(
-                    &Command::Price {
-                        key: world.key,
-                        price: oracle,
-                        ts,
-                        confidence: None,
-                    },
-                    &mut events,
-                )
-                .is_err()
+            // The feed decides whether the observed price is published (deviation, heartbeat).
+            if let Some(p) = feed
+                .observe(ts, observed)
+                .ok()
+                .and_then(|u| u.last().map(|u| u.price))
             {
-                break;
+                oracle = p;
+                reported = p;
+                if venue
+                    .execute_into(
+                        &Command::Price {
+                            key: world.key,
+                            price: p,
+                            ts,
+                            confidence: None,
+                        },
+                        &mut events,
+                    )
+                    .is_err()
+                {
+                    break;
+                }
             }
             let mut sold = Base::ZERO;
             let mut notional = 0.0;
@@ -317,7 +331,7 @@ pub fn run_path(
             if s.latency_steps > 0 || notional == 0.0 || rounds >= s.run.max_rounds {
                 break;
             }
-            oracle = price;
+            observed = price;
         }
         history.push_back(price);
         history.pop_front();

@@ -123,6 +123,9 @@ pub struct Scenario {
     pub price: PriceModel,
     pub impact: ImpactConfig,
     pub latency_steps: usize,
+    /// The oracle feed's publication rules (deviation, heartbeat, precision,
+    /// TWAP); the default publishes every price at full precision.
+    pub feed: levamp_engine::venue::OracleConfig,
     pub agents: crate::agents::Agents,
     /// The scenario text, for the report.
     pub text: String,
@@ -480,12 +483,56 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             },
         },
     };
-    let latency_steps = match Table::of(root, "oracle", &["latency_steps"])? {
-        Some(t) => t.int("latency_steps", 0, 0, 1_000_000)? as usize,
-        None => 0,
+    let (latency_steps, feed) = match Table::of(
+        root,
+        "oracle",
+        &[
+            "latency_steps",
+            "deviation",
+            "heartbeat_s",
+            "decimals",
+            "twap_window_s",
+        ],
+    )? {
+        Some(t) => {
+            let deviation = match t.map.get("deviation") {
+                Some(_) => Some(
+                    t.exact("deviation", "0")?
+                        .parse::<levamp_core::Ratio>()
+                        .map_err(|e| InputError {
+                            at: "oracle.deviation".into(),
+                            message: e.to_string(),
+                        })?,
+                ),
+                None => None,
+            };
+            let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
+                t.map
+                    .contains_key(k)
+                    .then(|| t.int(k, 0, 1, hi))
+                    .transpose()
+            };
+            let feed = levamp_engine::venue::OracleConfig {
+                heartbeat_s: opt_int("heartbeat_s", 1 << 40)?.map(|v| v as i64),
+                deviation,
+                latency_s: 0,
+                decimals: opt_int("decimals", 12)?.map(|v| v as u32),
+                twap_window_s: opt_int("twap_window_s", 1 << 40)?.map(|v| v as i64),
+                confidence: None,
+            };
+            if deviation.is_some_and(|d| d.is_negative() || d >= levamp_core::Ratio::ONE) {
+                return err(
+                    "oracle.deviation",
+                    "must be between 0 and 1 (a fraction: 0.005 = 0.5 %)",
+                );
+            }
+            (t.int("latency_steps", 0, 0, 1_000_000)? as usize, feed)
+        }
+        None => (0, Default::default()),
     };
     let agents = agents(root)?;
     Ok(Scenario {
+        feed,
         agents,
         name,
         dir: dir.to_path_buf(),

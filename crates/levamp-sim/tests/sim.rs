@@ -254,3 +254,25 @@ fn unbuilt_agents_are_refused_clearly() {
         "{e}"
     );
 }
+
+/// A Chainlink-style deviation threshold hides a 15 % move below it: no
+/// oracle update, no liquidation; below the move, the cascade happens.
+#[test]
+fn oracle_deviation_threshold_gates_liquidations() {
+    let accounts = snapshot(&[("2000", "10000"), ("1500", "12500")]);
+    let run = |oracle: &str| {
+        let (s, sources) = scenario(
+            &SHOCK.replace("[oracle]\nlatency_steps = 0\n", oracle),
+            accounts,
+        );
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        run_path(&s, &world, 0, true, true)
+    };
+    assert_eq!(run("[oracle]\ndeviation = 0.2\n").accounts_liquidated, 0);
+    assert_eq!(run("[oracle]\ndeviation = 0.1\n").accounts_liquidated, 2);
+    // A heartbeat publishes even a small move eventually (here at once: 60 s ≥ 60 s).
+    assert_eq!(
+        run("[oracle]\ndeviation = 0.2\nheartbeat_s = 60\n").accounts_liquidated,
+        2
+    );
+}
