@@ -12,6 +12,7 @@ pub mod scenario;
 pub mod setup;
 pub mod sources;
 pub mod summary;
+mod toml_read;
 
 /// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance
 /// mark price, 1-minute) with an impact curve from that day's order-book

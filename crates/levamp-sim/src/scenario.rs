@@ -4,7 +4,8 @@
 //! mean". The TOML is converted to JSON values (numbers kept as their exact
 //! decimal text) and read with the same path-aware helpers as snapshots.
 
-use levamp_io::json::{child, decimal, did_you_mean, err, object, string, InputError};
+use crate::toml_read::{keys, locate, to_json, Table};
+use levamp_io::json::{child, decimal, err, object, string, InputError};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
@@ -144,41 +145,6 @@ const TOP: &[&str] = &[
     "agents",
 ];
 
-/// TOML → JSON, numbers as exact decimal text (floats by their shortest round-trip form).
-fn to_json(v: &toml::Value) -> Value {
-    match v {
-        toml::Value::String(s) => Value::String(s.clone()),
-        toml::Value::Integer(i) => levamp_io::json::number(i.to_string()),
-        toml::Value::Float(f) if f.is_finite() => levamp_io::json::number(format!("{f:?}")),
-        toml::Value::Float(f) => Value::String(f.to_string()),
-        toml::Value::Boolean(b) => Value::Bool(*b),
-        toml::Value::Datetime(d) => Value::String(d.to_string()),
-        toml::Value::Array(a) => Value::Array(a.iter().map(to_json).collect()),
-        toml::Value::Table(t) => {
-            Value::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect())
-        }
-    }
-}
-
-/// The line of `a.b` in the TOML text (the `[a]` table's `b = …` line), for messages.
-fn locate(text: &str, at: &str) -> Option<usize> {
-    let mut parts: Vec<&str> = at.split(['.', '[']).collect();
-    let key = parts.pop()?.trim_end_matches(']');
-    let table = parts.join(".");
-    let mut in_table = table.is_empty();
-    for (i, line) in text.lines().enumerate() {
-        let l = line.trim();
-        if l.starts_with('[') {
-            in_table = l.trim_matches(['[', ']']).trim() == table;
-            continue;
-        }
-        if in_table && l.split('=').next().is_some_and(|k| k.trim() == key) {
-            return Some(i + 1);
-        }
-    }
-    None
-}
-
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
     let text = std::fs::read_to_string(path).map_err(|e| InputError {
@@ -220,86 +186,6 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
             message: e.message,
         }
     })
-}
-
-struct Table<'a> {
-    map: &'a Map<String, Value>,
-    at: String,
-}
-
-impl<'a> Table<'a> {
-    fn of(
-        root: &'a Map<String, Value>,
-        key: &str,
-        allowed: &[&str],
-    ) -> Result<Option<Table<'a>>, InputError> {
-        let Some(v) = root.get(key) else {
-            return Ok(None);
-        };
-        let map = object(v, key)?;
-        keys(map, key, allowed)?;
-        Ok(Some(Table {
-            map,
-            at: key.to_string(),
-        }))
-    }
-    fn f64(&self, key: &str, default: f64, lo: f64, hi: f64) -> Result<f64, InputError> {
-        let at = child(&self.at, key);
-        let Some(v) = self.map.get(key) else {
-            return Ok(default);
-        };
-        let raw = decimal(v, &at)?;
-        let x = raw as f64 / 1e12;
-        if !(lo..=hi).contains(&x) {
-            return err(&at, format!("must be between {lo} and {hi}, got {x}"));
-        }
-        Ok(x)
-    }
-    fn int(&self, key: &str, default: u64, lo: u64, hi: u64) -> Result<u64, InputError> {
-        let at = child(&self.at, key);
-        let Some(v) = self.map.get(key) else {
-            return Ok(default);
-        };
-        let raw = decimal(v, &at)?;
-        if raw % 1_000_000_000_000 != 0 {
-            return err(&at, "must be a whole number");
-        }
-        let n = raw / 1_000_000_000_000;
-        if n < lo as i128 || n > hi as i128 {
-            return err(&at, format!("must be between {lo} and {hi}, got {n}"));
-        }
-        Ok(n as u64)
-    }
-    /// Exact decimal text of a number (for fixed-point use).
-    fn exact(&self, key: &str, default: &str) -> Result<String, InputError> {
-        let at = child(&self.at, key);
-        match self.map.get(key) {
-            None => Ok(default.to_string()),
-            Some(v) => Ok(levamp_core::Canonical(decimal(v, &at)?).to_string()),
-        }
-    }
-    fn text(&self, key: &str) -> Result<Option<&'a str>, InputError> {
-        self.map
-            .get(key)
-            .map(|v| string(v, &child(&self.at, key)))
-            .transpose()
-    }
-    fn model(&self, choices: &[&str], default: &str) -> Result<String, InputError> {
-        let at = child(&self.at, "model");
-        let m = self.text("model")?.unwrap_or(default);
-        if !choices.contains(&m) {
-            let hint = did_you_mean(m, choices.iter().copied())
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
-                .unwrap_or_else(|| format!(" (one of: {})", choices.join(", ")));
-            return err(&at, format!("unknown model \"{m}\"{hint}"));
-        }
-        Ok(m.to_string())
-    }
-}
-
-/// Unknown keys, with a suggestion.
-fn keys(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), InputError> {
-    levamp_io::json::known_keys(map, at, allowed)
 }
 
 fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
