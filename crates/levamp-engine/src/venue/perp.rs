@@ -342,15 +342,7 @@ impl Venue {
         self.check_account(account)?;
         self.check_asset(asset)?;
         super::positive(amount, "amount")?;
-        let available = self.wallet(account, asset);
-        if available < amount {
-            return Err(VenueError::InsufficientBalance {
-                account: self.account_name(account),
-                asset: self.asset_name(asset),
-                available,
-                requested: amount,
-            });
-        }
+        self.require_balance(account, asset, amount)?;
         self.emit(
             ev,
             Event::Withdrawn {
