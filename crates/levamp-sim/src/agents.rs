@@ -35,11 +35,24 @@ pub struct Liquidators {
     pub min_profit: f64,
 }
 
+/// `[agents.basis_traders]`: `accounts` delta-neutral traders, each short
+/// `notional` (quote) of the perp at the start against spot held elsewhere,
+/// margined at `leverage`, harvesting funding; when a settlement's rate is at
+/// or below `unwind_below` (the basis flipped: shorts pay), they all buy back.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasisTraders {
+    pub accounts: usize,
+    pub notional: f64,
+    pub leverage: f64,
+    pub unwind_below: f64,
+}
+
 /// The agents of a scenario.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Agents {
     pub traders: Option<Traders>,
     pub liquidators: Option<Liquidators>,
+    pub basis_traders: Option<BasisTraders>,
 }
 
 /// What agents did on a path.
@@ -50,6 +63,61 @@ pub struct AgentStats {
     pub agent_liquidations: usize,
     /// Liquidatable scopes left waiting at the end of the path.
     pub waiting: usize,
+    /// Notional the basis traders bought back when the basis flipped.
+    pub basis_unwound: f64,
+}
+
+/// Names of the basis traders' accounts.
+pub fn basis_name(i: usize) -> String {
+    format!("basis{i}")
+}
+
+/// After a funding settlement at `rate`: basis traders unwind (buy back
+/// their shorts at `market_price`) if the rate is at or below their
+/// threshold. Returns the base units bought (to be applied as negative sold).
+pub fn unwind_basis(
+    venue: &mut Venue,
+    b: &BasisTraders,
+    market: MarketId,
+    rate: Ratio,
+    market_price: Price,
+    stats: &mut AgentStats,
+) -> Base {
+    if rate.to_f64_lossy() > b.unwind_below {
+        return Base::ZERO;
+    }
+    let mut bought = Base::ZERO;
+    for i in 0..b.accounts {
+        let Some(id) = venue.account_id(&basis_name(i)) else {
+            continue;
+        };
+        let Some(size) = venue
+            .position(id, market)
+            .map(|p| p.size)
+            .filter(|s| s.is_negative())
+        else {
+            continue;
+        };
+        let order = TradeOrder {
+            account: id,
+            market,
+            size: size.checked_neg().unwrap_or(Base::ZERO),
+            price: market_price,
+            fee_rate: Ratio::ZERO,
+            counterparty: Some(MARKET_ACCOUNT),
+            counterparty_fee_rate: Ratio::ZERO,
+            margin_mode: None,
+            isolated_margin: None,
+            leverage: None,
+        };
+        if venue.execute(&Command::Trade(order)).is_ok() {
+            bought = bought
+                .checked_add(size.checked_neg().unwrap_or(Base::ZERO))
+                .unwrap_or(bought);
+            stats.basis_unwound += size.to_f64_lossy().abs() * market_price.to_f64_lossy();
+        }
+    }
+    bought
 }
 
 /// Names of the liquidator accounts.

@@ -203,6 +203,10 @@ pub fn run_path(
     let mut feed = levamp_engine::venue::OracleFeed::new(s.feed);
     let _ = feed.observe(world.t0, world.start); // the venue starts on this published price
     let mut reported = world.start;
+    // Funding: settlements on the market's interval grid, from the average premium.
+    let interval = venue.markets[world.market as usize].funding_interval_s;
+    let mut next_funding = world.t0 + interval;
+    let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
@@ -226,6 +230,53 @@ pub fn run_path(
             }
         };
         price = impact.begin_step(moved, exo);
+        if let Some(f) = &s.funding {
+            while next_funding <= ts {
+                let premium = if premium_n > 0 {
+                    premium_sum / premium_n as f64
+                } else {
+                    0.0
+                };
+                let command = Command::Funding {
+                    market: world.market,
+                    ts: next_funding,
+                    rate: f.rate.as_ref().and_then(|r| r.parse().ok()),
+                    premium: Some(Ratio::from_raw((premium * 1e12).round() as i128)),
+                };
+                if let Ok(evs) = venue.execute(&command) {
+                    for e in &evs {
+                        match e {
+                            Event::FundingPaid { amount, .. } if amount.is_negative() => {
+                                m.funding_paid -= amount.to_f64_lossy()
+                            }
+                            Event::FundingSettled { rate, .. } => {
+                                if let Some(b) = &s.agents.basis_traders {
+                                    let bought = crate::agents::unwind_basis(
+                                        &mut venue,
+                                        b,
+                                        world.market,
+                                        *rate,
+                                        price,
+                                        &mut m.agents,
+                                    );
+                                    if !bought.is_zero() {
+                                        price = impact
+                                            .apply(
+                                                price,
+                                                bought.checked_neg().unwrap_or(Base::ZERO),
+                                            )
+                                            .unwrap_or(price);
+                                    }
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                next_funding += interval;
+                (premium_sum, premium_n) = (0.0, 0);
+            }
+        }
         if let Some(t) = &s.agents.traders {
             crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
         }
@@ -333,6 +384,8 @@ pub fn run_path(
             }
             observed = price;
         }
+        premium_sum += price.to_f64_lossy() / exo.to_f64_lossy() - 1.0;
+        premium_n += 1;
         history.push_back(price);
         history.pop_front();
         m.rounds += rounds;

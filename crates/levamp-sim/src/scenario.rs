@@ -104,6 +104,14 @@ pub enum ImpactConfig {
     },
 }
 
+/// `[funding]`: a fixed rate per interval, or (`None`) the venue's formula
+/// applied to the interval's average premium of the market price over the
+/// outside price (the perp's basis).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Funding {
+    pub rate: Option<String>,
+}
+
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -128,6 +136,8 @@ pub struct Scenario {
     /// TWAP); the default publishes every price at full precision.
     pub feed: levamp_engine::venue::OracleConfig,
     pub agents: crate::agents::Agents,
+    /// `[funding]`: settle funding at the market's interval (`None`: no funding).
+    pub funding: Option<Funding>,
     /// The scenario text, for the report.
     pub text: String,
 }
@@ -143,6 +153,7 @@ const TOP: &[&str] = &[
     "impact",
     "oracle",
     "agents",
+    "funding",
 ];
 
 /// Reads and checks a scenario file.
@@ -417,7 +428,17 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         None => (0, Default::default()),
     };
     let agents = agents(root)?;
+    let funding = match Table::of(root, "funding", &["enabled", "rate"])? {
+        Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
+            rate: match t.map.get("rate") {
+                Some(_) => Some(t.exact("rate", "0")?),
+                None => None,
+            },
+        }),
+        _ => None,
+    };
     Ok(Scenario {
+        funding,
         feed,
         agents,
         name,
@@ -530,8 +551,8 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
         return Ok(out);
     };
     for key in t.map.keys() {
-        if !matches!(key.as_str(), "traders" | "liquidators") {
-            return err(&child("agents", key), "not modelled yet (available: traders, liquidators; an AMM's arbitrageurs are `impact.arbitrage`)");
+        if !matches!(key.as_str(), "traders" | "liquidators" | "basis_traders") {
+            return err(&child("agents", key), "not modelled yet (available: traders, liquidators, basis_traders; an AMM's arbitrageurs are `impact.arbitrage`, market makers withdrawing in volatility are `impact.thinning`)");
         }
     }
     let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
@@ -563,6 +584,17 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
             capital,
             latency_steps: l.int("latency_steps", 0, 0, 1_000_000)? as usize,
             min_profit: l.f64("min_profit", 0.0, 0.0, 1e15)?,
+        });
+    }
+    if let Some(b) = sub(
+        "basis_traders",
+        &["accounts", "notional", "leverage", "unwind_below"],
+    )? {
+        out.basis_traders = Some(crate::agents::BasisTraders {
+            accounts: b.int("accounts", 10, 1, 1_000_000)? as usize,
+            notional: b.f64("notional", 100_000.0, 1.0, 1e12)?,
+            leverage: b.f64("leverage", 3.0, 1.0, 100.0)?,
+            unwind_below: b.f64("unwind_below", 0.0, -1.0, 1.0)?,
         });
     }
     Ok(out)

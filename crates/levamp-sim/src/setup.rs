@@ -67,7 +67,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     let auto = rules.liquidation.auto;
     rules.liquidation.auto = false; // no liquidations while the state is imported
     let mut venue = Venue::new(rules.clone(), &preset.quote);
-    let t0 = 1_700_000_000;
+    // Midnight UTC (a multiple of every funding interval), 2023-11-14.
+    let t0 = 1_699_920_000;
     let start: Price = s.start.parse().map_err(|e| InputError {
         at: "price.start".into(),
         message: format!("{e}"),
@@ -93,6 +94,49 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         )?;
     }
     let traders = venue.accounts.len() - 1;
+    if let Some(b) = &s.agents.basis_traders {
+        let fail = |e: levamp_core::MathError| InputError {
+            at: "agents.basis_traders".into(),
+            message: e.to_string(),
+        };
+        let size =
+            Base::from_raw((b.notional / start.to_f64_lossy() * 1e8).round() as i128 * 10_000);
+        let margin =
+            Base::from_raw((b.notional / b.leverage * 100.0).ceil() as i128 * 10_000_000_000);
+        for i in 0..b.accounts {
+            let name = crate::agents::basis_name(i);
+            run(
+                &mut venue,
+                Command::OpenAccount { name: name.clone() },
+                "agents.basis_traders",
+            )?;
+            let id = venue.account_id(&name).unwrap_or(0);
+            let asset = venue.quote;
+            run(
+                &mut venue,
+                Command::Deposit {
+                    account: id,
+                    asset,
+                    amount: margin,
+                },
+                "agents.basis_traders",
+            )?;
+            let cost = size
+                .checked_neg()
+                .and_then(|s| s.value_at(start, Round::Ceil))
+                .map_err(fail)?;
+            let pos = Position {
+                market: main,
+                size: size.checked_neg().map_err(fail)?,
+                cost,
+                mode: MarginMode::Cross,
+                isolated_margin: Quote::ZERO,
+                leverage: None,
+            };
+            let market_name = venue.markets[main as usize].name.clone();
+            import_position(&mut venue, id, &market_name, &pos, "agents.basis_traders")?;
+        }
+    }
     if let Some(l) = &s.agents.liquidators {
         let capital: Base = l.capital.parse().map_err(|e| InputError {
             at: "agents.liquidators.capital".into(),

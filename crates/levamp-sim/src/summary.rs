@@ -101,6 +101,7 @@ pub const METRICS: &[&str] = &[
     "topped_up",
     "agent_liquidations",
     "waiting_liquidations",
+    "basis_unwound",
 ];
 
 /// A metric's value on a path.
@@ -125,6 +126,7 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "topped_up" => m.agents.topped_up,
         "agent_liquidations" => m.agents.agent_liquidations as f64,
         "waiting_liquidations" => m.agents.waiting as f64,
+        "basis_unwound" => m.agents.basis_unwound,
         _ => 0.0,
     }
 }

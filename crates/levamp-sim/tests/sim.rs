@@ -276,3 +276,41 @@ fn oracle_deviation_threshold_gates_liquidations() {
         2
     );
 }
+
+/// Funding on the market's interval: a fixed rate moves value from longs to
+/// shorts; from the premium, a market pushed below the outside price by
+/// liquidations makes shorts pay, and basis traders unwind (buy back).
+#[test]
+fn funding_and_basis_traders() {
+    let body = |funding: &str, agents: &str| {
+        format!(
+            "[run]\nseed = 5\npaths = 1\nsteps = 180\ndt_s = 60\n[venue]\npreset = \"generic\"\n[markets.ETHUSDT]\nbase = \"ETH\"\nfunding_interval_s = 3600\ntiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n[population]\naccounts = 200\nmarket = \"ETHUSDT\"\nlong_share = 1.0\nleverage = {{ median = 10, sigma = 0.5, min = 2, max = 50 }}\nnotional = {{ min = 1000, alpha = 1.5, max = 100000 }}\n[price]\nmodel = \"shock\"\nstart = 100\nshock = -0.2\nshock_steps = 5\nshock_start = 30\n[impact]\nmodel = \"linear\"\nlambda = 0.0005\n{funding}\n{agents}"
+        )
+    };
+    let run = |text: String| {
+        let (s, sources) = scenario(&text, "");
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        run_path(&s, &world, 0, false, true)
+    };
+    let none = run(body("", ""));
+    assert_eq!(none.funding_paid, 0.0);
+    // A fixed 0.1 % per hour: the longs pay every hour (3 settlements).
+    let fixed = run(body("[funding]\nrate = 0.001", ""));
+    assert!(
+        fixed.conserved && fixed.funding_paid > 0.0,
+        "{}",
+        fixed.funding_paid
+    );
+    // From the premium: liquidations push the market below the outside price,
+    // the rate turns negative, shorts pay, and the basis traders buy back.
+    let basis = run(body("[funding]", "[agents.basis_traders]\naccounts = 5\nnotional = 50000\nleverage = 3\nunwind_below = -0.00001"));
+    assert!(basis.conserved);
+    assert!(basis.funding_paid > 0.0);
+    assert!(basis.agents.basis_unwound > 0.0, "{:?}", basis.agents);
+    assert!(
+        basis.final_price > none.final_price,
+        "their buying lifts the price: {} vs {}",
+        basis.final_price,
+        none.final_price
+    );
+}
