@@ -47,9 +47,25 @@ pub struct BasisTraders {
     pub unwind_below: f64,
 }
 
+/// `[agents.liquidation_hunters]`: a trader with `capital` who, when the
+/// long positions liquidatable within `reach` below the market add up to at
+/// least `trigger` × the notional of its push, sells `push` base units to
+/// set the cascade off, and buys them back at the next step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hunters {
+    pub capital: String,
+    pub reach: f64,
+    pub push: f64,
+    pub trigger: f64,
+}
+
+/// The hunters' account.
+pub const HUNTER: &str = "hunter";
+
 /// The agents of a scenario.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Agents {
+    pub hunters: Option<Hunters>,
     pub traders: Option<Traders>,
     pub liquidators: Option<Liquidators>,
     pub basis_traders: Option<BasisTraders>,
@@ -65,6 +81,70 @@ pub struct AgentStats {
     pub waiting: usize,
     /// Notional the basis traders bought back when the basis flipped.
     pub basis_unwound: f64,
+    /// Pushes by liquidation hunters, and their profit (quote) at the end.
+    pub hunts: usize,
+    pub hunter_pnl: f64,
+}
+
+/// One step of the hunter: buy back last step's push, or push into a
+/// cluster. `clusters` are the start's long liquidation prices (ascending)
+/// with accounts and notionals; `gone` the accounts already liquidated.
+/// Returns the base units sold (< 0 bought).
+#[allow(clippy::too_many_arguments)]
+pub fn hunt(
+    venue: &mut Venue,
+    h: &Hunters,
+    clusters: &[(f64, u32, f64)],
+    gone: &std::collections::BTreeSet<u32>,
+    market: MarketId,
+    price: Price,
+    stats: &mut AgentStats,
+) -> Base {
+    let Some(id) = venue.account_id(HUNTER) else {
+        return Base::ZERO;
+    };
+    let trade = |venue: &mut Venue, size: Base| {
+        let order = TradeOrder {
+            account: id,
+            market,
+            size,
+            price,
+            fee_rate: Ratio::ZERO,
+            counterparty: Some(MARKET_ACCOUNT),
+            counterparty_fee_rate: Ratio::ZERO,
+            margin_mode: None,
+            isolated_margin: None,
+            leverage: None,
+        };
+        venue.execute(&Command::Trade(order)).is_ok()
+    };
+    if let Some(open) = venue
+        .position(id, market)
+        .map(|p| p.size)
+        .filter(|s| !s.is_zero())
+    {
+        let back = open.checked_neg().unwrap_or(Base::ZERO);
+        return if trade(venue, back) { open } else { Base::ZERO };
+    }
+    let p = price.to_f64_lossy();
+    let low = p * (1.0 - h.reach);
+    let from = clusters.partition_point(|c| c.0 < low);
+    let within: f64 = clusters[from..]
+        .iter()
+        .take_while(|c| c.0 < p)
+        .filter(|c| !gone.contains(&c.1))
+        .map(|c| c.2)
+        .sum();
+    if within < h.trigger * h.push * p {
+        return Base::ZERO;
+    }
+    let push = Base::from_raw((h.push * 1e8).round() as i128 * 10_000);
+    if trade(venue, push.checked_neg().unwrap_or(Base::ZERO)) {
+        stats.hunts += 1;
+        push
+    } else {
+        Base::ZERO
+    }
 }
 
 /// Names of the basis traders' accounts.

@@ -280,6 +280,20 @@ pub fn run_path(
         if let Some(t) = &s.agents.traders {
             crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
         }
+        if let Some(h) = &s.agents.hunters {
+            let pushed = crate::agents::hunt(
+                &mut venue,
+                h,
+                &world.long_clusters,
+                &liquidated,
+                world.market,
+                price,
+                &mut m.agents,
+            );
+            if !pushed.is_zero() {
+                price = impact.apply(price, pushed).unwrap_or(price);
+            }
+        }
         let (mut step_notional, mut rounds) = (0.0, 0);
         let mut observed = if s.latency_steps == 0 {
             price
@@ -421,6 +435,12 @@ pub fn run_path(
         }
     }
     m.final_price = price.to_f64_lossy();
+    if let (Some(h), Some(id)) = (&s.agents.hunters, venue.account_id(crate::agents::HUNTER)) {
+        let capital: f64 = h.capital.parse().unwrap_or(0.0);
+        let equity = levamp_engine::account_health(&venue.accounts[id as usize], &venue.context())
+            .map_or(0.0, |a| a.equity.to_f64_lossy());
+        m.agents.hunter_pnl = equity - capital;
+    }
     liquidated.extend(by_agents);
     m.accounts_liquidated = liquidated.len();
     m.bad_debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;

@@ -551,8 +551,11 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
         return Ok(out);
     };
     for key in t.map.keys() {
-        if !matches!(key.as_str(), "traders" | "liquidators" | "basis_traders") {
-            return err(&child("agents", key), "not modelled yet (available: traders, liquidators, basis_traders; an AMM's arbitrageurs are `impact.arbitrage`, market makers withdrawing in volatility are `impact.thinning`)");
+        if !matches!(
+            key.as_str(),
+            "traders" | "liquidators" | "basis_traders" | "liquidation_hunters"
+        ) {
+            return err(&child("agents", key), "not modelled as an agent (available: traders, liquidators, basis_traders, liquidation_hunters; an AMM's arbitrageurs are `impact.arbitrage`, market makers withdrawing in volatility are `impact.thinning`)");
         }
     }
     let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
@@ -584,6 +587,21 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
             capital,
             latency_steps: l.int("latency_steps", 0, 0, 1_000_000)? as usize,
             min_profit: l.f64("min_profit", 0.0, 0.0, 1e15)?,
+        });
+    }
+    if let Some(h) = sub(
+        "liquidation_hunters",
+        &["capital", "reach", "push", "trigger"],
+    )? {
+        let capital = h.exact("capital", "1000000")?;
+        if capital.starts_with('-') {
+            return err("agents.liquidation_hunters.capital", "must be ≥ 0");
+        }
+        out.hunters = Some(crate::agents::Hunters {
+            capital,
+            reach: h.f64("reach", 0.02, 0.0001, 0.5)?,
+            push: h.f64("push", 10.0, 1e-8, 1e12)?,
+            trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
         });
     }
     if let Some(b) = sub(

@@ -29,6 +29,9 @@ pub struct World {
     pub open_interest: Base,
     /// Liquidation prices of the main market's positions at the start (for the report).
     pub liquidation_prices: Vec<(f64, bool)>,
+    /// Longs of the main market at the start: (liquidation price, account, notional),
+    /// ascending by price (the map liquidation hunters read).
+    pub long_clusters: Vec<(f64, u32, f64)>,
     /// Replay prices, when the price model replays a CSV.
     pub replay: Option<Vec<f64>>,
     /// Venue time of step 0.
@@ -137,6 +140,30 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             import_position(&mut venue, id, &market_name, &pos, "agents.basis_traders")?;
         }
     }
+    if let Some(h) = &s.agents.hunters {
+        let capital: Base = h.capital.parse().map_err(|e| InputError {
+            at: "agents.liquidation_hunters.capital".into(),
+            message: format!("{e}"),
+        })?;
+        run(
+            &mut venue,
+            Command::OpenAccount {
+                name: crate::agents::HUNTER.into(),
+            },
+            "agents.liquidation_hunters",
+        )?;
+        let id = venue.account_id(crate::agents::HUNTER).unwrap_or(0);
+        let asset = venue.quote;
+        run(
+            &mut venue,
+            Command::Deposit {
+                account: id,
+                asset,
+                amount: capital,
+            },
+            "agents.liquidation_hunters.capital",
+        )?;
+    }
     if let Some(l) = &s.agents.liquidators {
         let capital: Base = l.capital.parse().map_err(|e| InputError {
             at: "agents.liquidators.capital".into(),
@@ -198,8 +225,10 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     };
     let ctx = venue.context();
     let mut liquidation_prices = Vec::new();
+    let mut long_clusters: Vec<(f64, u32, f64)> = Vec::new();
     let (mut accounts, mut open_interest) = (0, Base::ZERO);
-    for acc in venue.accounts.iter().skip(1) {
+    for (acc_index, acc) in venue.accounts.iter().enumerate().skip(1) {
+        let acc_id = acc_index as u32;
         for (i, p) in acc.positions.iter().enumerate() {
             if p.market == main && !p.size.is_zero() {
                 accounts += 1;
@@ -211,11 +240,19 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                 }
                 if let Ok(Some(lp)) = liquidation_price(acc, i, &ctx) {
                     liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
+                    if p.size.is_positive() {
+                        long_clusters.push((
+                            lp.to_f64_lossy(),
+                            acc_id,
+                            p.size.to_f64_lossy() * start.to_f64_lossy(),
+                        ));
+                    }
                 }
             }
         }
     }
     let _ = MARKET_ACCOUNT;
+    long_clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(World {
         venue,
         market: main,
@@ -224,6 +261,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         accounts,
         open_interest,
         liquidation_prices,
+        long_clusters,
         replay,
         t0,
         traders,

@@ -102,6 +102,8 @@ pub const METRICS: &[&str] = &[
     "agent_liquidations",
     "waiting_liquidations",
     "basis_unwound",
+    "hunts",
+    "hunter_pnl",
 ];
 
 /// A metric's value on a path.
@@ -127,6 +129,8 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "agent_liquidations" => m.agents.agent_liquidations as f64,
         "waiting_liquidations" => m.agents.waiting as f64,
         "basis_unwound" => m.agents.basis_unwound,
+        "hunts" => m.agents.hunts as f64,
+        "hunter_pnl" => m.agents.hunter_pnl,
         _ => 0.0,
     }
 }
@@ -185,6 +189,7 @@ pub fn path_json(m: &PathMetrics) -> Value {
                 | "top_ups"
                 | "agent_liquidations"
                 | "waiting_liquidations"
+                | "hunts"
         );
         o.insert(
             name.to_string(),

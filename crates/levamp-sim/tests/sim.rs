@@ -314,3 +314,32 @@ fn funding_and_basis_traders() {
         none.final_price
     );
 }
+
+/// With the outside price flat, a liquidation hunter's push into a dense
+/// cluster of long liquidation prices sets a cascade off; without it nothing
+/// happens.
+#[test]
+fn liquidation_hunters_set_cascades_off() {
+    let body = |agents: &str| {
+        format!(
+            "[run]\nseed = 9\npaths = 1\nsteps = 20\ndt_s = 60\n[venue]\npreset = \"generic\"\n[markets.ETHUSDT]\nbase = \"ETH\"\ntiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n[population]\naccounts = 300\nmarket = \"ETHUSDT\"\nlong_share = 1.0\nleverage = {{ median = 30, sigma = 0.2, min = 20, max = 50 }}\nnotional = {{ min = 10000, alpha = 2.0, max = 100000 }}\nentry_dispersion = 0.001\n[price]\nmodel = \"shock\"\nstart = 100\nshock = 0\n[impact]\nmodel = \"linear\"\nlambda = 0.0002\n{agents}"
+        )
+    };
+    let run = |text: String| {
+        let (s, sources) = scenario(&text, "");
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        run_path(&s, &world, 0, false, true)
+    };
+    let quiet = run(body(""));
+    assert_eq!(quiet.accounts_liquidated, 0);
+    let hunted = run(body(
+        "[agents.liquidation_hunters]\ncapital = 10000000\nreach = 0.05\npush = 10000\ntrigger = 1",
+    ));
+    assert!(hunted.conserved);
+    assert!(hunted.agents.hunts >= 1, "{:?}", hunted.agents);
+    assert!(
+        hunted.accounts_liquidated > 0,
+        "the push triggers liquidations"
+    );
+    assert!(hunted.min_price < 100.0);
+}
