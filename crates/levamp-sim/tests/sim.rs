@@ -240,7 +240,7 @@ fn unbuilt_agents_are_refused_clearly() {
     let e = parse("[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"gbm\"\n[agents.market_makers]\nwiden = 2\n", "t", Path::new(".")).unwrap_err();
     assert!(
         e.to_string()
-            .contains("agents.market_makers: not modelled yet"),
+            .contains("agents.market_makers: not modelled as an agent"),
         "{e}"
     );
     let e = parse(
