@@ -5,7 +5,7 @@
 use crate::scenario::{Accounts, Population, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError, MARKET_ACCOUNT};
+use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError};
 use levamp_engine::{
     liquidation_price, scope_health, Account, Holding, MarginMode, MarketId, Position, PriceId,
     Scope,
@@ -251,7 +251,6 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             }
         }
     }
-    let _ = MARKET_ACCOUNT;
     long_clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
     Ok(World {
         venue,
