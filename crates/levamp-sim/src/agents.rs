@@ -86,6 +86,30 @@ pub struct AgentStats {
     pub hunter_pnl: f64,
 }
 
+/// An agent's fee-free market order against the market account at `price`
+/// (`size` > 0 buys); false if the venue refuses it (e.g. margin).
+fn market_trade(
+    venue: &mut Venue,
+    account: AccountId,
+    market: MarketId,
+    size: Base,
+    price: Price,
+) -> bool {
+    let order = TradeOrder {
+        account,
+        market,
+        size,
+        price,
+        fee_rate: Ratio::ZERO,
+        counterparty: Some(MARKET_ACCOUNT),
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: None,
+        isolated_margin: None,
+        leverage: None,
+    };
+    venue.execute(&Command::Trade(order)).is_ok()
+}
+
 /// One step of the hunter: buy back last step's push, or push into a
 /// cluster. `clusters` are the start's long liquidation prices (ascending)
 /// with accounts and notionals; `gone` the accounts already liquidated.
@@ -103,21 +127,7 @@ pub fn hunt(
     let Some(id) = venue.account_id(HUNTER) else {
         return Base::ZERO;
     };
-    let trade = |venue: &mut Venue, size: Base| {
-        let order = TradeOrder {
-            account: id,
-            market,
-            size,
-            price,
-            fee_rate: Ratio::ZERO,
-            counterparty: Some(MARKET_ACCOUNT),
-            counterparty_fee_rate: Ratio::ZERO,
-            margin_mode: None,
-            isolated_margin: None,
-            leverage: None,
-        };
-        venue.execute(&Command::Trade(order)).is_ok()
-    };
+    let trade = |venue: &mut Venue, size: Base| market_trade(venue, id, market, size, price);
     if let Some(open) = venue
         .position(id, market)
         .map(|p| p.size)
@@ -178,19 +188,8 @@ pub fn unwind_basis(
         else {
             continue;
         };
-        let order = TradeOrder {
-            account: id,
-            market,
-            size: size.checked_neg().unwrap_or(Base::ZERO),
-            price: market_price,
-            fee_rate: Ratio::ZERO,
-            counterparty: Some(MARKET_ACCOUNT),
-            counterparty_fee_rate: Ratio::ZERO,
-            margin_mode: None,
-            isolated_margin: None,
-            leverage: None,
-        };
-        if venue.execute(&Command::Trade(order)).is_ok() {
+        let back = size.checked_neg().unwrap_or(Base::ZERO);
+        if market_trade(venue, id, market, back, market_price) {
             bought = bought
                 .checked_add(size.checked_neg().unwrap_or(Base::ZERO))
                 .unwrap_or(bought);
@@ -378,19 +377,8 @@ pub fn liquidate(
                 .checked_sub(before)
                 .unwrap_or(Base::ZERO);
             if !taken.is_zero() {
-                let dump = TradeOrder {
-                    account: liq,
-                    market,
-                    size: taken.checked_neg().unwrap_or(Base::ZERO),
-                    price: market_price,
-                    fee_rate: Ratio::ZERO,
-                    counterparty: Some(MARKET_ACCOUNT),
-                    counterparty_fee_rate: Ratio::ZERO,
-                    margin_mode: None,
-                    isolated_margin: None,
-                    leverage: None,
-                };
-                if venue.execute(&Command::Trade(dump)).is_ok() {
+                let dump = taken.checked_neg().unwrap_or(Base::ZERO);
+                if market_trade(venue, liq, market, dump, market_price) {
                     sold = sold.checked_add(taken).unwrap_or(sold);
                 }
             }
