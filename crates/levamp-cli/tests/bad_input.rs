@@ -1,8 +1,7 @@
 //! Bad input: one test per class. Each must exit non-zero with one clear
 //! line naming the place, print nothing on stdout, and never panic.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
+mod common;
 
 const GOOD: &str = r#"{"quote": "USDT", "prices": {"ETH": 2000},
   "markets": {"ETHUSDT": {"base": "ETH", "tiers": [{"max_notional": 50000, "maintenance_margin_rate": 0.005, "maintenance_amount": 0, "max_leverage": 100}, {"max_notional": null, "maintenance_margin_rate": 0.01, "maintenance_amount": 250, "max_leverage": 50}]}},
@@ -11,27 +10,11 @@ const GOOD: &str = r#"{"quote": "USDT", "prices": {"ETH": 2000},
 
 /// Runs `levamp margin --format json` on `input` via stdin: (exit code, stdout, stderr).
 fn margin(input: &str, extra: &[&str]) -> (i32, String, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_levamp"))
-        .args(["margin", "--format", "json"])
-        .args(extra)
-        .env("RUST_BACKTRACE", "1")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    let args: Vec<&str> = ["margin", "--format", "json"]
+        .into_iter()
+        .chain(extra.iter().copied())
+        .collect();
+    common::levamp(&args, input)
 }
 
 /// `GOOD` with one substring replaced must fail with a message containing `expected`.

@@ -3,18 +3,11 @@
 
 use serde_json::Value;
 use std::path::{Path, PathBuf};
+mod common;
 use std::process::Command;
 
 fn levamp(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_levamp"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::levamp(args, "")
 }
 
 fn dir(name: &str) -> PathBuf {
