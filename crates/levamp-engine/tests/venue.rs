@@ -224,13 +224,9 @@ fn funding_is_zero_sum_with_a_named_residual() {
     conserved(&v);
 }
 
-/// Issue #4 / Aave v3.3 LiquidationLogic: 10 WETH at 2000, LT 0.825, bonus
-/// 5 %, protocol fee 10 % of the bonus, debt 16,800 USDC ⇒ HF 0.982 > 0.95
-/// and both reserves ≥ $2,000 ⇒ close factor 50 %: repay 8,400, seize
-/// 8,400 / 2,000 × 1.05 = 4.41 WETH, of which 0.021 WETH protocol fee
-/// (10 % of the 0.21 bonus), liquidator receives 4.389.
-#[test]
-fn aave_v3_liquidation_call_example() {
+/// The Aave example's venue: USDC and WETH pools, a lender who supplied
+/// 100,000 USDC, a borrower who supplied 10 WETH, ETH at 2,100.
+fn aave_example_venue() -> (Venue, AssetId, AssetId, AccountId, AccountId) {
     let mut v = Venue::new(VenueRules::generic(), "USDT");
     let pool = Some(PoolParams {
         rate_model: RateModel {
@@ -297,6 +293,17 @@ fn aave_v3_liquidation_call_example() {
         amount: b("10"),
     })
     .unwrap();
+    (v, weth, usdc, borrower, liquidator)
+}
+
+/// Issue #4 / Aave v3.3 LiquidationLogic: 10 WETH at 2000, LT 0.825, bonus
+/// 5 %, protocol fee 10 % of the bonus, debt 16,800 USDC ⇒ HF 0.982 > 0.95
+/// and both reserves ≥ $2,000 ⇒ close factor 50 %: repay 8,400, seize
+/// 8,400 / 2,000 × 1.05 = 4.41 WETH, of which 0.021 WETH protocol fee
+/// (10 % of the 0.21 bonus), liquidator receives 4.389.
+#[test]
+fn aave_v3_liquidation_call_example() {
+    let (mut v, weth, usdc, borrower, liquidator) = aave_example_venue();
     // 10 × 2100 × LTV 0.8 = 16,800 of borrowing power.
     v.execute(&Command::Borrow {
         account: borrower,
@@ -508,5 +515,40 @@ fn insurance_fund_then_bad_debt() {
     let events = price(&mut v, "ETH", "1795", 5);
     assert!(events.iter().any(|e| matches!(e, Event::Liquidated { penalty, to_insurance, .. } if *penalty == q("5") && *to_insurance == q("5"))), "{events:#?}");
     assert_eq!(v.funds[v.quote as usize].insurance_fund, b("5"));
+    conserved(&v);
+}
+
+/// A position imported above its LTV (but below its liquidation threshold):
+/// `borrow` refuses 16,900 against 10 WETH × 2,100 × LTV 0.8 = 16,800, the
+/// set-up's `ImportBorrow` records it, and the tokens leave the venue.
+#[test]
+fn import_borrow_skips_the_ltv_check_and_spends_the_tokens() {
+    let (mut v, _weth, usdc, borrower, _) = aave_example_venue();
+    let borrow = |amount: &str| Command::Borrow {
+        account: borrower,
+        asset: usdc,
+        amount: b(amount),
+    };
+    assert!(v.execute(&borrow("16900")).is_err());
+    v.execute(&Command::ImportBorrow {
+        account: borrower,
+        asset: usdc,
+        amount: b("16900"),
+    })
+    .unwrap();
+    assert_eq!(v.debt(borrower, usdc).unwrap(), b("16900"));
+    assert_eq!(v.wallet(borrower, usdc), Base::ZERO);
+    assert_eq!(v.pools[usdc as usize].as_ref().unwrap().cash, b("83100"));
+    let hf = health_factor(&v.accounts[borrower as usize], &v.context())
+        .unwrap()
+        .unwrap();
+    assert!(hf > Ratio::ONE, "10 × 2100 × 0.825 / 16900 = 1.025");
+    // Still limited by the pool's cash.
+    let too_much = Command::ImportBorrow {
+        account: borrower,
+        asset: usdc,
+        amount: b("83101"),
+    };
+    assert!(v.execute(&too_much).is_err());
     conserved(&v);
 }

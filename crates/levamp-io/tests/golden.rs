@@ -444,3 +444,46 @@ fn shipped_brackets_follow_the_cum_formula() {
         }
     }
 }
+
+/// bgd-labs/aave-proposals-v3 reports/AaveV3Ethereum_UpgradeAaveV3ETHPooolWETHParameters_20231031_after.json
+/// @ 4d6a3d98, `strategies`: WETH 0xA901… (optimalUsageRatio 0.8e27,
+/// variableRateSlope1 0.028e27, slope2 0.8e27, reserveFactor 1500) and USDC
+/// 0x8F18… (0.9e27, 0.035e27, 0.6e27, reserveFactor 1000). Aave's variable
+/// rate is slope1 at the kink and slope1 + slope2 at 100 % usage.
+#[test]
+fn aave_preset_pools_follow_the_reported_strategies() {
+    use levamp_core::{Base, Ray};
+    let preset = Preset::load("aave-v3").unwrap();
+    let pool = |name: &str| {
+        let (fields, at) = &preset.assets[name];
+        levamp_io::definitions::parse_asset(name, fields, at, 0)
+            .unwrap()
+            .pool
+            .unwrap()
+    };
+    let b = |s: &str| s.parse::<Base>().unwrap();
+    let pct = |s: &str| Ray::from_ratio(s.parse::<Ratio>().unwrap());
+    let rate = |name: &str, cash: &str, debt: &str| {
+        let p = pool(name);
+        levamp_engine::venue::rates(&p.rate_model, p.reserve_factor, b(cash), b(debt))
+            .unwrap()
+            .borrow_rate
+    };
+    assert_eq!(pool("WETH").reserve_factor, "0.15".parse().unwrap());
+    assert_eq!(pool("USDC").reserve_factor, "0.1".parse().unwrap());
+    assert_eq!(
+        rate("WETH", "20", "80"),
+        pct("0.028"),
+        "WETH at its 80 % kink"
+    );
+    assert_eq!(
+        rate("USDC", "10", "90"),
+        pct("0.035"),
+        "USDC at its 90 % kink"
+    );
+    assert_eq!(
+        rate("WETH", "0", "1"),
+        pct("0.828"),
+        "WETH at 100 %: 2.8 % + 80 %"
+    );
+}

@@ -277,6 +277,7 @@ impl Venue {
         account: AccountId,
         asset: AssetId,
         amount: Base,
+        check_ltv: bool,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
         self.check_account(account)?;
@@ -302,7 +303,9 @@ impl Venue {
                 scaled,
             },
         )?;
-        self.require_ltv(account)?;
+        if check_ltv {
+            self.require_ltv(account)?;
+        }
         self.update_rates(asset, ev)
     }
 

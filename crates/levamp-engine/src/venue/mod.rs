@@ -119,6 +119,14 @@ pub enum Command {
         asset: AssetId,
         amount: Base,
     },
+    /// A debt taken before the venue's history starts (simulation set-up):
+    /// borrowed without the LTV check, and the tokens leave the venue at once
+    /// (they were spent), so only the debt remains.
+    ImportBorrow {
+        account: AccountId,
+        asset: AssetId,
+        amount: Base,
+    },
     /// `None`: the whole debt.
     Repay {
         account: AccountId,
@@ -299,7 +307,23 @@ impl Venue {
                 account,
                 asset,
                 amount,
-            } => self.borrow(*account, *asset, *amount, ev),
+            } => self.borrow(*account, *asset, *amount, true, ev),
+            Command::ImportBorrow {
+                account,
+                asset,
+                amount,
+            } => {
+                self.borrow(*account, *asset, *amount, false, ev)?;
+                let (account, asset, amount) = (*account, *asset, *amount);
+                self.emit(
+                    ev,
+                    Event::Withdrawn {
+                        account,
+                        asset,
+                        amount,
+                    },
+                )
+            }
             Command::Repay {
                 account,
                 asset,
