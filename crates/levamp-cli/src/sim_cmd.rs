@@ -108,6 +108,12 @@ fn print_summary(
         "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",
         "metric", "mean", "p50", "p95", "p99", "max"
     );
+    let lending = world.lending.is_some();
+    let lending_rows: &[&str] = if lending {
+        &["lending_collateral_seized", "lending_deficit"]
+    } else {
+        &[]
+    };
     for name in [
         "min_price",
         "max_drawdown",
@@ -118,7 +124,10 @@ fn print_summary(
         "adl_notional",
         "cascade_amplification",
         "rounds",
-    ] {
+    ]
+    .iter()
+    .chain(lending_rows)
+    {
         let st = Stat::of(paths.iter().map(|m| metric(m, name)));
         println!(
             "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",

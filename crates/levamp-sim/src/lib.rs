@@ -5,6 +5,7 @@
 //! Model documentation: docs/scenarios.md.
 
 pub mod agents;
+pub mod lending;
 mod market_config;
 pub mod output;
 pub mod report;

@@ -63,6 +63,7 @@ pub enum ImpactConfig {
 
 const PRICE_KEYS: &[&str] = &[
     "model",
+    "key",
     "start",
     "shock",
     "shock_steps",
@@ -91,11 +92,12 @@ const IMPACT_KEYS: &[&str] = &[
     "arbitrage",
 ];
 
-/// `[price]`: the start price (exact decimal text) and the model.
+/// `[price]`: the start price (exact decimal text), the price key it drives
+/// when named, and the model.
 pub(crate) fn price(
     root: &Map<String, Value>,
     dir: &Path,
-) -> Result<(String, PriceModel), InputError> {
+) -> Result<(String, Option<String>, PriceModel), InputError> {
     let price_t = Table::of(root, "price", PRICE_KEYS)?.ok_or_else(|| InputError {
         at: "price".into(),
         message: "required: a [price] table with a model".into(),
@@ -162,7 +164,8 @@ pub(crate) fn price(
             }
         },
     };
-    Ok((start, price))
+    let key = price_t.text("key")?.map(str::to_string);
+    Ok((start, key, price))
 }
 
 /// `[impact]` (none when absent).

@@ -61,6 +61,8 @@ pub struct PathMetrics {
     pub conserved: bool,
     /// What the agents did.
     pub agents: crate::agents::AgentStats,
+    /// What the lending keeper did.
+    pub lending: crate::lending::LendingStats,
     pub series: Option<Vec<StepRecord>>,
 }
 
@@ -189,6 +191,7 @@ pub fn run_path(
         by_round: Vec::new(),
         conserved: true,
         agents: Default::default(),
+        lending: Default::default(),
         series: keep_series.then(Vec::new),
     };
     let mut liquidated: BTreeSet<u32> = BTreeSet::new();
@@ -204,7 +207,9 @@ pub fn run_path(
     let _ = feed.observe(world.t0, world.start); // the venue starts on this published price
     let mut reported = world.start;
     // Funding: settlements on the market's interval grid, from the average premium.
-    let interval = venue.markets[world.market as usize].funding_interval_s;
+    let interval = world.market.map_or(i64::MAX / 4, |m| {
+        venue.markets[m as usize].funding_interval_s
+    });
     let mut next_funding = world.t0 + interval;
     let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
@@ -230,7 +235,7 @@ pub fn run_path(
             }
         };
         price = impact.begin_step(moved, exo);
-        if let Some(f) = &s.funding {
+        if let (Some(f), Some(market)) = (&s.funding, world.market) {
             while next_funding <= ts {
                 let premium = if premium_n > 0 {
                     premium_sum / premium_n as f64
@@ -238,7 +243,7 @@ pub fn run_path(
                     0.0
                 };
                 let command = Command::Funding {
-                    market: world.market,
+                    market,
                     ts: next_funding,
                     rate: f.rate.as_ref().and_then(|r| r.parse().ok()),
                     premium: Some(Ratio::from_raw((premium * 1e12).round() as i128)),
@@ -254,7 +259,7 @@ pub fn run_path(
                                     let bought = crate::agents::unwind_basis(
                                         &mut venue,
                                         b,
-                                        world.market,
+                                        market,
                                         *rate,
                                         price,
                                         &mut m.agents,
@@ -280,13 +285,17 @@ pub fn run_path(
         if let Some(t) = &s.agents.traders {
             crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
         }
-        if let Some(h) = &s.agents.hunters {
+        if world.lending.is_some() {
+            // Interest accrues in every pool up to this step.
+            let _ = venue.execute(&Command::Advance { ts });
+        }
+        if let (Some(h), Some(market)) = (&s.agents.hunters, world.market) {
             let pushed = crate::agents::hunt(
                 &mut venue,
                 h,
                 &world.long_clusters,
                 &liquidated,
-                world.market,
+                market,
                 price,
                 &mut m.agents,
             );
@@ -360,13 +369,26 @@ pub fn run_path(
                     _ => {}
                 }
             }
-            if let Some(l) = &s.agents.liquidators {
+            if let Some(book) = &world.lending {
+                let (seized, value) = crate::lending::keep(
+                    &mut venue,
+                    book,
+                    world.key,
+                    &mut m.lending,
+                    &mut liquidated,
+                    &mut events,
+                );
+                sold = sold.checked_add(seized).unwrap_or(sold);
+                notional += value;
+                m.liquidated_long += value;
+            }
+            if let (Some(l), Some(market)) = (&s.agents.liquidators, world.market) {
                 let (agent_sold, agent_notional) = crate::agents::liquidate(
                     &mut venue,
                     l,
                     &mut watch,
                     world.key,
-                    world.market,
+                    market,
                     step,
                     price,
                     &mut rng,
@@ -415,7 +437,7 @@ pub fn run_path(
         m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / exo_peak);
         let fund = venue.funds[quote].insurance_fund.to_f64_lossy();
         m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(fund0 - fund);
-        let debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;
+        let debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
         // Depleted: a funded insurance fund emptied, or losses arrived with none.
         m.insurance_fund_depleted |= fund <= 0.0 && (fund0 > 0.0 || debt > 0.0 || m.adl_count > 0);
         if check {
@@ -443,7 +465,7 @@ pub fn run_path(
     }
     liquidated.extend(by_agents);
     m.accounts_liquidated = liquidated.len();
-    m.bad_debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0;
+    m.bad_debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
     let start = world.start.to_f64_lossy();
     m.cascade_amplification = if min_exo < start {
         (start - m.min_price) / (start - min_exo)

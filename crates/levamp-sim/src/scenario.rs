@@ -60,6 +60,14 @@ pub struct Funding {
     pub rate: Option<String>,
 }
 
+/// `[lending]`: how the lending side of a snapshot is set up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lending {
+    /// Pool utilization at the start: lenders supply `borrows ÷ utilization`
+    /// of every borrowed asset.
+    pub utilization: f64,
+}
+
 /// A whole scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
@@ -72,11 +80,19 @@ pub struct Scenario {
     pub rules: Option<Value>,
     /// Extra or overriding market definitions (`[markets.NAME]`).
     pub markets: Map<String, Value>,
+    /// Extra or overriding asset definitions (`[assets.NAME]`), e.g. a
+    /// lending pool's `rate_model`.
+    pub assets: Map<String, Value>,
+    /// `[lending]`
+    pub lending: Lending,
     pub insurance_fund: String,
     pub market: Option<String>,
     pub accounts: Accounts,
     /// Start price (decimal text) of the main market.
     pub start: String,
+    /// `[price] key`: the price key the model drives (default: the main
+    /// market's); required when the accounts hold no perp position.
+    pub price_key: Option<String>,
     pub price: PriceModel,
     pub impact: ImpactConfig,
     pub latency_steps: usize,
@@ -95,6 +111,8 @@ const TOP: &[&str] = &[
     "run",
     "venue",
     "markets",
+    "assets",
+    "lending",
     "accounts",
     "population",
     "price",
@@ -201,9 +219,18 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     if insurance_fund.starts_with('-') {
         return err("venue.insurance_fund", "must be ≥ 0");
     }
-    let markets = match root.get("markets") {
-        Some(v) => object(v, "markets")?.clone(),
-        None => Map::new(),
+    let table = |k: &str| -> Result<Map<String, Value>, InputError> {
+        match root.get(k) {
+            Some(v) => Ok(object(v, k)?.clone()),
+            None => Ok(Map::new()),
+        }
+    };
+    let (markets, assets) = (table("markets")?, table("assets")?);
+    let lending = Lending {
+        utilization: match Table::of(root, "lending", &["utilization"])? {
+            Some(t) => t.f64("utilization", 0.8, 0.01, 1.0)?,
+            None => 0.8,
+        },
     };
     let accounts = match (
         Table::of(root, "accounts", &["snapshot"])?,
@@ -232,7 +259,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             )
         }
     };
-    let (start, price) = price(root, dir)?;
+    let (start, price_key, price) = price(root, dir)?;
     let impact = impact(root)?;
     let (latency_steps, feed) = match Table::of(
         root,
@@ -301,6 +328,9 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         preset,
         rules,
         markets,
+        assets,
+        lending,
+        price_key,
         insurance_fund,
         market,
         accounts,

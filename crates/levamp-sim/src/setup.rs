@@ -20,7 +20,9 @@ use rand_chacha::ChaCha8Rng;
 #[derive(Clone, Debug)]
 pub struct World {
     pub venue: Venue,
-    pub market: MarketId,
+    /// The main perp market (`None`: the accounts only lend and borrow).
+    pub market: Option<MarketId>,
+    /// The price key the price model drives.
     pub key: PriceId,
     pub start: Price,
     /// Accounts holding a position in the main market.
@@ -38,6 +40,8 @@ pub struct World {
     pub t0: i64,
     /// Trader accounts are ids 1 ..= traders (agents' accounts come after).
     pub traders: usize,
+    /// The lending side, when the accounts borrow.
+    pub lending: Option<crate::lending::Book>,
 }
 
 fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
@@ -53,15 +57,19 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         at: "venue.preset".into(),
         message: e.message,
     })?;
-    for (name, v) in &s.markets {
-        let at = format!("markets.{name}");
-        let fields = levamp_io::json::object(v, &at)?.clone();
-        let entry = preset
-            .markets
-            .entry(name.clone())
-            .or_insert_with(|| (Default::default(), at.clone()));
-        entry.0.extend(fields);
-        entry.1 = at;
+    for (table, overrides, entries) in [
+        ("markets", &s.markets, &mut preset.markets),
+        ("assets", &s.assets, &mut preset.assets),
+    ] {
+        for (name, v) in overrides {
+            let at = format!("{table}.{name}");
+            let fields = levamp_io::json::object(v, &at)?.clone();
+            let entry = entries
+                .entry(name.clone())
+                .or_insert_with(|| (Default::default(), at.clone()));
+            entry.0.extend(fields);
+            entry.1 = at;
+        }
     }
     let mut rules = match &s.rules {
         Some(r) => levamp_io::definitions::parse_rules(&preset.name, r, "venue.rules")?,
@@ -78,13 +86,24 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     })?;
     let run =
         |venue: &mut Venue, c: Command, at: &str| venue.execute(&c).map(|_| ()).map_err(engine(at));
-    let main = match &s.accounts {
-        Accounts::Snapshot(path) => {
-            import_snapshot(&mut venue, s, &preset, sources, path, start, t0)?
-        }
-        Accounts::Population(p) => generate(&mut venue, s, &preset, p, start, t0)?,
+    let (main, lending) = match &s.accounts {
+        Accounts::Snapshot(path) => import_snapshot(&mut venue, s, &preset, sources, path, t0)?,
+        Accounts::Population(p) => (Some(generate(&mut venue, s, &preset, p, start, t0)?), None),
     };
-    let key = venue.markets[main as usize].price;
+    let key = driven_key(&venue, s, main)?;
+    if main.is_none() {
+        let needs_market = [
+            ("liquidators", s.agents.liquidators.is_some()),
+            ("liquidation_hunters", s.agents.hunters.is_some()),
+            ("basis_traders", s.agents.basis_traders.is_some()),
+        ];
+        if let Some((name, _)) = needs_market.iter().find(|(_, on)| *on) {
+            return Err(InputError {
+                at: format!("agents.{name}"),
+                message: "trades a perp market, and the accounts hold no perp position".into(),
+            });
+        }
+    }
     if s.insurance_fund != "0" {
         let amount: Base = s.insurance_fund.parse().map_err(|e| InputError {
             at: "venue.insurance_fund".into(),
@@ -97,7 +116,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         )?;
     }
     let traders = venue.accounts.len() - 1;
-    if let Some(b) = &s.agents.basis_traders {
+    if let (Some(b), Some(main)) = (&s.agents.basis_traders, main) {
         let fail = |e: levamp_core::MathError| InputError {
             at: "agents.basis_traders".into(),
             message: e.to_string(),
@@ -230,7 +249,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     for (acc_index, acc) in venue.accounts.iter().enumerate().skip(1) {
         let acc_id = acc_index as u32;
         for (i, p) in acc.positions.iter().enumerate() {
-            if p.market == main && !p.size.is_zero() {
+            if Some(p.market) == main && !p.size.is_zero() {
                 accounts += 1;
                 if p.size.is_positive() {
                     open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
@@ -252,7 +271,16 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
     }
     long_clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some(book) = &lending {
+        accounts += book.borrowers.len();
+        liquidation_prices.extend(
+            book.liquidation_prices(&venue, key)
+                .into_iter()
+                .map(|p| (p, true)),
+        );
+    }
     Ok(World {
+        lending,
         venue,
         market: main,
         key,
@@ -295,15 +323,50 @@ fn list_market(
     Ok(venue.markets.len() as MarketId - 1)
 }
 
+/// The price key the price model drives: `[price] key`, else the main market's.
+fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<PriceId, InputError> {
+    let market_key = main.map(|m| venue.markets[m as usize].price);
+    match (&s.price_key, market_key) {
+        (None, Some(k)) => Ok(k),
+        (None, None) => Err(InputError {
+            at: "price.key".into(),
+            message: "required: the accounts hold no perp position; name the price the model drives (e.g. key = \"ETH\")".into(),
+        }),
+        (Some(name), _) => {
+            let Some(k) = venue.price_id(name) else {
+                let hint = levamp_io::did_you_mean(name, venue.price_keys.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .unwrap_or_default();
+                return Err(InputError {
+                    at: "price.key".into(),
+                    message: format!("unknown price key \"{name}\"{hint}"),
+                });
+            };
+            match market_key {
+                Some(m) if m != k => Err(InputError {
+                    at: "price.key".into(),
+                    message: format!(
+                        "the main market is priced by \"{}\", not \"{name}\"",
+                        venue.price_keys[m as usize]
+                    ),
+                }),
+                _ => Ok(k),
+            }
+        }
+    }
+}
+
+/// Imports a snapshot: its markets, assets, prices and accounts. Returns the
+/// main market (`None` when no account holds a perp position) and the
+/// lending book when accounts borrow.
 fn import_snapshot(
     venue: &mut Venue,
     s: &Scenario,
     preset: &Preset,
     sources: &Sources,
     path: &std::path::Path,
-    start: Price,
     t0: i64,
-) -> Result<MarketId, InputError> {
+) -> Result<(Option<MarketId>, Option<crate::lending::Book>), InputError> {
     let text = sources.read(path)?;
     let file = path.display().to_string();
     let snap = Snapshot::parse(&text, preset).map_err(|e| InputError {
@@ -345,17 +408,12 @@ fn import_snapshot(
         }
     }
     let main = match (&s.market, snap.markets.len()) {
-        (Some(m), _) => venue.market_id(m).ok_or_else(|| InputError {
+        (Some(m), _) => Some(venue.market_id(m).ok_or_else(|| InputError {
             at: "venue.market".into(),
             message: format!("market \"{m}\" is not in the snapshot"),
-        })?,
-        (None, 1) => 0,
-        (None, 0) => {
-            return Err(InputError {
-                at: file,
-                message: "the snapshot has no positions (no market to simulate)".into(),
-            })
-        }
+        })?),
+        (None, 1) => Some(0),
+        (None, 0) => None,
         (None, _) => return Err(InputError {
             at: "venue.market".into(),
             message:
@@ -363,17 +421,9 @@ fn import_snapshot(
                     .into(),
         }),
     };
-    let _ = start;
+    let mut book = crate::lending::lend(venue, &snap, s.lending.utilization, &file)?;
     for (i, acc) in snap.accounts.iter().enumerate() {
         let at = format!("{file}: accounts[{i}]");
-        if !acc.borrows.is_empty() {
-            return Err(InputError {
-                at: format!("{at}.borrows"),
-                message:
-                    "the simulator does not simulate lending positions yet; remove the borrows"
-                        .into(),
-            });
-        }
         let name = acc.id.clone();
         venue
             .execute(&Command::OpenAccount { name: name.clone() })
@@ -402,8 +452,14 @@ fn import_snapshot(
                 &at,
             )?;
         }
+        if let Some(book) = book.as_mut() {
+            book.import_borrower(venue, id, acc, &snap, &at)?;
+        }
     }
-    Ok(main)
+    if let Some(book) = book.as_mut() {
+        book.open_keeper(venue, &file)?;
+    }
+    Ok((main, book))
 }
 
 /// Deposits an isolated position's margin and imports it at its entry price.

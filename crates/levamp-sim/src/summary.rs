@@ -104,6 +104,10 @@ pub const METRICS: &[&str] = &[
     "basis_unwound",
     "hunts",
     "hunter_pnl",
+    "lending_liquidations",
+    "lending_debt_repaid",
+    "lending_collateral_seized",
+    "lending_deficit",
 ];
 
 /// A metric's value on a path.
@@ -131,6 +135,10 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "basis_unwound" => m.agents.basis_unwound,
         "hunts" => m.agents.hunts as f64,
         "hunter_pnl" => m.agents.hunter_pnl,
+        "lending_liquidations" => m.lending.liquidations as f64,
+        "lending_debt_repaid" => m.lending.debt_repaid,
+        "lending_collateral_seized" => m.lending.collateral_seized,
+        "lending_deficit" => m.lending.deficit,
         _ => 0.0,
     }
 }

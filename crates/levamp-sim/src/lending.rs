@@ -1,0 +1,335 @@
+//! The lending side of a simulation (docs/scenarios.md, "Lending"): a
+//! snapshot's borrowers are imported into the venue's Aave-style pools, and
+//! a keeper liquidates every borrower whose health factor falls below 1 with
+//! `liquidationCall`, then sells the seized collateral to the market — the
+//! lending half of a cascade.
+
+use levamp_core::{Base, Ratio, Round};
+use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
+use levamp_engine::{health_factor, Account, AssetId, PriceId};
+use levamp_io::json::InputError;
+use levamp_io::Snapshot;
+
+/// Who supplies the borrowed assets at the start.
+pub const LENDERS: &str = "lenders";
+/// Who liquidates borrowers.
+pub const KEEPER: &str = "keeper";
+
+/// The borrowers and their keeper.
+#[derive(Clone, Debug, Default)]
+pub struct Book {
+    pub keeper: AccountId,
+    pub borrowers: Vec<AccountId>,
+    /// Σ debt at the start, by asset (the keeper's float).
+    totals: Vec<(AssetId, Base)>,
+}
+
+/// What the keeper did on a path.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LendingStats {
+    /// `liquidationCall`s executed.
+    pub liquidations: usize,
+    /// Value of the debt repaid (quote).
+    pub debt_repaid: f64,
+    /// Value of the collateral seized, at the oracle price (quote).
+    pub collateral_seized: f64,
+    /// Value of debt written off as pool deficit (Aave v3.3) (quote).
+    pub deficit: f64,
+}
+
+fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
+    move |e| InputError {
+        at: at.to_string(),
+        message: e.to_string(),
+    }
+}
+
+fn math(at: &str) -> impl Fn(levamp_core::MathError) -> InputError + '_ {
+    move |e| InputError {
+        at: at.to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// The venue's asset named like snapshot asset `index`, with its lending pool.
+fn pooled(
+    venue: &Venue,
+    snap: &Snapshot,
+    index: u32,
+    at: &str,
+    role: &str,
+) -> Result<AssetId, InputError> {
+    let name = &snap.assets[index as usize].name;
+    match venue.asset_id(name) {
+        Some(id) if venue.pools[id as usize].is_some() => Ok(id),
+        _ => Err(InputError {
+            at: format!("{at}.{name}"),
+            message: format!(
+                "{role} {name} has no lending pool: give it one under [assets.{name}] rate_model = {{optimal_utilization, base, slope1, slope2}} (the aave-v3 preset has them)"
+            ),
+        }),
+    }
+}
+
+/// Sets the pools up for a snapshot's borrowers: a lenders' account supplies
+/// `Σ borrows ÷ utilization` of each borrowed asset. `None` when nobody borrows.
+pub fn lend(
+    venue: &mut Venue,
+    snap: &Snapshot,
+    utilization: f64,
+    file: &str,
+) -> Result<Option<Book>, InputError> {
+    let mut totals: Vec<(AssetId, Base)> = Vec::new();
+    for (i, acc) in snap.accounts.iter().enumerate() {
+        let at = format!("{file}: accounts[{i}].borrows");
+        for h in &acc.borrows {
+            let asset = pooled(venue, snap, h.asset, &at, "borrowed asset")?;
+            match totals.iter_mut().find(|(a, _)| *a == asset) {
+                Some((_, t)) => *t = t.checked_add(h.amount).map_err(math(&at))?,
+                None => totals.push((asset, h.amount)),
+            }
+        }
+    }
+    if totals.is_empty() {
+        return Ok(None);
+    }
+    let at = "lending.utilization";
+    let utilization = Ratio::from_raw((utilization * 1e12).round() as i128);
+    venue
+        .execute(&Command::OpenAccount {
+            name: LENDERS.into(),
+        })
+        .map_err(engine(file))?;
+    let lenders = venue.account_id(LENDERS).unwrap_or(0);
+    for &(asset, total) in &totals {
+        let amount = total
+            .div_ratio(utilization, Round::Ceil)
+            .map_err(math(at))?;
+        for c in [
+            Command::Deposit {
+                account: lenders,
+                asset,
+                amount,
+            },
+            Command::Supply {
+                account: lenders,
+                asset,
+                amount,
+            },
+        ] {
+            venue.execute(&c).map_err(engine(at))?;
+        }
+    }
+    Ok(Some(Book {
+        keeper: 0,
+        borrowers: Vec::new(),
+        totals,
+    }))
+}
+
+impl Book {
+    /// Supplies a borrower's collateral (every asset with a liquidation
+    /// threshold) to its pool and records its debts. Accounts without
+    /// borrows are left alone.
+    pub fn import_borrower(
+        &mut self,
+        venue: &mut Venue,
+        id: AccountId,
+        acc: &Account,
+        snap: &Snapshot,
+        at: &str,
+    ) -> Result<(), InputError> {
+        if acc.borrows.is_empty() {
+            return Ok(());
+        }
+        let coll_at = format!("{at}.collateral");
+        for h in &acc.collateral {
+            let spec = &snap.assets[h.asset as usize];
+            if spec.liquidation_threshold.is_zero() || !h.amount.is_positive() {
+                continue;
+            }
+            let asset = pooled(venue, snap, h.asset, &coll_at, "collateral")?;
+            venue
+                .execute(&Command::Supply {
+                    account: id,
+                    asset,
+                    amount: h.amount,
+                })
+                .map_err(engine(&format!("{coll_at}.{}", spec.name)))?;
+        }
+        let debt_at = format!("{at}.borrows");
+        for h in &acc.borrows {
+            let asset = pooled(venue, snap, h.asset, &debt_at, "borrowed asset")?;
+            if h.amount.is_positive() {
+                venue
+                    .execute(&Command::ImportBorrow {
+                        account: id,
+                        asset,
+                        amount: h.amount,
+                    })
+                    .map_err(engine(&format!(
+                        "{debt_at}.{}",
+                        snap.assets[h.asset as usize].name
+                    )))?;
+            }
+        }
+        self.borrowers.push(id);
+        Ok(())
+    }
+
+    /// Opens the keeper with twice the start's debt of every borrowed asset:
+    /// enough to repay all of it, interest included.
+    pub fn open_keeper(&mut self, venue: &mut Venue, file: &str) -> Result<(), InputError> {
+        venue
+            .execute(&Command::OpenAccount {
+                name: KEEPER.into(),
+            })
+            .map_err(engine(file))?;
+        self.keeper = venue.account_id(KEEPER).unwrap_or(0);
+        for &(asset, total) in &self.totals {
+            let amount = total.checked_add(total).map_err(math(file))?;
+            venue
+                .execute(&Command::Deposit {
+                    account: self.keeper,
+                    asset,
+                    amount,
+                })
+                .map_err(engine(file))?;
+        }
+        Ok(())
+    }
+
+    /// Each borrower's liquidation price on price key `key` (the level at which
+    /// its health factor reaches 1, every other price fixed), for the report.
+    /// A float estimate: `(D − A) ÷ (B − E)` with `A`, `D` the weighted
+    /// collateral and debt not priced by `key` and `B`, `E` the units that are.
+    pub fn liquidation_prices(&self, venue: &Venue, key: PriceId) -> Vec<f64> {
+        let ctx = venue.context();
+        let mut out = Vec::new();
+        for &id in &self.borrowers {
+            let acc = &venue.accounts[id as usize];
+            let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
+            for (asset, amount) in ctx.lending_collateral(acc).flatten() {
+                let w = amount.to_f64_lossy() * asset.liquidation_threshold.to_f64_lossy();
+                match asset.price == key {
+                    true => b += w,
+                    false => a += w * ctx.prices[asset.price as usize].to_f64_lossy(),
+                }
+            }
+            for (asset, amount) in ctx.debts(acc).flatten() {
+                match asset.price == key {
+                    true => e += amount.to_f64_lossy(),
+                    false => {
+                        d += amount.to_f64_lossy() * ctx.prices[asset.price as usize].to_f64_lossy()
+                    }
+                }
+            }
+            if b > e && d > a {
+                out.push((d - a) / (b - e));
+            }
+        }
+        out
+    }
+}
+
+/// The largest holding by value among `items` (asset, amount), if any.
+fn largest(venue: &Venue, items: impl Iterator<Item = (AssetId, Base)>) -> Option<AssetId> {
+    items
+        .filter(|(_, amount)| amount.is_positive())
+        .map(|(asset, amount)| {
+            let price = venue.prices[venue.assets[asset as usize].price as usize];
+            (asset, amount.to_f64_lossy() * price.to_f64_lossy())
+        })
+        .max_by(|x, y| x.1.total_cmp(&y.1))
+        .map(|(asset, _)| asset)
+}
+
+/// One keeper pass: every borrower whose health factor is below 1 gets one
+/// `liquidationCall` (as much as the close factor allows) on its largest
+/// collateral and largest debt. Returns the units of `key`'s asset seized
+/// (sold to the market by the keeper) and the seized value; events in `events`.
+pub fn keep(
+    venue: &mut Venue,
+    book: &Book,
+    key: PriceId,
+    stats: &mut LendingStats,
+    liquidated: &mut std::collections::BTreeSet<u32>,
+    events: &mut Vec<Event>,
+) -> (Base, f64) {
+    let ctx = venue.context();
+    let mut calls = Vec::new();
+    for &id in &book.borrowers {
+        let acc = &venue.accounts[id as usize];
+        if !matches!(health_factor(acc, &ctx), Ok(Some(hf)) if hf < Ratio::ONE) {
+            continue;
+        }
+        let collateral = largest(
+            venue,
+            acc.supplied
+                .iter()
+                .filter(|h| {
+                    !venue.assets[h.asset as usize]
+                        .liquidation_threshold
+                        .is_zero()
+                })
+                .map(|h| (h.asset, ctx.supplied_amount(h).unwrap_or(Base::ZERO))),
+        );
+        let debt = largest(
+            venue,
+            acc.borrows
+                .iter()
+                .map(|h| (h.asset, ctx.debt_amount(h).unwrap_or(Base::ZERO))),
+        );
+        if let (Some(collateral_asset), Some(debt_asset)) = (collateral, debt) {
+            calls.push(Command::LiquidationCall {
+                liquidator: book.keeper,
+                account: id,
+                collateral_asset,
+                debt_asset,
+                debt_to_cover: None,
+            });
+        }
+    }
+    let (mut sold, mut value) = (Base::ZERO, 0.0);
+    for call in &calls {
+        let from = events.len();
+        if venue.execute_into(call, events).is_err() {
+            continue;
+        }
+        for e in &events[from..] {
+            let price_of = |asset: AssetId| {
+                venue.prices[venue.assets[asset as usize].price as usize].to_f64_lossy()
+            };
+            match e {
+                Event::LendingLiquidated {
+                    account,
+                    debt_asset,
+                    debt_repaid,
+                    collateral_asset,
+                    collateral_seized,
+                    protocol_fee,
+                    ..
+                } => {
+                    stats.liquidations += 1;
+                    liquidated.insert(*account);
+                    stats.debt_repaid += debt_repaid.to_f64_lossy() * price_of(*debt_asset);
+                    let seized = collateral_seized.to_f64_lossy() * price_of(*collateral_asset);
+                    stats.collateral_seized += seized;
+                    value += seized;
+                    // The keeper sells what it received (the protocol keeps its fee).
+                    if venue.assets[*collateral_asset as usize].price == key {
+                        let received = collateral_seized
+                            .checked_sub(*protocol_fee)
+                            .unwrap_or(Base::ZERO);
+                        sold = sold.checked_add(received).unwrap_or(sold);
+                    }
+                }
+                Event::DeficitRecorded { asset, amount, .. } => {
+                    stats.deficit += amount.to_f64_lossy() * price_of(*asset);
+                }
+                _ => {}
+            }
+        }
+    }
+    (sold, value)
+}
