@@ -55,3 +55,25 @@ fn shock_linear_example_cascades_twice() {
         m.min_price
     );
 }
+
+/// `scenarios/perps-and-aave.toml`: perp liquidations push ETH under an Aave
+/// borrower's liquidation level and the keeper's WETH sale joins the third
+/// round: four accounts (three perp, one Aave) in three rounds, 1,652.
+#[test]
+fn perps_and_aave_example_crosses_venues() {
+    let s = load(&scenarios_dir().join("perps-and-aave.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let world = build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
+    let m = run_path(&s, &world, 0, false, true);
+    assert!(m.conserved);
+    assert_eq!(
+        (m.accounts_liquidated, m.lending.liquidations, m.rounds),
+        (4, 1, 3)
+    );
+    // 720,000 USDC (+ interest) repaid at 1,695 for 720,000 / 1,695 × 1.05 WETH.
+    assert!((m.lending.debt_repaid - 720_000.0).abs() < 1.0);
+    assert!(
+        (1650.0..1655.0).contains(&m.final_price),
+        "{}",
+        m.final_price
+    );
+}
