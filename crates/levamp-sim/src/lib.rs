@@ -13,6 +13,7 @@ pub mod run;
 pub mod scenario;
 pub mod setup;
 pub mod sources;
+pub mod spiral;
 pub mod summary;
 mod toml_read;
 
