@@ -17,6 +17,8 @@ pub trait ImpactModel: Send {
     /// A net flow of `sold` base units (> 0 sold, < 0 bought) at `price`;
     /// returns the new price (at least one tick).
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError>;
+    /// A copy in the same state (to ask "what if" without trading).
+    fn boxed(&self) -> Box<dyn ImpactModel>;
 }
 
 fn from_f64(p: f64) -> Price {
@@ -36,6 +38,9 @@ pub struct Linear {
 }
 
 impl ImpactModel for Linear {
+    fn boxed(&self) -> Box<dyn ImpactModel> {
+        Box::new(self.clone())
+    }
     fn begin_step(&mut self, price: Price, _: Price) -> Price {
         price
     }
@@ -66,6 +71,9 @@ pub struct Sqrt {
 }
 
 impl ImpactModel for Sqrt {
+    fn boxed(&self) -> Box<dyn ImpactModel> {
+        Box::new(self.clone())
+    }
     fn begin_step(&mut self, price: Price, _: Price) -> Price {
         price
     }
@@ -136,6 +144,9 @@ impl Depth {
 }
 
 impl ImpactModel for Depth {
+    fn boxed(&self) -> Box<dyn ImpactModel> {
+        Box::new(self.clone())
+    }
     fn begin_step(&mut self, price: Price, outside: Price) -> Price {
         self.consumed_bid *= 1.0 - self.resilience;
         self.consumed_ask *= 1.0 - self.resilience;
@@ -194,6 +205,9 @@ impl Amm {
 }
 
 impl ImpactModel for Amm {
+    fn boxed(&self) -> Box<dyn ImpactModel> {
+        Box::new(self.clone())
+    }
     fn begin_step(&mut self, price: Price, exogenous: Price) -> Price {
         if self.arbitrage {
             let k = self.base * self.quote;

@@ -69,6 +69,8 @@ pub struct Agents {
     pub traders: Option<Traders>,
     pub liquidators: Option<Liquidators>,
     pub basis_traders: Option<BasisTraders>,
+    pub arbitrageurs: Option<crate::makers::Arbitrageurs>,
+    pub market_makers: Option<crate::makers::MarketMakers>,
 }
 
 /// What agents did on a path.

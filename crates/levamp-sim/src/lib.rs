@@ -6,6 +6,7 @@
 
 pub mod agents;
 pub mod lending;
+pub mod makers;
 mod market_config;
 pub mod output;
 pub mod report;

@@ -63,6 +63,8 @@ pub struct PathMetrics {
     pub agents: crate::agents::AgentStats,
     /// What the lending keeper did.
     pub lending: crate::lending::LendingStats,
+    /// What the arbitrageurs and market makers did.
+    pub liquidity: crate::makers::LiquidityStats,
     pub series: Option<Vec<StepRecord>>,
 }
 
@@ -192,6 +194,7 @@ pub fn run_path(
         conserved: true,
         agents: Default::default(),
         lending: Default::default(),
+        liquidity: Default::default(),
         series: keep_series.then(Vec::new),
     };
     let mut liquidated: BTreeSet<u32> = BTreeSet::new();
@@ -213,6 +216,7 @@ pub fn run_path(
     let mut next_funding = world.t0 + interval;
     let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
+    let mut makers = crate::makers::Makers::new(world.start);
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
         let g = process.ratio(step, &mut rng);
@@ -235,6 +239,12 @@ pub fn run_path(
             }
         };
         price = impact.begin_step(moved, exo);
+        if let Some(a) = &s.agents.arbitrageurs {
+            price = crate::makers::arbitrage(a, impact.as_mut(), price, exo, &mut m.liquidity);
+        }
+        if let Some(mm) = &s.agents.market_makers {
+            price = makers.begin_step(mm, step, exo, impact.as_mut(), price, &mut m.liquidity);
+        }
         if let (Some(f), Some(market)) = (&s.funding, world.market) {
             while next_funding <= ts {
                 let premium = if premium_n > 0 {
@@ -412,6 +422,9 @@ pub fn run_path(
                 step_notional += notional;
                 m.time_to_first_liquidation.get_or_insert(step);
             }
+            if let (Some(mm), false) = (&s.agents.market_makers, sold.is_zero()) {
+                (sold, price) = makers.absorb(mm, sold, price, &mut m.liquidity);
+            }
             if !sold.is_zero() {
                 price = impact.apply(price, sold).unwrap_or(price);
             }
@@ -457,6 +470,7 @@ pub fn run_path(
         }
     }
     m.final_price = price.to_f64_lossy();
+    m.liquidity.mm_pnl = makers.pnl(m.final_price);
     if let (Some(h), Some(id)) = (&s.agents.hunters, venue.account_id(crate::agents::HUNTER)) {
         let capital: f64 = h.capital.parse().unwrap_or(0.0);
         let equity = levamp_engine::account_health(&venue.accounts[id as usize], &venue.context())

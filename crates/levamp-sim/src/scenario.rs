@@ -389,7 +389,7 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
     Ok(p)
 }
 
-/// Agent types a scenario may name; the ones not built yet are refused clearly.
+/// Agent types a scenario may name.
 const AGENTS: &[&str] = &[
     "traders",
     "liquidators",
@@ -404,14 +404,6 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
     let Some(t) = Table::of(root, "agents", AGENTS)? else {
         return Ok(out);
     };
-    for key in t.map.keys() {
-        if !matches!(
-            key.as_str(),
-            "traders" | "liquidators" | "basis_traders" | "liquidation_hunters"
-        ) {
-            return err(&child("agents", key), "not modelled as an agent (available: traders, liquidators, basis_traders, liquidation_hunters; an AMM's arbitrageurs are `impact.arbitrage`, market makers withdrawing in volatility are `impact.thinning`)");
-        }
-    }
     let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
         let Some(v) = t.map.get(key) else {
             return Ok(None);
@@ -456,6 +448,30 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
             reach: h.f64("reach", 0.02, 0.0001, 0.5)?,
             push: h.f64("push", 10.0, 1e-8, 1e12)?,
             trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
+        });
+    }
+    if let Some(a) = sub("arbitrageurs", &["capital", "threshold"])? {
+        out.arbitrageurs = Some(crate::makers::Arbitrageurs {
+            capital: a.f64("capital", 1_000_000.0, 0.0, 1e15)?,
+            threshold: a.f64("threshold", 0.001, 0.0, 0.5)?,
+        });
+    }
+    if let Some(m) = sub(
+        "market_makers",
+        &[
+            "depth",
+            "spread",
+            "withdraw_above",
+            "recover_steps",
+            "unload",
+        ],
+    )? {
+        out.market_makers = Some(crate::makers::MarketMakers {
+            depth: m.f64("depth", 1000.0, 0.0, 1e15)?,
+            spread: m.f64("spread", 0.01, 0.0, 0.5)?,
+            withdraw_above: m.f64("withdraw_above", 0.02, 0.0, 10.0)?,
+            recover_steps: m.int("recover_steps", 10, 0, 1_000_000)? as usize,
+            unload: m.f64("unload", 0.1, 0.0, 1.0)?,
         });
     }
     if let Some(b) = sub(

@@ -108,6 +108,12 @@ pub const METRICS: &[&str] = &[
     "lending_debt_repaid",
     "lending_collateral_seized",
     "lending_deficit",
+    "arbitrage_volume",
+    "arbitrage_pnl",
+    "mm_absorbed",
+    "mm_max_inventory",
+    "mm_withdrawn_steps",
+    "mm_pnl",
 ];
 
 /// A metric's value on a path.
@@ -139,6 +145,12 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "lending_debt_repaid" => m.lending.debt_repaid,
         "lending_collateral_seized" => m.lending.collateral_seized,
         "lending_deficit" => m.lending.deficit,
+        "arbitrage_volume" => m.liquidity.arbitrage_volume,
+        "arbitrage_pnl" => m.liquidity.arbitrage_pnl,
+        "mm_absorbed" => m.liquidity.mm_absorbed,
+        "mm_max_inventory" => m.liquidity.mm_max_inventory,
+        "mm_withdrawn_steps" => m.liquidity.mm_withdrawn_steps as f64,
+        "mm_pnl" => m.liquidity.mm_pnl,
         _ => 0.0,
     }
 }

@@ -236,11 +236,11 @@ fn traders_who_top_up_are_liquidated_less() {
 }
 
 #[test]
-fn unbuilt_agents_are_refused_clearly() {
+fn unknown_agents_and_keys_are_refused_clearly() {
     let e = parse("[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"gbm\"\n[agents.market_makers]\nwiden = 2\n", "t", Path::new(".")).unwrap_err();
     assert!(
         e.to_string()
-            .contains("agents.market_makers: not modelled as an agent"),
+            .contains("agents.market_makers.widen: unknown field"),
         "{e}"
     );
     let e = parse(
