@@ -50,13 +50,35 @@ pub struct BasisTraders {
 /// `[agents.liquidation_hunters]`: a trader with `capital` who, when the
 /// long positions liquidatable within `reach` below the market add up to at
 /// least `trigger` × the notional of its push, sells `push` base units to
-/// set the cascade off, and buys them back at the next step.
+/// set the cascade off, and buys them back at the next step. Its map of
+/// liquidation prices is recomputed from the venue every `refresh_steps`
+/// steps (0: the start's map, never refreshed).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hunters {
     pub capital: String,
     pub reach: f64,
     pub push: f64,
     pub trigger: f64,
+    pub refresh_steps: usize,
+}
+
+/// The long positions of `market` with a liquidation price: (liquidation
+/// price, account, notional at `price`), ascending by price — the map
+/// liquidation hunters read. O(accounts).
+pub fn long_clusters(venue: &Venue, market: MarketId, price: f64) -> Vec<(f64, u32, f64)> {
+    let ctx = venue.context();
+    let mut out = Vec::new();
+    for (id, acc) in venue.accounts.iter().enumerate().skip(1) {
+        for (i, p) in acc.positions.iter().enumerate() {
+            if p.market == market && p.size.is_positive() {
+                if let Ok(Some(lp)) = levamp_engine::liquidation_price(acc, i, &ctx) {
+                    out.push((lp.to_f64_lossy(), id as u32, p.size.to_f64_lossy() * price));
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out
 }
 
 /// The hunters' account.

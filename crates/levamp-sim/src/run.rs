@@ -217,6 +217,11 @@ pub fn run_path(
     let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
     let mut makers = crate::makers::Makers::new(world.start);
+    // The hunters' map of long liquidation prices (refreshed as they say).
+    let mut clusters = match s.agents.hunters {
+        Some(_) => world.long_clusters.clone(),
+        None => Vec::new(),
+    };
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
         let g = process.ratio(step, &mut rng);
@@ -300,10 +305,13 @@ pub fn run_path(
             let _ = venue.execute(&Command::Advance { ts });
         }
         if let (Some(h), Some(market)) = (&s.agents.hunters, world.market) {
+            if h.refresh_steps > 0 && step % h.refresh_steps == 0 {
+                clusters = crate::agents::long_clusters(&venue, market, price.to_f64_lossy());
+            }
             let pushed = crate::agents::hunt(
                 &mut venue,
                 h,
-                &world.long_clusters,
+                &clusters,
                 &liquidated,
                 market,
                 price,

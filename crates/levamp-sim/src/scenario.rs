@@ -437,7 +437,7 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
     }
     if let Some(h) = sub(
         "liquidation_hunters",
-        &["capital", "reach", "push", "trigger"],
+        &["capital", "reach", "push", "trigger", "refresh_steps"],
     )? {
         let capital = h.exact("capital", "1000000")?;
         if capital.starts_with('-') {
@@ -448,6 +448,7 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
             reach: h.f64("reach", 0.02, 0.0001, 0.5)?,
             push: h.f64("push", 10.0, 1e-8, 1e12)?,
             trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
+            refresh_steps: h.int("refresh_steps", 1, 0, 1_000_000)? as usize,
         });
     }
     if let Some(a) = sub("arbitrageurs", &["capital", "threshold"])? {

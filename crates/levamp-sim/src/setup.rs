@@ -244,10 +244,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     };
     let ctx = venue.context();
     let mut liquidation_prices = Vec::new();
-    let mut long_clusters: Vec<(f64, u32, f64)> = Vec::new();
     let (mut accounts, mut open_interest) = (0, Base::ZERO);
-    for (acc_index, acc) in venue.accounts.iter().enumerate().skip(1) {
-        let acc_id = acc_index as u32;
+    for acc in venue.accounts.iter().skip(1) {
         for (i, p) in acc.positions.iter().enumerate() {
             if Some(p.market) == main && !p.size.is_zero() {
                 accounts += 1;
@@ -259,18 +257,13 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                 }
                 if let Ok(Some(lp)) = liquidation_price(acc, i, &ctx) {
                     liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
-                    if p.size.is_positive() {
-                        long_clusters.push((
-                            lp.to_f64_lossy(),
-                            acc_id,
-                            p.size.to_f64_lossy() * start.to_f64_lossy(),
-                        ));
-                    }
                 }
             }
         }
     }
-    long_clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let long_clusters = main.map_or(Vec::new(), |m| {
+        crate::agents::long_clusters(&venue, m, start.to_f64_lossy())
+    });
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
         liquidation_prices.extend(

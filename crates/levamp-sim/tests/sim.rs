@@ -342,4 +342,14 @@ fn liquidation_hunters_set_cascades_off() {
         "the push triggers liquidations"
     );
     assert!(hunted.min_price < 100.0);
+    // Traders who top up (5 × equity, at once) move their liquidation prices
+    // out of reach before the hunter looks: a hunter refreshing its map
+    // every step sees no cluster; one reading the start's map still pushes.
+    let careful = "[agents.traders]\nprobability = 1.0\nwarn_margin_ratio = 0.01\ntop_up = 5.0\n";
+    let hunter = "[agents.liquidation_hunters]\ncapital = 10000000\nreach = 0.05\npush = 10000\ntrigger = 1\n";
+    let live = run(body(&format!("{careful}{hunter}")));
+    assert_eq!(live.agents.hunts, 0, "{:?}", live.agents);
+    let stale = run(body(&format!("{careful}{hunter}refresh_steps = 0\n")));
+    assert!(stale.agents.hunts >= 1, "{:?}", stale.agents);
+    assert!(live.conserved && stale.conserved);
 }
