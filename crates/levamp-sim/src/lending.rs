@@ -246,16 +246,15 @@ fn largest(venue: &Venue, items: impl Iterator<Item = (AssetId, Base)>) -> Optio
 
 /// One keeper pass: every borrower whose health factor is below 1 gets one
 /// `liquidationCall` (as much as the close factor allows) on its largest
-/// collateral and largest debt. Returns the units of `key`'s asset seized
-/// (sold to the market by the keeper) and the seized value; events in `events`.
+/// collateral and largest debt. Returns what the keeper sells to the market
+/// (units by the collateral's price key) and the seized value; events in `events`.
 pub fn keep(
     venue: &mut Venue,
     book: &Book,
-    key: PriceId,
     stats: &mut LendingStats,
     liquidated: &mut std::collections::BTreeSet<u32>,
     events: &mut Vec<Event>,
-) -> (Base, f64) {
+) -> (Vec<(PriceId, Base)>, f64) {
     let ctx = venue.context();
     let mut calls = Vec::new();
     for &id in &book.borrowers {
@@ -290,7 +289,7 @@ pub fn keep(
             });
         }
     }
-    let (mut sold, mut value) = (Base::ZERO, 0.0);
+    let (mut sold, mut value): (Vec<(PriceId, Base)>, f64) = (Vec::new(), 0.0);
     for call in &calls {
         let from = events.len();
         if venue.execute_into(call, events).is_err() {
@@ -317,12 +316,11 @@ pub fn keep(
                     stats.collateral_seized += seized;
                     value += seized;
                     // The keeper sells what it received (the protocol keeps its fee).
-                    if venue.assets[*collateral_asset as usize].price == key {
-                        let received = collateral_seized
-                            .checked_sub(*protocol_fee)
-                            .unwrap_or(Base::ZERO);
-                        sold = sold.checked_add(received).unwrap_or(sold);
-                    }
+                    let key = venue.assets[*collateral_asset as usize].price;
+                    let received = collateral_seized
+                        .checked_sub(*protocol_fee)
+                        .unwrap_or(Base::ZERO);
+                    sold.push((key, received));
                 }
                 Event::DeficitRecorded { asset, amount, .. } => {
                     stats.deficit += amount.to_f64_lossy() * price_of(*asset);

@@ -5,6 +5,7 @@
 //! Model documentation: docs/scenarios.md.
 
 pub mod agents;
+pub mod follow;
 pub mod lending;
 pub mod makers;
 mod market_config;

@@ -64,6 +64,7 @@ pub enum ImpactConfig {
 const PRICE_KEYS: &[&str] = &[
     "model",
     "key",
+    "follow",
     "start",
     "shock",
     "shock_steps",
@@ -230,6 +231,59 @@ fn depth_points(t: &Table<'_>) -> Result<Vec<(f64, f64)>, InputError> {
     }
     if out.is_empty() {
         return err(&at, "needs at least one point");
+    }
+    Ok(out)
+}
+
+/// `[[price.follow]]`: another price key moving with the driven one (a
+/// one-factor model): each step its log-return is `beta` × the outside
+/// log-return plus an independent normal term of annualised volatility
+/// `sigma`; forced flow in the markets it prices moves it by `lambda` per
+/// base unit (linear, exact).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Follower {
+    pub key: String,
+    pub beta: f64,
+    pub sigma: f64,
+    pub lambda: String,
+}
+
+pub(crate) fn followers(root: &Map<String, Value>) -> Result<Vec<Follower>, InputError> {
+    let Some(list) = root
+        .get("price")
+        .and_then(|p| p.as_object())
+        .and_then(|p| p.get("follow"))
+    else {
+        return Ok(Vec::new());
+    };
+    let Some(items) = list.as_array() else {
+        return err(
+            "price.follow",
+            "must be an array of tables ([[price.follow]] key = \"BTC\", beta = 1.0)",
+        );
+    };
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let at = format!("price.follow[{i}]");
+        let map = levamp_io::json::object(item, &at)?;
+        crate::toml_read::keys(map, &at, &["key", "beta", "sigma", "lambda"])?;
+        let t = Table {
+            map,
+            at: at.clone(),
+        };
+        let Some(key) = t.text("key")? else {
+            return err(&format!("{at}.key"), "required: the price key that follows");
+        };
+        let lambda = t.exact("lambda", "0")?;
+        if lambda.starts_with('-') {
+            return err(&format!("{at}.lambda"), "must be ≥ 0");
+        }
+        out.push(Follower {
+            key: key.to_string(),
+            beta: t.f64("beta", 1.0, -10.0, 10.0)?,
+            sigma: t.f64("sigma", 0.0, 0.0, 20.0)?,
+            lambda,
+        });
     }
     Ok(out)
 }

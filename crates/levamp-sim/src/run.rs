@@ -217,6 +217,7 @@ pub fn run_path(
     let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
     let mut makers = crate::makers::Makers::new(world.start);
+    let mut followers = crate::follow::Followers::new(world, &venue);
     // The hunters' map of long liquidation prices (refreshed as they say).
     let mut clusters = match s.agents.hunters {
         Some(_) => world.long_clusters.clone(),
@@ -225,6 +226,7 @@ pub fn run_path(
     for step in 1..=s.run.steps {
         let ts = world.t0 + step as i64 * s.run.dt_s;
         let g = process.ratio(step, &mut rng);
+        let exo_before = exo;
         let moved = match process.level(step) {
             // A replay sets the outside price from the data; the market keeps its gap to it.
             Some(level) => {
@@ -244,6 +246,10 @@ pub fn run_path(
             }
         };
         price = impact.begin_step(moved, exo);
+        if !followers.is_empty() {
+            let ret = exo.to_f64_lossy() / exo_before.to_f64_lossy();
+            followers.step(ret, s.run.dt_s as f64 / YEAR_S, &mut rng);
+        }
         if let Some(a) = &s.agents.arbitrageurs {
             price = crate::makers::arbitrage(a, impact.as_mut(), price, exo, &mut m.liquidity);
         }
@@ -353,11 +359,13 @@ pub fn run_path(
                     break;
                 }
             }
+            followers.report(&mut venue, ts, &mut events);
             let mut sold = Base::ZERO;
             let mut notional = 0.0;
             for e in &events {
                 match e {
                     Event::TradeFilled {
+                        market,
                         buyer,
                         seller,
                         value,
@@ -366,12 +374,21 @@ pub fn run_path(
                     } => {
                         notional += value.to_f64_lossy();
                         // A liquidated long sells to the market (the buyer), a short buys from it.
-                        if buyer.account == MARKET_ACCOUNT {
-                            sold = sold.checked_add(buyer.size).unwrap_or(sold);
+                        let flow = if buyer.account == MARKET_ACCOUNT {
                             m.liquidated_long += value.to_f64_lossy();
+                            buyer.size
                         } else if seller.account == MARKET_ACCOUNT {
-                            sold = sold.checked_add(seller.size).unwrap_or(sold);
                             m.liquidated_short += value.to_f64_lossy();
+                            seller.size
+                        } else {
+                            Base::ZERO
+                        };
+                        // The flow moves the market it happened in: the driven one, a
+                        // follower, or (any other market) nothing.
+                        if Some(*market) == world.market {
+                            sold = sold.checked_add(flow).unwrap_or(sold);
+                        } else {
+                            followers.add_flow(*market, flow);
                         }
                     }
                     Event::Liquidated { account, .. } => {
@@ -391,12 +408,17 @@ pub fn run_path(
                 let (seized, value) = crate::lending::keep(
                     &mut venue,
                     book,
-                    world.key,
                     &mut m.lending,
                     &mut liquidated,
                     &mut events,
                 );
-                sold = sold.checked_add(seized).unwrap_or(sold);
+                for (key, units) in seized {
+                    if key == world.key {
+                        sold = sold.checked_add(units).unwrap_or(sold);
+                    } else {
+                        followers.add_key_flow(key, units);
+                    }
+                }
                 notional += value;
                 m.liquidated_long += value;
             }
@@ -436,6 +458,7 @@ pub fn run_path(
             if !sold.is_zero() {
                 price = impact.apply(price, sold).unwrap_or(price);
             }
+            followers.apply_flows();
             if s.latency_steps > 0 || notional == 0.0 || rounds >= s.run.max_rounds {
                 break;
             }

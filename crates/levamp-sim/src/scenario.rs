@@ -4,8 +4,8 @@
 //! mean". The TOML is converted to JSON values (numbers kept as their exact
 //! decimal text) and read with the same path-aware helpers as snapshots.
 
-use crate::market_config::{impact, price};
-pub use crate::market_config::{ImpactConfig, PriceModel};
+use crate::market_config::{followers, impact, price};
+pub use crate::market_config::{Follower, ImpactConfig, PriceModel};
 use crate::toml_read::{keys, locate, to_json, Table};
 use levamp_io::json::{child, err, object, string, InputError};
 use serde_json::{Map, Value};
@@ -93,6 +93,8 @@ pub struct Scenario {
     /// `[price] key`: the price key the model drives (default: the main
     /// market's); required when the accounts hold no perp position.
     pub price_key: Option<String>,
+    /// `[[price.follow]]`: other price keys correlated with the driven one.
+    pub followers: Vec<Follower>,
     pub price: PriceModel,
     pub impact: ImpactConfig,
     pub latency_steps: usize,
@@ -331,6 +333,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         assets,
         lending,
         price_key,
+        followers: followers(root)?,
         insurance_fund,
         market,
         accounts,

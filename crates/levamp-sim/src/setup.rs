@@ -42,6 +42,58 @@ pub struct World {
     pub traders: usize,
     /// The lending side, when the accounts borrow.
     pub lending: Option<crate::lending::Book>,
+    /// Price keys that follow the driven one (`[[price.follow]]`).
+    pub followers: Vec<Follow>,
+}
+
+/// A resolved `[[price.follow]]` entry.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    pub key: PriceId,
+    pub beta: f64,
+    pub sigma: f64,
+    pub lambda: Price,
+}
+
+/// Resolves `[[price.follow]]` against the venue's price keys.
+fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, InputError> {
+    let mut out: Vec<Follow> = Vec::new();
+    for (i, f) in s.followers.iter().enumerate() {
+        let at = format!("price.follow[{i}]");
+        let fail = |field: &str, message: String| InputError {
+            at: format!("{at}.{field}"),
+            message,
+        };
+        let Some(key) = venue.price_id(&f.key) else {
+            let hint = levamp_io::did_you_mean(&f.key, venue.price_keys.iter().map(String::as_str))
+                .map(|s| format!("; did you mean \"{s}\"?"))
+                .unwrap_or_default();
+            return Err(fail(
+                "key",
+                format!("unknown price key \"{}\"{hint}", f.key),
+            ));
+        };
+        if key == driven || out.iter().any(|o| o.key == key) {
+            return Err(fail("key", format!("\"{}\" is already driven", f.key)));
+        }
+        if !venue.prices[key as usize].is_positive() {
+            return Err(fail(
+                "key",
+                format!("\"{}\" has no price at the start", f.key),
+            ));
+        }
+        let lambda = f
+            .lambda
+            .parse()
+            .map_err(|e: levamp_core::ParseError| fail("lambda", e.to_string()))?;
+        out.push(Follow {
+            key,
+            beta: f.beta,
+            sigma: f.sigma,
+            lambda,
+        });
+    }
+    Ok(out)
 }
 
 fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
@@ -273,6 +325,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         );
     }
     Ok(World {
+        followers: follow(&venue, s, key)?,
         lending,
         venue,
         market: main,
