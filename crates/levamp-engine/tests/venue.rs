@@ -552,3 +552,83 @@ fn import_borrow_skips_the_ltv_check_and_spends_the_tokens() {
     assert!(v.execute(&too_much).is_err());
     conserved(&v);
 }
+
+/// Interest moves perp triggers: a cross account whose perp margin carries a
+/// USDC debt (60 WETH supplied, 90,000 USDC borrowed and held, long 100 ETH
+/// from 2,000) has equity 160·P − 110,000 − debt and maintenance 0.5·P, so
+/// it is liquidatable below (110,000 + debt) / 159.5: 1,253.9 with the
+/// start's debt. A year at 90 % utilization (rate 4 % + 60 % × 0.1 / 0.2 =
+/// 34 %) grows the debt to about 126,400 and the level to about 1,482: an
+/// update to 1,400 must liquidate it — the index re-derives triggers when a
+/// pool's borrow index moves.
+#[test]
+fn interest_accrual_moves_perp_triggers() {
+    let (mut v, weth, usdc, _, _) = aave_example_venue();
+    let tiers = vec![Tier {
+        max_notional: None,
+        maintenance_margin_rate: r("0.005"),
+        maintenance_amount: Quote::ZERO,
+        max_leverage: r("100"),
+    }];
+    let spec = Market {
+        name: "ETHUSDT".into(),
+        price: 0,
+        tiers,
+        liquidation_fee_rate: Ratio::ZERO,
+        funding_interval_s: 28800,
+    };
+    v.execute(&Command::ListMarket {
+        spec,
+        base: "ETH".into(),
+    })
+    .unwrap();
+    price(&mut v, "ETH", "2000", 100);
+    v.execute(&Command::OpenAccount {
+        name: "trader".into(),
+    })
+    .unwrap();
+    let trader = v.account_id("trader").unwrap();
+    let maker = open(&mut v, "maker", "10000000");
+    for c in [
+        Command::Deposit {
+            account: trader,
+            asset: weth,
+            amount: b("60"),
+        },
+        Command::Supply {
+            account: trader,
+            asset: weth,
+            amount: b("60"),
+        },
+        Command::Borrow {
+            account: trader,
+            asset: usdc,
+            amount: b("90000"),
+        },
+    ] {
+        v.execute(&c).unwrap();
+    }
+    let mut o = order(trader, "100", "2000");
+    o.counterparty = Some(maker);
+    v.execute(&Command::Trade(o)).unwrap();
+    let liquidated = |events: &[Event]| {
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Liquidated { account, .. } if *account == trader))
+    };
+    let mut before = v.clone();
+    assert!(!liquidated(&price(&mut before, "ETH", "1400", 200)));
+    let year = 100 + 365 * 86_400;
+    v.execute(&Command::Advance { ts: year }).unwrap();
+    let debt = v.debt(trader, usdc).unwrap().to_f64_lossy();
+    assert!((126_000.0..127_000.0).contains(&debt), "{debt}");
+    // The index kept incrementally equals one rebuilt from the state (no
+    // price moved since the trade, so the trader's triggers are canonical).
+    let mut fresh = v.clone();
+    fresh.rebuild_index();
+    assert!(v
+        .liquidation_index()
+        .same_triggers(fresh.liquidation_index()));
+    assert!(liquidated(&price(&mut v, "ETH", "1400", year)));
+    conserved(&v);
+}

@@ -67,6 +67,16 @@ impl PartialEq for LiquidationIndex {
 impl Eq for LiquidationIndex {}
 
 impl LiquidationIndex {
+    /// Whether both indexes hold the same live triggers for every account
+    /// (an incrementally maintained index against a rebuilt one, in tests).
+    pub fn same_triggers(&self, other: &LiquidationIndex) -> bool {
+        let n = self.entries.len().max(other.entries.len());
+        fn live(i: &LiquidationIndex, a: usize) -> &[Entry] {
+            i.entries.get(a).map_or(&[][..], |e| &e.1[..])
+        }
+        (0..n).all(|a| live(self, a) == live(other, a))
+    }
+
     fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {
             self.below.resize_with(keys, BTreeSet::new);

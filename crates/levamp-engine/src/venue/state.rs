@@ -388,6 +388,7 @@ impl Venue {
         self.index.adl = None;
         let mut touched = std::mem::take(&mut self.index.pending);
         let mut rebuild = false;
+        let mut moved: Vec<AssetId> = Vec::new();
         for u in self.undo.drain(..) {
             match u {
                 Undo::Wallet(a, ..)
@@ -396,17 +397,30 @@ impl Venue {
                 | Undo::Position(a, ..) => {
                     touched.insert(a);
                 }
-                // Market parameters or pool indices moved: every trigger may have.
-                Undo::Appended(Appended::Market) | Undo::Pool(..) => rebuild = true,
+                // Market parameters moved: every trigger may have.
+                Undo::Appended(Appended::Market) => rebuild = true,
+                // A pool's indices moved: the perp triggers of accounts holding
+                // its supply or debt may have (its cash and rates move none).
+                Undo::Pool(asset, _, old) if old != self.indices[asset as usize] => {
+                    moved.push(asset)
+                }
                 _ => {}
             }
         }
         if rebuild {
             self.rebuild_index();
-        } else {
-            for a in touched {
-                self.reindex(a);
+            return;
+        }
+        if !moved.is_empty() {
+            for (a, acc) in self.accounts.iter().enumerate().skip(1) {
+                let holds = |list: &[Holding]| list.iter().any(|h| moved.contains(&h.asset));
+                if !acc.positions.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows)) {
+                    touched.insert(a as AccountId);
+                }
             }
+        }
+        for a in touched {
+            self.reindex(a);
         }
     }
 
