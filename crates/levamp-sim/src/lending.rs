@@ -9,6 +9,7 @@ use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
 use levamp_engine::{health_factor, Account, AssetId, PriceId};
 use levamp_io::json::InputError;
 use levamp_io::Snapshot;
+use std::collections::BTreeSet;
 
 /// Who supplies the borrowed assets at the start.
 pub const LENDERS: &str = "lenders";
@@ -201,33 +202,162 @@ impl Book {
 
     /// Each borrower's liquidation price on price key `key` (the level at which
     /// its health factor reaches 1, every other price fixed), for the report.
-    /// A float estimate: `(D − A) ÷ (B − E)` with `A`, `D` the weighted
-    /// collateral and debt not priced by `key` and `B`, `E` the units that are.
     pub fn liquidation_prices(&self, venue: &Venue, key: PriceId) -> Vec<f64> {
+        self.borrowers
+            .iter()
+            .filter_map(|&id| match Exposure::of(venue, id, key) {
+                Trigger::Below(p) => Some(p),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// Where a borrower's health factor crosses 1 as the price of one key moves,
+/// every other price fixed: `HF(p) = (A + B·p) ÷ (D + E·p)` with `A`, `D` the
+/// weighted collateral and the debt not priced by the key and `B`, `E` the
+/// units that are. A float estimate (a screen, never the decision).
+struct Exposure;
+
+enum Trigger {
+    /// Liquidatable below this price.
+    Below(f64),
+    /// Never liquidatable by this key's moves alone (no debt, or safe at any price).
+    Never,
+    /// Liquidatable above a price, or regardless of it: check on every pass.
+    Always,
+}
+
+impl Exposure {
+    fn of(venue: &Venue, id: AccountId, key: PriceId) -> Trigger {
         let ctx = venue.context();
-        let mut out = Vec::new();
-        for &id in &self.borrowers {
-            let acc = &venue.accounts[id as usize];
-            let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
-            for (asset, amount) in ctx.lending_collateral(acc).flatten() {
-                let w = amount.to_f64_lossy() * asset.liquidation_threshold.to_f64_lossy();
-                match asset.price == key {
-                    true => b += w,
-                    false => a += w * ctx.prices[asset.price as usize].to_f64_lossy(),
-                }
-            }
-            for (asset, amount) in ctx.debts(acc).flatten() {
-                match asset.price == key {
-                    true => e += amount.to_f64_lossy(),
-                    false => {
-                        d += amount.to_f64_lossy() * ctx.prices[asset.price as usize].to_f64_lossy()
-                    }
-                }
-            }
-            if b > e && d > a {
-                out.push((d - a) / (b - e));
+        let acc = &venue.accounts[id as usize];
+        let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
+        for (asset, amount) in ctx.lending_collateral(acc).flatten() {
+            let w = amount.to_f64_lossy() * asset.liquidation_threshold.to_f64_lossy();
+            match asset.price == key {
+                true => b += w,
+                false => a += w * ctx.prices[asset.price as usize].to_f64_lossy(),
             }
         }
+        for (asset, amount) in ctx.debts(acc).flatten() {
+            match asset.price == key {
+                true => e += amount.to_f64_lossy(),
+                false => {
+                    d += amount.to_f64_lossy() * ctx.prices[asset.price as usize].to_f64_lossy()
+                }
+            }
+        }
+        if d + e <= 0.0 {
+            Trigger::Never
+        } else if b > e {
+            match d > a {
+                true => Trigger::Below((d - a) / (b - e)),
+                false => Trigger::Never,
+            }
+        } else {
+            Trigger::Always
+        }
+    }
+}
+
+/// How far above the price a trigger still gets an exact check: covers the
+/// float estimate and interest accrued between refreshes.
+const SCREEN: f64 = 1e-3;
+
+/// A per-path screen over the borrowers, so a keeper pass checks exactly only
+/// those whose trigger is within [`SCREEN`] of the price (plus those that must
+/// always be checked), not every borrower. A liquidated borrower's trigger is
+/// recomputed at once; all of them are when a borrow index has grown by a
+/// quarter of the screen since they were built (interest raises them). With
+/// `exact = false` (other prices move too) every borrower is checked.
+pub struct Screen {
+    key: PriceId,
+    exact: bool,
+    /// (trigger as ordered bits, account): liquidatable below the trigger.
+    below: BTreeSet<(u64, AccountId)>,
+    /// Each borrower's entry in `below`, by account id.
+    entry: Vec<Option<u64>>,
+    always: BTreeSet<AccountId>,
+    built_at: Vec<f64>,
+}
+
+fn borrow_indices(venue: &Venue) -> Vec<f64> {
+    venue
+        .indices
+        .iter()
+        .map(|i| i.borrow_index.raw() as f64)
+        .collect()
+}
+
+/// A non-negative float as bits that sort like it.
+fn bits(p: f64) -> u64 {
+    p.max(0.0).to_bits()
+}
+
+impl Screen {
+    pub fn new(venue: &Venue, book: &Book, key: PriceId, exact: bool) -> Screen {
+        let mut s = Screen {
+            key,
+            exact,
+            below: BTreeSet::new(),
+            entry: vec![None; venue.accounts.len()],
+            always: BTreeSet::new(),
+            built_at: Vec::new(),
+        };
+        s.build(venue, book);
+        s
+    }
+
+    fn build(&mut self, venue: &Venue, book: &Book) {
+        self.below.clear();
+        self.always.clear();
+        self.entry.iter_mut().for_each(|e| *e = None);
+        for &id in &book.borrowers {
+            self.place(venue, id);
+        }
+        self.built_at = borrow_indices(venue);
+    }
+
+    /// (Re)computes one borrower's place in the screen.
+    fn place(&mut self, venue: &Venue, id: AccountId) {
+        if let Some(old) = self.entry[id as usize].take() {
+            self.below.remove(&(old, id));
+        }
+        self.always.remove(&id);
+        if !self.exact {
+            self.always.insert(id);
+            return;
+        }
+        match Exposure::of(venue, id, self.key) {
+            Trigger::Below(p) => {
+                self.below.insert((bits(p), id));
+                self.entry[id as usize] = Some(bits(p));
+            }
+            Trigger::Always => {
+                self.always.insert(id);
+            }
+            Trigger::Never => {}
+        }
+    }
+
+    /// The borrowers to check exactly at the key's current price, in id order.
+    fn candidates(&mut self, venue: &Venue, book: &Book) -> Vec<AccountId> {
+        let grown = borrow_indices(venue)
+            .iter()
+            .zip(&self.built_at)
+            .any(|(now, then)| *then > 0.0 && now / then - 1.0 > SCREEN / 4.0);
+        if grown {
+            self.build(venue, book);
+        }
+        let floor = venue.prices[self.key as usize].to_f64_lossy() * (1.0 - SCREEN);
+        let mut out: Vec<AccountId> = self
+            .below
+            .range((bits(floor), 0)..)
+            .map(|(_, id)| *id)
+            .chain(self.always.iter().copied())
+            .collect();
+        out.sort_unstable();
         out
     }
 }
@@ -251,13 +381,15 @@ fn largest(venue: &Venue, items: impl Iterator<Item = (AssetId, Base)>) -> Optio
 pub fn keep(
     venue: &mut Venue,
     book: &Book,
+    screen: &mut Screen,
     stats: &mut LendingStats,
     liquidated: &mut std::collections::BTreeSet<u32>,
     events: &mut Vec<Event>,
 ) -> (Vec<(PriceId, Base)>, f64) {
+    let candidates = screen.candidates(venue, book);
     let ctx = venue.context();
     let mut calls = Vec::new();
-    for &id in &book.borrowers {
+    for id in candidates {
         let acc = &venue.accounts[id as usize];
         if !matches!(health_factor(acc, &ctx), Ok(Some(hf)) if hf < Ratio::ONE) {
             continue;
@@ -290,6 +422,7 @@ pub fn keep(
         }
     }
     let (mut sold, mut value): (Vec<(PriceId, Base)>, f64) = (Vec::new(), 0.0);
+    let mut touched = Vec::new();
     for call in &calls {
         let from = events.len();
         if venue.execute_into(call, events).is_err() {
@@ -311,6 +444,7 @@ pub fn keep(
                 } => {
                     stats.liquidations += 1;
                     liquidated.insert(*account);
+                    touched.push(*account);
                     stats.debt_repaid += debt_repaid.to_f64_lossy() * price_of(*debt_asset);
                     let seized = collateral_seized.to_f64_lossy() * price_of(*collateral_asset);
                     stats.collateral_seized += seized;
@@ -328,6 +462,9 @@ pub fn keep(
                 _ => {}
             }
         }
+    }
+    for id in touched {
+        screen.place(venue, id);
     }
     (sold, value)
 }

@@ -218,6 +218,11 @@ pub fn run_path(
     let mut by_agents: Vec<u32> = Vec::new();
     let mut makers = crate::makers::Makers::new(world.start);
     let mut followers = crate::follow::Followers::new(world, &venue);
+    // The keeper's screen over the borrowers (exact only when one key moves).
+    let mut screen = world
+        .lending
+        .as_ref()
+        .map(|b| crate::lending::Screen::new(&venue, b, world.key, followers.is_empty()));
     // The hunters' map of long liquidation prices (refreshed as they say).
     let mut clusters = match s.agents.hunters {
         Some(_) => world.long_clusters.clone(),
@@ -404,10 +409,11 @@ pub fn run_path(
                     _ => {}
                 }
             }
-            if let Some(book) = &world.lending {
+            if let (Some(book), Some(screen)) = (&world.lending, screen.as_mut()) {
                 let (seized, value) = crate::lending::keep(
                     &mut venue,
                     book,
+                    screen,
                     &mut m.lending,
                     &mut liquidated,
                     &mut events,

@@ -143,3 +143,44 @@ fn lending_input_errors_name_the_field() {
     let e = build(&s, &sources).unwrap_err().to_string();
     assert!(e.contains("did you mean \"ETH\""), "{e}");
 }
+
+/// The keeper's screen (exact checks only near each borrower's trigger)
+/// liquidates exactly what a check of every borrower does: the same slide on
+/// 400 borrowers (health factors 1.02–2.5, six hours of interest at 100 %
+/// utilization), once screened and once with a motionless follower key,
+/// which makes the keeper check everyone.
+#[test]
+fn the_keeper_screen_misses_no_one() {
+    let accounts: Vec<String> = (0..400)
+        .map(|i| {
+            let weth = 1 + (i * 7919) % 100;
+            let hf = 1.02 + 1.48 * ((i * 104_729) % 1000) as f64 / 1000.0;
+            let debt = (weth as f64 * 2000.0 * 0.83 / hf).floor();
+            format!(r#"{{"id": "b{i}", "collateral": {{"WETH": {weth}}}, "borrows": {{"USDC": {debt}}}}}"#)
+        })
+        .collect();
+    // One borrower also holds WBTC, so the venue knows the BTC price key.
+    let snapshot = format!(
+        r#"{{"quote": "USD", "prices": {{"ETH": 2000, "USDC": 1, "BTC": 30000}}, "accounts": [{}]}}"#,
+        accounts
+            .join(",")
+            .replacen(r#"{"WETH": 1}"#, r#"{"WETH": 1, "WBTC": 0.1}"#, 1)
+    );
+    let snapshot: &'static str = Box::leak(snapshot.into_boxed_str());
+    let run = |follow: &str| {
+        let body = format!("[run]\nsteps = 360\n[venue]\npreset = \"aave-v3\"\n[lending]\nutilization = 1.0\n[accounts]\nsnapshot = \"a.json\"\n[price]\nkey = \"ETH\"\nmodel = \"shock\"\nstart = 2000\nshock = -0.35\nshock_steps = 360\n{follow}\n[impact]\nmodel = \"linear\"\nlambda = 0.002\n");
+        let s = parse(&body, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
+        let world = build(&s, &Sources::disk().with("mem/a.json", snapshot)).unwrap();
+        run_path(&s, &world, 0, true, false)
+    };
+    let screened = run("");
+    let everyone = run("[[price.follow]]\nkey = \"BTC\"\nbeta = 0");
+    assert!(
+        screened.lending.liquidations > 100,
+        "{:?}",
+        screened.lending
+    );
+    assert_eq!(screened.lending, everyone.lending);
+    assert_eq!(screened.series, everyone.series);
+    assert_eq!(screened.accounts_liquidated, everyone.accounts_liquidated);
+}
