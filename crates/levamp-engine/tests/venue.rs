@@ -21,6 +21,12 @@ fn q(s: &str) -> Quote {
 /// A generic venue in USDT with an ETHUSDT market (one tier, MMR 0.5 %, 100×).
 pub fn venue_with_market(fee: &str) -> Venue {
     let mut v = Venue::new(VenueRules::generic(), "USDT");
+    list_eth_market(&mut v, fee);
+    v
+}
+
+/// Lists ETHUSDT (one tier, MMR 0.5 %, 100×) on `v`.
+fn list_eth_market(v: &mut Venue, fee: &str) {
     let tiers = vec![Tier {
         max_notional: None,
         maintenance_margin_rate: r("0.005"),
@@ -39,7 +45,6 @@ pub fn venue_with_market(fee: &str) -> Venue {
         base: "ETH".into(),
     })
     .unwrap();
-    v
 }
 
 pub fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
@@ -564,24 +569,7 @@ fn import_borrow_skips_the_ltv_check_and_spends_the_tokens() {
 #[test]
 fn interest_accrual_moves_perp_triggers() {
     let (mut v, weth, usdc, _, _) = aave_example_venue();
-    let tiers = vec![Tier {
-        max_notional: None,
-        maintenance_margin_rate: r("0.005"),
-        maintenance_amount: Quote::ZERO,
-        max_leverage: r("100"),
-    }];
-    let spec = Market {
-        name: "ETHUSDT".into(),
-        price: 0,
-        tiers,
-        liquidation_fee_rate: Ratio::ZERO,
-        funding_interval_s: 28800,
-    };
-    v.execute(&Command::ListMarket {
-        spec,
-        base: "ETH".into(),
-    })
-    .unwrap();
+    list_eth_market(&mut v, "0");
     price(&mut v, "ETH", "2000", 100);
     v.execute(&Command::OpenAccount {
         name: "trader".into(),

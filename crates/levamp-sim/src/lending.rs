@@ -4,8 +4,9 @@
 //! `liquidationCall`, then sells the seized collateral to the market — the
 //! lending half of a cascade.
 
+use crate::setup::engine;
 use levamp_core::{Base, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
+use levamp_engine::venue::{AccountId, Command, Event, Venue};
 use levamp_engine::{health_factor, Account, AssetId, PriceId};
 use levamp_io::json::InputError;
 use levamp_io::Snapshot;
@@ -36,13 +37,6 @@ pub struct LendingStats {
     pub collateral_seized: f64,
     /// Value of debt written off as pool deficit (Aave v3.3) (quote).
     pub deficit: f64,
-}
-
-fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
-    move |e| InputError {
-        at: at.to_string(),
-        message: e.to_string(),
-    }
 }
 
 fn math(at: &str) -> impl Fn(levamp_core::MathError) -> InputError + '_ {

@@ -96,7 +96,8 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
     Ok(out)
 }
 
-fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
+/// Maps an engine error to an input error at `at`.
+pub(crate) fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
     move |e| InputError {
         at: at.to_string(),
         message: e.to_string(),
