@@ -172,7 +172,7 @@ pub fn hunt(
     if within < h.trigger * h.push * p {
         return Base::ZERO;
     }
-    let push = Base::from_raw((h.push * 1e8).round() as i128 * 10_000);
+    let push = crate::setup::base_units(h.push);
     if trade(venue, push.checked_neg().unwrap_or(Base::ZERO)) {
         stats.hunts += 1;
         push

@@ -4,7 +4,7 @@
 //! `liquidationCall`, then sells the seized collateral to the market — the
 //! lending half of a cascade.
 
-use crate::setup::engine;
+use crate::setup::{engine, open_funded};
 use levamp_core::{Base, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, Venue};
 use levamp_engine::{health_factor, Account, AssetId, PriceId};
@@ -90,12 +90,7 @@ pub fn lend(
     }
     let at = "lending.utilization";
     let utilization = Ratio::from_raw((utilization * 1e12).round() as i128);
-    venue
-        .execute(&Command::OpenAccount {
-            name: LENDERS.into(),
-        })
-        .map_err(engine(file))?;
-    let lenders = venue.account_id(LENDERS).unwrap_or(0);
+    let lenders = open_funded(venue, LENDERS, &[], file)?;
     for &(asset, total) in &totals {
         let amount = total
             .div_ratio(utilization, Round::Ceil)
@@ -175,22 +170,11 @@ impl Book {
     /// Opens the keeper with twice the start's debt of every borrowed asset:
     /// enough to repay all of it, interest included.
     pub fn open_keeper(&mut self, venue: &mut Venue, file: &str) -> Result<(), InputError> {
-        venue
-            .execute(&Command::OpenAccount {
-                name: KEEPER.into(),
-            })
-            .map_err(engine(file))?;
-        self.keeper = venue.account_id(KEEPER).unwrap_or(0);
+        let mut float = Vec::new();
         for &(asset, total) in &self.totals {
-            let amount = total.checked_add(total).map_err(math(file))?;
-            venue
-                .execute(&Command::Deposit {
-                    account: self.keeper,
-                    asset,
-                    amount,
-                })
-                .map_err(engine(file))?;
+            float.push((asset, total.checked_add(total).map_err(math(file))?));
         }
+        self.keeper = open_funded(venue, KEEPER, &float, file)?;
         Ok(())
     }
 

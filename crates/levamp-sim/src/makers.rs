@@ -5,6 +5,7 @@
 //! so their trades move the price but not the venue's ledger; their volume
 //! and profit are statistics (`f64`).
 
+use crate::setup::base_units;
 use levamp_core::{Base, Price};
 use levamp_market::ImpactModel;
 
@@ -49,16 +50,11 @@ pub struct LiquidityStats {
     pub mm_pnl: f64,
 }
 
-/// Base units from a float amount (8 decimals).
-fn units(q: f64) -> Base {
-    Base::from_raw((q * 1e8).round() as i128 * 10_000)
-}
-
 /// The price after trading `q` units (> 0 sold) on a copy of the model.
 fn probe(impact: &dyn ImpactModel, price: Price, q: f64) -> f64 {
     impact
         .boxed()
-        .apply(price, units(q))
+        .apply(price, base_units(q))
         .map_or(price.to_f64_lossy(), Price::to_f64_lossy)
 }
 
@@ -94,7 +90,7 @@ pub fn arbitrage(
         }
         hi
     };
-    let Ok(new) = impact.apply(price, units(sign * q)) else {
+    let Ok(new) = impact.apply(price, base_units(sign * q)) else {
         return price;
     };
     let average = 0.5 * (p + new.to_f64_lossy());
@@ -154,7 +150,7 @@ impl Makers {
         if q.abs() * 1e8 < 1.0 {
             return price;
         }
-        let Ok(new) = impact.apply(price, units(q)) else {
+        let Ok(new) = impact.apply(price, base_units(q)) else {
             return price;
         };
         self.cash += q * 0.5 * (price.to_f64_lossy() + new.to_f64_lossy());
@@ -191,7 +187,7 @@ impl Makers {
         self.inventory += take;
         stats.mm_absorbed += take.abs();
         stats.mm_max_inventory = stats.mm_max_inventory.max(self.inventory.abs());
-        let taken = units(take);
+        let taken = base_units(take);
         let rest = sold.checked_sub(taken).unwrap_or(Base::ZERO);
         let after = Price::from_raw((after * 1e12).round().max(1.0) as i128);
         (rest, after)

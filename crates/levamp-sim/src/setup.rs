@@ -7,8 +7,8 @@ use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError};
 use levamp_engine::{
-    liquidation_price, scope_health, Account, Holding, MarginMode, MarketId, Position, PriceId,
-    Scope,
+    liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
+    PriceId, Scope,
 };
 use levamp_io::json::InputError;
 use levamp_io::{Preset, Snapshot};
@@ -96,6 +96,35 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
     Ok(out)
 }
 
+/// Base units from a float amount, rounded to 8 decimals (set-up sizes and
+/// agents' orders, never balances).
+pub(crate) fn base_units(q: f64) -> Base {
+    Base::from_raw((q * 1e8).round() as i128 * 10_000)
+}
+
+/// Opens account `name` and deposits `deposits` (non-positive ones skipped).
+pub(crate) fn open_funded(
+    venue: &mut Venue,
+    name: &str,
+    deposits: &[(AssetId, Base)],
+    at: &str,
+) -> Result<AccountId, InputError> {
+    venue
+        .execute(&Command::OpenAccount { name: name.into() })
+        .map_err(engine(at))?;
+    let account = venue.account_id(name).unwrap_or(0);
+    for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
+        venue
+            .execute(&Command::Deposit {
+                account,
+                asset,
+                amount,
+            })
+            .map_err(engine(at))?;
+    }
+    Ok(account)
+}
+
 /// Maps an engine error to an input error at `at`.
 pub(crate) fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
     move |e| InputError {
@@ -174,26 +203,16 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             at: "agents.basis_traders".into(),
             message: e.to_string(),
         };
-        let size =
-            Base::from_raw((b.notional / start.to_f64_lossy() * 1e8).round() as i128 * 10_000);
+        let size = base_units(b.notional / start.to_f64_lossy());
         let margin =
             Base::from_raw((b.notional / b.leverage * 100.0).ceil() as i128 * 10_000_000_000);
         for i in 0..b.accounts {
             let name = crate::agents::basis_name(i);
-            run(
+            let quote = venue.quote;
+            let id = open_funded(
                 &mut venue,
-                Command::OpenAccount { name: name.clone() },
-                "agents.basis_traders",
-            )?;
-            let id = venue.account_id(&name).unwrap_or(0);
-            let asset = venue.quote;
-            run(
-                &mut venue,
-                Command::Deposit {
-                    account: id,
-                    asset,
-                    amount: margin,
-                },
+                &name,
+                &[(quote, margin)],
                 "agents.basis_traders",
             )?;
             let cost = size
@@ -217,22 +236,11 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             at: "agents.liquidation_hunters.capital".into(),
             message: format!("{e}"),
         })?;
-        run(
+        let quote = venue.quote;
+        open_funded(
             &mut venue,
-            Command::OpenAccount {
-                name: crate::agents::HUNTER.into(),
-            },
-            "agents.liquidation_hunters",
-        )?;
-        let id = venue.account_id(crate::agents::HUNTER).unwrap_or(0);
-        let asset = venue.quote;
-        run(
-            &mut venue,
-            Command::Deposit {
-                account: id,
-                asset,
-                amount: capital,
-            },
+            crate::agents::HUNTER,
+            &[(quote, capital)],
             "agents.liquidation_hunters.capital",
         )?;
     }
@@ -243,24 +251,13 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         })?;
         for i in 0..l.count {
             let name = crate::agents::liquidator_name(i);
-            run(
+            let quote = venue.quote;
+            open_funded(
                 &mut venue,
-                Command::OpenAccount { name: name.clone() },
-                "agents.liquidators",
+                &name,
+                &[(quote, capital)],
+                "agents.liquidators.capital",
             )?;
-            let id = venue.account_id(&name).unwrap_or(0);
-            if capital.is_positive() {
-                let asset = venue.quote;
-                run(
-                    &mut venue,
-                    Command::Deposit {
-                        account: id,
-                        asset,
-                        amount: capital,
-                    },
-                    "agents.liquidators.capital",
-                )?;
-            }
         }
     }
     run(
@@ -471,25 +468,15 @@ fn import_snapshot(
     let mut book = crate::lending::lend(venue, &snap, s.lending.utilization, &file)?;
     for (i, acc) in snap.accounts.iter().enumerate() {
         let at = format!("{file}: accounts[{i}]");
-        let name = acc.id.clone();
-        venue
-            .execute(&Command::OpenAccount { name: name.clone() })
-            .map_err(engine(&at))?;
-        let id = venue.account_id(&name).unwrap_or(0);
-        for h in &acc.collateral {
-            let asset = venue
-                .asset_id(&snap.assets[h.asset as usize].name)
-                .unwrap_or(venue.quote);
-            if h.amount.is_positive() {
-                venue
-                    .execute(&Command::Deposit {
-                        account: id,
-                        asset,
-                        amount: h.amount,
-                    })
-                    .map_err(engine(&at))?;
-            }
-        }
+        let deposits: Vec<(AssetId, Base)> = acc
+            .collateral
+            .iter()
+            .map(|h| {
+                let name = &snap.assets[h.asset as usize].name;
+                (venue.asset_id(name).unwrap_or(venue.quote), h.amount)
+            })
+            .collect();
+        let id = open_funded(venue, &acc.id, &deposits, &at)?;
         for p in &acc.positions {
             import_position(
                 venue,
@@ -599,8 +586,7 @@ fn generate(
             .min(p.notional_max);
             let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
             let entry = Price::from_raw((entry * 1e4).round() as i128 * 100_000_000); // 4 decimals
-            let size =
-                Base::from_raw((notional / entry.to_f64_lossy() * 1e8).round() as i128 * 10_000); // 8 decimals
+            let size = base_units(notional / entry.to_f64_lossy());
             let size = if long {
                 size
             } else {
@@ -642,21 +628,10 @@ fn generate(
                 break (pos, collateral);
             }
         };
-        let name = format!("acct{i}");
         let at = format!("population account {i}");
-        venue
-            .execute(&Command::OpenAccount { name: name.clone() })
-            .map_err(engine(&at))?;
-        let id = venue.account_id(&name).unwrap_or(0);
-        if collateral.is_positive() {
-            venue
-                .execute(&Command::Deposit {
-                    account: id,
-                    asset: venue.quote,
-                    amount: Base::from_raw(collateral.raw()),
-                })
-                .map_err(engine(&at))?;
-        }
+        let quote = venue.quote;
+        let deposit = [(quote, Base::from_raw(collateral.raw()))];
+        let id = open_funded(venue, &format!("acct{i}"), &deposit, &at)?;
         import_position(venue, id, &name_of(venue, market), &position, &at)?;
     }
     Ok(market)
