@@ -23,8 +23,10 @@ pub enum OnError {
     Stop,
 }
 
-/// A scripted run in progress: the venue, its full event log (starting with
-/// `VenueOpened`) and the lines that were skipped.
+/// A scripted run in progress: the venue, its event log (starting with
+/// `VenueOpened`) and the lines that were skipped. After [`Run::script`]
+/// `events` is the whole log; while [`Run::stream`] runs it holds only the
+/// events not yet handed to the sink (and is empty when it returns).
 pub struct Run {
     pub venue: Venue,
     pub preset: Preset,
@@ -67,20 +69,54 @@ impl Run {
         }
     }
 
-    /// Runs a whole script; with `OnError::Stop` the first bad line is the error.
+    /// Runs a whole script held in memory, keeping the whole event log in
+    /// `events`; with `OnError::Stop` the first bad line is the error.
     pub fn script(text: &str, preset: Preset, on_error: OnError) -> Result<Run, InputError> {
+        let mut log = Vec::new();
+        let mut run = Run::stream(text.lines().map(Ok), preset, on_error, |e| {
+            log.push(e);
+            Ok::<(), InputError>(())
+        })?;
+        run.events = log;
+        Ok(run)
+    }
+
+    /// Runs a script line by line, handing every event to `sink` in order as
+    /// soon as its line has applied, so memory does not grow with the log.
+    ///
+    /// `lines` yields the script's lines (without their line ends); an error
+    /// from it (unreadable input) or from `sink` ends the run whatever
+    /// `on_error` says. With `OnError::Stop` the first bad line is the error.
+    /// The opening `VenueOpened` is handed over once the first command has
+    /// been read, since a leading `venue` line replaces it.
+    pub fn stream<S, E>(
+        lines: impl IntoIterator<Item = Result<S, E>>,
+        preset: Preset,
+        on_error: OnError,
+        mut sink: impl FnMut(Event) -> Result<(), E>,
+    ) -> Result<Run, E>
+    where
+        S: AsRef<str>,
+        E: From<InputError>,
+    {
         let mut run = Run::new(preset);
-        for (i, line) in text.lines().enumerate() {
+        for (i, line) in lines.into_iter().enumerate() {
+            let line = line?;
+            let line = line.as_ref();
             if line.trim().is_empty() || line.trim_start().starts_with("//") {
                 continue;
             }
             if let Err(e) = run.line(i + 1, line) {
                 match on_error {
-                    OnError::Stop => return Err(e),
+                    OnError::Stop => return Err(e.into()),
                     OnError::Skip => run.skipped.push(e),
                 }
             }
+            if run.started {
+                run.events.drain(..).try_for_each(&mut sink)?;
+            }
         }
+        run.events.drain(..).try_for_each(&mut sink)?;
         Ok(run)
     }
 
@@ -339,11 +375,14 @@ impl Line<'_> {
                     Some(_) => self.name("quote")?,
                     None => preset.quote.clone(),
                 };
+                // A fresh venue; lines skipped before this one stay reported.
+                let skipped = std::mem::take(&mut self.run.skipped);
                 *self.run = Run::new(Preset {
                     rules,
                     quote,
                     ..preset
                 });
+                self.run.skipped = skipped;
                 self.run.started = true;
             }
             "market" => {
@@ -604,4 +643,52 @@ impl Line<'_> {
 
 fn unreachable_kind(kind: &str) -> Result<(), InputError> {
     err("type", format!("unhandled command \"{kind}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SCRIPT: &str = "{\"type\":\"deposit\",\"account\":\"a\",\"asset\":\"USDT\",\"amount\":5}\n{\"type\":\"deposit\",\"account\":\"b\",\"asset\":\"USDT\",\"amount\":7}\n";
+
+    /// Streaming hands over the same log, in the same order, as a whole run.
+    #[test]
+    fn stream_hands_over_the_whole_log_in_order() {
+        let preset = Preset::load("generic").unwrap();
+        let whole = Run::script(SCRIPT, preset.clone(), OnError::Stop).unwrap();
+        let mut streamed = Vec::new();
+        let run = Run::stream(SCRIPT.lines().map(Ok), preset, OnError::Stop, |e| {
+            streamed.push(e);
+            Ok::<(), InputError>(())
+        })
+        .unwrap();
+        assert!(run.events.is_empty());
+        assert_eq!(streamed, whole.events);
+        assert!(matches!(streamed[0], Event::VenueOpened { .. }));
+    }
+
+    /// A skipped first line does not hand over the opening event that a
+    /// following `venue` line replaces: the log has one `VenueOpened`.
+    #[test]
+    fn a_venue_line_after_a_skipped_line_opens_the_log_once() {
+        let text = format!("not json\n{{\"type\":\"venue\",\"quote\":\"USDC\"}}\n{SCRIPT}");
+        let mut log = Vec::new();
+        let run = Run::stream(
+            text.lines().map(Ok),
+            Preset::load("generic").unwrap(),
+            OnError::Skip,
+            |e| {
+                log.push(e);
+                Ok::<(), InputError>(())
+            },
+        )
+        .unwrap();
+        assert_eq!(run.skipped.len(), 1);
+        let opened = log
+            .iter()
+            .filter(|e| matches!(e, Event::VenueOpened { .. }))
+            .count();
+        assert_eq!(opened, 1, "{log:?}");
+        assert!(Venue::replay(&log).is_ok());
+    }
 }
