@@ -1,7 +1,9 @@
 //! The `levamp` command-line tool: a thin surface over the levamp crates.
 //! Errors surface as one line on stderr and a non-zero exit, never a panic.
 
+mod input;
 mod margin_cmd;
+mod out_file;
 mod sim_cmd;
 mod table;
 mod venue_cmd;
@@ -145,7 +147,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // One line, whatever names the message quotes.
+            eprintln!("error: {}", table::escape(&format!("{e:#}")));
             ExitCode::from(2)
         }
     }

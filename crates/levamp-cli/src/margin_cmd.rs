@@ -5,7 +5,9 @@ use crate::{table, Format};
 use anyhow::{Context, Result};
 use levamp_io::{evaluate, AccountReport, Preset, Snapshot};
 use rayon::prelude::*;
-use std::io::{IsTerminal, Read, Write};
+use std::io::IsTerminal;
+
+pub use crate::input::read_input;
 
 /// Runs `levamp margin`.
 pub fn run(file: Option<&str>, venue: &str, format: Option<Format>) -> Result<()> {
@@ -29,38 +31,19 @@ fn margin(text: &str, venue: &str) -> Result<Vec<AccountReport>, levamp_io::Inpu
         .collect()
 }
 
-pub fn read_input(file: Option<&str>) -> Result<(String, String)> {
-    match file {
-        None | Some("-") => {
-            let mut text = String::new();
-            std::io::stdin()
-                .read_to_string(&mut text)
-                .context("reading standard input")?;
-            Ok((text, "<stdin>".to_string()))
-        }
-        Some(path) => {
-            let text =
-                std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?;
-            Ok((text, path.to_string()))
-        }
-    }
-}
-
+/// Prints the reports account by account, never the whole output at once.
 fn print(reports: &[AccountReport], format: Format) -> Result<()> {
-    let out = match format {
+    crate::venue_cmd::emit_with(|out| match format {
         Format::Json => {
-            let mut s = serde_json::to_string(&levamp_io::report_json(reports))?;
-            s.push('\n');
-            s
+            out.write_all(b"{\"accounts\":[")?;
+            for (i, r) in reports.iter().enumerate() {
+                if i > 0 {
+                    out.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut *out, &r.to_json())?;
+            }
+            out.write_all(b"]}\n")
         }
-        Format::Table => table::render(reports),
-    };
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(out.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => other.context("writing standard output"),
-    }
+        Format::Table => table::render(reports, out),
+    })
 }

@@ -1,9 +1,39 @@
 //! Human-readable table of `levamp margin` results. Values are the exact
 //! results cut (not rounded) to a few decimals for reading; use
-//! `--format json` for the full precision.
+//! `--format json` for the full precision. Every string from the input
+//! (ids, market and asset names) is printed through [`escape`].
 
 use levamp_io::AccountReport;
-use std::fmt::Write;
+use std::borrow::Cow;
+use std::fmt::Write as _;
+use std::io::Write;
+
+/// `text` with its control characters (C0, DEL, C1) and bidirectional
+/// overrides written as escapes (`\n`, `\t`, `\r`, `\x1b`, `\u{202e}`), so
+/// a name cannot move the cursor, recolour or reorder the terminal.
+pub fn escape(text: &str) -> Cow<'_, str> {
+    let unsafe_char =
+        |c: char| c.is_control() || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if unsafe_char(c) && (c as u32) < 0x100 => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// `text` (canonical decimal) cut to at most `dp` decimals.
 fn cut(text: String, dp: usize) -> String {
@@ -47,20 +77,20 @@ fn percent<T: ToString>(v: Option<T>) -> String {
     )
 }
 
-/// Renders one block per account with its positions underneath.
-pub fn render(reports: &[AccountReport]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(
+/// Renders one block per account with its positions underneath, account by
+/// account into `out`.
+pub fn render(reports: &[AccountReport], out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
         out,
         "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  status",
         "account", "equity", "maint.margin", "init.margin", "m.ratio", "HF", "free coll.", "lev.",
-    );
+    )?;
     for r in reports {
         let h = &r.health;
-        let _ = writeln!(
+        writeln!(
             out,
             "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  {}",
-            r.id,
+            escape(&r.id),
             cut(h.equity.to_string(), 2),
             cut(h.maintenance_margin.to_string(), 2),
             cut(h.initial_margin.to_string(), 2),
@@ -69,25 +99,25 @@ pub fn render(reports: &[AccountReport]) -> String {
             cut(h.free_collateral.to_string(), 2),
             opt(h.leverage, 2),
             if h.liquidatable { "LIQUIDATABLE" } else { "ok" }
-        );
+        )?;
         for p in &r.positions {
             let mode = match p.mode {
                 levamp_engine::MarginMode::Cross => "cross",
                 levamp_engine::MarginMode::Isolated => "isolated",
             };
-            let _ = writeln!(
+            writeln!(
                 out,
                 "  {:<12} {:<8} notional {:>14}  uPnL {:>13}  maint. {:>12}  liq. price {}",
-                p.market,
+                escape(&p.market),
                 mode,
                 cut(p.margin.notional.to_string(), 2),
                 cut(p.margin.unrealized_pnl.to_string(), 2),
                 cut(p.margin.maintenance_margin.to_string(), 2),
                 opt(p.liquidation_price, 4),
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
 #[cfg(test)]
@@ -103,5 +133,13 @@ mod tests {
         assert_eq!(percent(Some("1.5")), "150%");
         assert_eq!(percent(Some("0.001")), "0.1%");
         assert_eq!(percent(None::<&str>), "-");
+    }
+
+    #[test]
+    fn escapes_control_characters_only() {
+        assert_eq!(escape("a1"), "a1");
+        assert_eq!(escape("über-€"), "über-€");
+        assert_eq!(escape("a\u{1b}[31m\n\0\t"), "a\\x1b[31m\\n\\x00\\t");
+        assert_eq!(escape("\u{9b}x\u{202e}"), "\\x9bx\\u{202e}");
     }
 }

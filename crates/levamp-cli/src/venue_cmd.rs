@@ -1,14 +1,17 @@
 //! `levamp run` (a script of commands) and `levamp replay` (an event log).
 
-use crate::Format;
+use crate::out_file::{OutFile, Spool};
+use crate::{table, Format};
 use anyhow::{Context, Result};
 use levamp_engine::venue::Venue;
 use levamp_io::{conservation_json, event_json, parse_events, state_json, OnError, Preset, Run};
 use serde_json::{json, Value};
-use std::io::{IsTerminal, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
 
-/// Runs `levamp run`.
+/// Runs `levamp run`: the script is read line by line and its events are
+/// streamed to `--events` and (spooled until the run succeeds) to the JSON
+/// document, so memory does not grow with the number of commands.
 pub fn run(
     script: &str,
     venue: &str,
@@ -17,39 +20,73 @@ pub fn run(
     events_out: Option<&Path>,
     state_out: Option<&Path>,
 ) -> Result<()> {
-    let text = crate::margin_cmd::read_input(Some(script))?.0;
     let preset = Preset::load(venue)?;
-    let run = Run::script(&text, preset, on_error).with_context(|| script.to_string())?;
-    if let Some(path) = events_out {
-        let mut log = String::new();
-        for e in &run.events {
-            log.push_str(&serde_json::to_string(&event_json(e))?);
-            log.push('\n');
+    let format = resolve(format);
+    let lines = crate::input::lines(script)?.map(|l| l.map_err(anyhow::Error::from));
+    // Outputs open before the run, so a bad path fails before any work.
+    let mut events_file = events_out.map(OutFile::create).transpose()?;
+    let mut state_file = state_out.map(OutFile::create).transpose()?;
+    let mut spool = match format {
+        Format::Json => Some(Spool::new()?),
+        Format::Table => None,
+    };
+    let mut count = 0usize;
+    let run = Run::stream(lines, preset, on_error, |event| -> Result<()> {
+        let json = event_json(&event);
+        if let Some(f) = events_file.as_mut() {
+            serde_json::to_writer(f.writer(), &json).map_err(|e| f.error(e))?;
+            f.write_all(b"\n")?;
         }
-        write_atomically(path, &log)?;
-    }
-    if let Some(path) = state_out {
-        write_atomically(path, &levamp_io::save_state(&run.venue))?;
+        // The document's events leave out the opening `venue_opened`.
+        if let (Some(s), true) = (spool.as_mut(), count > 0) {
+            let w = s.writer();
+            (if count > 1 { w.write_all(b",") } else { Ok(()) })
+                .map_err(serde_json::Error::io)
+                .and_then(|()| serde_json::to_writer(w, &json))
+                .context("cannot write a temporary file")?;
+        }
+        count += 1;
+        Ok(())
+    })
+    .map_err(|e| match e.is::<levamp_io::InputError>() {
+        true => e.context(script.to_string()),
+        false => e,
+    })?;
+    if let Some(f) = state_file.as_mut() {
+        f.write_all(levamp_io::save_state(&run.venue).as_bytes())?;
     }
     let state = state_json(&run.venue)?;
     let conservation = conservation_json(&run.venue)?;
-    let skipped: Vec<Value> = run
-        .skipped
-        .iter()
-        .map(|e| json!({"at": e.at, "error": e.message}))
-        .collect();
-    match resolve(format) {
-        Format::Json => {
-            let events: Vec<Value> = run.events.iter().skip(1).map(event_json).collect();
-            print_json(
-                &json!({"events": events, "state": state, "conservation": conservation, "skipped": skipped}),
-            )
+    for f in [events_file, state_file].into_iter().flatten() {
+        f.commit()?;
+    }
+    match (format, spool) {
+        (Format::Json, Some(spool)) => {
+            let skipped: Vec<Value> = run
+                .skipped
+                .iter()
+                .map(|e| json!({"at": e.at, "error": e.message}))
+                .collect();
+            emit_with(|w| {
+                w.write_all(b"{\"events\":[")?;
+                spool.copy_to(w)?;
+                w.write_all(b"]")?;
+                for (key, value) in [
+                    ("state", &state),
+                    ("conservation", &conservation),
+                    ("skipped", &Value::from(skipped)),
+                ] {
+                    write!(w, ",\"{key}\":")?;
+                    serde_json::to_writer(&mut *w, value)?;
+                }
+                w.write_all(b"}\n")
+            })
         }
-        Format::Table => {
+        _ => {
             for e in &run.skipped {
-                eprintln!("skipped {e}");
+                eprintln!("skipped {}", table::escape(&e.to_string()));
             }
-            print_summary(&run.venue, run.events.len() - 1, &state, &conservation)
+            print_summary(&run.venue, count.saturating_sub(1), &state, &conservation)
         }
     }
 }
@@ -99,8 +136,13 @@ fn print_json(v: &Value) -> Result<()> {
 }
 
 fn emit(s: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    match out.write_all(s.as_bytes()).and_then(|()| out.flush()) {
+    emit_with(|w| w.write_all(s.as_bytes()))
+}
+
+/// Writes to standard output through a buffer; a closed pipe is not an error.
+pub fn emit_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match f(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         other => other.context("writing standard output"),
     }
@@ -118,7 +160,7 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
             .as_object()
             .into_iter()
             .flatten()
-            .map(|(k, v)| format!("{k} {v}"))
+            .map(|(k, v)| format!("{} {v}", table::escape(k)))
             .collect();
         let positions: Vec<String> = a["positions"]
             .as_array()
@@ -127,7 +169,7 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
             .map(|p| {
                 format!(
                     "{} {} @ {}",
-                    p["market"].as_str().unwrap_or(""),
+                    table::escape(p["market"].as_str().unwrap_or("")),
                     p["size"],
                     p["entry_price"]
                 )
@@ -140,7 +182,7 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
         };
         s.push_str(&format!(
             "{:<14} {:>16} {:>8}  {:<40} {}\n",
-            a["id"].as_str().unwrap_or(""),
+            table::escape(a["id"].as_str().unwrap_or("")),
             a["equity"].to_string(),
             hf.chars().take(8).collect::<String>(),
             balances.join(", "),
@@ -149,7 +191,10 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
     }
     for key in ["insurance_fund", "fees", "bad_debt", "funding_residual"] {
         if let Some(m) = state[key].as_object().filter(|m| !m.is_empty()) {
-            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            let parts: Vec<String> = m
+                .iter()
+                .map(|(k, v)| format!("{} {v}", table::escape(k)))
+                .collect();
             s.push_str(&format!("{key}: {}\n", parts.join(", ")));
         }
     }
@@ -163,21 +208,4 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
         }
     ));
     emit(&s)
-}
-
-/// Writes `text` to `path` via a temporary file in the same directory, so a
-/// failed run never leaves a partial file behind.
-pub fn write_atomically(path: &Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .unwrap_or("levamp")
-    ));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
 }
