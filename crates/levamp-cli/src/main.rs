@@ -53,7 +53,7 @@ enum Command {
         #[arg(long)]
         state_out: Option<std::path::PathBuf>,
     },
-    /// Simulates liquidation cascades: a TOML scenario (docs/scenarios.md), Monte-Carlo paths, metrics and an HTML report in OUT/<scenario>/.
+    /// Simulates liquidation cascades: a TOML scenario (docs/scenarios.md), Monte-Carlo paths, metrics and an HTML report in OUT/<name>/.
     Sim {
         /// Scenario file.
         scenario: std::path::PathBuf,
@@ -69,6 +69,10 @@ enum Command {
         /// No progress bar.
         #[arg(long)]
         quiet: bool,
+        /// When OUT/<name> exists and levamp did not write it, rename it
+        /// aside to OUT/<name>.orig (never deleted) instead of stopping.
+        #[arg(long)]
+        force: bool,
     },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
@@ -128,6 +132,7 @@ fn main() -> ExitCode {
             seed,
             out,
             quiet,
+            force,
         }) => sim_cmd::sim(
             &scenario,
             &sim_cmd::SimOptions {
@@ -135,6 +140,7 @@ fn main() -> ExitCode {
                 seed,
                 out,
                 quiet,
+                force,
             },
         ),
         None => sim_cmd::default_run(&sim_cmd::SimOptions {
@@ -142,6 +148,7 @@ fn main() -> ExitCode {
             seed: None,
             out: "out".into(),
             quiet: false,
+            force: false,
         }),
     };
     match result {

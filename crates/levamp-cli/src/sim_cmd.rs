@@ -17,11 +17,15 @@ pub struct SimOptions {
     pub seed: Option<u64>,
     pub out: PathBuf,
     pub quiet: bool,
+    /// Rename aside whatever levamp did not write at OUT/<name>.
+    pub force: bool,
 }
 
 /// `levamp sim SCENARIO.toml`.
 pub fn sim(file: &Path, opts: &SimOptions) -> Result<()> {
     let s = scenario::load(file)?;
+    // The name becomes a folder: checked before anything runs.
+    output::check_run_name(&s.name).with_context(|| file.display().to_string())?;
     run(s, &Sources::disk(), opts)
 }
 
@@ -51,6 +55,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
     if let Some(seed) = opts.seed {
         s.run.seed = seed;
     }
+    output::check_destination(&opts.out, &s.name, opts.force)?;
     let t = Instant::now();
     let world = setup::build(&s, sources).with_context(|| format!("scenario {}", s.name))?;
     let setup_s = t.elapsed().as_secs_f64();
@@ -66,9 +71,16 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
         r
     });
     let elapsed = t.elapsed().as_secs_f64();
-    let dir = output::write(&opts.out, &s, &world, &paths, elapsed)?;
+    let written = output::write(&opts.out, &s, &world, &paths, elapsed, opts.force)?;
+    if let Some(aside) = &written.set_aside {
+        eprintln!(
+            "note: --force: moved what was at {} to {}",
+            written.dir.display(),
+            aside.display()
+        );
+    }
     print_summary(&s, &world, &paths, elapsed, setup_s);
-    println!("report: {}\n", dir.join("report.html").display());
+    println!("report: {}\n", written.dir.join("report.html").display());
     Ok(())
 }
 

@@ -237,3 +237,151 @@ fn report_renders_in_headless_chromium() {
         .collect();
     assert!(console_errors.is_empty(), "{console_errors:?}");
 }
+
+/// Runs `levamp sim SCENARIO --out OUT --quiet EXTRA` (in `cwd` if given).
+fn sim_in(cwd: Option<&Path>, scenario: &str, out: &str, extra: &[&str]) -> (i32, String, String) {
+    let mut args = vec!["sim", scenario, "--out", out, "--quiet"];
+    args.extend(extra);
+    common::levamp_with(&args, b"", cwd, &[])
+}
+
+/// Sentinel files in `dirs` that must survive.
+fn sentinels(dirs: &[&Path]) -> Vec<PathBuf> {
+    dirs.iter()
+        .map(|d| {
+            std::fs::create_dir_all(d).unwrap();
+            let f = d.join("keep.txt");
+            std::fs::write(&f, "keep").unwrap();
+            f
+        })
+        .collect()
+}
+
+/// Issue #9 item 1: the run name is one safe path component, checked before
+/// anything runs; a bad one deletes nothing.
+#[test]
+fn unsafe_run_names_are_errors_and_delete_nothing() {
+    let long = "x".repeat(300);
+    let d = dir("names");
+    let abs = d.join("abs");
+    for name in [
+        "..",
+        ".",
+        abs.to_str().unwrap(),
+        "a/b",
+        "",
+        long.as_str(),
+        "bad name!",
+        "a\\nb",
+    ] {
+        let scenario = write_scenario(&d, &format!("name = \"{name}\"\n{SCENARIO}"));
+        let out = d.join("out");
+        let keep = sentinels(&[&d, &out, &abs, &out.join("a").join("b")]);
+        let (code, stdout, stderr) =
+            sim_in(None, scenario.to_str().unwrap(), out.to_str().unwrap(), &[]);
+        assert_eq!(code, 2, "name {name:?}: {stdout}{stderr}");
+        assert!(stderr.contains("name"), "{stderr}");
+        assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+        for f in &keep {
+            assert!(f.exists(), "name {name:?} deleted {}", f.display());
+        }
+        let (code, _, stderr) = sim_in(
+            None,
+            scenario.to_str().unwrap(),
+            out.to_str().unwrap(),
+            &["--force"],
+        );
+        assert_eq!(code, 2, "name {name:?} with --force: {stderr}");
+        for f in &keep {
+            assert!(f.exists(), "name {name:?} --force deleted {}", f.display());
+        }
+    }
+}
+
+/// A scenario file called `...toml` has the stem `..`: an error, and the
+/// current directory survives.
+#[test]
+fn dot_dot_file_stem_is_an_error() {
+    let d = dir("stem");
+    let work = d.join("work");
+    let keep = sentinels(&[&d, &work]);
+    std::fs::write(work.join("accounts.json"), SNAPSHOT).unwrap();
+    std::fs::write(work.join("...toml"), SCENARIO).unwrap();
+    let (code, stdout, stderr) = sim_in(Some(&work), "...toml", "out", &[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(stderr.contains("name"), "{stderr}");
+    for f in &keep {
+        assert!(f.exists(), "deleted {}", f.display());
+    }
+}
+
+/// A folder levamp did not write stops the run (naming `--force`); with
+/// `--force` it is set aside, never deleted; levamp's own result is
+/// replaced on every re-run.
+#[test]
+fn existing_folders_are_replaced_only_when_levamp_wrote_them() {
+    let d = dir("replace");
+    let scenario = write_scenario(&d, SCENARIO);
+    let (scenario, out) = (scenario.to_str().unwrap(), d.join("out"));
+    let theirs = out.join("crash");
+    let keep = sentinels(&[&theirs]);
+    let (code, stdout, stderr) = sim_in(None, scenario, out.to_str().unwrap(), &[]);
+    assert_eq!(code, 2, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("--force") && stderr.contains("crash"),
+        "{stderr}"
+    );
+    assert!(keep[0].exists() && !theirs.join("metrics.json").exists());
+    let leftovers = |out: &Path| {
+        std::fs::read_dir(out)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .filter(|n| n.starts_with('.'))
+            .collect::<Vec<_>>()
+    };
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+    // --force sets their folder aside and writes the result.
+    let (code, _, stderr) = sim_in(None, scenario, out.to_str().unwrap(), &["--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(theirs.join("metrics.json").exists());
+    let aside: Vec<PathBuf> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("keep.txt").exists())
+        .collect();
+    assert_eq!(aside.len(), 1, "their folder kept somewhere in out/");
+    assert!(stderr.contains(aside[0].to_str().unwrap()), "{stderr}");
+    // Re-running replaces levamp's own result, twice.
+    for _ in 0..2 {
+        let (code, _, stderr) = sim_in(None, scenario, out.to_str().unwrap(), &[]);
+        assert_eq!(code, 0, "{stderr}");
+        assert!(theirs.join("metrics.json").exists());
+    }
+    assert!(leftovers(&out).is_empty(), "{:?}", leftovers(&out));
+}
+
+/// A symlink at the result name is not levamp's folder, even when it points
+/// at one: never followed, never emptied.
+#[test]
+fn a_symlink_at_the_result_name_is_never_followed() {
+    let d = dir("link");
+    let scenario = write_scenario(&d, SCENARIO);
+    let (scenario, out) = (scenario.to_str().unwrap(), d.join("out"));
+    // A real result elsewhere, then a link to it at out/crash.
+    let elsewhere = d.join("elsewhere");
+    let (code, _, stderr) = sim_in(None, scenario, elsewhere.to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{stderr}");
+    let target = elsewhere.join("crash");
+    let keep = sentinels(&[&target]);
+    std::fs::create_dir_all(&out).unwrap();
+    std::os::unix::fs::symlink(&target, out.join("crash")).unwrap();
+    let (code, _, stderr) = sim_in(None, scenario, out.to_str().unwrap(), &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains("--force"), "{stderr}");
+    let (code, _, stderr) = sim_in(None, scenario, out.to_str().unwrap(), &["--force"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(keep[0].exists(), "the link's target was emptied");
+    assert!(std::fs::symlink_metadata(out.join("crash"))
+        .unwrap()
+        .is_dir());
+}

@@ -1,7 +1,13 @@
-//! Writing a run's results: `metrics.json`, `paths.csv`, `series.csv` and
-//! `report.html` into `OUT/<scenario>/`. Everything is written into a
-//! temporary sibling directory first and renamed into place at the end, so
-//! a failed run never leaves a half-written result behind.
+//! Writing a run's results: `metrics.json`, `paths.csv`, `series.csv`,
+//! `report.html`, `scenario.toml` and the [`MARKER`] into `OUT/<name>/`.
+//!
+//! The name is one safe path component ([`check_run_name`]). Everything is
+//! written into a fresh temporary folder inside `OUT` and renamed into
+//! place at the end, so a failed run never leaves a half-written result
+//! behind. An existing `OUT/<name>` is replaced (and deleted) only when it
+//! is a real folder carrying levamp's marker; anything else there stops the
+//! run unless `force` is set, and then it is only renamed aside, never
+//! deleted and never followed if it is a symlink.
 
 use crate::run::PathMetrics;
 use crate::scenario::Scenario;
@@ -9,8 +15,50 @@ use crate::setup::World;
 use crate::summary::{metric, path_json, summary_json, METRICS};
 use levamp_io::json::InputError;
 use serde_json::{json, Value};
-use std::fmt::Write;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// The file that marks a folder as a levamp result, which a later run may
+/// replace.
+pub const MARKER: &str = ".levamp-result";
+
+/// The longest run name, in bytes.
+pub const MAX_RUN_NAME: usize = 100;
+
+/// Checks that `name` is a safe run name: one path component of
+/// `[A-Za-z0-9._-]`, not `.` or `..`, 1 to [`MAX_RUN_NAME`] bytes.
+pub fn check_run_name(name: &str) -> Result<(), InputError> {
+    let safe = name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+    if safe && !name.is_empty() && name != "." && name != ".." && name.len() <= MAX_RUN_NAME {
+        return Ok(());
+    }
+    Err(InputError {
+        at: "name".into(),
+        message: format!(
+            "{name:?} is not a safe run name: the results folder is OUT/<name>, so a name is \
+             1 to {MAX_RUN_NAME} of the characters A-Z a-z 0-9 . _ - and not \".\" or \"..\" \
+             (without a `name` key it is the file name without .toml)"
+        ),
+    })
+}
+
+/// Distinguishes the temporary folders of one process.
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// A fresh path in `out` for `name` with `suffix`, unique to this process
+/// and not existing yet.
+fn fresh(out: &Path, name: &str, suffix: &str) -> PathBuf {
+    loop {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let p = out.join(format!(".{name}.{}-{n}.{suffix}", std::process::id()));
+        if std::fs::symlink_metadata(&p).is_err() {
+            return p;
+        }
+    }
+}
 
 /// The `metrics.json` document.
 pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value {
@@ -34,33 +82,30 @@ pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value
     })
 }
 
-fn paths_csv(paths: &[PathMetrics]) -> String {
-    let mut out = String::from("path");
+fn paths_csv(paths: &[PathMetrics], out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"path")?;
     for m in METRICS {
-        out.push(',');
-        out.push_str(m);
+        write!(out, ",{m}")?;
     }
-    out.push_str(",time_to_first_liquidation\n");
+    out.write_all(b",time_to_first_liquidation\n")?;
     for p in paths {
-        let _ = write!(out, "{}", p.path);
+        write!(out, "{}", p.path)?;
         for m in METRICS {
-            let _ = write!(out, ",{}", metric(p, m));
+            write!(out, ",{}", metric(p, m))?;
         }
-        let _ = writeln!(
-            out,
-            ",{}",
-            p.time_to_first_liquidation
-                .map_or(String::new(), |t| t.to_string())
-        );
+        match p.time_to_first_liquidation {
+            Some(t) => writeln!(out, ",{t}")?,
+            None => writeln!(out, ",")?,
+        }
     }
-    out
+    Ok(())
 }
 
-fn series_csv(paths: &[PathMetrics]) -> String {
-    let mut out = String::from("path,step,exogenous_price,price,oracle_price,liquidated_notional,rounds,insurance_fund,bad_debt\n");
+fn series_csv(paths: &[PathMetrics], out: &mut impl Write) -> std::io::Result<()> {
+    out.write_all(b"path,step,exogenous_price,price,oracle_price,liquidated_notional,rounds,insurance_fund,bad_debt\n")?;
     for p in paths {
         for r in p.series.iter().flatten() {
-            let _ = writeln!(
+            writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{}",
                 p.path,
@@ -72,55 +117,158 @@ fn series_csv(paths: &[PathMetrics]) -> String {
                 r.rounds,
                 r.insurance_fund,
                 r.bad_debt
-            );
+            )?;
         }
     }
-    out
+    Ok(())
 }
 
-/// Writes the results of a run into `out/<name>/`; returns that directory.
+/// Where [`write`] put a result.
+pub struct Written {
+    /// The result folder, `OUT/<name>`.
+    pub dir: PathBuf,
+    /// With `force`: where what stood at `OUT/<name>` was moved.
+    pub set_aside: Option<PathBuf>,
+}
+
+/// Removes the temporary folder this run created unless disarmed.
+struct Temporary(Option<PathBuf>);
+
+impl Drop for Temporary {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = std::fs::remove_dir_all(p);
+        }
+    }
+}
+
+fn io_error(p: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
+    move |e| InputError {
+        at: p.display().to_string(),
+        message: e.to_string(),
+    }
+}
+
+/// Whether `dir` is a real folder (not a symlink) holding levamp's marker.
+fn is_levamp_result(dir: &Path) -> bool {
+    std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
+        && std::fs::symlink_metadata(dir.join(MARKER)).is_ok_and(|m| m.is_file())
+}
+
+/// Writes the results of a run into `out/<name>/` (see the module
+/// documentation for what may be replaced); returns where.
 pub fn write(
     out: &Path,
     s: &Scenario,
     world: &World,
     paths: &[PathMetrics],
     elapsed_s: f64,
-) -> Result<PathBuf, InputError> {
-    let io = |p: &Path| {
-        let at = p.display().to_string();
-        move |e: std::io::Error| InputError {
-            at: at.clone(),
-            message: e.to_string(),
-        }
-    };
+    force: bool,
+) -> Result<Written, InputError> {
+    check_run_name(&s.name)?;
+    std::fs::create_dir_all(out).map_err(io_error(out))?;
     let dir = out.join(&s.name);
-    let tmp = out.join(format!(".{}.partial", s.name));
-    std::fs::create_dir_all(out).map_err(io(out))?;
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
+    let tmp = fresh(out, &s.name, "partial");
+    std::fs::create_dir(&tmp).map_err(io_error(&tmp))?;
+    let mut guard = Temporary(Some(tmp.clone()));
     let metrics = metrics_json(s, world, paths);
-    let files = [
-        (
-            "metrics.json",
-            serde_json::to_string_pretty(&metrics).unwrap_or_default(),
-        ),
-        ("paths.csv", paths_csv(paths)),
-        ("series.csv", series_csv(paths)),
-        (
-            "report.html",
-            crate::report::html(s, world, paths, &metrics["summary"], elapsed_s),
-        ),
-        ("scenario.toml", s.text.clone()),
-    ];
-    for (name, text) in files {
+    let file = |name: &str, body: &dyn Fn(&mut BufWriter<std::fs::File>) -> std::io::Result<()>| {
         let p = tmp.join(name);
-        std::fs::write(&p, text).map_err(io(&p))?;
+        let f = std::fs::File::create_new(&p).map_err(io_error(&p))?;
+        let mut w = BufWriter::with_capacity(1 << 16, f);
+        body(&mut w).and_then(|()| w.flush()).map_err(io_error(&p))
+    };
+    file("metrics.json", &|w| {
+        serde_json::to_writer_pretty(&mut *w, &metrics).map_err(std::io::Error::from)
+    })?;
+    file("paths.csv", &|w| paths_csv(paths, w))?;
+    file("series.csv", &|w| series_csv(paths, w))?;
+    file("report.html", &|w| {
+        let html = crate::report::html(s, world, paths, &metrics["summary"], elapsed_s);
+        w.write_all(html.as_bytes())
+    })?;
+    file("scenario.toml", &|w| w.write_all(s.text.as_bytes()))?;
+    file(MARKER, &|w| {
+        w.write_all(
+            b"Written by levamp sim; levamp replaces this folder when the scenario runs again.\n",
+        )
+    })?;
+    let set_aside = place(out, &tmp, &dir, &s.name, force)?;
+    guard.0 = None;
+    Ok(Written { dir, set_aside })
+}
+
+/// Checks that a result may go to `out/<name>`: the name is safe and
+/// nothing is there, or levamp's own result, or `force` is set. Run before
+/// the simulation so that a run that could not be written fails at once.
+pub fn check_destination(out: &Path, name: &str, force: bool) -> Result<(), InputError> {
+    check_run_name(name)?;
+    let dir = out.join(name);
+    match std::fs::symlink_metadata(&dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(io_error(&dir)(e)),
+        Ok(_) if force || is_levamp_result(&dir) => Ok(()),
+        Ok(m) => {
+            let what = if m.is_symlink() {
+                "a symlink"
+            } else if m.is_dir() {
+                "a folder"
+            } else {
+                "a file"
+            };
+            Err(InputError {
+                at: dir.display().to_string(),
+                message: format!(
+                    "{what} that levamp did not write is in the way (no {MARKER} marker); \
+                     move it, choose another --out or scenario name, or pass --force to rename it aside"
+                ),
+            })
+        }
     }
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
+}
+
+/// Renames the finished `tmp` to `dir`, replacing a previous levamp result
+/// or (with `force`) setting anything else aside.
+fn place(
+    out: &Path,
+    tmp: &Path,
+    dir: &Path,
+    name: &str,
+    force: bool,
+) -> Result<Option<PathBuf>, InputError> {
+    check_destination(out, name, force)?;
+    let existing = match std::fs::symlink_metadata(dir) {
+        Err(_) => None,
+        Ok(_) if is_levamp_result(dir) => Some((fresh(out, name, "old"), true)),
+        Ok(_) => Some((aside(out, name), false)),
+    };
+    if let Some((old, _)) = &existing {
+        std::fs::rename(dir, old).map_err(io_error(dir))?;
     }
-    std::fs::rename(&tmp, &dir).map_err(io(&dir))?;
-    Ok(dir)
+    if let Err(e) = std::fs::rename(tmp, dir) {
+        if let Some((old, _)) = &existing {
+            let _ = std::fs::rename(old, dir);
+        }
+        return Err(io_error(dir)(e));
+    }
+    match existing {
+        Some((old, true)) => {
+            // The previous result, renamed aside above: levamp's own folder.
+            let _ = std::fs::remove_dir_all(old);
+            Ok(None)
+        }
+        Some((old, false)) => Ok(Some(old)),
+        None => Ok(None),
+    }
+}
+
+/// `OUT/<name>.orig`, or `.orig-2`, `.orig-3`, …: the first that is free.
+fn aside(out: &Path, name: &str) -> PathBuf {
+    (1..)
+        .map(|n| match n {
+            1 => out.join(format!("{name}.orig")),
+            n => out.join(format!("{name}.orig-{n}")),
+        })
+        .find(|p| std::fs::symlink_metadata(p).is_err())
+        .unwrap_or_else(|| out.join(format!("{name}.orig")))
 }
