@@ -39,11 +39,7 @@ pub fn run(
         }
         // The document's events leave out the opening `venue_opened`.
         if let (Some(s), true) = (spool.as_mut(), count > 0) {
-            let w = s.writer();
-            (if count > 1 { w.write_all(b",") } else { Ok(()) })
-                .map_err(serde_json::Error::io)
-                .and_then(|()| serde_json::to_writer(w, &json))
-                .context("cannot write a temporary file")?;
+            spool_event(s.writer(), count > 1, &json).context("cannot write a temporary file")?;
         }
         count += 1;
         Ok(())
@@ -89,6 +85,15 @@ pub fn run(
             print_summary(&run.venue, count.saturating_sub(1), &state, &conservation)
         }
     }
+}
+
+/// One event of the JSON document's `events` array, after a comma unless first.
+fn spool_event(w: &mut dyn Write, comma: bool, event: &Value) -> std::io::Result<()> {
+    if comma {
+        w.write_all(b",")?;
+    }
+    serde_json::to_writer(w, event)?;
+    Ok(())
 }
 
 /// Runs `levamp replay`.
