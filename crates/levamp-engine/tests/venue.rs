@@ -27,9 +27,15 @@ pub fn venue_with_market(fee: &str) -> Venue {
 
 /// Lists ETHUSDT (one tier, MMR 0.5 %, 100×) on `v`.
 fn list_eth_market(v: &mut Venue, fee: &str) {
+    v.execute(&eth_listing("0.005", fee)).unwrap();
+}
+
+/// The command listing (or re-listing) ETHUSDT on the ETH price with one
+/// tier of maintenance rate `mmr` and 100× leverage.
+fn eth_listing(mmr: &str, fee: &str) -> Command {
     let tiers = vec![Tier {
         max_notional: None,
-        maintenance_margin_rate: r("0.005"),
+        maintenance_margin_rate: r(mmr),
         maintenance_amount: Quote::ZERO,
         max_leverage: r("100"),
     }];
@@ -40,11 +46,10 @@ fn list_eth_market(v: &mut Venue, fee: &str) {
         liquidation_fee_rate: r(fee),
         funding_interval_s: 28800,
     };
-    v.execute(&Command::ListMarket {
+    Command::ListMarket {
         spec,
         base: "ETH".into(),
-    })
-    .unwrap();
+    }
 }
 
 pub fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
@@ -614,9 +619,52 @@ fn interest_accrual_moves_perp_triggers() {
     // price moved since the trade, so the trader's triggers are canonical).
     let mut fresh = v.clone();
     fresh.rebuild_index();
-    assert!(v
-        .liquidation_index()
-        .same_triggers(fresh.liquidation_index()));
+    assert_eq!(v.liquidation_index(), fresh.liquidation_index());
     assert!(liquidated(&price(&mut v, "ETH", "1400", year)));
     conserved(&v);
+}
+
+/// Re-listing re-indexes: a long of 1 ETH from 2,000 on 1,000 USDT has
+/// maintenance 10 at 0.5 % and equity 1,000 (liquidatable below ≈1,005).
+/// Re-listed at 60 % its maintenance is 1,200 > 1,000: liquidatable at the
+/// current price, so the next oracle update — at the same price — must
+/// liquidate it (issue #9 item 5).
+#[test]
+fn relisting_reindexes_and_next_update_liquidates() {
+    let mut v = venue_with_market("0.01");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    assert!(!v.is_liquidatable(a, None).unwrap());
+    v.execute(&eth_listing("0.6", "0.01")).unwrap();
+    assert!(v.is_liquidatable(a, None).unwrap());
+    let events = price(&mut v, "ETH", "2000", 2);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Liquidated { account, .. } if *account == a)),
+        "{events:#?}"
+    );
+    conserved(&v);
+}
+
+/// A re-listing is undone with the rest of a refused batch: the market's old
+/// parameters come back.
+#[test]
+fn refused_batch_restores_relisted_market() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let before = v.clone();
+    let batch = [
+        eth_listing("0.2", "0"),
+        Command::Withdraw {
+            account: a,
+            asset: v.quote,
+            amount: b("5000"),
+        },
+    ];
+    assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
+    assert_eq!(v, before);
 }

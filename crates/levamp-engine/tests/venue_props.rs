@@ -1,6 +1,7 @@
 //! Property tests over random command streams: after every command value is
 //! conserved to the last unit and open interest balances; a refused command
-//! changes nothing; replaying the event log rebuilds a bit-identical venue.
+//! changes nothing; the liquidation index finds every liquidatable account;
+//! replaying the event log rebuilds a bit-identical venue (index included).
 
 use levamp_core::{Base, Price, Quote, Ratio};
 use levamp_engine::venue::*;
@@ -32,6 +33,8 @@ enum Op {
     LiquidationCall(u8, u8, bool),
     Advance(u16),
     IsolatedMargin(u8, i32),
+    /// Re-lists ETHUSDT with one of [`tiers`]'s sets.
+    Relist(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -67,7 +70,41 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..5, 0u8..5, any::<bool>()).prop_map(|(l, a, weth)| Op::LiquidationCall(l, a, weth)),
         (1u16..5000).prop_map(Op::Advance),
         (0u8..5, -5000i32..5000).prop_map(|(a, x)| Op::IsolatedMargin(a, x)),
+        (0u8..4).prop_map(Op::Relist),
     ]
+}
+
+/// ETHUSDT's tier sets: 0 the listing's, 1 looser, 2 and 3 stricter (3 makes
+/// most leveraged accounts liquidatable at once).
+fn tiers(set: u8) -> Vec<Tier> {
+    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
+        max_notional: cap.map(|c| c.parse().unwrap()),
+        maintenance_margin_rate: r(mmr),
+        maintenance_amount: amount.parse().unwrap(),
+        max_leverage: r(lev),
+    };
+    match set {
+        0 => vec![
+            t(Some("50000"), "0.01", "0", "50"),
+            t(None, "0.025", "750", "20"),
+        ],
+        1 => vec![t(None, "0.004", "0", "100")],
+        2 => vec![
+            t(Some("10000"), "0.03", "0", "20"),
+            t(None, "0.06", "300", "10"),
+        ],
+        _ => vec![t(None, "0.3", "0", "3")],
+    }
+}
+
+fn eth_market(set: u8) -> Market {
+    Market {
+        name: "ETHUSDT".into(),
+        price: 0,
+        tiers: tiers(set),
+        liquidation_fee_rate: r("0.01"),
+        funding_interval_s: 3600,
+    }
 }
 
 fn rules(variant: u8) -> VenueRules {
@@ -89,23 +126,7 @@ fn rules(variant: u8) -> VenueRules {
 fn setup(variant: u8) -> (Venue, Vec<Event>) {
     let mut v = Venue::new(rules(variant), "USDT");
     let mut log = vec![v.opening_event()];
-    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
-        max_notional: cap.map(|c| c.parse().unwrap()),
-        maintenance_margin_rate: r(mmr),
-        maintenance_amount: amount.parse().unwrap(),
-        max_leverage: r(lev),
-    };
-    let tiers = vec![
-        t(Some("50000"), "0.01", "0", "50"),
-        t(None, "0.025", "750", "20"),
-    ];
-    let market = Market {
-        name: "ETHUSDT".into(),
-        price: 0,
-        tiers,
-        liquidation_fee_rate: r("0.01"),
-        funding_interval_s: 3600,
-    };
+    let market = eth_market(0);
     let pool = Some(PoolParams {
         rate_model: RateModel {
             optimal_utilization: r("0.8"),
@@ -298,7 +319,31 @@ fn command(v: &Venue, op: &Op) -> Command {
             market: 0,
             amount: Quote::from_raw(x as i128 * 10_000_000_000),
         },
+        Op::Relist(set) => Command::ListMarket {
+            spec: eth_market(set),
+            base: "ETH".into(),
+        },
     }
+}
+
+/// The index's contract: every account with a liquidatable perp scope is
+/// found by an update of some key to its current price. Returns the first
+/// account it would miss.
+fn missed_by_index(v: &Venue) -> Option<AccountId> {
+    let mut index = v.liquidation_index().clone();
+    let found: std::collections::BTreeSet<AccountId> = (0..v.prices.len() as PriceId)
+        .flat_map(|k| index.crossed(k, v.prices[k as usize]))
+        .collect();
+    (1..v.accounts.len() as AccountId).find(|&a| {
+        let acc = &v.accounts[a as usize];
+        !found.contains(&a)
+            && (0..acc.positions.len()).any(|j| {
+                !acc.positions[j].size.is_zero()
+                    && scope_health(acc, Scope::of(acc, j), &v.context())
+                        .unwrap()
+                        .liquidatable()
+            })
+    })
 }
 
 proptest! {
@@ -316,6 +361,7 @@ proptest! {
             }
             let c = v.conservation().unwrap();
             prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+            prop_assert_eq!(missed_by_index(&v), None, "the index misses a liquidatable account after {:?}", cmd);
             // The liquidation index misses no one: after an oracle update with
             // automatic liquidation (and no loss moved onto other accounts),
             // no scope is left liquidatable.
