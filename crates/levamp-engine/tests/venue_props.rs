@@ -3,7 +3,7 @@
 //! changes nothing; the liquidation index finds every liquidatable account;
 //! replaying the event log rebuilds a bit-identical venue (index included).
 
-use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::venue::*;
 use levamp_engine::*;
 use proptest::prelude::*;
@@ -473,4 +473,76 @@ fn stats() {
         }
     }
     eprintln!("{ok:#?}\n{kinds:#?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Funding rounds magnitudes (issue #9 item 6): whatever the side and the
+    /// sign of the rate, a payer pays at least `|size| × mark × |rate|`, a
+    /// receiver gets at most it, and the residual the venue keeps is ≥ 0.
+    #[test]
+    fn funding_receivers_never_get_more_than_exact(
+        tier_set in 0u8..4,
+        interval_h in 1i64..9,
+        mark in 1i128..100_000_000_000_000_000,
+        rate in -999_999_999_999i128..1_000_000_000_000,
+        sizes in prop::collection::vec(
+            (-1_000_000_000_000_000_000i128..1_000_000_000_000_000_000).prop_filter("non-zero", |s| *s != 0),
+            1..6,
+        ),
+    ) {
+        let mut v = Venue::new(VenueRules::generic(), "USDT");
+        let mut market = eth_market(tier_set);
+        market.funding_interval_s = interval_h * 3600;
+        v.execute(&Command::ListMarket { spec: market, base: "ETH".into() }).unwrap();
+        v.execute(&Command::Price { key: 1, price: Price::from_raw(mark), ts: 1, confidence: None }).unwrap();
+        for (i, &size) in sizes.iter().enumerate() {
+            v.execute(&Command::OpenAccount { name: format!("t{i}") }).unwrap();
+            v.execute(&Command::ImportPosition(TradeOrder {
+                account: i as AccountId + 1,
+                market: 0,
+                size: Base::from_raw(size),
+                price: Price::from_raw(mark),
+                fee_rate: Ratio::ZERO,
+                counterparty: None,
+                counterparty_fee_rate: Ratio::ZERO,
+                margin_mode: Some(MarginMode::Cross),
+                isolated_margin: None,
+                leverage: None,
+            }))
+            .unwrap();
+        }
+        let events = v
+            .execute(&Command::Funding {
+                market: 0,
+                ts: interval_h * 3600,
+                rate: Some(Ratio::from_raw(rate)),
+                premium: None,
+            })
+            .unwrap();
+        for e in &events {
+            let Event::FundingPaid { account, amount, .. } = e else { continue };
+            let size = v.position(*account, 0).unwrap().size.raw();
+            // Exact amount × 10^24 = |size| · mark · |rate| (raw units):
+            // compare amount · 10^12 with ⌊ or ⌈ |size|·mark·|rate| / 10^12 ⌉.
+            let notional = size.abs() * mark;
+            let (down, up) = (
+                mul_div(notional, rate.abs(), SCALE, Round::Floor).unwrap(),
+                mul_div(notional, rate.abs(), SCALE, Round::Ceil).unwrap(),
+            );
+            let pays = (size > 0) == (rate > 0);
+            let magnitude = amount.raw().abs() * SCALE;
+            if pays {
+                prop_assert!(amount.is_negative(), "payer {} credited {}", account, amount);
+                prop_assert!(magnitude >= up, "payer {} (size {}) paid {} < exact", account, size, amount);
+            } else {
+                prop_assert!(amount.is_positive(), "receiver {} debited {}", account, amount);
+                prop_assert!(magnitude <= down, "receiver {} (size {}) got {} > exact", account, size, amount);
+            }
+        }
+        let residual = v.funds[v.quote as usize].funding_residual;
+        prop_assert!(!residual.is_negative(), "negative funding residual {}", residual);
+        prop_assert!(v.conservation().unwrap().ok);
+    }
 }
