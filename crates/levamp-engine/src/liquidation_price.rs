@@ -15,13 +15,17 @@
 //! `None` when no positive price of this market alone changes the outcome:
 //! the scope is never liquidatable (e.g. a fully collateralised 1× long), or
 //! liquidatable at every price.
+//!
+//! There is no price cap: the search runs from one tick up to the largest
+//! price at which the scope's margin is still representable (its values fit
+//! the `i128` fixed point; the search gallops by doubling, so it reaches that
+//! edge in about 127 steps). A boundary beyond that edge is also `None` — no
+//! liquidation price within the representable range — since no oracle price
+//! there can be valued either.
 
 use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
 use crate::model::{Account, MarginContext, PriceId, PriceView};
 use levamp_core::{mul_div, MathError, Price, Quote, Ratio, Round, SCALE};
-
-/// Highest price searched: 1e15 quote per unit.
-const PRICE_CAP: i128 = 1_000_000_000_000_000 * SCALE;
 
 /// Liquidation price of `account.positions[position]`; see the module docs.
 pub fn liquidation_price(
@@ -141,7 +145,7 @@ pub fn scope_boundary(
     if slope > 0 {
         Ok(last_true(&liquidatable_at, guess)?.map(|p| (Price::from_raw(p), Side::Below)))
     } else {
-        // Liquidatable on [P, cap]: P − 1 is the last price where it is not.
+        // Liquidatable from P up: P − 1 is the last price where it is not.
         let p = last_true(&|p| liquidatable_at(p).map(|b| !b), guess.saturating_sub(1))?;
         Ok(p.map(|p| (Price::from_raw(p + 1), Side::Above)))
     }
@@ -189,7 +193,7 @@ fn solve(
         else {
             break;
         };
-        let root = root.clamp(1, PRICE_CAP);
+        let root = root.max(1);
         if root == at {
             converged = true;
             break;
@@ -246,10 +250,7 @@ pub fn scope_trigger(
         .ok_or(MathError::Overflow)?;
     let margin = error / slope.abs() + 1;
     Ok(Some(match slope > 0 {
-        true => (
-            Price::from_raw(root.saturating_add(margin).min(PRICE_CAP)),
-            Side::Below,
-        ),
+        true => (Price::from_raw(root.saturating_add(margin)), Side::Below),
         false => (
             Price::from_raw(root.saturating_sub(margin).max(1)),
             Side::Above,
@@ -341,24 +342,41 @@ fn linear_form(
     Some((slope, constant))
 }
 
-/// For a predicate true on `[1, P]` and false on `(P, cap]`, finds `P`
+/// Where a predicate stands at a price: true, false, or beyond the
+/// representable range (its evaluation overflowed).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum At {
+    True,
+    False,
+    Beyond,
+}
+
+/// For a predicate true on `[1, P]` and false above `P` up to the edge of
+/// the representable range (where evaluating it overflows), finds `P`
 /// starting from a guess: gallops away from the guess, then bisects. `None`
-/// if it is false at 1 or still true at the cap.
+/// if it is false at 1, or still true at the edge (no boundary within the
+/// representable range).
 fn last_true(
     pred: &dyn Fn(i128) -> Result<bool, MathError>,
     guess: i128,
 ) -> Result<Option<i128>, MathError> {
-    let guess = guess.clamp(1, PRICE_CAP);
+    let at = |p: i128| match pred(p) {
+        Ok(true) => Ok(At::True),
+        Ok(false) => Ok(At::False),
+        Err(MathError::Overflow) => Ok(At::Beyond),
+        Err(e) => Err(e),
+    };
+    let guess = guess.max(1);
     let (mut lo, mut hi);
-    if pred(guess)? {
+    if at(guess)? == At::True {
         lo = guess;
         let mut step = 1i128;
         loop {
-            if lo == PRICE_CAP {
+            if lo == i128::MAX {
                 return Ok(None);
             }
-            let next = lo.saturating_add(step).min(PRICE_CAP);
-            if !pred(next)? {
+            let next = lo.saturating_add(step);
+            if at(next)? != At::True {
                 hi = next;
                 break;
             }
@@ -373,7 +391,7 @@ fn last_true(
                 return Ok(None);
             }
             let next = hi.saturating_sub(step).max(1);
-            if pred(next)? {
+            if at(next)? == At::True {
                 lo = next;
                 break;
             }
@@ -383,11 +401,16 @@ fn last_true(
     }
     while hi - lo > 1 {
         let mid = lo + (hi - lo) / 2;
-        if pred(mid)? {
+        if at(mid)? == At::True {
             lo = mid;
         } else {
             hi = mid;
         }
     }
-    Ok(Some(lo))
+    // The first price past `lo` could not be valued: the boundary is the
+    // edge of the representable range, not a liquidation price.
+    match at(hi)? {
+        At::Beyond => Ok(None),
+        _ => Ok(Some(lo)),
+    }
 }

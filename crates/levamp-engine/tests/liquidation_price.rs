@@ -260,3 +260,30 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(100))]
+
+    /// The same at prices far above the solver's old 1e15 cap (issue #9 item 7).
+    #[test]
+    fn flag_flips_at_any_price_scale(spec in account(), btc in 1_000_000_000_000_000i64..9_000_000_000_000_000_000, eth in 100_000_000_000_000i64..1_000_000_000_000_000_000) {
+        let world = World::new([btc, eth, 1]);
+        let account = build(&world, &spec);
+        for i in 0..account.positions.len() {
+            let lp = liquidation_price(&account, i, &world.ctx()).unwrap();
+            // An isolated short loses without bound as its price rises, so it
+            // has a liquidation price unless it is liquidatable at every price.
+            let position = &account.positions[i];
+            if position.mode == MarginMode::Isolated && position.size.is_negative() && !liquidatable_at(&world, &account, i, 1) {
+                prop_assert!(lp.is_some(), "position {i}: an isolated short has no liquidation price");
+            }
+            let Some(lp) = lp else { continue };
+            let p = lp.raw();
+            prop_assert!(liquidatable_at(&world, &account, i, p), "position {i}: not liquidatable at {lp}");
+            let up = liquidatable_at(&world, &account, i, p + 1);
+            let down = p > 1 && liquidatable_at(&world, &account, i, p - 1);
+            prop_assert!(!up || !down, "position {i}: liquidatable on both sides of {lp}");
+            prop_assert!(up || down || p == 1, "position {i}: safe on both sides of {lp}");
+        }
+    }
+}

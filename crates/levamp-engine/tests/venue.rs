@@ -27,9 +27,15 @@ pub fn venue_with_market(fee: &str) -> Venue {
 
 /// Lists ETHUSDT (one tier, MMR 0.5 %, 100×) on `v`.
 fn list_eth_market(v: &mut Venue, fee: &str) {
+    v.execute(&eth_listing("0.005", fee)).unwrap();
+}
+
+/// The command listing (or re-listing) ETHUSDT on the ETH price with one
+/// tier of maintenance rate `mmr` and 100× leverage.
+fn eth_listing(mmr: &str, fee: &str) -> Command {
     let tiers = vec![Tier {
         max_notional: None,
-        maintenance_margin_rate: r("0.005"),
+        maintenance_margin_rate: r(mmr),
         maintenance_amount: Quote::ZERO,
         max_leverage: r("100"),
     }];
@@ -40,11 +46,10 @@ fn list_eth_market(v: &mut Venue, fee: &str) {
         liquidation_fee_rate: r(fee),
         funding_interval_s: 28800,
     };
-    v.execute(&Command::ListMarket {
+    Command::ListMarket {
         spec,
         base: "ETH".into(),
-    })
-    .unwrap();
+    }
 }
 
 pub fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
@@ -614,9 +619,167 @@ fn interest_accrual_moves_perp_triggers() {
     // price moved since the trade, so the trader's triggers are canonical).
     let mut fresh = v.clone();
     fresh.rebuild_index();
-    assert!(v
-        .liquidation_index()
-        .same_triggers(fresh.liquidation_index()));
+    assert_eq!(v.liquidation_index(), fresh.liquidation_index());
     assert!(liquidated(&price(&mut v, "ETH", "1400", year)));
+    conserved(&v);
+}
+
+/// Re-listing re-indexes: a long of 1 ETH from 2,000 on 1,000 USDT has
+/// maintenance 10 at 0.5 % and equity 1,000 (liquidatable below ≈1,005).
+/// Re-listed at 60 % its maintenance is 1,200 > 1,000: liquidatable at the
+/// current price, so the next oracle update — at the same price — must
+/// liquidate it (issue #9 item 5).
+#[test]
+fn relisting_reindexes_and_next_update_liquidates() {
+    let mut v = venue_with_market("0.01");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    assert!(!v.is_liquidatable(a, None).unwrap());
+    v.execute(&eth_listing("0.6", "0.01")).unwrap();
+    assert!(v.is_liquidatable(a, None).unwrap());
+    let events = price(&mut v, "ETH", "2000", 2);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Liquidated { account, .. } if *account == a)),
+        "{events:#?}"
+    );
+    conserved(&v);
+}
+
+/// A re-listing is undone with the rest of a refused batch: the market's old
+/// parameters come back.
+#[test]
+fn refused_batch_restores_relisted_market() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let before = v.clone();
+    let batch = [
+        eth_listing("0.2", "0"),
+        Command::Withdraw {
+            account: a,
+            asset: v.quote,
+            amount: b("5000"),
+        },
+    ];
+    assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
+    assert_eq!(v, before);
+}
+
+/// One run of the scaled script: ETH listed at `base_price × scale`, five
+/// accounts opening positions of `size ÷ scale` (same notionals), then the
+/// oracle walks +3 %, +6 %, +12 %, +25 %, −15 % of the start. Returns the
+/// liquidated accounts step by step and the final wallets.
+fn scaled_script(scale: i128) -> (Vec<Vec<String>>, Vec<Base>) {
+    let start = 2_000_000_000_000i128 * scale; // 2e12 quote per ETH, × scale
+    let px = |pct: i128| Price::from_raw(start * levamp_core::SCALE / 100 * pct);
+    let mut v = venue_with_market("0.01");
+    let eth = v.price_id("ETH").unwrap();
+    let update = |v: &mut Venue, pct: i128, ts: i64| {
+        v.execute(&Command::Price {
+            key: eth,
+            price: px(pct),
+            ts,
+            confidence: None,
+        })
+        .unwrap()
+    };
+    update(&mut v, 100, 1);
+    // (name, deposit, size in 1e-3 ETH at scale 1): notional 2e10 per 0.01 ETH.
+    let book = [
+        ("short5x", "4000000000", -10),
+        ("short10x", "2000000000", -10),
+        ("short20x", "1000000000", -10),
+        ("long10x", "2000000000", 10),
+        ("long2x", "10000000000", 10),
+    ];
+    let mut ids = Vec::new();
+    for (name, deposit, milli) in book {
+        let id = open(&mut v, name, deposit);
+        let size = Base::from_raw(milli * 1_000_000_000 / scale);
+        let mut o = order(id, "1", "1");
+        o.size = size;
+        o.price = px(100);
+        v.execute(&Command::Trade(o)).unwrap();
+        ids.push(id);
+    }
+    let mut steps = Vec::new();
+    for (ts, pct) in [(2, 103), (3, 106), (4, 112), (5, 125), (6, 85)] {
+        let events = update(&mut v, pct, ts);
+        steps.push(
+            events
+                .iter()
+                .filter_map(|e| match e {
+                    Event::Liquidated { account, .. } => Some(v.account_name(*account)),
+                    _ => None,
+                })
+                .collect(),
+        );
+    }
+    conserved(&v);
+    let wallets = ids.iter().map(|&a| v.wallet(a, v.quote)).collect();
+    (steps, wallets)
+}
+
+/// No hidden price cap (issue #9 item 7): the same script with every price
+/// ×1000 and every size ÷1000 (the same notionals, so the same economics)
+/// liquidates the same accounts at the same steps and ends with the same
+/// wallets — although ×1000 starts at 2e15, above the solver's old 1e15 cap.
+#[test]
+fn scaled_script_liquidates_identically() {
+    let (steps, wallets) = scaled_script(1);
+    // A short on 1/k of its notional liquidates after a rise of about
+    // (1/k − 0.5 %) ÷ 1.005: 20× at +4.5 %, 10× at +9.5 %, 5× at +19.4 %;
+    // the 10× long below −9.5 %.
+    assert_eq!(
+        steps,
+        vec![
+            vec![],
+            vec!["short20x".to_string()],
+            vec!["short10x".to_string()],
+            vec!["short5x".to_string()],
+            vec!["long10x".to_string()],
+        ]
+    );
+    assert_eq!(scaled_script(1000), (steps, wallets));
+}
+
+/// A short whose liquidation price lies above 1e15 (short 0.01 ETH from
+/// 9e14 on 4e12 USDT: liquidatable at 13e12 ÷ 0.01005 ≈ 1.2935e15) gets a finite liquidation
+/// price, and the engine liquidates it when the oracle gets there — not one
+/// tick before.
+#[test]
+fn short_liquidates_above_1e15() {
+    let mut v = venue_with_market("0.01");
+    price(&mut v, "ETH", "900000000000000", 1);
+    let a = open(&mut v, "a", "4000000000000");
+    v.execute(&Command::Trade(order(a, "-0.01", "900000000000000")))
+        .unwrap();
+    let account = &v.accounts[a as usize];
+    let lp = liquidation_price(account, 0, &v.context())
+        .unwrap()
+        .expect("a short always has a liquidation price");
+    assert!(
+        lp > p("1293000000000000") && lp < p("1294000000000000"),
+        "{lp}"
+    );
+    let eth = v.price_id("ETH").unwrap();
+    let update = |v: &mut Venue, price: Price, ts: i64| {
+        v.execute(&Command::Price {
+            key: eth,
+            price,
+            ts,
+            confidence: None,
+        })
+        .unwrap()
+        .iter()
+        .any(|e| matches!(e, Event::Liquidated { .. }))
+    };
+    let below = Price::from_raw(lp.raw() - 1);
+    assert!(!update(&mut v, below, 2));
+    assert!(update(&mut v, lp, 3));
     conserved(&v);
 }

@@ -1,8 +1,9 @@
 //! Property tests over random command streams: after every command value is
 //! conserved to the last unit and open interest balances; a refused command
-//! changes nothing; replaying the event log rebuilds a bit-identical venue.
+//! changes nothing; the liquidation index finds every liquidatable account;
+//! replaying the event log rebuilds a bit-identical venue (index included).
 
-use levamp_core::{Base, Price, Quote, Ratio};
+use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::venue::*;
 use levamp_engine::*;
 use proptest::prelude::*;
@@ -32,6 +33,8 @@ enum Op {
     LiquidationCall(u8, u8, bool),
     Advance(u16),
     IsolatedMargin(u8, i32),
+    /// Re-lists ETHUSDT with one of [`tiers`]'s sets.
+    Relist(u8),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -67,7 +70,41 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..5, 0u8..5, any::<bool>()).prop_map(|(l, a, weth)| Op::LiquidationCall(l, a, weth)),
         (1u16..5000).prop_map(Op::Advance),
         (0u8..5, -5000i32..5000).prop_map(|(a, x)| Op::IsolatedMargin(a, x)),
+        (0u8..4).prop_map(Op::Relist),
     ]
+}
+
+/// ETHUSDT's tier sets: 0 the listing's, 1 looser, 2 and 3 stricter (3 makes
+/// most leveraged accounts liquidatable at once).
+fn tiers(set: u8) -> Vec<Tier> {
+    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
+        max_notional: cap.map(|c| c.parse().unwrap()),
+        maintenance_margin_rate: r(mmr),
+        maintenance_amount: amount.parse().unwrap(),
+        max_leverage: r(lev),
+    };
+    match set {
+        0 => vec![
+            t(Some("50000"), "0.01", "0", "50"),
+            t(None, "0.025", "750", "20"),
+        ],
+        1 => vec![t(None, "0.004", "0", "100")],
+        2 => vec![
+            t(Some("10000"), "0.03", "0", "20"),
+            t(None, "0.06", "300", "10"),
+        ],
+        _ => vec![t(None, "0.3", "0", "3")],
+    }
+}
+
+fn eth_market(set: u8) -> Market {
+    Market {
+        name: "ETHUSDT".into(),
+        price: 0,
+        tiers: tiers(set),
+        liquidation_fee_rate: r("0.01"),
+        funding_interval_s: 3600,
+    }
 }
 
 fn rules(variant: u8) -> VenueRules {
@@ -89,23 +126,7 @@ fn rules(variant: u8) -> VenueRules {
 fn setup(variant: u8) -> (Venue, Vec<Event>) {
     let mut v = Venue::new(rules(variant), "USDT");
     let mut log = vec![v.opening_event()];
-    let t = |cap: Option<&str>, mmr: &str, amount: &str, lev: &str| Tier {
-        max_notional: cap.map(|c| c.parse().unwrap()),
-        maintenance_margin_rate: r(mmr),
-        maintenance_amount: amount.parse().unwrap(),
-        max_leverage: r(lev),
-    };
-    let tiers = vec![
-        t(Some("50000"), "0.01", "0", "50"),
-        t(None, "0.025", "750", "20"),
-    ];
-    let market = Market {
-        name: "ETHUSDT".into(),
-        price: 0,
-        tiers,
-        liquidation_fee_rate: r("0.01"),
-        funding_interval_s: 3600,
-    };
+    let market = eth_market(0);
     let pool = Some(PoolParams {
         rate_model: RateModel {
             optimal_utilization: r("0.8"),
@@ -298,7 +319,31 @@ fn command(v: &Venue, op: &Op) -> Command {
             market: 0,
             amount: Quote::from_raw(x as i128 * 10_000_000_000),
         },
+        Op::Relist(set) => Command::ListMarket {
+            spec: eth_market(set),
+            base: "ETH".into(),
+        },
     }
+}
+
+/// The index's contract: every account with a liquidatable perp scope is
+/// found by an update of some key to its current price. Returns the first
+/// account it would miss.
+fn missed_by_index(v: &Venue) -> Option<AccountId> {
+    let mut index = v.liquidation_index().clone();
+    let found: std::collections::BTreeSet<AccountId> = (0..v.prices.len() as PriceId)
+        .flat_map(|k| index.crossed(k, v.prices[k as usize]))
+        .collect();
+    (1..v.accounts.len() as AccountId).find(|&a| {
+        let acc = &v.accounts[a as usize];
+        !found.contains(&a)
+            && (0..acc.positions.len()).any(|j| {
+                !acc.positions[j].size.is_zero()
+                    && scope_health(acc, Scope::of(acc, j), &v.context())
+                        .unwrap()
+                        .liquidatable()
+            })
+    })
 }
 
 proptest! {
@@ -316,6 +361,7 @@ proptest! {
             }
             let c = v.conservation().unwrap();
             prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+            prop_assert_eq!(missed_by_index(&v), None, "the index misses a liquidatable account after {:?}", cmd);
             // The liquidation index misses no one: after an oracle update with
             // automatic liquidation (and no loss moved onto other accounts),
             // no scope is left liquidatable.
@@ -427,4 +473,76 @@ fn stats() {
         }
     }
     eprintln!("{ok:#?}\n{kinds:#?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(200))]
+
+    /// Funding rounds magnitudes (issue #9 item 6): whatever the side and the
+    /// sign of the rate, a payer pays at least `|size| × mark × |rate|`, a
+    /// receiver gets at most it, and the residual the venue keeps is ≥ 0.
+    #[test]
+    fn funding_receivers_never_get_more_than_exact(
+        tier_set in 0u8..4,
+        interval_h in 1i64..9,
+        mark in 1i128..100_000_000_000_000_000,
+        rate in -999_999_999_999i128..1_000_000_000_000,
+        sizes in prop::collection::vec(
+            (-1_000_000_000_000_000_000i128..1_000_000_000_000_000_000).prop_filter("non-zero", |s| *s != 0),
+            1..6,
+        ),
+    ) {
+        let mut v = Venue::new(VenueRules::generic(), "USDT");
+        let mut market = eth_market(tier_set);
+        market.funding_interval_s = interval_h * 3600;
+        v.execute(&Command::ListMarket { spec: market, base: "ETH".into() }).unwrap();
+        v.execute(&Command::Price { key: 1, price: Price::from_raw(mark), ts: 1, confidence: None }).unwrap();
+        for (i, &size) in sizes.iter().enumerate() {
+            v.execute(&Command::OpenAccount { name: format!("t{i}") }).unwrap();
+            v.execute(&Command::ImportPosition(TradeOrder {
+                account: i as AccountId + 1,
+                market: 0,
+                size: Base::from_raw(size),
+                price: Price::from_raw(mark),
+                fee_rate: Ratio::ZERO,
+                counterparty: None,
+                counterparty_fee_rate: Ratio::ZERO,
+                margin_mode: Some(MarginMode::Cross),
+                isolated_margin: None,
+                leverage: None,
+            }))
+            .unwrap();
+        }
+        let events = v
+            .execute(&Command::Funding {
+                market: 0,
+                ts: interval_h * 3600,
+                rate: Some(Ratio::from_raw(rate)),
+                premium: None,
+            })
+            .unwrap();
+        for e in &events {
+            let Event::FundingPaid { account, amount, .. } = e else { continue };
+            let size = v.position(*account, 0).unwrap().size.raw();
+            // Exact amount × 10^24 = |size| · mark · |rate| (raw units):
+            // compare amount · 10^12 with ⌊ or ⌈ |size|·mark·|rate| / 10^12 ⌉.
+            let notional = size.abs() * mark;
+            let (down, up) = (
+                mul_div(notional, rate.abs(), SCALE, Round::Floor).unwrap(),
+                mul_div(notional, rate.abs(), SCALE, Round::Ceil).unwrap(),
+            );
+            let pays = (size > 0) == (rate > 0);
+            let magnitude = amount.raw().abs() * SCALE;
+            if pays {
+                prop_assert!(amount.is_negative(), "payer {} credited {}", account, amount);
+                prop_assert!(magnitude >= up, "payer {} (size {}) paid {} < exact", account, size, amount);
+            } else {
+                prop_assert!(amount.is_positive(), "receiver {} debited {}", account, amount);
+                prop_assert!(magnitude <= down, "receiver {} (size {}) got {} > exact", account, size, amount);
+            }
+        }
+        let residual = v.funds[v.quote as usize].funding_residual;
+        prop_assert!(!residual.is_negative(), "negative funding residual {}", residual);
+        prop_assert!(v.conservation().unwrap().ok);
+    }
 }

@@ -244,7 +244,7 @@ impl Venue {
             }
             MarketListed { spec, market } => {
                 if (*market as usize) < self.markets.len() {
-                    self.markets[*market as usize] = spec.clone();
+                    self.set_market(*market, spec.clone());
                 } else {
                     self.push_market(spec.clone());
                 }
@@ -268,7 +268,13 @@ impl Venue {
                 self.add_wallet(*account, *asset, neg(*amount)?)?;
                 self.add_fund(*asset, |f| &mut f.net_deposits, neg(*amount)?)?;
             }
-            OracleUpdated { key, price, ts, .. } => self.set_price(*key, *price, *ts),
+            OracleUpdated { key, price, ts, .. } => {
+                self.set_price(*key, *price, *ts);
+                // Accounts whose trigger it crossed are re-indexed at commit,
+                // so a replayed log rebuilds the same index.
+                let crossed = self.index.crossed(*key, *price);
+                self.index.pending.extend(crossed);
+            }
             TimeAdvanced { ts } => self.set_now(*ts),
             TradeFilled {
                 market,

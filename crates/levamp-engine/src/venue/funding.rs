@@ -4,16 +4,17 @@
 //! Rate (Binance USDⓈ-M "Funding Rate (F) = Average Premium Index (P) +
 //! clamp (interest rate − Premium Index (P), 0.05 %, −0.05 %)", capped per
 //! symbol): [`funding_rate`]. Payment of each position: `size × mark × rate`
-//! (longs pay shorts when positive). Payers round up, receivers round down;
-//! the difference is kept in the named `funding_residual` fund, so the
-//! payments plus the residual sum to exactly zero.
+//! (longs pay shorts when positive), [`funding_payment`]. Magnitudes are
+//! rounded, then signed: payers round up, receivers down, whichever side
+//! they are on; the difference (≥ 0) is kept in the named `funding_residual`
+//! fund, so the payments plus the residual sum to exactly zero.
 
 use super::error::VenueError;
 use super::event::Event;
 use super::rules::{FundingFormula, FundingRules};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
 use crate::model::MarketId;
-use levamp_core::{mul_div, MathError, Price, Quote, Ratio, Round};
+use levamp_core::{mul_div, Base, MathError, Price, Quote, Ratio, Round};
 
 const EIGHT_HOURS: i128 = 8 * 3600;
 const DAY: i128 = 24 * 3600;
@@ -91,6 +92,25 @@ pub fn dydx_funding_clamp(
     clamp_factor.mul_ratio(initial_margin.checked_sub(maintenance)?, Round::Floor)
 }
 
+/// One position's funding payment, signed as the account sees it (< 0: it
+/// pays). The magnitude `|size| × mark × |rate|` is rounded first — up for a
+/// payer (a long when the rate is positive, a short when negative), down for
+/// a receiver — and the sign applied after, so the venue never pays out more
+/// than it collected (the difference is the settlement's residual, ≥ 0).
+pub fn funding_payment(size: Base, mark: Price, rate: Ratio) -> Result<Quote, MathError> {
+    let pays = size.is_positive() == rate.is_positive();
+    let round = if pays { Round::Ceil } else { Round::Floor };
+    let magnitude = size
+        .checked_abs()?
+        .value_at(mark, round)?
+        .mul_ratio(rate.checked_abs()?, round)?;
+    if pays {
+        magnitude.checked_neg()
+    } else {
+        Ok(magnitude)
+    }
+}
+
 impl Venue {
     pub(crate) fn funding(
         &mut self,
@@ -138,7 +158,7 @@ impl Venue {
             });
         }
         // Every account holding the market, in id order (deterministic).
-        let holders: Vec<(AccountId, levamp_core::Base)> = self
+        let holders: Vec<(AccountId, Base)> = self
             .accounts
             .iter()
             .enumerate()
@@ -151,21 +171,12 @@ impl Venue {
             .collect();
         let (mut paid, mut received) = (Quote::ZERO, Quote::ZERO);
         for (account, size) in holders {
-            // Signed amount owed: size × mark × rate (> 0: pays).
-            let owed_up = size
-                .value_at(mark, Round::Ceil)?
-                .mul_ratio(rate, Round::Ceil)?;
-            let amount = if owed_up.is_positive() {
-                paid = paid.checked_add(owed_up)?;
-                owed_up.checked_neg()?
+            let amount = funding_payment(size, mark, rate)?;
+            if amount.is_negative() {
+                paid = paid.checked_sub(amount)?;
             } else {
-                let owed_down = size
-                    .value_at(mark, Round::Floor)?
-                    .mul_ratio(rate, Round::Floor)?;
-                let gets = owed_down.checked_neg()?;
-                received = received.checked_add(gets)?;
-                gets
-            };
+                received = received.checked_add(amount)?;
+            }
             if !amount.is_zero() {
                 self.emit(
                     ev,
@@ -198,6 +209,32 @@ mod tests {
 
     fn r(s: &str) -> Ratio {
         s.parse().unwrap()
+    }
+
+    /// Magnitudes round, then the sign applies: at mark 1.5 and rate ±0.5 a
+    /// one-tick position owes 0.75 ticks. A payer pays 1 tick (⌈1.5⌉ = 2,
+    /// × 0.5 = 1), a receiver gets 0 — long or short alike (rounding the
+    /// signed −0.75 down gave a short 1 tick it was never owed).
+    #[test]
+    fn funding_rounds_magnitudes() {
+        let (tick, mark) = (Base::from_raw(1), r("1.5"));
+        let mark = Price::from_raw(mark.raw());
+        let pay = |size: Base, rate: &str| funding_payment(size, mark, r(rate)).unwrap().raw();
+        assert_eq!(pay(tick, "0.5"), -1);
+        assert_eq!(pay(tick.checked_neg().unwrap(), "-0.5"), -1);
+        assert_eq!(pay(tick.checked_neg().unwrap(), "0.5"), 0);
+        assert_eq!(pay(tick, "-0.5"), 0);
+        // 2 ETH at 2,000 and 0.01 %: exactly 0.4 either way.
+        let two = Base::from_int(2);
+        let px = Price::from_int(2000);
+        assert_eq!(
+            funding_payment(two, px, r("0.0001")).unwrap(),
+            "-0.4".parse().unwrap()
+        );
+        assert_eq!(
+            funding_payment(two.checked_neg().unwrap(), px, r("0.0001")).unwrap(),
+            "0.4".parse().unwrap()
+        );
     }
 
     /// Binance USDⓈ-M funding FAQ: "as long as the premium index is between

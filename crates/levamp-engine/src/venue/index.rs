@@ -9,12 +9,15 @@
 //! (the liquidation-price solver run with equity lowered by `E − s_k`).
 //! Contributions of different keys add up exactly (each item is rounded on
 //! its own), so while every key is on the safe side of its trigger the total
-//! loss is below `Σ s_k = E` and the scope is safe. An update that crosses a
-//! trigger puts the account on the check list; checked or changed accounts
-//! are re-indexed with fresh slacks at the end of the command.
+//! loss is below `Σ s_k = E` and the scope is safe. Applying an oracle
+//! update that crosses a trigger puts the account on the check list;
+//! checked or changed accounts (and the holders of a re-listed market) are
+//! re-indexed with fresh slacks at the end of the command.
 //!
-//! The index is derived data: it is not part of the state's equality or
-//! serialisation and is rebuilt on load.
+//! The index is derived data: it is not serialised and is rebuilt on load.
+//! It is part of the venue's equality (its live entries per account): since
+//! only applied events and commits move it, a replayed log rebuilds the same
+//! index, and a refused command leaves it as it was.
 
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
 use crate::liquidation_price::{scope_trigger, Side};
@@ -59,22 +62,21 @@ pub struct LiquidationIndex {
 }
 
 impl PartialEq for LiquidationIndex {
-    /// Derived data: never part of a venue's identity.
-    fn eq(&self, _: &Self) -> bool {
-        true
+    /// Equal when both hold the same live entries for every account (an
+    /// account with no slot has none). The ordered sets, generations and
+    /// stale items are bookkeeping: two indexes built by different
+    /// histories compare equal when they would find the same accounts.
+    fn eq(&self, other: &Self) -> bool {
+        let n = self.entries.len().max(other.entries.len());
+        (0..n).all(|a| self.live(a) == other.live(a))
     }
 }
 impl Eq for LiquidationIndex {}
 
 impl LiquidationIndex {
-    /// Whether both indexes hold the same live triggers for every account
-    /// (an incrementally maintained index against a rebuilt one, in tests).
-    pub fn same_triggers(&self, other: &LiquidationIndex) -> bool {
-        let n = self.entries.len().max(other.entries.len());
-        fn live(i: &LiquidationIndex, a: usize) -> &[Entry] {
-            i.entries.get(a).map_or(&[][..], |e| &e.1[..])
-        }
-        (0..n).all(|a| live(self, a) == live(other, a))
+    /// An account's live entries (none if it has no slot yet).
+    fn live(&self, account: usize) -> &[Entry] {
+        self.entries.get(account).map_or(&[][..], |e| &e.1[..])
     }
 
     fn grow(&mut self, keys: usize, accounts: usize) {

@@ -127,9 +127,9 @@ impl Venue {
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
         let price = self.prices[key as usize];
+        // The same accounts the update's event put on the check list.
         let crossed = self.index.crossed(key, price);
         for account in crossed {
-            self.index.pending.insert(account);
             for scope in self.scopes(account) {
                 if self.scope_liquidatable(account, scope)?
                     && self.scope_fresh(account, scope).is_ok()
@@ -153,7 +153,6 @@ impl Venue {
         let price = self.prices[key as usize];
         let mut out = Vec::new();
         for account in self.index.crossed(key, price) {
-            self.index.pending.insert(account);
             for scope in self.scopes(account) {
                 if self.scope_liquidatable(account, scope)? {
                     out.push((account, scope));

@@ -22,7 +22,7 @@ mod state;
 pub use conservation::{AssetLedger, Conservation};
 pub use error::VenueError;
 pub use event::{Event, Fill};
-pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_rate};
+pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_payment, funding_rate};
 pub use index::LiquidationIndex;
 pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use liquidation::adl_ranking;

@@ -99,6 +99,8 @@ pub(crate) enum Undo {
     Pool(AssetId, Option<Pool>, PoolIndex),
     Price(PriceId, Price, i64),
     Funding(MarketId, i64),
+    /// A market's parameters before a re-listing.
+    Market(MarketId, Box<Market>),
     Now(i64),
     Rules(Box<VenueRules>),
     /// Something was appended (account, market, asset, price key): pop it.
@@ -308,6 +310,15 @@ impl Venue {
         self.prices[key as usize] = price;
         self.price_ts[key as usize] = ts;
     }
+    /// Replaces a listed market's parameters (a re-listing).
+    pub(crate) fn set_market(&mut self, market: MarketId, spec: Market) {
+        self.names.markets.insert(spec.name.clone(), market);
+        let old = std::mem::replace(&mut self.markets[market as usize], spec);
+        if old.name != self.markets[market as usize].name {
+            self.names.markets.remove(&old.name);
+        }
+        self.undo.push(Undo::Market(market, Box::new(old)));
+    }
     pub(crate) fn set_last_funding(&mut self, market: MarketId, ts: i64) {
         self.undo
             .push(Undo::Funding(market, self.last_funding[market as usize]));
@@ -387,8 +398,8 @@ impl Venue {
     pub(crate) fn commit(&mut self) {
         self.index.adl = None;
         let mut touched = std::mem::take(&mut self.index.pending);
-        let mut rebuild = false;
         let mut moved: Vec<AssetId> = Vec::new();
+        let mut relisted: Vec<MarketId> = Vec::new();
         for u in self.undo.drain(..) {
             match u {
                 Undo::Wallet(a, ..)
@@ -397,24 +408,23 @@ impl Venue {
                 | Undo::Position(a, ..) => {
                     touched.insert(a);
                 }
-                // Market parameters moved: every trigger may have.
-                Undo::Appended(Appended::Market) => rebuild = true,
                 // A pool's indices moved: the perp triggers of accounts holding
                 // its supply or debt may have (its cash and rates move none).
                 Undo::Pool(asset, _, old) if old != self.indices[asset as usize] => {
                     moved.push(asset)
                 }
+                // A market's tiers (or price key) changed: its holders' triggers may have.
+                Undo::Market(market, _) => relisted.push(market),
+                // A new market has no holders yet: no trigger moved.
                 _ => {}
             }
         }
-        if rebuild {
-            self.rebuild_index();
-            return;
-        }
-        if !moved.is_empty() {
+        if !moved.is_empty() || !relisted.is_empty() {
             for (a, acc) in self.accounts.iter().enumerate().skip(1) {
                 let holds = |list: &[Holding]| list.iter().any(|h| moved.contains(&h.asset));
-                if !acc.positions.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows)) {
+                let lends = !moved.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows));
+                let trades = acc.positions.iter().any(|p| relisted.contains(&p.market));
+                if !acc.positions.is_empty() && (lends || trades) {
                     touched.insert(a as AccountId);
                 }
             }
@@ -455,6 +465,12 @@ impl Venue {
                     self.price_ts[k as usize] = t;
                 }
                 Undo::Funding(m, t) => self.last_funding[m as usize] = t,
+                Undo::Market(m, spec) => {
+                    let now = std::mem::replace(&mut self.markets[m as usize], *spec);
+                    self.names.markets.remove(&now.name);
+                    let name = self.markets[m as usize].name.clone();
+                    self.names.markets.insert(name, m);
+                }
                 Undo::Now(t) => self.now = t,
                 Undo::Rules(r) => self.rules = *r,
                 Undo::Appended(Appended::Account) => {
