@@ -126,15 +126,18 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
-        let mut map = Map::new();
-        let mut first = true;
-        while let Some(key) = access.next_key::<String>()? {
-            // An exact number arrives as a one-entry map under a private key.
-            if first && key == NUMBER_TOKEN {
+        // An exact number arrives as a one-entry map under a private key.
+        let first = match access.next_key_seed(KeySeed)? {
+            None => return Ok(Value::Object(Map::new())),
+            Some(Key::Number) => {
                 let text: String = access.next_value()?;
                 return text.parse().map(Value::Number).map_err(de::Error::custom);
             }
-            first = false;
+            Some(Key::Name(key)) => key,
+        };
+        let mut map = Map::new();
+        let mut next = Some(first);
+        while let Some(key) = next {
             match map.entry(key) {
                 Entry::Occupied(o) => {
                     *self.trail.duplicate.borrow_mut() = true;
@@ -157,8 +160,43 @@ impl<'de> Visitor<'de> for Seed<'_> {
                     }
                 },
             }
+            next = access.next_key()?;
         }
         Ok(Value::Object(map))
+    }
+}
+
+/// An object's first key: the private number token, or a name.
+enum Key {
+    Number,
+    Name(String),
+}
+
+struct KeySeed;
+
+impl<'de> DeserializeSeed<'de> for KeySeed {
+    type Value = Key;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Key, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> Visitor<'de> for KeySeed {
+    type Value = Key;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a key")
+    }
+    fn visit_str<E>(self, s: &str) -> Result<Key, E> {
+        Ok(match s {
+            NUMBER_TOKEN => Key::Number,
+            name => Key::Name(name.to_string()),
+        })
+    }
+    fn visit_string<E>(self, s: String) -> Result<Key, E> {
+        Ok(match s.as_str() {
+            NUMBER_TOKEN => Key::Number,
+            _ => Key::Name(s),
+        })
     }
 }
 
@@ -200,5 +238,31 @@ mod tests {
             _ => panic!("expected a syntax error"),
         }
         assert!(matches!(from_str("{} x"), Err(StrictError::Syntax(_))));
+    }
+}
+
+#[cfg(test)]
+mod perf {
+    /// Strict parsing costs about what `serde_json`'s own `Value` does:
+    /// `cargo test --release -p levamp-io --lib perf -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn strict_parse_speed() {
+        let account = r#"{"id":"a","collateral":{"USDT":1000.5,"WETH":2},"positions":[{"market":"ETHUSDT","size":1.5,"entry_price":1500.25,"leverage":10}]}"#;
+        let text = format!(
+            r#"{{"quote":"USDT","accounts":[{}]}}"#,
+            vec![account; 200_000].join(",")
+        );
+        let t = std::time::Instant::now();
+        let plain: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let serde_time = t.elapsed();
+        let t = std::time::Instant::now();
+        let strict = super::from_str(&text).ok().unwrap();
+        let strict_time = t.elapsed();
+        assert_eq!(plain, strict);
+        println!(
+            "{} MB: serde_json Value {serde_time:?}, strict {strict_time:?}",
+            text.len() >> 20
+        );
     }
 }
