@@ -254,3 +254,32 @@ fn huge_literals_are_quoted_short() {
     assert_eq!(code, 2, "{err}");
     assert!(err.len() < 300, "{} bytes", err.len());
 }
+
+/// A tier table that ends with a finite cap has no bracket beyond it: a
+/// position whose notional reaches the cap is an error, not silently
+/// margined at the last bracket's rates.
+#[test]
+fn notional_beyond_the_last_finite_tier_is_an_error() {
+    let snapshot = |size: &str| {
+        format!(
+            r#"{{"quote":"USDT","prices":{{"ETH":2000}},"markets":{{"ETHUSDT":{{"base":"ETH","tiers":[
+{{"max_notional":10000,"maintenance_margin_rate":0.005,"max_leverage":100}},
+{{"max_notional":50000,"maintenance_margin_rate":0.01,"maintenance_amount":50,"max_leverage":50}}]}}}},
+"accounts":[{{"id":"a1","collateral":{{"USDT":100000}},"positions":[{{"market":"ETHUSDT","size":{size},"entry_price":2000}}]}}]}}"#
+        )
+    };
+    let (code, _, err) = levamp(&["margin", "--format", "json"], &snapshot("24.9"));
+    assert_eq!(code, 0, "{err}");
+    for size in ["25", "-30"] {
+        refused(
+            &["margin", "--format", "json"],
+            &snapshot(size),
+            "accounts[0].positions[0]: notional",
+        );
+    }
+    refused(
+        &["margin", "--format", "json"],
+        &snapshot("30"),
+        "notional 60000 is beyond the last tier of market \"ETHUSDT\" (max_notional 50000)",
+    );
+}
