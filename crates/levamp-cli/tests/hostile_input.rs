@@ -18,10 +18,13 @@ fn temp(name: &str, text: &str) -> String {
     path.to_string_lossy().into_owned()
 }
 
-/// The perp example's event log and saved state (text).
+/// The perp example's event log and saved state (text). Tests run in
+/// parallel: each call writes its own files.
 fn cascade() -> (String, String) {
-    let log = temp("cascade.events.jsonl", "");
-    let state = temp("cascade.state.json", "");
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let log = temp(&format!("cascade{n}.events.jsonl"), "");
+    let state = temp(&format!("cascade{n}.state.json"), "");
     let (code, _, err) = levamp(
         &[
             "run",
@@ -161,7 +164,8 @@ fn pretty_printed_state_is_read_as_a_state() {
 fn corrupt_states_are_refused_naming_the_field() {
     let (_, state) = cascade();
     let base: Value = serde_json::from_str(&state).unwrap();
-    let cases: [(fn(&mut Value), &str); 5] = [
+    type Corruption = fn(&mut Value);
+    let cases: [(Corruption, &str); 5] = [
         (
             |s| {
                 s["prices"].as_array_mut().unwrap().pop();
