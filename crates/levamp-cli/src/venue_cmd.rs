@@ -4,7 +4,7 @@ use crate::out_file::{OutFile, Spool};
 use crate::{table, Format};
 use anyhow::{Context, Result};
 use levamp_engine::venue::Venue;
-use levamp_io::{conservation_json, event_json, parse_events, state_json, OnError, Preset, Run};
+use levamp_io::{conservation_json, event_json, state_json, OnError, Preset, Run};
 use serde_json::{json, Value};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -99,30 +99,14 @@ fn spool_event(w: &mut dyn Write, comma: bool, event: &Value) -> std::io::Result
 /// Runs `levamp replay`.
 pub fn replay(log: &str, format: Option<Format>) -> Result<()> {
     let text = crate::margin_cmd::read_input(Some(log))?.0;
-    let (venue, events) = if text.trim_start().starts_with("{\"rules\"") {
-        (
-            levamp_io::load_state(&text).with_context(|| log.to_string())?,
-            vec![],
-        )
-    } else {
-        let events = parse_events(&text).with_context(|| log.to_string())?;
-        (
-            Venue::replay(&events).with_context(|| log.to_string())?,
-            events,
-        )
-    };
+    let (venue, events) = levamp_io::load_venue(&text).with_context(|| log.to_string())?;
     let state = state_json(&venue)?;
     let conservation = conservation_json(&venue)?;
     match resolve(format) {
-        Format::Json => print_json(
-            &json!({"events": events.len(), "state": state, "conservation": conservation}),
-        ),
-        Format::Table => print_summary(
-            &venue,
-            events.len().saturating_sub(1),
-            &state,
-            &conservation,
-        ),
+        Format::Json => {
+            print_json(&json!({"events": events, "state": state, "conservation": conservation}))
+        }
+        Format::Table => print_summary(&venue, events.saturating_sub(1), &state, &conservation),
     }
 }
 

@@ -29,7 +29,7 @@ pub fn parse_accounts(v: &Value, venue: &mut Catalog) -> Result<Vec<Account>, In
         if !ids.insert(account.id.clone()) {
             return err(
                 &child(&at, "id"),
-                format!("duplicate account id \"{}\"", account.id),
+                format!("duplicate account id {}", crate::json::quote(&account.id)),
             );
         }
         out.push(account);
@@ -43,7 +43,10 @@ fn margin_mode(v: &Value, at: &str) -> Result<MarginMode, InputError> {
         "isolated" => Ok(MarginMode::Isolated),
         other => err(
             at,
-            format!("must be \"cross\" or \"isolated\", found \"{other}\""),
+            format!(
+                "must be \"cross\" or \"isolated\", found {}",
+                crate::json::quote(other)
+            ),
         ),
     }
 }

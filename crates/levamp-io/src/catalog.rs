@@ -102,7 +102,10 @@ impl Catalog {
             Some(id) => Ok(*id),
             None => err(
                 at,
-                format!("{what} needs a price for \"{key}\", which is missing from \"prices\""),
+                format!(
+                    "{what} needs a price for {}, which is missing from \"prices\"",
+                    crate::json::quote(key)
+                ),
             ),
         }
     }
@@ -114,17 +117,20 @@ impl Catalog {
         }
         let Some(def) = self.market_defs.get(name) else {
             let hint = did_you_mean(name, self.market_defs.keys().map(String::as_str))
-                .map(|s| format!("; did you mean \"{s}\"?"))
+                .map(|s| format!("; did you mean {}?", crate::json::quote(s)))
                 .unwrap_or_else(|| {
                     " (define it under \"markets\" or choose a --venue preset that has it)".into()
                 });
-            return err(at, format!("unknown market \"{name}\"{hint}"));
+            return err(
+                at,
+                format!("unknown market {}{hint}", crate::json::quote(name)),
+            );
         };
         let base = string(
             def.fields.get("base").unwrap_or(&Value::Null),
             &child(&def.at, "base"),
         )?;
-        let price = self.price_id(base, at, &format!("market \"{name}\""))?;
+        let price = self.price_id(base, at, &format!("market {}", crate::json::quote(name)))?;
         let market = parse_market(name, &def.fields, &def.at, price)?;
         let id = self.markets.len() as MarketId;
         self.markets.push(market);
@@ -145,7 +151,8 @@ impl Catalog {
                     Some(v) => string(v, &child(&def.at, "price_key"))?,
                     None => name,
                 };
-                let price = self.price_id(key, at, &format!("asset \"{name}\""))?;
+                let price =
+                    self.price_id(key, at, &format!("asset {}", crate::json::quote(name)))?;
                 parse_asset(name, &def.fields, &def.at, price)?
             }
             None => {
@@ -157,9 +164,9 @@ impl Catalog {
                             .chain(self.price_ids.keys())
                             .map(String::as_str),
                     )
-                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .map(|s| format!("; did you mean {}?", crate::json::quote(s)))
                     .unwrap_or_default();
-                    return err(at, format!("unknown asset \"{name}\": no entry in \"assets\" and no price in \"prices\"{hint}"));
+                    return err(at, format!("unknown asset {}: no entry in \"assets\" and no price in \"prices\"{hint}", crate::json::quote(name)));
                 };
                 Asset {
                     name: name.to_string(),

@@ -124,8 +124,9 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                 return err(
                     &a_at,
                     format!(
-                    "must be \"auto_deleverage\", \"socialize\" or \"record\", found \"{other}\""
-                ),
+                        "must be \"auto_deleverage\", \"socialize\" or \"record\", found {}",
+                        json::quote(other)
+                    ),
                 )
             }
         };
@@ -144,7 +145,10 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                 other => {
                     return err(
                         &child(&f_at, "formula"),
-                        format!("must be \"premium\", \"drift\" or \"dydx\", found \"{other}\""),
+                        format!(
+                            "must be \"premium\", \"drift\" or \"dydx\", found {}",
+                            crate::json::quote(other)
+                        ),
                     )
                 }
             },

@@ -33,22 +33,72 @@ pub fn err<T>(at: &str, message: impl Into<String>) -> Result<T, InputError> {
     })
 }
 
-/// Parses JSON text; syntax errors carry line and column.
+/// Parses JSON text; syntax errors carry line and column, a key that
+/// appears twice in one object is refused with its path
+/// (`accounts[0].positions[0].size: duplicate key`).
 pub fn parse_json(text: &str) -> Result<Value, InputError> {
-    serde_json::from_str(text).map_err(|e| InputError {
-        at: format!("line {} column {}", e.line(), e.column()),
-        message: format!("malformed JSON: {}", strip_position(&e.to_string())),
+    crate::strict::from_str(text).map_err(|e| match e {
+        crate::strict::StrictError::Duplicate { path } => InputError {
+            at: path,
+            message: "duplicate key".into(),
+        },
+        crate::strict::StrictError::Syntax(e) => InputError {
+            at: format!("line {} column {}", e.line(), e.column()),
+            message: format!("malformed JSON: {}", serde_message(&e)),
+        },
     })
 }
 
-fn strip_position(msg: &str) -> &str {
-    msg.find(" at line ").map_or(msg, |i| &msg[..i])
+/// A `serde_json` error's message without its position, clipped: serde
+/// quotes the offending input (`invalid type: string "…"`), which may be
+/// huge.
+pub fn serde_message(e: &serde_json::Error) -> String {
+    let msg = e.to_string();
+    let msg = msg.find(" at line ").map_or(&msg[..], |i| &msg[..i]);
+    clip(msg, MESSAGE_CHARS)
 }
 
-/// `parent.key` (or `key` at the root).
+/// Most characters of a piece of input a message quotes.
+pub const QUOTE_CHARS: usize = 80;
+/// Most characters of a third-party error message (which may quote input).
+const MESSAGE_CHARS: usize = 200;
+
+/// A piece of input for an error message: in double quotes, control and
+/// quote characters escaped, at most [`QUOTE_CHARS`] characters (then `…`).
+/// Every message that echoes input goes through this, so a 50 MB literal
+/// gives a one-line error, not a 50 MB one.
+pub fn quote(input: &str) -> String {
+    format!("\"{}\"", escape(input, QUOTE_CHARS, true))
+}
+
+/// `text` with control characters escaped, cut to `max` characters (then
+/// `…`). For keys in paths and for third-party messages.
+pub fn clip(text: &str, max: usize) -> String {
+    escape(text, max, false)
+}
+
+fn escape(text: &str, max: usize, quotes: bool) -> String {
+    let mut out = String::with_capacity(text.len().min(max + 8));
+    for (n, c) in text.chars().enumerate() {
+        if n == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() || (quotes && (c == '"' || c == '\\')) {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `parent.key` (or `key` at the root); a long or odd key is clipped and
+/// escaped (see [`clip`]).
 pub fn child(parent: &str, key: &str) -> String {
+    let key = clip(key, QUOTE_CHARS);
     if parent.is_empty() {
-        key.to_string()
+        key
     } else {
         format!("{parent}.{key}")
     }
@@ -94,8 +144,15 @@ pub fn decimal(v: &Value, at: &str) -> Result<i128, InputError> {
     parse_raw(&text).map_err(|e| InputError {
         at: at.to_string(),
         message: match e {
-            ParseError::Invalid(_) => format!("expected a decimal number, found {text:?}"),
-            other => other.to_string(),
+            ParseError::Invalid(_) => format!("expected a decimal number, found {}", quote(&text)),
+            ParseError::TooManyDecimals { max, .. } => format!(
+                "{} has more than {max} decimal places (the fixed-point scale); round it first",
+                clip(&text, QUOTE_CHARS)
+            ),
+            ParseError::OutOfRange(_) => format!(
+                "{} is out of range (at most about 1.7e26)",
+                clip(&text, QUOTE_CHARS)
+            ),
         },
     })
 }
@@ -105,7 +162,7 @@ pub fn known_keys(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Resul
     for key in map.keys() {
         if !allowed.contains(&key.as_str()) {
             let hint = did_you_mean(key, allowed.iter().copied())
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .map(|s| format!(" (did you mean {}?)", quote(s)))
                 .unwrap_or_else(|| format!(" (expected one of: {})", allowed.join(", ")));
             return err(&child(at, key), format!("unknown field{hint}"));
         }
@@ -115,6 +172,10 @@ pub fn known_keys(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Resul
 
 /// The candidate closest to `word` by edit distance, if close enough.
 pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    // No name is this long; and edit distance is quadratic.
+    if word.len() > 256 {
+        return None;
+    }
     candidates
         .map(|c| (edit_distance(&word.to_lowercase(), &c.to_lowercase()), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 3))

@@ -14,13 +14,15 @@ mod preset;
 mod report;
 mod script;
 mod state_json;
+mod strict;
 
 pub use json::{did_you_mean, InputError};
 pub use preset::{Preset, PRESETS};
 pub use report::{evaluate, report_json, AccountReport, PositionReport};
 pub use script::{OnError, Run};
 pub use state_json::{
-    conservation_json, event_json, load_state, parse_events, save_state, state_json,
+    conservation_json, event_json, load_state, load_venue, parse_events, replay_log, save_state,
+    state_json,
 };
 
 use levamp_core::Price;

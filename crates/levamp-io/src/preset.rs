@@ -53,17 +53,21 @@ impl Preset {
     pub fn load(name: &str) -> Result<Preset, InputError> {
         let Some(text) = text(name) else {
             let hint = crate::json::did_you_mean(name, PRESETS.iter().copied())
-                .map(|s| format!("did you mean \"{s}\"? "))
+                .map(|s| format!("did you mean {}? ", crate::json::quote(s)))
                 .unwrap_or_default();
             return err(
                 "--venue",
                 format!(
-                    "unknown preset \"{name}\"; {hint}available: {}",
+                    "unknown preset {}; {hint}available: {}",
+                    crate::json::quote(name),
                     PRESETS.join(", ")
                 ),
             );
         };
-        let at = format!("preset {name}");
+        let at = format!(
+            "preset {}",
+            crate::json::clip(name, crate::json::QUOTE_CHARS)
+        );
         let root = parse_json(text)?;
         let root = object(&root, &at)?;
         known_keys(

@@ -3,9 +3,10 @@
 
 use crate::json::{number, InputError};
 use crate::Snapshot;
-use levamp_core::Price;
+use levamp_core::{Price, Quote};
 use levamp_engine::{
-    account_health, liquidation_price, position_margin, AccountHealth, MarginMode, PositionMargin,
+    account_health, liquidation_price, position_margin, AccountHealth, MarginMode, Market,
+    PositionMargin,
 };
 use serde_json::{json, Value};
 
@@ -41,6 +42,11 @@ pub fn evaluate(snapshot: &Snapshot, i: usize) -> Result<AccountReport, InputErr
         let market = &snapshot.markets[pos.market as usize];
         let margin =
             position_margin(pos, market, snapshot.prices[market.price as usize]).map_err(fail)?;
+        within_tiers(
+            market,
+            margin.notional,
+            &format!("accounts[{i}].positions[{j}]"),
+        )?;
         let liquidation_price = liquidation_price(account, j, &ctx).map_err(fail)?;
         positions.push(PositionReport {
             market: market.name.clone(),
@@ -54,6 +60,25 @@ pub fn evaluate(snapshot: &Snapshot, i: usize) -> Result<AccountReport, InputErr
         health,
         positions,
     })
+}
+
+/// A snapshot's tier table that ends with a finite `max_notional` has no
+/// bracket beyond it: a position whose notional reaches that cap is an
+/// error rather than margined at the last bracket's rates (which the engine
+/// would do: `Market::tier` extends the last tier). End the table with an
+/// open-ended tier (`"max_notional": null`) to extend it on purpose.
+fn within_tiers(market: &Market, notional: Quote, at: &str) -> Result<(), InputError> {
+    match market.tiers.last().and_then(|t| t.max_notional) {
+        Some(cap) if notional >= cap => crate::json::err(
+            at,
+            format!(
+                "notional {notional} is beyond the last tier of market {} (max_notional {cap}); \
+                 end its tiers with an open-ended one (\"max_notional\": null) to extend the last bracket",
+                crate::json::quote(&market.name)
+            ),
+        ),
+        _ => Ok(()),
+    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> Value {

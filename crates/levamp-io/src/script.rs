@@ -123,13 +123,7 @@ impl Run {
     /// Parses and executes one line; on error nothing changed.
     pub fn line(&mut self, line_no: usize, text: &str) -> Result<(), InputError> {
         let at = format!("line {line_no}");
-        let value: Value = serde_json::from_str(text).map_err(|e| InputError {
-            at: format!("{at} column {}", e.column()),
-            message: format!(
-                "malformed JSON: {}",
-                e.to_string().split(" at line ").next().unwrap_or("")
-            ),
-        })?;
+        let value = crate::json::parse_json(text).map_err(|e| in_line(&at, e))?;
         let map = object(&value, &at)?;
         let kind = string(
             map.get("type").unwrap_or(&Value::Null),
@@ -137,11 +131,11 @@ impl Run {
         )?;
         if !TYPES.contains(&kind) {
             let hint = did_you_mean(kind, TYPES.iter().copied())
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .map(|s| format!(" (did you mean {}?)", crate::json::quote(s)))
                 .unwrap_or_default();
             return err(
                 &format!("{at}: type"),
-                format!("unknown command \"{kind}\"{hint}"),
+                format!("unknown command {}{hint}", crate::json::quote(kind)),
             );
         }
         let first = !self.started;
@@ -159,6 +153,17 @@ impl Run {
             .execute_all(&commands, &mut self.events)
             .or_else(|e| err(&at, engine_message(&e)))
     }
+}
+
+/// A JSON error of one line, placed on that line: `line 7 column 12: …`
+/// for syntax, `line 7: size: duplicate key` for a path.
+pub(crate) fn in_line(line: &str, e: InputError) -> InputError {
+    let at = match e.at.strip_prefix("line 1 ") {
+        Some(column) => format!("{line} {column}"),
+        None if e.at.is_empty() => line.to_string(),
+        None => format!("{line}: {}", e.at),
+    };
+    InputError { at, ..e }
 }
 
 /// An engine error as a user sentence.
@@ -247,11 +252,14 @@ impl Line<'_> {
             return Ok(id);
         }
         let hint = did_you_mean(&name, self.run.venue.account_names())
-            .map(|s| format!("; did you mean \"{s}\"?"))
+            .map(|s| format!("; did you mean {}?", crate::json::quote(s)))
             .unwrap_or_default();
         err(
             &self.field(key),
-            format!("unknown account \"{name}\" (accounts are opened by a deposit){hint}"),
+            format!(
+                "unknown account {} (accounts are opened by a deposit){hint}",
+                crate::json::quote(&name)
+            ),
         )
     }
 
@@ -275,9 +283,9 @@ impl Line<'_> {
                 .chain(self.run.preset.markets.keys().map(String::as_str))
                 .collect();
             let hint = did_you_mean(&name, known.into_iter())
-                .map(|s| format!("; did you mean \"{s}\"?"))
+                .map(|s| format!("; did you mean {}?", crate::json::quote(s)))
                 .unwrap_or_default();
-            return err(&self.field(key), format!("unknown market \"{name}\" (define it with a \"market\" line or choose a --venue preset that has it){hint}"));
+            return err(&self.field(key), format!("unknown market {} (define it with a \"market\" line or choose a --venue preset that has it){hint}", crate::json::quote(&name)));
         };
         self.list_market(&name, &fields, &def_at)?;
         Ok(self.run.venue.markets.len() as MarketId)
@@ -353,7 +361,10 @@ impl Line<'_> {
                 "isolated" => Ok(Some(MarginMode::Isolated)),
                 other => err(
                     &self.field(key),
-                    format!("must be \"cross\" or \"isolated\", found \"{other}\""),
+                    format!(
+                        "must be \"cross\" or \"isolated\", found {}",
+                        crate::json::quote(other)
+                    ),
                 ),
             },
         }
@@ -414,7 +425,8 @@ impl Line<'_> {
                     return err(
                         &self.field("asset"),
                         format!(
-                            "asset \"{name}\" is already listed (list assets before using them)"
+                            "asset {} is already listed (list assets before using them)",
+                            crate::json::quote(&name)
                         ),
                     );
                 }
@@ -642,7 +654,10 @@ impl Line<'_> {
 }
 
 fn unreachable_kind(kind: &str) -> Result<(), InputError> {
-    err("type", format!("unhandled command \"{kind}\""))
+    err(
+        "type",
+        format!("unhandled command {}", crate::json::quote(kind)),
+    )
 }
 
 #[cfg(test)]

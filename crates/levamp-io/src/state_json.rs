@@ -1,10 +1,11 @@
 //! JSON views of a venue: the `state` and `conservation` objects of
 //! `levamp run` / `levamp replay`, and event lines (JSON Lines).
 
-use crate::json::{number, InputError};
+use crate::json::{number, parse_json, serde_message, InputError};
+use crate::script::in_line;
 use levamp_core::{Base, Ratio, Round};
 use levamp_engine::account_health;
-use levamp_engine::venue::{Event, Venue};
+use levamp_engine::venue::{Event, Venue, VenueError};
 use serde_json::{json, Map, Value};
 
 fn num<T: ToString>(v: T) -> Value {
@@ -170,21 +171,90 @@ pub fn event_json(event: &Event) -> Value {
 
 /// Parses an event log (JSON Lines); errors name the line.
 pub fn parse_events(text: &str) -> Result<Vec<Event>, InputError> {
-    let mut out = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let e: Event = serde_json::from_str(line).map_err(|e| InputError {
-            at: format!("line {} column {}", i + 1, e.column()),
-            message: format!(
-                "not an event: {}",
-                e.to_string().split(" at line ").next().unwrap_or("")
-            ),
-        })?;
-        out.push(e);
+    log_lines(text).map(|r| r.map(|(_, e)| e)).collect()
+}
+
+/// The events of a log with their line numbers, parsed one by one. Keys
+/// appear once per object (`line 4: buyer.size: duplicate key`).
+fn log_lines(text: &str) -> impl Iterator<Item = Result<(usize, Event), InputError>> + '_ {
+    let lines = text.lines().enumerate();
+    lines
+        .filter(|(_, line)| !line.trim().is_empty())
+        .map(|(i, line)| {
+            let at = format!("line {}", i + 1);
+            let value = parse_json(line).map_err(|e| in_line(&at, e))?;
+            let event = serde_json::from_value(value).map_err(|e| InputError {
+                at,
+                message: format!("not an event: {}", serde_message(&e)),
+            })?;
+            Ok((i + 1, event))
+        })
+}
+
+/// An engine refusal of the event on `line`: `line 5: account: account 9
+/// does not exist (3 listed)`.
+fn refused(line: usize, e: VenueError) -> InputError {
+    match e {
+        VenueError::Corrupt { at, reason } => InputError {
+            at: format!("line {line}: {at}"),
+            message: reason,
+        },
+        other => InputError {
+            at: format!("line {line}"),
+            message: other.to_string(),
+        },
     }
-    Ok(out)
+}
+
+/// Replays an event log line by line: each event is checked against the
+/// state before it is applied (ids in range, time not going back, …), so a
+/// corrupt or reordered log is an error naming the line and the field.
+/// Returns the venue and the number of events.
+pub fn replay_log(text: &str) -> Result<(Venue, usize), InputError> {
+    let mut lines = log_lines(text);
+    let first = lines.next().transpose()?;
+    let line = first.as_ref().map_or(1, |(n, _)| *n);
+    let mut venue = Venue::open_log(first.as_ref().map(|(_, e)| e)).map_err(|_| InputError {
+        at: format!("line {line}"),
+        message: "an event log starts with a venue_opened event".into(),
+    })?;
+    let mut count = 1;
+    for item in lines {
+        let (line, event) = item?;
+        venue.replay_event(&event).map_err(|e| refused(line, e))?;
+        count += 1;
+    }
+    Ok((venue, count))
+}
+
+/// What `levamp replay` reads: a saved state ([`save_state`], compact or
+/// pretty-printed) or an event log (JSON Lines), told apart by the first
+/// key of the first object (`rules` for a state, `type` for an event).
+/// Returns the venue and the number of events (0 for a state).
+pub fn load_venue(text: &str) -> Result<(Venue, usize), InputError> {
+    match is_state(text) {
+        true => Ok((load_state(text)?, 0)),
+        false => replay_log(text),
+    }
+}
+
+fn is_state(text: &str) -> bool {
+    match first_key(text) {
+        Some("rules") => true,
+        Some("type") => false,
+        // Neither: a log's first line is a whole JSON value, a state's is not.
+        _ => {
+            let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+            first.trim() == "{" || parse_json(first).is_err()
+        }
+    }
+}
+
+/// The first key of the object `text` starts with, if it is a plain string.
+fn first_key(text: &str) -> Option<&str> {
+    let rest = text.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    rest.find(['"', '\\']).map(|end| &rest[..end])
 }
 
 /// The whole venue state as JSON (exact decimals as strings), to be read
@@ -193,14 +263,24 @@ pub fn save_state(venue: &Venue) -> String {
     serde_json::to_string(venue).unwrap_or_default()
 }
 
-/// Reads a state written by [`save_state`] and rebuilds its liquidation index.
+/// Reads a state written by [`save_state`], checks it ([`Venue::validate`]:
+/// ids in range, vectors the right length, tiers well formed, names
+/// consistent; duplicate keys refused) and rebuilds its liquidation index.
 pub fn load_state(text: &str) -> Result<Venue, InputError> {
-    let mut venue: Venue = serde_json::from_str(text).map_err(|e| InputError {
-        at: format!("line {} column {}", e.line(), e.column()),
-        message: format!(
-            "not a levamp state: {}",
-            e.to_string().split(" at line ").next().unwrap_or("")
-        ),
+    let value = parse_json(text)?;
+    let mut venue: Venue = serde_json::from_value(value).map_err(|e| InputError {
+        at: String::new(),
+        message: format!("not a levamp state: {}", serde_message(&e)),
+    })?;
+    venue.validate().map_err(|e| match e {
+        VenueError::Corrupt { at, reason } => InputError {
+            at,
+            message: reason,
+        },
+        other => InputError {
+            at: String::new(),
+            message: format!("not a valid levamp state: {other}"),
+        },
     })?;
     venue.rebuild_index();
     Ok(venue)

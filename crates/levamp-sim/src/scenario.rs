@@ -152,7 +152,10 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
             .unwrap_or(0);
         InputError {
             at: format!(":{line}"),
-            message: format!("malformed TOML: {}", e.message()),
+            message: format!(
+                "malformed TOML: {}",
+                levamp_io::json::clip(e.message(), 200)
+            ),
         }
     })?;
     let root = to_json(&toml::Value::Table(table));

@@ -66,20 +66,26 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
         };
         let Some(key) = venue.price_id(&f.key) else {
             let hint = levamp_io::did_you_mean(&f.key, venue.price_keys.iter().map(String::as_str))
-                .map(|s| format!("; did you mean \"{s}\"?"))
+                .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
                 .unwrap_or_default();
             return Err(fail(
                 "key",
-                format!("unknown price key \"{}\"{hint}", f.key),
+                format!("unknown price key {}{hint}", levamp_io::json::quote(&f.key)),
             ));
         };
         if key == driven || out.iter().any(|o| o.key == key) {
-            return Err(fail("key", format!("\"{}\" is already driven", f.key)));
+            return Err(fail(
+                "key",
+                format!("{} is already driven", levamp_io::json::quote(&f.key)),
+            ));
         }
         if !venue.prices[key as usize].is_positive() {
             return Err(fail(
                 "key",
-                format!("\"{}\" has no price at the start", f.key),
+                format!(
+                    "{} has no price at the start",
+                    levamp_io::json::quote(&f.key)
+                ),
             ));
         }
         let lambda = f
@@ -351,9 +357,9 @@ fn list_market(
     }
     let Some((fields, def_at)) = preset.markets.get(name) else {
         let hint = levamp_io::did_you_mean(name, preset.markets.keys().map(String::as_str))
-            .map(|s| format!("; did you mean \"{s}\"?"))
+            .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
             .unwrap_or_default();
-        return Err(InputError { at: at.into(), message: format!("unknown market \"{name}\" (define it under [markets.{name}] or choose a venue preset that has it){hint}") });
+        return Err(InputError { at: at.into(), message: format!("unknown market {} (define it under [markets.{}] or choose a venue preset that has it){hint}", levamp_io::json::quote(name), levamp_io::json::clip(name, levamp_io::json::QUOTE_CHARS)) });
     };
     let spec = levamp_io::definitions::parse_market(name, fields, def_at, 0)?;
     let base = levamp_io::json::string(
@@ -379,11 +385,11 @@ fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<Pri
         (Some(name), _) => {
             let Some(k) = venue.price_id(name) else {
                 let hint = levamp_io::did_you_mean(name, venue.price_keys.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean \"{s}\"?"))
+                    .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
                     .unwrap_or_default();
                 return Err(InputError {
                     at: "price.key".into(),
-                    message: format!("unknown price key \"{name}\"{hint}"),
+                    message: format!("unknown price key {}{hint}", levamp_io::json::quote(name)),
                 });
             };
             match market_key {
@@ -454,7 +460,10 @@ fn import_snapshot(
     let main = match (&s.market, snap.markets.len()) {
         (Some(m), _) => Some(venue.market_id(m).ok_or_else(|| InputError {
             at: "venue.market".into(),
-            message: format!("market \"{m}\" is not in the snapshot"),
+            message: format!(
+                "market {} is not in the snapshot",
+                levamp_io::json::quote(m)
+            ),
         })?),
         (None, 1) => Some(0),
         (None, 0) => None,

@@ -54,12 +54,13 @@ impl Sources {
         let names: Vec<&str> = header.split(',').map(str::trim).collect();
         let Some(col) = names.iter().position(|n| *n == column) else {
             let hint = levamp_io::did_you_mean(column, names.iter().copied())
-                .map(|s| format!("; did you mean \"{s}\"?"))
+                .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
                 .unwrap_or_default();
             return Err(InputError {
                 at: format!("{file}:1"),
                 message: format!(
-                    "no column \"{column}\" (columns: {}){hint}",
+                    "no column {} (columns: {}){hint}",
+                    levamp_io::json::quote(column),
                     names.join(", ")
                 ),
             });

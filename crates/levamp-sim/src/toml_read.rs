@@ -107,9 +107,12 @@ impl<'a> Table<'a> {
         let m = self.text("model")?.unwrap_or(default);
         if !choices.contains(&m) {
             let hint = did_you_mean(m, choices.iter().copied())
-                .map(|s| format!(" (did you mean \"{s}\"?)"))
+                .map(|s| format!(" (did you mean {}?)", levamp_io::json::quote(s)))
                 .unwrap_or_else(|| format!(" (one of: {})", choices.join(", ")));
-            return err(&at, format!("unknown model \"{m}\"{hint}"));
+            return err(
+                &at,
+                format!("unknown model {}{hint}", levamp_io::json::quote(m)),
+            );
         }
         Ok(m.to_string())
     }

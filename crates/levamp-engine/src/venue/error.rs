@@ -50,6 +50,11 @@ pub enum VenueError {
     },
     #[error("event log: {0}")]
     Replay(String),
+    /// An event or a loaded state that does not fit the venue (an id out of
+    /// range, a vector of the wrong length, time going back): a corrupt
+    /// input, refused before it is applied. `at` names the field.
+    #[error("{at}: {reason}")]
+    Corrupt { at: String, reason: String },
     #[error("arithmetic overflow or division by zero ({0}); the amounts are out of range")]
     Math(#[from] MathError),
 }

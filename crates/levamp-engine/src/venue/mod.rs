@@ -18,6 +18,7 @@ mod oracle;
 mod perp;
 mod rules;
 mod state;
+mod validate;
 
 pub use conservation::{AssetLedger, Conservation};
 pub use error::VenueError;
@@ -361,22 +362,43 @@ impl Venue {
     }
 
     /// Rebuilds a venue from its event log (the first event must be
-    /// `VenueOpened`). The result equals the venue that wrote the log.
+    /// `VenueOpened`). The result equals the venue that wrote the log. Each
+    /// event is checked before it is applied ([`Venue::check_event`]), so a
+    /// corrupt log is an error naming the event, never a panic.
     pub fn replay<'a>(events: impl IntoIterator<Item = &'a Event>) -> Result<Venue, VenueError> {
         let mut it = events.into_iter();
-        let Some(Event::VenueOpened { rules, quote }) = it.next() else {
-            return Err(VenueError::Replay(
-                "the first event must be VenueOpened".into(),
-            ));
-        };
-        let mut venue = Venue::new(rules.clone(), quote);
+        let mut venue = Venue::open_log(it.next())?;
         for (i, e) in it.enumerate() {
             venue
-                .apply(e)
+                .replay_event(e)
                 .map_err(|err| VenueError::Replay(format!("event {}: {err}", i + 2)))?;
-            venue.commit();
         }
         Ok(venue)
+    }
+
+    /// The venue a log's first event opens (it must be `VenueOpened`).
+    pub fn open_log(first: Option<&Event>) -> Result<Venue, VenueError> {
+        match first {
+            Some(Event::VenueOpened { rules, quote }) => Ok(Venue::new(rules.clone(), quote)),
+            _ => Err(VenueError::Replay(
+                "the first event must be venue_opened".into(),
+            )),
+        }
+    }
+
+    /// Checks and applies one logged event; on error nothing changed.
+    pub fn replay_event(&mut self, event: &Event) -> Result<(), VenueError> {
+        self.check_event(event)?;
+        match self.apply(event) {
+            Ok(()) => {
+                self.commit();
+                Ok(())
+            }
+            Err(e) => {
+                self.rollback();
+                Err(e)
+            }
+        }
     }
 
     /// The `VenueOpened` event that starts this venue's log.
