@@ -47,6 +47,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
     if let Some(p) = opts.paths {
         anyhow::ensure!(p >= 1, "--paths must be at least 1");
         s.run.paths = p;
+        s.run.check()?;
     }
     if let Some(seed) = opts.seed {
         s.run.seed = seed;
@@ -64,7 +65,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
         let r = simulate(&s, &world, &done);
         finished.store(true, Ordering::Relaxed);
         r
-    });
+    })?;
     let elapsed = t.elapsed().as_secs_f64();
     let dir = output::write(&opts.out, &s, &world, &paths, elapsed)?;
     print_summary(&s, &world, &paths, elapsed, setup_s);
