@@ -320,7 +320,9 @@ fn steps(
     for step in 1..=s.run.steps {
         *at = step;
         let ts = world.t0 + step as i64 * s.run.dt_s;
-        let g = process.ratio(step, &mut rng)?;
+        let g = process
+            .ratio(step, &mut rng)
+            .map_err(model("price model"))?;
         let exo_before = exo;
         let moved = match process.level(step) {
             // A replay sets the outside price from the data; the market keeps its gap to it.
@@ -338,7 +340,9 @@ fn steps(
                 mul(price, g)?
             }
         };
-        price = impact.begin_step(moved, exo)?;
+        price = impact
+            .begin_step(moved, exo)
+            .map_err(model("impact model"))?;
         if !followers.is_empty() {
             let ret = exo.to_f64_lossy() / exo_before.to_f64_lossy();
             followers.step(ret, s.run.dt_s as f64 / YEAR_S, &mut rng)?;
@@ -601,6 +605,14 @@ fn steps(
         1.0
     };
     Ok(m)
+}
+
+/// A price or liquidity model's error (e.g. a NaN price), named as such.
+fn model(field: &'static str) -> impl Fn(levamp_core::MathError) -> VenueError {
+    move |e| VenueError::Invalid {
+        field,
+        reason: e.to_string(),
+    }
 }
 
 /// `p × g` rounded down, at least one tick.

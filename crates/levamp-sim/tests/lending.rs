@@ -118,6 +118,10 @@ fn exhausted_collateral_becomes_pool_deficit() {
     );
     assert!((m.lending.deficit - (grown(1790.0) - 1800.0 / 1.05)).abs() < 1e-6);
     assert!((m.bad_debt - m.lending.deficit).abs() < 1e-12);
+    // A pool's deficit is not the insurance fund's: no fund drawn, none
+    // depleted (it read depleted, 100 % across paths, with zero drawdown).
+    assert_eq!(m.insurance_fund_drawdown, 0.0);
+    assert!(!m.insurance_fund_depleted);
 }
 
 #[test]
