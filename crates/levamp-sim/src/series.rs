@@ -59,10 +59,10 @@ impl Recorder {
         }
         self.notional += r.liquidated_notional;
         self.rounds += r.rounds;
-        if self.high.as_ref().map_or(true, |h| r.price > h.price) {
+        if !matches!(&self.high, Some(h) if r.price <= h.price) {
             self.high = Some(r.clone());
         }
-        if self.low.as_ref().map_or(true, |l| r.price < l.price) {
+        if !matches!(&self.low, Some(l) if r.price >= l.price) {
             self.low = Some(r);
         }
         self.in_bucket += 1;
