@@ -51,6 +51,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
     if let Some(p) = opts.paths {
         anyhow::ensure!(p >= 1, "--paths must be at least 1");
         s.run.paths = p;
+        s.run.check()?;
     }
     if let Some(seed) = opts.seed {
         s.run.seed = seed;
@@ -69,7 +70,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
         let r = simulate(&s, &world, &done);
         finished.store(true, Ordering::Relaxed);
         r
-    });
+    })?;
     let elapsed = t.elapsed().as_secs_f64();
     let written = output::write(&opts.out, &s, &world, &paths, elapsed, opts.force)?;
     if let Some(aside) = &written.set_aside {

@@ -57,6 +57,56 @@ pub fn mul_div(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathErro
     }
 }
 
+/// `x` as a raw value at [`SCALE`] (`x · 10^12`), rounded as asked — the one
+/// conversion from `f64` (simulation models, statistics) into fixed point.
+///
+/// Exact: a finite `f64` is `±m · 2^e` with an integer `m < 2^53`, so
+/// `x · 10^12 = ±(m · 10^12) · 2^e`; `m · 10^12 < 2^93` fits in `i128`. For
+/// `e ≥ 0` the result is that product shifted left (checked); for `e < 0` it
+/// is one [`div_round`] by `2^−e` (and for `−e > 126` the quotient's magnitude
+/// is below one, so it is 0 or ±1 by the rounding direction). A value with at
+/// most 12 decimals that the `f64` holds exactly converts exactly.
+///
+/// Errors: NaN or ±∞ → [`MathError::NotFinite`]; `|x| ≥ ≈1.7e26` (beyond
+/// `i128` at 12 decimals) → [`MathError::Overflow`].
+pub fn from_f64(x: f64, round: Round) -> Result<i128, MathError> {
+    if !x.is_finite() {
+        return Err(MathError::NotFinite);
+    }
+    if x == 0.0 {
+        return Ok(0);
+    }
+    let bits = x.to_bits();
+    let negative = bits >> 63 == 1;
+    let exponent = ((bits >> 52) & 0x7ff) as i32;
+    let fraction = bits & ((1u64 << 52) - 1);
+    // x = ±mantissa · 2^shift (subnormals have no implicit leading bit).
+    let (mantissa, shift) = match exponent {
+        0 => (fraction, -1074),
+        _ => (fraction | 1 << 52, exponent - 1075),
+    };
+    let scaled = mantissa as i128 * SCALE;
+    let scaled = if negative { -scaled } else { scaled };
+    if shift >= 0 {
+        if shift > 126 {
+            return Err(MathError::Overflow);
+        }
+        return scaled
+            .checked_mul(1i128 << shift)
+            .ok_or(MathError::Overflow);
+    }
+    let k = -shift;
+    if k > 126 {
+        // 0 < |scaled| < 2^93 < 2^k: the exact value lies strictly between −1 and 1.
+        return Ok(match (round, negative) {
+            (Round::Floor, true) => -1,
+            (Round::Ceil, false) => 1,
+            _ => 0,
+        });
+    }
+    div_round(scaled, 1i128 << k, round)
+}
+
 #[cold]
 fn mul_div_wide(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathError> {
     if c == 0 {
@@ -169,6 +219,45 @@ mod tests {
         assert_eq!(mul_div(i128::MIN, 2, 2, Round::Floor), Ok(i128::MIN));
     }
 
+    #[test]
+    fn from_f64_is_exact_with_explicit_rounding() {
+        // 0.1 is 0.1000000000000000055511151231257827… as an f64.
+        assert_eq!(from_f64(0.1, Round::Floor), Ok(100_000_000_000));
+        assert_eq!(from_f64(0.1, Round::Ceil), Ok(100_000_000_001));
+        assert_eq!(from_f64(-0.1, Round::Floor), Ok(-100_000_000_001));
+        assert_eq!(from_f64(-0.1, Round::Ceil), Ok(-100_000_000_000));
+        // Exactly representable values convert exactly in both directions.
+        for (x, raw) in [
+            (1.5, 1_500_000_000_000),
+            (-2.25, -2_250_000_000_000),
+            (0.0, 0),
+        ] {
+            assert_eq!(from_f64(x, Round::Floor), Ok(raw));
+            assert_eq!(from_f64(x, Round::Ceil), Ok(raw));
+        }
+        assert_eq!(
+            from_f64(2f64.powi(80), Round::Floor),
+            Ok((1i128 << 80) * SCALE)
+        );
+        // Below one tick: 0 or ±1 tick by direction, never a silent 0 for Ceil.
+        assert_eq!(from_f64(1e-300, Round::Ceil), Ok(1));
+        assert_eq!(from_f64(1e-300, Round::Floor), Ok(0));
+        assert_eq!(from_f64(-5e-324, Round::Floor), Ok(-1));
+        assert_eq!(from_f64(-5e-324, Round::Ceil), Ok(0));
+        assert_eq!(from_f64(f64::NAN, Round::Floor), Err(MathError::NotFinite));
+        assert_eq!(
+            from_f64(f64::INFINITY, Round::Ceil),
+            Err(MathError::NotFinite)
+        );
+        assert_eq!(
+            from_f64(f64::NEG_INFINITY, Round::Floor),
+            Err(MathError::NotFinite)
+        );
+        assert_eq!(from_f64(2e26, Round::Floor), Err(MathError::Overflow));
+        assert_eq!(from_f64(-2e26, Round::Ceil), Err(MathError::Overflow));
+        assert_eq!(from_f64(f64::MAX, Round::Floor), Err(MathError::Overflow));
+    }
+
     /// Reference with a 256-bit-free decomposition: a·b/c where b = b1·b2.
     fn reference(a: i128, b: i64, c: i64, round: Round) -> Option<i128> {
         // Exact rational arithmetic through i128 is possible when a fits in i64.
@@ -194,6 +283,40 @@ mod tests {
             let narrow = reference(a as i128, b, c, round);
             let wide = mul_div_wide(a as i128, b as i128, c as i128, round).ok();
             prop_assert_eq!(narrow, wide);
+        }
+
+        /// floor ≤ x·10^12 ≤ ceil, within one tick, checked exactly on
+        /// x = m·2^e: `floor·2^k ≤ m·10^12 ≤ ceil·2^k` for e = −k < 0.
+        #[test]
+        fn from_f64_brackets_the_exact_value(m in -(1i64 << 53)..(1i64 << 53), e in -100i32..30) {
+            let x = m as f64 * 2f64.powi(e);
+            let f = from_f64(x, Round::Floor).unwrap();
+            let c = from_f64(x, Round::Ceil).unwrap();
+            let n = m as i128 * SCALE;
+            if e >= 0 {
+                prop_assert_eq!(f, n << e);
+                prop_assert_eq!(c, n << e);
+            } else {
+                let k = -e;
+                prop_assert!(f <= c && c - f <= 1);
+                prop_assert!(f * (1i128 << k) <= n && n <= c * (1i128 << k));
+                prop_assert_eq!(f == c, n % (1i128 << k) == 0);
+            }
+        }
+
+        #[test]
+        fn from_f64_within_a_tick_or_error(x in any::<f64>()) {
+            match (from_f64(x, Round::Floor), from_f64(x, Round::Ceil)) {
+                (Ok(f), Ok(c)) => {
+                    prop_assert!(x.is_finite() && x.abs() < 1.8e26);
+                    prop_assert!(f <= c && c - f <= 1);
+                }
+                (Err(a), Err(b)) => {
+                    prop_assert_eq!(a, b);
+                    prop_assert!(!x.is_finite() || x.abs() >= 1.7e26);
+                }
+                _ => prop_assert!(false, "directions disagree on {}", x),
+            }
         }
 
         #[test]

@@ -12,7 +12,7 @@ mod ray;
 mod units;
 
 pub use decimal::{parse_raw, Canonical, ParseError};
-pub use fixed::{div_round, mul_div, Round, DECIMALS, SCALE};
+pub use fixed::{div_round, from_f64, mul_div, Round, DECIMALS, SCALE};
 pub use ray::{Ray, RAY, SECONDS_PER_YEAR};
 pub use units::{Base, Price, Quote, Ratio};
 
@@ -23,4 +23,7 @@ pub enum MathError {
     Overflow,
     #[error("division by zero")]
     DivisionByZero,
+    /// A float that is NaN or infinite where a number was expected.
+    #[error("not a finite number (NaN or infinite)")]
+    NotFinite,
 }

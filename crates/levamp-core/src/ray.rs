@@ -30,9 +30,13 @@ impl Ray {
     pub const fn raw(self) -> i128 {
         self.0
     }
-    /// A 12-decimal ratio widened exactly.
-    pub fn from_ratio(r: Ratio) -> Ray {
-        Ray(r.raw() * (RAY / SCALE))
+    /// A 12-decimal ratio widened exactly; a ratio beyond ≈1.7e11 does not
+    /// fit at 27 decimals ([`MathError::Overflow`]).
+    pub fn from_ratio(r: Ratio) -> Result<Ray, MathError> {
+        r.raw()
+            .checked_mul(RAY / SCALE)
+            .map(Ray)
+            .ok_or(MathError::Overflow)
     }
     /// Narrowed to a 12-decimal ratio, rounded as asked.
     pub fn to_ratio(self, round: Round) -> Result<Ratio, MathError> {
@@ -127,13 +131,34 @@ impl FromStr for Ray {
     /// Exact parsing; digits beyond 12 decimals are an error (input rates
     /// are given at most to 12 decimals; the extra precision is for results).
     fn from_str(s: &str) -> Result<Ray, ParseError> {
-        parse_raw(s).map(|raw| Ray(raw * (RAY / SCALE)))
+        parse_raw(s)?
+            .checked_mul(RAY / SCALE)
+            .map(Ray)
+            .ok_or_else(|| ParseError::OutOfRange(s.trim().to_string()))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn widening_is_checked() {
+        assert_eq!(
+            Ray::from_ratio("0.05".parse().unwrap()),
+            Ok(Ray::from_raw(RAY / 20))
+        );
+        assert_eq!(Ray::from_ratio(Ratio::MAX), Err(MathError::Overflow));
+        assert_eq!(
+            Ray::from_ratio(Ratio::from_raw(i128::MIN)),
+            Err(MathError::Overflow)
+        );
+        assert!(matches!(
+            "1e20".parse::<Ray>(),
+            Err(ParseError::OutOfRange(_))
+        ));
+        assert_eq!("-2.5".parse::<Ray>(), Ok(Ray::from_raw(-5 * RAY / 2)));
+    }
 
     #[test]
     fn ray_math_rounds_as_asked() {

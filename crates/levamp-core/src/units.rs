@@ -87,6 +87,13 @@ macro_rules! unit {
             /// Whether the value is 0.
             #[inline]
             pub fn is_zero(self) -> bool { self.0 == 0 }
+            /// From an `f64`, rounded as asked at 12 decimals; exact for values
+            /// the float holds exactly. NaN/±∞ and out-of-range values are errors
+            /// (see [`crate::from_f64`]). For model outputs (prices, returns,
+            /// agents' sizes), never for balances read from input.
+            pub fn from_f64(x: f64, round: Round) -> Result<Self, MathError> {
+                crate::fixed::from_f64(x, round).map(Self)
+            }
             /// Lossy conversion for statistics and plots only, never for accounting.
             pub fn to_f64_lossy(self) -> f64 { self.0 as f64 / SCALE as f64 }
         }

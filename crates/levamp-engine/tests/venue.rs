@@ -377,7 +377,7 @@ fn aave_rate_curve_points() {
         slope2: r("0.6"),
     };
     let at = |cash: &str, debt: &str| rates(&m, Ratio::ZERO, b(cash), b(debt)).unwrap();
-    let pct = |s: &str| Ray::from_ratio(r(s));
+    let pct = |s: &str| Ray::from_ratio(r(s)).unwrap();
     assert_eq!(at("0.2", "0.8").borrow_rate, pct("0.05"));
     assert_eq!(at("0", "1").borrow_rate, pct("0.65"));
     assert_eq!(at("9920", "80").borrow_rate, pct("0.0104"));

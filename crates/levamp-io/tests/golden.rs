@@ -462,7 +462,7 @@ fn aave_preset_pools_follow_the_reported_strategies() {
             .unwrap()
     };
     let b = |s: &str| s.parse::<Base>().unwrap();
-    let pct = |s: &str| Ray::from_ratio(s.parse::<Ratio>().unwrap());
+    let pct = |s: &str| Ray::from_ratio(s.parse::<Ratio>().unwrap()).unwrap();
     let rate = |name: &str, cash: &str, debt: &str| {
         let p = pool(name);
         levamp_engine::venue::rates(&p.rate_model, p.reserve_factor, b(cash), b(debt))

@@ -4,7 +4,8 @@
 //! Each model sees a step begin (`begin_step`: between-step dynamics, e.g.
 //! AMM arbitrage or order-book replenishment) and then any number of net
 //! flows within the step (`apply`). `Linear` is exact fixed-point; the
-//! others compute in `f64` and round the resulting price to 12 decimals.
+//! others compute in `f64` and round the resulting price down to 12 decimals
+//! (at least one tick); a model price that is NaN or ∞ is an error.
 
 use levamp_core::{mul_div, Base, MathError, Price, Round, SCALE};
 
@@ -13,7 +14,7 @@ pub trait ImpactModel: Send {
     /// Start of a step: `price` is the market price after the exogenous
     /// move, `exogenous` the outside reference price; returns the market
     /// price the step starts from.
-    fn begin_step(&mut self, price: Price, exogenous: Price) -> Price;
+    fn begin_step(&mut self, price: Price, exogenous: Price) -> Result<Price, MathError>;
     /// A net flow of `sold` base units (> 0 sold, < 0 bought) at `price`;
     /// returns the new price (at least one tick).
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError>;
@@ -21,13 +22,10 @@ pub trait ImpactModel: Send {
     fn boxed(&self) -> Box<dyn ImpactModel>;
 }
 
-fn from_f64(p: f64) -> Price {
-    let raw = (p * SCALE as f64).round();
-    Price::from_raw(if raw.is_finite() && raw >= 1.0 {
-        raw as i128
-    } else {
-        1
-    })
+/// A model's `f64` price: rounded down at 12 decimals, at least one tick;
+/// NaN, ±∞ and out-of-range prices are errors.
+fn from_f64(p: f64) -> Result<Price, MathError> {
+    Ok(Price::from_f64(p, Round::Floor)?.max(Price::TICK))
 }
 
 /// Permanent linear impact: the price moves by `lambda` per base unit
@@ -41,8 +39,8 @@ impl ImpactModel for Linear {
     fn boxed(&self) -> Box<dyn ImpactModel> {
         Box::new(self.clone())
     }
-    fn begin_step(&mut self, price: Price, _: Price) -> Price {
-        price
+    fn begin_step(&mut self, price: Price, _: Price) -> Result<Price, MathError> {
+        Ok(price)
     }
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError> {
         let round = if sold.is_positive() {
@@ -74,15 +72,13 @@ impl ImpactModel for Sqrt {
     fn boxed(&self) -> Box<dyn ImpactModel> {
         Box::new(self.clone())
     }
-    fn begin_step(&mut self, price: Price, _: Price) -> Price {
-        price
+    fn begin_step(&mut self, price: Price, _: Price) -> Result<Price, MathError> {
+        Ok(price)
     }
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError> {
         let q = sold.to_f64_lossy();
         let move_ = self.y * self.daily_sigma * (q.abs() / self.daily_volume).sqrt();
-        Ok(from_f64(
-            price.to_f64_lossy() * (1.0 - q.signum() * move_).max(1e-9),
-        ))
+        from_f64(price.to_f64_lossy() * (1.0 - q.signum() * move_).max(1e-9))
     }
 }
 
@@ -147,7 +143,7 @@ impl ImpactModel for Depth {
     fn boxed(&self) -> Box<dyn ImpactModel> {
         Box::new(self.clone())
     }
-    fn begin_step(&mut self, price: Price, outside: Price) -> Price {
+    fn begin_step(&mut self, price: Price, outside: Price) -> Result<Price, MathError> {
         self.consumed_bid *= 1.0 - self.resilience;
         self.consumed_ask *= 1.0 - self.resilience;
         let o = outside.to_f64_lossy();
@@ -156,7 +152,7 @@ impl ImpactModel for Depth {
             self.scale = 1.0 / (1.0 + self.thinning * r / 0.01);
         }
         self.last_outside = o;
-        price
+        Ok(price)
     }
     fn apply(&mut self, price: Price, sold: Base) -> Result<Price, MathError> {
         let p = price.to_f64_lossy();
@@ -176,7 +172,7 @@ impl ImpactModel for Depth {
         } else {
             1.0 + delta
         };
-        Ok(from_f64(p * factor.max(1e-9)))
+        from_f64(p * factor.max(1e-9))
     }
 }
 
@@ -208,15 +204,13 @@ impl ImpactModel for Amm {
     fn boxed(&self) -> Box<dyn ImpactModel> {
         Box::new(self.clone())
     }
-    fn begin_step(&mut self, price: Price, exogenous: Price) -> Price {
+    fn begin_step(&mut self, _: Price, exogenous: Price) -> Result<Price, MathError> {
         if self.arbitrage {
             let k = self.base * self.quote;
             let p = exogenous.to_f64_lossy();
             self.base = (k / p).sqrt();
             self.quote = (k * p).sqrt();
-            return from_f64(self.price());
         }
-        let _ = price;
         from_f64(self.price())
     }
     fn apply(&mut self, _: Price, sold: Base) -> Result<Price, MathError> {
@@ -225,7 +219,7 @@ impl ImpactModel for Amm {
         // Buying more than the pool holds is capped at 99.9 % of it.
         self.base = (self.base + q).max(self.base * 0.001);
         self.quote = k / self.base;
-        Ok(from_f64(self.price()))
+        from_f64(self.price())
     }
 }
 
@@ -235,6 +229,21 @@ mod tests {
 
     fn p(s: &str) -> Price {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn a_nan_price_is_an_error_not_one_tick() {
+        let mut amm = Amm::new(0.0, 100.0, false);
+        assert_eq!(
+            amm.begin_step(p("100"), p("100")),
+            Err(MathError::NotFinite)
+        );
+        let mut sqrt = Sqrt {
+            y: f64::NEG_INFINITY,
+            daily_sigma: 0.04,
+            daily_volume: 1000.0,
+        };
+        assert!(sqrt.apply(p("100"), "1".parse().unwrap()).is_err());
     }
 
     #[test]
@@ -263,7 +272,7 @@ mod tests {
         );
         let after = d.apply(p("100"), "1".parse().unwrap()).unwrap(); // 100 notional → −1 %
         assert_eq!(after, p("99"));
-        d.begin_step(after, after); // half replenished: 50 consumed
+        d.begin_step(after, after).unwrap(); // half replenished: 50 consumed
         let next = d.apply(p("100"), "0.5".parse().unwrap()).unwrap(); // 50 more: 0.5 % → 1 %
         assert_eq!(next, p("99.5"));
     }
@@ -271,13 +280,13 @@ mod tests {
     #[test]
     fn depth_thins_after_a_large_move() {
         let mut d = Depth::new(vec![(0.01, 100.0), (0.02, 300.0)], 1.0).with_thinning(1.0);
-        d.begin_step(p("100"), p("100"));
+        d.begin_step(p("100"), p("100")).unwrap();
         assert_eq!(
             d.apply(p("100"), "0.5".parse().unwrap()).unwrap(),
             p("99.5"),
             "calm: 50 notional → −0.5 %"
         );
-        d.begin_step(p("100"), p("99")); // a 1 % outside move halves the book
+        d.begin_step(p("100"), p("99")).unwrap(); // a 1 % outside move halves the book
         assert_eq!(
             d.apply(p("100"), "0.5".parse().unwrap()).unwrap(),
             p("99"),
@@ -291,6 +300,6 @@ mod tests {
         let after = a.apply(p("100"), "10".parse().unwrap()).unwrap();
         // x = 1010, y = 100000/1010·1000 ⇒ price = y/x = 100·(1000/1010)² = 98.0296...
         assert!((after.to_f64_lossy() - 100.0 * (1000.0f64 / 1010.0).powi(2)).abs() < 1e-9);
-        assert_eq!(a.begin_step(after, p("100")), p("100"));
+        assert_eq!(a.begin_step(after, p("100")), Ok(p("100")));
     }
 }

@@ -1,15 +1,17 @@
 //! Exogenous price processes: the move of the "outside" price each step,
 //! as a gross return `exo_t ÷ exo_{t−1}` (a `Ratio`, 12 decimals). Random
 //! draws use `f64` (allowed for price generation); the ratio is rounded to
-//! 12 decimals once, so the simulator's prices stay fixed-point.
+//! 12 decimals once ([`to_ratio`]), so the simulator's prices stay
+//! fixed-point. A draw that is not a finite number is an error.
 
-use levamp_core::Ratio;
+use levamp_core::{MathError, Price, Ratio, Round};
 use rand_core::RngCore;
 
 /// A process producing one gross return per step.
 pub trait PriceProcess: Send {
-    /// The gross return of step `step` (1-based).
-    fn ratio(&mut self, step: usize, rng: &mut dyn RngCore) -> Ratio;
+    /// The gross return of step `step` (1-based); an error when the model
+    /// produced NaN, ±∞ or a return beyond the fixed-point range.
+    fn ratio(&mut self, step: usize, rng: &mut dyn RngCore) -> Result<Ratio, MathError>;
     /// For replays: the price at `step` relative to the start, so the path
     /// follows the data without accumulating rounding.
     fn level(&self, _step: usize) -> Option<Ratio> {
@@ -17,14 +19,11 @@ pub trait PriceProcess: Send {
     }
 }
 
-/// `f64` gross return → `Ratio`, rounded to nearest at 12 decimals, ≥ 1e-12.
-pub fn to_ratio(g: f64) -> Ratio {
-    let raw = (g * 1e12).round();
-    Ratio::from_raw(if raw.is_finite() {
-        (raw as i128).max(1)
-    } else {
-        1
-    })
+/// `f64` gross return → `Ratio`, rounded down at 12 decimals and at least
+/// one tick (a price never reaches zero); NaN, ±∞ and out-of-range values
+/// are errors ([`levamp_core::from_f64`]).
+pub fn to_ratio(g: f64) -> Result<Ratio, MathError> {
+    Ok(Ratio::from_f64(g, Round::Floor)?.max(Ratio::TICK))
 }
 
 /// A uniform draw in (0, 1).
@@ -63,7 +62,7 @@ pub struct Gbm {
 }
 
 impl PriceProcess for Gbm {
-    fn ratio(&mut self, _: usize, rng: &mut dyn RngCore) -> Ratio {
+    fn ratio(&mut self, _: usize, rng: &mut dyn RngCore) -> Result<Ratio, MathError> {
         let drift = (self.mu - 0.5 * self.sigma * self.sigma) * self.dt_years;
         to_ratio((drift + self.sigma * self.dt_years.sqrt() * normal(rng)).exp())
     }
@@ -81,7 +80,7 @@ pub struct Jump {
 }
 
 impl PriceProcess for Jump {
-    fn ratio(&mut self, _: usize, rng: &mut dyn RngCore) -> Ratio {
+    fn ratio(&mut self, _: usize, rng: &mut dyn RngCore) -> Result<Ratio, MathError> {
         let g = &self.gbm;
         let k = (self.jump_mean + 0.5 * self.jump_sigma * self.jump_sigma).exp() - 1.0;
         let drift = (g.mu - self.intensity * k - 0.5 * g.sigma * g.sigma) * g.dt_years;
@@ -121,7 +120,7 @@ impl Garch {
 }
 
 impl PriceProcess for Garch {
-    fn ratio(&mut self, step: usize, rng: &mut dyn RngCore) -> Ratio {
+    fn ratio(&mut self, step: usize, rng: &mut dyn RngCore) -> Result<Ratio, MathError> {
         if step > 1 {
             self.variance =
                 self.omega + self.alpha * self.last * self.last + self.beta * self.variance;
@@ -142,13 +141,13 @@ pub struct Shock {
 }
 
 impl PriceProcess for Shock {
-    fn ratio(&mut self, step: usize, _: &mut dyn RngCore) -> Ratio {
+    fn ratio(&mut self, step: usize, _: &mut dyn RngCore) -> Result<Ratio, MathError> {
         if step < self.start_step || step >= self.start_step + self.shock_steps {
-            return Ratio::ONE;
+            return Ok(Ratio::ONE);
         }
-        let total = Ratio::ONE.checked_add(self.shock).unwrap_or(Ratio::ONE);
+        let total = Ratio::ONE.checked_add(self.shock)?;
         match self.shock_steps {
-            1 => total,
+            1 => Ok(total),
             n => to_ratio(total.to_f64_lossy().powf(1.0 / n as f64)),
         }
     }
@@ -165,19 +164,28 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// From a series of positive prices (already validated).
-    pub fn from_prices(prices: &[f64]) -> Replay {
-        let first = prices.first().copied().unwrap_or(1.0);
-        Replay {
-            ratios: prices.windows(2).map(|w| to_ratio(w[1] / w[0])).collect(),
-            levels: prices.iter().skip(1).map(|p| to_ratio(p / first)).collect(),
-        }
+    /// From a series of positive prices (already validated), exactly: each
+    /// ratio rounded down at 12 decimals. An error on a zero price or a
+    /// ratio beyond the fixed-point range.
+    pub fn from_prices(prices: &[Price]) -> Result<Replay, MathError> {
+        let first = prices.first().copied().unwrap_or(Price::ONE);
+        Ok(Replay {
+            ratios: prices
+                .windows(2)
+                .map(|w| w[1].ratio_to(w[0], Round::Floor))
+                .collect::<Result<_, _>>()?,
+            levels: prices
+                .iter()
+                .skip(1)
+                .map(|p| p.ratio_to(first, Round::Floor))
+                .collect::<Result<_, _>>()?,
+        })
     }
 }
 
 impl PriceProcess for Replay {
-    fn ratio(&mut self, step: usize, _: &mut dyn RngCore) -> Ratio {
-        self.ratios.get(step - 1).copied().unwrap_or(Ratio::ONE)
+    fn ratio(&mut self, step: usize, _: &mut dyn RngCore) -> Result<Ratio, MathError> {
+        Ok(self.ratios.get(step - 1).copied().unwrap_or(Ratio::ONE))
     }
     fn level(&self, step: usize) -> Option<Ratio> {
         self.levels.get(step - 1).copied()
@@ -191,6 +199,24 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     #[test]
+    fn non_finite_returns_are_errors_not_one_tick() {
+        assert_eq!(to_ratio(f64::NAN), Err(MathError::NotFinite));
+        assert_eq!(to_ratio(f64::INFINITY), Err(MathError::NotFinite));
+        assert_eq!(to_ratio(1e300), Err(MathError::Overflow));
+        assert_eq!(to_ratio(0.0), Ok(Ratio::TICK));
+        assert_eq!(to_ratio(1.5), Ok("1.5".parse().unwrap()));
+        // σ = ∞ makes every GBM draw NaN or ∞.
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut g = Gbm {
+            mu: 0.0,
+            sigma: f64::INFINITY,
+            dt_years: 1.0,
+        };
+        assert!(g.ratio(1, &mut rng).is_err());
+        assert!(Replay::from_prices(&[Price::ZERO, Price::ONE]).is_err());
+    }
+
+    #[test]
     fn gbm_matches_its_volatility() {
         // 100k one-minute steps at σ = 80 %/yr: sample std of log-returns ≈ σ·√dt.
         let mut rng = ChaCha8Rng::seed_from_u64(1);
@@ -200,7 +226,7 @@ mod tests {
             dt_years: 60.0 / YEAR_S,
         };
         let r: Vec<f64> = (1..=100_000)
-            .map(|i| p.ratio(i, &mut rng).to_f64_lossy().ln())
+            .map(|i| p.ratio(i, &mut rng).unwrap().to_f64_lossy().ln())
             .collect();
         let mean = r.iter().sum::<f64>() / r.len() as f64;
         let sd = (r.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / r.len() as f64).sqrt();
@@ -216,15 +242,15 @@ mod tests {
             shock_steps: 1,
             start_step: 1,
         };
-        assert_eq!(s.ratio(1, &mut rng), "0.85".parse().unwrap());
-        assert_eq!(s.ratio(2, &mut rng), Ratio::ONE);
+        assert_eq!(s.ratio(1, &mut rng), Ok("0.85".parse().unwrap()));
+        assert_eq!(s.ratio(2, &mut rng), Ok(Ratio::ONE));
         let mut s = Shock {
             shock: "-0.15".parse().unwrap(),
             shock_steps: 10,
             start_step: 1,
         };
         let total: f64 = (1..=10)
-            .map(|i| s.ratio(i, &mut rng).to_f64_lossy())
+            .map(|i| s.ratio(i, &mut rng).unwrap().to_f64_lossy())
             .product();
         assert!((total - 0.85).abs() < 1e-9);
     }
@@ -234,7 +260,7 @@ mod tests {
         let mut rng = ChaCha8Rng::seed_from_u64(3);
         let mut g = Garch::new(0.0, 1e-6, 0.1, 0.85);
         let r: Vec<f64> = (1..=20_000)
-            .map(|i| g.ratio(i, &mut rng).to_f64_lossy().ln())
+            .map(|i| g.ratio(i, &mut rng).unwrap().to_f64_lossy().ln())
             .collect();
         let var = r.iter().map(|x| x * x).sum::<f64>() / r.len() as f64;
         assert!((var / 2e-5 - 1.0).abs() < 0.25, "long-run variance {var}");
@@ -249,7 +275,7 @@ mod tests {
             jump_sigma: 0.02,
         };
         let big = (1..=5_000)
-            .filter(|&i| j.ratio(i, &mut rng).to_f64_lossy() < 0.93)
+            .filter(|&i| j.ratio(i, &mut rng).unwrap().to_f64_lossy() < 0.93)
             .count();
         assert!(big > 100, "jumps produce large drops: {big}");
     }

@@ -39,7 +39,7 @@ fn main() {
     let world = build(&s, &Sources::disk()).unwrap();
     let setup = t.elapsed().as_secs_f64();
     let t = Instant::now();
-    let results = simulate(&s, &world, &AtomicUsize::new(0));
+    let results = simulate(&s, &world, &AtomicUsize::new(0)).unwrap();
     let run = t.elapsed().as_secs_f64();
     let liquidations: usize = results.iter().map(|m| m.accounts_liquidated).sum();
     println!(
@@ -72,7 +72,7 @@ fn main() {
             })
             .fold(f64::INFINITY, f64::min);
         let t = Instant::now();
-        let m = run_path(&s, &world, 0, false, false);
+        let m = run_path(&s, &world, 0, false, false).unwrap();
         let path = t.elapsed().as_secs_f64();
         println!(
             "calm day, {accounts:>9} accounts (≤ 3×): path {path:.3} s = copy of the venue {copy:.3} s + 1,440 steps ({:.1} µs per step); {} liquidations; setup {setup:.1} s",
@@ -93,7 +93,7 @@ fn main() {
         let world = build(&s, &sources).unwrap();
         let setup = t.elapsed().as_secs_f64();
         let t = Instant::now();
-        let m = run_path(&s, &world, 0, false, false);
+        let m = run_path(&s, &world, 0, false, false).unwrap();
         let path = t.elapsed().as_secs_f64();
         println!(
             "aave slide, {borrowers:>7} borrowers: path {path:.2} s ({:.0} µs per step, {} rounds); {} liquidation calls, {} borrowers liquidated; setup {setup:.1} s",

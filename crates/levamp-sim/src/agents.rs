@@ -4,8 +4,10 @@
 //! choice draws from the path's seeded stream, accounts are visited in id
 //! order.
 
-use levamp_core::{Base, Price, Quote, Ratio};
-use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, MARKET_ACCOUNT};
+use levamp_core::{Base, Price, Quote, Ratio, Round};
+use levamp_engine::venue::{
+    AccountId, Command, Event, TradeOrder, Venue, VenueError, MARKET_ACCOUNT,
+};
 use levamp_engine::{scope_health, MarginMode, MarketId, PriceId, Scope};
 use levamp_market::uniform;
 use rand_core::RngCore;
@@ -65,20 +67,41 @@ pub struct Hunters {
 /// The long positions of `market` with a liquidation price: (liquidation
 /// price, account, notional at `price`), ascending by price — the map
 /// liquidation hunters read. O(accounts).
-pub fn long_clusters(venue: &Venue, market: MarketId, price: f64) -> Vec<(f64, u32, f64)> {
+pub fn long_clusters(
+    venue: &Venue,
+    market: MarketId,
+    price: f64,
+) -> Result<Vec<(f64, u32, f64)>, VenueError> {
     let ctx = venue.context();
     let mut out = Vec::new();
     for (id, acc) in venue.accounts.iter().enumerate().skip(1) {
         for (i, p) in acc.positions.iter().enumerate() {
             if p.market == market && p.size.is_positive() {
-                if let Ok(Some(lp)) = levamp_engine::liquidation_price(acc, i, &ctx) {
+                if let Some(lp) = levamp_engine::liquidation_price(acc, i, &ctx)? {
                     out.push((lp.to_f64_lossy(), id as u32, p.size.to_f64_lossy() * price));
                 }
             }
         }
     }
     out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out
+    Ok(out)
+}
+
+/// An agent's command: `Ok(true)` done, `Ok(false)` refused by the venue's
+/// rules (margin, balance, not liquidatable: counted in
+/// `refused_commands`), `Err` for an arithmetic or state error.
+pub(crate) fn attempt(
+    result: Result<(), VenueError>,
+    refused: &mut usize,
+) -> Result<bool, VenueError> {
+    match result {
+        Ok(()) => Ok(true),
+        Err(e @ (VenueError::Math(_) | VenueError::Replay(_))) => Err(e),
+        Err(_) => {
+            *refused += 1;
+            Ok(false)
+        }
+    }
 }
 
 /// The hunters' account.
@@ -108,17 +131,22 @@ pub struct AgentStats {
     /// Pushes by liquidation hunters, and their profit (quote) at the end.
     pub hunts: usize,
     pub hunter_pnl: f64,
+    /// Agents' commands the venue refused by its rules (margin, balance, not
+    /// liquidatable); arithmetic errors fail the path instead.
+    pub refused_commands: usize,
 }
 
 /// An agent's fee-free market order against the market account at `price`
-/// (`size` > 0 buys); false if the venue refuses it (e.g. margin).
+/// (`size` > 0 buys); false if the venue refuses it (e.g. margin), counted
+/// in `stats.refused_commands`.
 fn market_trade(
     venue: &mut Venue,
     account: AccountId,
     market: MarketId,
     size: Base,
     price: Price,
-) -> bool {
+    stats: &mut AgentStats,
+) -> Result<bool, VenueError> {
     let order = TradeOrder {
         account,
         market,
@@ -131,7 +159,10 @@ fn market_trade(
         isolated_margin: None,
         leverage: None,
     };
-    venue.execute(&Command::Trade(order)).is_ok()
+    attempt(
+        venue.execute(&Command::Trade(order)).map(|_| ()),
+        &mut stats.refused_commands,
+    )
 }
 
 /// One step of the hunter: buy back last step's push, or push into a
@@ -147,18 +178,18 @@ pub fn hunt(
     market: MarketId,
     price: Price,
     stats: &mut AgentStats,
-) -> Base {
+) -> Result<Base, VenueError> {
     let Some(id) = venue.account_id(HUNTER) else {
-        return Base::ZERO;
+        return Ok(Base::ZERO);
     };
-    let trade = |venue: &mut Venue, size: Base| market_trade(venue, id, market, size, price);
     if let Some(open) = venue
         .position(id, market)
         .map(|p| p.size)
         .filter(|s| !s.is_zero())
     {
-        let back = open.checked_neg().unwrap_or(Base::ZERO);
-        return if trade(venue, back) { open } else { Base::ZERO };
+        let back = open.checked_neg()?;
+        let done = market_trade(venue, id, market, back, price, stats)?;
+        return Ok(if done { open } else { Base::ZERO });
     }
     let p = price.to_f64_lossy();
     let low = p * (1.0 - h.reach);
@@ -170,14 +201,14 @@ pub fn hunt(
         .map(|c| c.2)
         .sum();
     if within < h.trigger * h.push * p {
-        return Base::ZERO;
+        return Ok(Base::ZERO);
     }
-    let push = crate::setup::base_units(h.push);
-    if trade(venue, push.checked_neg().unwrap_or(Base::ZERO)) {
+    let push = crate::setup::base_units(h.push)?;
+    if market_trade(venue, id, market, push.checked_neg()?, price, stats)? {
         stats.hunts += 1;
-        push
+        Ok(push)
     } else {
-        Base::ZERO
+        Ok(Base::ZERO)
     }
 }
 
@@ -196,9 +227,9 @@ pub fn unwind_basis(
     rate: Ratio,
     market_price: Price,
     stats: &mut AgentStats,
-) -> Base {
+) -> Result<Base, VenueError> {
     if rate.to_f64_lossy() > b.unwind_below {
-        return Base::ZERO;
+        return Ok(Base::ZERO);
     }
     let mut bought = Base::ZERO;
     for i in 0..b.accounts {
@@ -212,15 +243,13 @@ pub fn unwind_basis(
         else {
             continue;
         };
-        let back = size.checked_neg().unwrap_or(Base::ZERO);
-        if market_trade(venue, id, market, back, market_price) {
-            bought = bought
-                .checked_add(size.checked_neg().unwrap_or(Base::ZERO))
-                .unwrap_or(bought);
+        let back = size.checked_neg()?;
+        if market_trade(venue, id, market, back, market_price, stats)? {
+            bought = bought.checked_add(back)?;
             stats.basis_unwound += size.to_f64_lossy().abs() * market_price.to_f64_lossy();
         }
     }
-    bought
+    Ok(bought)
 }
 
 /// Names of the liquidator accounts.
@@ -236,7 +265,7 @@ pub fn top_up(
     rng: &mut dyn RngCore,
     stats: &mut AgentStats,
     traders: usize,
-) {
+) -> Result<(), VenueError> {
     let quote = venue.quote;
     for a in 1..=traders.min(venue.accounts.len() - 1) {
         let id = a as AccountId;
@@ -253,17 +282,14 @@ pub fn top_up(
             {
                 continue;
             }
-            let Ok(m) = scope_health(acc, scope, &ctx) else {
-                continue;
-            };
+            let m = scope_health(acc, scope, &ctx)?;
             if !m.equity.is_positive() {
                 continue;
             }
             let ratio = m.maintenance_margin.to_f64_lossy() / m.equity.to_f64_lossy();
             if ratio >= t.warn_margin_ratio && uniform(rng) < t.probability {
-                let amount = Quote::from_raw(
-                    (m.equity.to_f64_lossy() * t.top_up * 100.0).ceil() as i128 * 10_000_000_000,
-                );
+                // top_up × equity, rounded up (the trader adds at least that).
+                let amount = Quote::from_f64(m.equity.to_f64_lossy() * t.top_up, Round::Ceil)?;
                 let isolated = (p.mode == MarginMode::Isolated).then_some(p.market);
                 actions.push((isolated, amount));
             }
@@ -286,12 +312,14 @@ pub fn top_up(
                 });
             }
             let mut ev = Vec::new();
-            if venue.execute_all(&commands, &mut ev).is_ok() {
+            let done = venue.execute_all(&commands, &mut ev);
+            if attempt(done, &mut stats.refused_commands)? {
                 stats.top_ups += 1;
                 stats.topped_up += amount.to_f64_lossy();
             }
         }
     }
+    Ok(())
 }
 
 /// The liquidators' state on a path: scopes waiting for their latency.
@@ -311,7 +339,8 @@ impl Watch {
 
 /// After an oracle update of `key` at `step`: note newly liquidatable
 /// scopes, act on those whose latency has passed. Returns the base units the
-/// liquidators sold into the market (> 0 sold) and the liquidated notional.
+/// liquidators sold into the market (> 0 sold) and the liquidated notional;
+/// the liquidations' events are appended to `events`.
 #[allow(clippy::too_many_arguments)]
 pub fn liquidate(
     venue: &mut Venue,
@@ -324,11 +353,10 @@ pub fn liquidate(
     rng: &mut dyn RngCore,
     stats: &mut AgentStats,
     liquidated: &mut Vec<AccountId>,
-) -> (Base, f64) {
-    if let Ok(found) = venue.at_risk(key) {
-        for scope in found {
-            watch.waiting.entry(scope).or_insert(step);
-        }
+    events: &mut Vec<Event>,
+) -> Result<(Base, f64), VenueError> {
+    for scope in venue.at_risk(key)? {
+        watch.waiting.entry(scope).or_insert(step);
     }
     let (mut sold, mut notional) = (Base::ZERO, 0.0);
     let due: Vec<(AccountId, Option<MarketId>)> = watch
@@ -339,7 +367,7 @@ pub fn liquidate(
         .collect();
     let share = venue.rules.liquidation.liquidator_share;
     for (account, isolated) in due {
-        if !venue.is_liquidatable(account, isolated).unwrap_or(false) {
+        if !venue.is_liquidatable(account, isolated)? {
             watch.waiting.remove(&(account, isolated));
             continue;
         }
@@ -367,25 +395,21 @@ pub fn liquidate(
                 continue;
             };
             let before = venue.position(liq, market).map_or(Base::ZERO, |p| p.size);
-            let mut ev = Vec::new();
-            if venue
-                .execute_into(
-                    &Command::Liquidate {
-                        liquidator: liq,
-                        account,
-                        market: isolated,
-                    },
-                    &mut ev,
-                )
-                .is_err()
-            {
+            let from = events.len();
+            let command = Command::Liquidate {
+                liquidator: liq,
+                account,
+                market: isolated,
+            };
+            let done = venue.execute_into(&command, events);
+            if !attempt(done, &mut stats.refused_commands)? {
                 continue;
             }
             stats.agent_liquidations += 1;
             liquidated.push(account);
             watch.waiting.remove(&(account, isolated));
-            for e in &ev {
-                if let levamp_engine::venue::Event::TradeFilled {
+            for e in &events[from..] {
+                if let Event::TradeFilled {
                     value,
                     liquidation: true,
                     ..
@@ -398,17 +422,16 @@ pub fn liquidate(
             let taken = venue
                 .position(liq, market)
                 .map_or(Base::ZERO, |p| p.size)
-                .checked_sub(before)
-                .unwrap_or(Base::ZERO);
+                .checked_sub(before)?;
             if !taken.is_zero() {
-                let dump = taken.checked_neg().unwrap_or(Base::ZERO);
-                if market_trade(venue, liq, market, dump, market_price) {
-                    sold = sold.checked_add(taken).unwrap_or(sold);
+                let dump = taken.checked_neg()?;
+                if market_trade(venue, liq, market, dump, market_price, stats)? {
+                    sold = sold.checked_add(taken)?;
                 }
             }
             break;
         }
     }
     stats.waiting = watch.waiting.len();
-    (sold, notional)
+    Ok((sold, notional))
 }

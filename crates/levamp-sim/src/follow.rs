@@ -12,10 +12,10 @@
 //! in the next cascade round.
 
 use crate::setup::World;
-use levamp_core::{Base, Price, Ratio, Round};
-use levamp_engine::venue::{Command, Event, Venue};
+use levamp_core::{Base, MathError, Price, Round};
+use levamp_engine::venue::{Command, Event, Venue, VenueError};
 use levamp_engine::{MarketId, PriceId};
-use levamp_market::{normal, ImpactModel, Linear};
+use levamp_market::{normal, to_ratio, ImpactModel, Linear};
 use rand_core::RngCore;
 
 /// The followers' state on one path.
@@ -56,24 +56,35 @@ impl Followers {
     }
 
     /// The step's moves, from the driven key's outside gross return `ret`
-    /// over `dt_years`.
-    pub fn step(&mut self, ret: f64, dt_years: f64, rng: &mut impl RngCore) {
+    /// over `dt_years`; an error when a move is not a finite number or the
+    /// price leaves the fixed-point range.
+    pub fn step(
+        &mut self,
+        ret: f64,
+        dt_years: f64,
+        rng: &mut impl RngCore,
+    ) -> Result<(), MathError> {
         for k in 0..self.keys.len() {
             let z = normal(rng);
             let s = self.sigma[k];
             let g = ret.max(1e-12).powf(self.beta[k])
                 * (s * dt_years.sqrt() * z - 0.5 * s * s * dt_years).exp();
-            let g = Ratio::from_raw((g * 1e12).round() as i128);
             self.prices[k] = self.prices[k]
-                .mul_ratio(g, Round::Floor)
-                .unwrap_or(self.prices[k])
+                .mul_ratio(to_ratio(g)?, Round::Floor)?
                 .max(Price::TICK);
             self.pending[k] = true;
         }
+        Ok(())
     }
 
-    /// Reports every moved follower to the venue (events appended).
-    pub fn report(&mut self, venue: &mut Venue, ts: i64, events: &mut Vec<Event>) {
+    /// Reports every moved follower to the venue (events appended); a
+    /// refused report is an error.
+    pub fn report(
+        &mut self,
+        venue: &mut Venue,
+        ts: i64,
+        events: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
         for k in 0..self.keys.len() {
             if std::mem::take(&mut self.pending[k]) {
                 let c = Command::Price {
@@ -82,47 +93,47 @@ impl Followers {
                     ts,
                     confidence: None,
                 };
-                let _ = venue.execute_into(&c, events);
+                venue.execute_into(&c, events)?;
             }
         }
+        Ok(())
     }
 
     /// Forced flow (`sold` > 0: sold to the market) in `market`; false if no
     /// follower prices it.
-    pub fn add_flow(&mut self, market: MarketId, sold: Base) -> bool {
+    pub fn add_flow(&mut self, market: MarketId, sold: Base) -> Result<bool, MathError> {
         match self.by_market.get(market as usize).copied().flatten() {
             Some(k) => {
-                self.sold[k] = self.sold[k].checked_add(sold).unwrap_or(self.sold[k]);
-                true
+                self.sold[k] = self.sold[k].checked_add(sold)?;
+                Ok(true)
             }
-            None => false,
+            None => Ok(false),
         }
     }
 
     /// Flow into the asset priced by `key` (a lending keeper's sale); false
     /// if `key` is not a follower.
-    pub fn add_key_flow(&mut self, key: PriceId, sold: Base) -> bool {
+    pub fn add_key_flow(&mut self, key: PriceId, sold: Base) -> Result<bool, MathError> {
         match self.keys.iter().position(|k| *k == key) {
             Some(k) => {
-                self.sold[k] = self.sold[k].checked_add(sold).unwrap_or(self.sold[k]);
-                true
+                self.sold[k] = self.sold[k].checked_add(sold)?;
+                Ok(true)
             }
-            None => false,
+            None => Ok(false),
         }
     }
 
     /// Moves each follower by its round's flow; moved ones are reported in
     /// the next round.
-    pub fn apply_flows(&mut self) {
+    pub fn apply_flows(&mut self) -> Result<(), MathError> {
         for k in 0..self.keys.len() {
             let sold = std::mem::replace(&mut self.sold[k], Base::ZERO);
             if !sold.is_zero() {
-                if let Ok(p) = self.impact[k].apply(self.prices[k], sold) {
-                    self.prices[k] = p;
-                    self.pending[k] = true;
-                }
+                self.prices[k] = self.impact[k].apply(self.prices[k], sold)?;
+                self.pending[k] = true;
             }
         }
+        Ok(())
     }
 
     /// Whether a moved price waits to be reported.
@@ -159,7 +170,7 @@ mod tests {
         for _ in 0..20_000 {
             let x = 0.8 * dt.sqrt() * normal(&mut rng);
             let before = f.prices[0].to_f64_lossy();
-            f.step(x.exp(), dt, &mut rng);
+            f.step(x.exp(), dt, &mut rng).unwrap();
             xs.push(x);
             ys.push((f.prices[0].to_f64_lossy() / before).ln());
         }

@@ -5,8 +5,9 @@
 //! lending half of a cascade.
 
 use crate::setup::{engine, open_funded};
+use levamp_core::MathError;
 use levamp_core::{Base, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, Event, Venue};
+use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
 use levamp_engine::{health_factor, Account, AssetId, PriceId};
 use levamp_io::json::InputError;
 use levamp_io::Snapshot;
@@ -37,6 +38,9 @@ pub struct LendingStats {
     pub collateral_seized: f64,
     /// Value of debt written off as pool deficit (Aave v3.3) (quote).
     pub deficit: f64,
+    /// `liquidationCall`s the venue refused by its rules (e.g. the keeper's
+    /// balance); arithmetic errors fail the path instead.
+    pub refused: usize,
 }
 
 fn math(at: &str) -> impl Fn(levamp_core::MathError) -> InputError + '_ {
@@ -89,7 +93,8 @@ pub fn lend(
         return Ok(None);
     }
     let at = "lending.utilization";
-    let utilization = Ratio::from_raw((utilization * 1e12).round() as i128);
+    // Rounded down: the lenders supply at least borrows ÷ utilization.
+    let utilization = Ratio::from_f64(utilization, Round::Floor).map_err(math(at))?;
     let lenders = open_funded(venue, LENDERS, &[], file)?;
     for &(asset, total) in &totals {
         let amount = total
@@ -180,14 +185,14 @@ impl Book {
 
     /// Each borrower's liquidation price on price key `key` (the level at which
     /// its health factor reaches 1, every other price fixed), for the report.
-    pub fn liquidation_prices(&self, venue: &Venue, key: PriceId) -> Vec<f64> {
-        self.borrowers
-            .iter()
-            .filter_map(|&id| match Exposure::of(venue, id, key) {
-                Trigger::Below(p) => Some(p),
-                _ => None,
-            })
-            .collect()
+    pub fn liquidation_prices(&self, venue: &Venue, key: PriceId) -> Result<Vec<f64>, MathError> {
+        let mut out = Vec::new();
+        for &id in &self.borrowers {
+            if let Trigger::Below(p) = Exposure::of(venue, id, key)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -207,18 +212,20 @@ enum Trigger {
 }
 
 impl Exposure {
-    fn of(venue: &Venue, id: AccountId, key: PriceId) -> Trigger {
+    fn of(venue: &Venue, id: AccountId, key: PriceId) -> Result<Trigger, MathError> {
         let ctx = venue.context();
         let acc = &venue.accounts[id as usize];
         let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
-        for (asset, amount) in ctx.lending_collateral(acc).flatten() {
+        for item in ctx.lending_collateral(acc) {
+            let (asset, amount) = item?;
             let w = amount.to_f64_lossy() * asset.liquidation_threshold.to_f64_lossy();
             match asset.price == key {
                 true => b += w,
                 false => a += w * ctx.prices[asset.price as usize].to_f64_lossy(),
             }
         }
-        for (asset, amount) in ctx.debts(acc).flatten() {
+        for item in ctx.debts(acc) {
+            let (asset, amount) = item?;
             match asset.price == key {
                 true => e += amount.to_f64_lossy(),
                 false => {
@@ -226,7 +233,7 @@ impl Exposure {
                 }
             }
         }
-        if d + e <= 0.0 {
+        Ok(if d + e <= 0.0 {
             Trigger::Never
         } else if b > e {
             match d > a {
@@ -235,7 +242,7 @@ impl Exposure {
             }
         } else {
             Trigger::Always
-        }
+        })
     }
 }
 
@@ -274,7 +281,7 @@ fn bits(p: f64) -> u64 {
 }
 
 impl Screen {
-    pub fn new(venue: &Venue, book: &Book, key: PriceId, exact: bool) -> Screen {
+    pub fn new(venue: &Venue, book: &Book, key: PriceId, exact: bool) -> Result<Screen, MathError> {
         let mut s = Screen {
             key,
             exact,
@@ -283,31 +290,32 @@ impl Screen {
             always: BTreeSet::new(),
             built_at: Vec::new(),
         };
-        s.build(venue, book);
-        s
+        s.build(venue, book)?;
+        Ok(s)
     }
 
-    fn build(&mut self, venue: &Venue, book: &Book) {
+    fn build(&mut self, venue: &Venue, book: &Book) -> Result<(), MathError> {
         self.below.clear();
         self.always.clear();
         self.entry.iter_mut().for_each(|e| *e = None);
         for &id in &book.borrowers {
-            self.place(venue, id);
+            self.place(venue, id)?;
         }
         self.built_at = borrow_indices(venue);
+        Ok(())
     }
 
     /// (Re)computes one borrower's place in the screen.
-    fn place(&mut self, venue: &Venue, id: AccountId) {
+    fn place(&mut self, venue: &Venue, id: AccountId) -> Result<(), MathError> {
         if let Some(old) = self.entry[id as usize].take() {
             self.below.remove(&(old, id));
         }
         self.always.remove(&id);
         if !self.exact {
             self.always.insert(id);
-            return;
+            return Ok(());
         }
-        match Exposure::of(venue, id, self.key) {
+        match Exposure::of(venue, id, self.key)? {
             Trigger::Below(p) => {
                 self.below.insert((bits(p), id));
                 self.entry[id as usize] = Some(bits(p));
@@ -317,16 +325,17 @@ impl Screen {
             }
             Trigger::Never => {}
         }
+        Ok(())
     }
 
     /// The borrowers to check exactly at the key's current price, in id order.
-    fn candidates(&mut self, venue: &Venue, book: &Book) -> Vec<AccountId> {
+    fn candidates(&mut self, venue: &Venue, book: &Book) -> Result<Vec<AccountId>, MathError> {
         let grown = borrow_indices(venue)
             .iter()
             .zip(&self.built_at)
             .any(|(now, then)| *then > 0.0 && now / then - 1.0 > SCREEN / 4.0);
         if grown {
-            self.build(venue, book);
+            self.build(venue, book)?;
         }
         let floor = venue.prices[self.key as usize].to_f64_lossy() * (1.0 - SCREEN);
         let mut out: Vec<AccountId> = self
@@ -336,7 +345,7 @@ impl Screen {
             .chain(self.always.iter().copied())
             .collect();
         out.sort_unstable();
-        out
+        Ok(out)
     }
 }
 
@@ -363,32 +372,30 @@ pub fn keep(
     stats: &mut LendingStats,
     liquidated: &mut std::collections::BTreeSet<u32>,
     events: &mut Vec<Event>,
-) -> (Vec<(PriceId, Base)>, f64) {
-    let candidates = screen.candidates(venue, book);
+) -> Result<(Vec<(PriceId, Base)>, f64), VenueError> {
+    let candidates = screen.candidates(venue, book)?;
     let ctx = venue.context();
     let mut calls = Vec::new();
     for id in candidates {
         let acc = &venue.accounts[id as usize];
-        if !matches!(health_factor(acc, &ctx), Ok(Some(hf)) if hf < Ratio::ONE) {
+        if !matches!(health_factor(acc, &ctx)?, Some(hf) if hf < Ratio::ONE) {
             continue;
         }
-        let collateral = largest(
-            venue,
-            acc.supplied
-                .iter()
-                .filter(|h| {
-                    !venue.assets[h.asset as usize]
-                        .liquidation_threshold
-                        .is_zero()
-                })
-                .map(|h| (h.asset, ctx.supplied_amount(h).unwrap_or(Base::ZERO))),
-        );
-        let debt = largest(
-            venue,
-            acc.borrows
-                .iter()
-                .map(|h| (h.asset, ctx.debt_amount(h).unwrap_or(Base::ZERO))),
-        );
+        let mut supplied = Vec::new();
+        for h in &acc.supplied {
+            if !venue.assets[h.asset as usize]
+                .liquidation_threshold
+                .is_zero()
+            {
+                supplied.push((h.asset, ctx.supplied_amount(h)?));
+            }
+        }
+        let mut borrowed = Vec::new();
+        for h in &acc.borrows {
+            borrowed.push((h.asset, ctx.debt_amount(h)?));
+        }
+        let collateral = largest(venue, supplied.into_iter());
+        let debt = largest(venue, borrowed.into_iter());
         if let (Some(collateral_asset), Some(debt_asset)) = (collateral, debt) {
             calls.push(Command::LiquidationCall {
                 liquidator: book.keeper,
@@ -403,7 +410,8 @@ pub fn keep(
     let mut touched = Vec::new();
     for call in &calls {
         let from = events.len();
-        if venue.execute_into(call, events).is_err() {
+        let done = venue.execute_into(call, events);
+        if !crate::agents::attempt(done, &mut stats.refused)? {
             continue;
         }
         for e in &events[from..] {
@@ -429,9 +437,7 @@ pub fn keep(
                     value += seized;
                     // The keeper sells what it received (the protocol keeps its fee).
                     let key = venue.assets[*collateral_asset as usize].price;
-                    let received = collateral_seized
-                        .checked_sub(*protocol_fee)
-                        .unwrap_or(Base::ZERO);
+                    let received = collateral_seized.checked_sub(*protocol_fee)?;
                     sold.push((key, received));
                 }
                 Event::DeficitRecorded { asset, amount, .. } => {
@@ -442,7 +448,7 @@ pub fn keep(
         }
     }
     for id in touched {
-        screen.place(venue, id);
+        screen.place(venue, id)?;
     }
-    (sold, value)
+    Ok((sold, value))
 }

@@ -7,12 +7,14 @@
 pub mod agents;
 pub mod follow;
 pub mod lending;
+pub mod limits;
 pub mod makers;
 mod market_config;
 pub mod output;
 pub mod report;
 pub mod run;
 pub mod scenario;
+pub mod series;
 pub mod setup;
 pub mod sources;
 pub mod spiral;

@@ -6,7 +6,7 @@
 //! and profit are statistics (`f64`).
 
 use crate::setup::base_units;
-use levamp_core::{Base, Price};
+use levamp_core::{Base, MathError, Price, Round};
 use levamp_market::ImpactModel;
 
 /// `[agents.arbitrageurs]`: each step, when the market price is more than
@@ -51,11 +51,8 @@ pub struct LiquidityStats {
 }
 
 /// The price after trading `q` units (> 0 sold) on a copy of the model.
-fn probe(impact: &dyn ImpactModel, price: Price, q: f64) -> f64 {
-    impact
-        .boxed()
-        .apply(price, base_units(q))
-        .map_or(price.to_f64_lossy(), Price::to_f64_lossy)
+fn probe(impact: &dyn ImpactModel, price: Price, q: f64) -> Result<f64, MathError> {
+    Ok(impact.boxed().apply(price, base_units(q)?)?.to_f64_lossy())
 }
 
 /// One arbitrage pass; returns the new market price.
@@ -65,24 +62,26 @@ pub fn arbitrage(
     price: Price,
     outside: Price,
     stats: &mut LiquidityStats,
-) -> Price {
+) -> Result<Price, MathError> {
     let (p, o) = (price.to_f64_lossy(), outside.to_f64_lossy());
     let gap = p / o - 1.0;
     if gap.abs() <= a.threshold || p <= 0.0 {
-        return price;
+        return Ok(price);
     }
     // Above the outside price they sell the market (q > 0), below they buy.
     let sign = gap.signum();
     let target = o * (1.0 + sign * a.threshold);
     let max_units = a.capital / p;
-    let reached = |q: f64| (probe(impact, price, sign * q) - target) * sign <= 0.0;
-    let q = if !reached(max_units) {
+    let reached = |q: f64| -> Result<bool, MathError> {
+        Ok((probe(impact, price, sign * q)? - target) * sign <= 0.0)
+    };
+    let q = if !reached(max_units)? {
         max_units
     } else {
         let (mut lo, mut hi) = (0.0, max_units);
         for _ in 0..60 {
             let mid = 0.5 * (lo + hi);
-            if reached(mid) {
+            if reached(mid)? {
                 hi = mid;
             } else {
                 lo = mid;
@@ -90,14 +89,15 @@ pub fn arbitrage(
         }
         hi
     };
-    let Ok(new) = impact.apply(price, base_units(sign * q)) else {
-        return price;
-    };
+    let new = impact.apply(price, base_units(sign * q)?)?;
     let average = 0.5 * (p + new.to_f64_lossy());
     stats.arbitrage_volume += q * average;
     stats.arbitrage_pnl += q * (average - o) * sign;
-    new
+    Ok(new)
 }
+
+/// Inventory moves below this many base units are not traded.
+const DUST: f64 = 1e-8;
 
 /// The market makers' state on a path.
 #[derive(Clone, Debug, Default)]
@@ -130,7 +130,7 @@ impl Makers {
         impact: &mut dyn ImpactModel,
         price: Price,
         stats: &mut LiquidityStats,
-    ) -> Price {
+    ) -> Result<Price, MathError> {
         let o = outside.to_f64_lossy();
         if self.last_outside > 0.0 && (o / self.last_outside - 1.0).abs() > mm.withdraw_above {
             self.pulled_at = Some(step);
@@ -147,15 +147,13 @@ impl Makers {
             stats.mm_withdrawn_steps += 1;
         }
         let q = self.inventory * mm.unload;
-        if q.abs() * 1e8 < 1.0 {
-            return price;
+        if q.abs() < DUST {
+            return Ok(price);
         }
-        let Ok(new) = impact.apply(price, base_units(q)) else {
-            return price;
-        };
+        let new = impact.apply(price, base_units(q)?)?;
         self.cash += q * 0.5 * (price.to_f64_lossy() + new.to_f64_lossy());
         self.inventory -= q;
-        new
+        Ok(new)
     }
 
     /// Takes what it can of `sold` base units of forced flow (> 0 sold to
@@ -167,7 +165,7 @@ impl Makers {
         sold: Base,
         price: Price,
         stats: &mut LiquidityStats,
-    ) -> (Base, Price) {
+    ) -> Result<(Base, Price), MathError> {
         let depth = mm.depth * self.available;
         let q = sold.to_f64_lossy();
         // Room left on this side: long up to +depth, short down to −depth.
@@ -177,8 +175,8 @@ impl Makers {
             (depth + self.inventory).max(0.0)
         };
         let take = q.signum() * q.abs().min(room);
-        if take.abs() * 1e8 < 1.0 || mm.depth <= 0.0 {
-            return (sold, price);
+        if take.abs() < DUST || mm.depth <= 0.0 {
+            return Ok((sold, price));
         }
         let p = price.to_f64_lossy();
         let concession = mm.spread * take / mm.depth;
@@ -187,10 +185,11 @@ impl Makers {
         self.inventory += take;
         stats.mm_absorbed += take.abs();
         stats.mm_max_inventory = stats.mm_max_inventory.max(self.inventory.abs());
-        let taken = base_units(take);
-        let rest = sold.checked_sub(taken).unwrap_or(Base::ZERO);
-        let after = Price::from_raw((after * 1e12).round().max(1.0) as i128);
-        (rest, after)
+        let taken = base_units(take)?;
+        let rest = sold.checked_sub(taken)?;
+        // The makers' concession, rounded down, at least one tick.
+        let after = Price::from_f64(after, Round::Floor)?.max(Price::TICK);
+        Ok((rest, after))
     }
 
     /// The makers' profit with the inventory marked at `price`.

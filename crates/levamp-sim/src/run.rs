@@ -7,17 +7,42 @@
 //! price; with an instant oracle the new price is reported again in the same
 //! step — round after round until no liquidation happens or the per-step cap
 //! is reached. Every round is recorded.
+//!
+//! Engine errors never disappear: an arithmetic or state error (overflow, a
+//! model price that is NaN, a refused oracle update or funding settlement)
+//! fails the path with its step ([`PathError`]); an agent's command the
+//! venue refuses by its rules (margin, balance, not liquidatable) is counted
+//! in `refused_commands`.
 
 use crate::scenario::{ImpactConfig, PriceModel, Scenario};
 use crate::setup::World;
-use levamp_core::{Base, Price, Ratio};
-use levamp_engine::venue::{Command, Event, Venue, MARKET_ACCOUNT};
+use levamp_core::{Base, Price, Ratio, Round};
+use levamp_engine::venue::{Command, Event, Venue, VenueError, MARKET_ACCOUNT};
+use levamp_engine::AssetId;
 use levamp_market::{
     Amm, Depth, Garch, Gbm, ImpactModel, Jump, Linear, PriceProcess, Replay, Shock, Sqrt, YEAR_S,
 };
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeSet, VecDeque};
+use std::fmt;
+
+/// A path that failed: the engine or a model returned an error at `step`
+/// (0: while the path was being set up).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PathError {
+    pub path: usize,
+    pub step: usize,
+    pub message: String,
+}
+
+impl fmt::Display for PathError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "path {} step {}: {}", self.path, self.step, self.message)
+    }
+}
+
+impl std::error::Error for PathError {}
 
 /// One step of one path.
 #[derive(Clone, Debug, PartialEq)]
@@ -45,7 +70,11 @@ pub struct PathMetrics {
     pub liquidated_short: f64,
     pub accounts_liquidated: usize,
     pub bad_debt: f64,
+    /// Largest fall of the insurance fund below its start, at any event.
     pub insurance_fund_drawdown: f64,
+    /// The fund could not cover a deficit at some point: auto-deleveraging,
+    /// a socialised loss or bad debt happened (the engine reaches them only
+    /// past the fund). Lending pools' deficits are not the fund's.
     pub insurance_fund_depleted: bool,
     pub cascade_amplification: f64,
     /// Cascade rounds (rounds with at least one liquidation) over the path.
@@ -65,18 +94,30 @@ pub struct PathMetrics {
     pub lending: crate::lending::LendingStats,
     /// What the arbitrageurs and market makers did.
     pub liquidity: crate::makers::LiquidityStats,
+    /// The recorded series, at most [`crate::series::MAX_POINTS`] records.
     pub series: Option<Vec<StepRecord>>,
 }
 
-fn process(s: &Scenario, world: &World) -> Box<dyn PriceProcess> {
+/// A scenario value that was checked when the scenario was read, parsed again.
+fn checked<T: std::str::FromStr>(text: &str, field: &'static str) -> Result<T, VenueError>
+where
+    T::Err: fmt::Display,
+{
+    text.parse().map_err(|e: T::Err| VenueError::Invalid {
+        field,
+        reason: e.to_string(),
+    })
+}
+
+fn process(s: &Scenario, world: &World) -> Result<Box<dyn PriceProcess>, VenueError> {
     let dt_years = s.run.dt_s as f64 / YEAR_S;
-    match &s.price {
+    Ok(match &s.price {
         PriceModel::Shock {
             shock,
             steps,
             start_step,
         } => Box::new(Shock {
-            shock: shock.parse().unwrap_or(Ratio::ZERO),
+            shock: checked(shock, "price.shock")?,
             shock_steps: *steps,
             start_step: *start_step,
         }),
@@ -108,18 +149,18 @@ fn process(s: &Scenario, world: &World) -> Box<dyn PriceProcess> {
             beta,
         } => Box::new(Garch::new(*mu, *omega, *alpha, *beta)),
         PriceModel::Replay { .. } => {
-            Box::new(Replay::from_prices(world.replay.as_deref().unwrap_or(&[])))
+            Box::new(Replay::from_prices(world.replay.as_deref().unwrap_or(&[]))?)
         }
-    }
+    })
 }
 
-fn impact(s: &Scenario, start: Price) -> Box<dyn ImpactModel> {
-    match &s.impact {
+fn impact(s: &Scenario, start: Price) -> Result<Box<dyn ImpactModel>, VenueError> {
+    Ok(match &s.impact {
         ImpactConfig::None => Box::new(Linear {
             lambda: Price::ZERO,
         }),
         ImpactConfig::Linear { lambda } => Box::new(Linear {
-            lambda: lambda.parse().unwrap_or(Price::ZERO),
+            lambda: checked(lambda, "impact.lambda")?,
         }),
         ImpactConfig::Sqrt {
             y,
@@ -139,7 +180,7 @@ fn impact(s: &Scenario, start: Price) -> Box<dyn ImpactModel> {
             base_reserve,
             arbitrage,
         } => Box::new(Amm::new(*base_reserve, start.to_f64_lossy(), *arbitrage)),
-    }
+    })
 }
 
 /// The seed of path `path`: the run's seed mixed with the path index
@@ -152,19 +193,65 @@ pub fn path_seed(seed: u64, path: usize) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Runs one path from the world. `keep_series` keeps the per-step records;
-/// `check` verifies conservation after every step (slow: tests).
+/// Counts what the venue's events say about the insurance fund of `quote`:
+/// auto-deleveraging, whether the fund could not cover a deficit (ADL,
+/// socialised loss or bad debt — the engine reaches them only past the
+/// fund), and the fund's lowest point against `fund0`.
+fn tally(events: &[Event], quote: AssetId, fund0: f64, m: &mut PathMetrics) {
+    for e in events {
+        match e {
+            Event::Deleveraged { size, price, .. } => {
+                m.adl_count += 1;
+                m.adl_notional += size.to_f64_lossy() * price.to_f64_lossy();
+                m.insurance_fund_depleted = true;
+            }
+            Event::SocializedLoss { .. } | Event::BadDebt { .. } => {
+                m.insurance_fund_depleted = true;
+            }
+            Event::InsuranceFundChanged {
+                asset, fund_after, ..
+            } if *asset == quote => {
+                m.insurance_fund_drawdown = m
+                    .insurance_fund_drawdown
+                    .max(fund0 - fund_after.to_f64_lossy());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Runs one path from the world. `keep_series` keeps the per-step records
+/// (downsampled, [`crate::series`]); `check` verifies conservation after
+/// every step (slow: tests). An engine or model error fails the path with
+/// its step.
 pub fn run_path(
     s: &Scenario,
     world: &World,
     path: usize,
     keep_series: bool,
     check: bool,
-) -> PathMetrics {
+) -> Result<PathMetrics, PathError> {
+    let mut step = 0;
+    steps(s, world, path, keep_series, check, &mut step).map_err(|e| PathError {
+        path,
+        step,
+        message: e.to_string(),
+    })
+}
+
+/// The body of [`run_path`]; `at` follows the step for the error.
+fn steps(
+    s: &Scenario,
+    world: &World,
+    path: usize,
+    keep_series: bool,
+    check: bool,
+    at: &mut usize,
+) -> Result<PathMetrics, VenueError> {
     let mut venue: Venue = world.venue.clone();
     let mut rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
-    let mut process = process(s, world);
-    let mut impact = impact(s, world.start);
+    let mut process = process(s, world)?;
+    let mut impact = impact(s, world.start)?;
     let quote = venue.quote as usize;
     let fund0 = venue.funds[quote].insurance_fund.to_f64_lossy();
     let debt0 = venue.funds[quote].bad_debt.to_f64_lossy();
@@ -195,8 +282,9 @@ pub fn run_path(
         agents: Default::default(),
         lending: Default::default(),
         liquidity: Default::default(),
-        series: keep_series.then(Vec::new),
+        series: None,
     };
+    let mut series = keep_series.then(|| crate::series::Recorder::new(s.run.steps));
     let mut liquidated: BTreeSet<u32> = BTreeSet::new();
     let (mut peak, mut exo_peak, mut min_exo) = (
         world.start.to_f64_lossy(),
@@ -207,7 +295,7 @@ pub fn run_path(
     let mut watch = crate::agents::Watch::default();
     // The feed between the market and the venue (publishes every price by default).
     let mut feed = levamp_engine::venue::OracleFeed::new(s.feed);
-    let _ = feed.observe(world.t0, world.start); // the venue starts on this published price
+    feed.observe(world.t0, world.start)?; // the venue starts on this published price
     let mut reported = world.start;
     // Funding: settlements on the market's interval grid, from the average premium.
     let interval = world.market.map_or(i64::MAX / 4, |m| {
@@ -222,44 +310,48 @@ pub fn run_path(
     let mut screen = world
         .lending
         .as_ref()
-        .map(|b| crate::lending::Screen::new(&venue, b, world.key, followers.is_empty()));
+        .map(|b| crate::lending::Screen::new(&venue, b, world.key, followers.is_empty()))
+        .transpose()?;
     // The hunters' map of long liquidation prices (refreshed as they say).
     let mut clusters = match s.agents.hunters {
         Some(_) => world.long_clusters.clone(),
         None => Vec::new(),
     };
     for step in 1..=s.run.steps {
+        *at = step;
         let ts = world.t0 + step as i64 * s.run.dt_s;
-        let g = process.ratio(step, &mut rng);
+        let g = process
+            .ratio(step, &mut rng)
+            .map_err(model("price model"))?;
         let exo_before = exo;
         let moved = match process.level(step) {
             // A replay sets the outside price from the data; the market keeps its gap to it.
             Some(level) => {
-                let gap = price
-                    .ratio_to(exo, levamp_core::Round::Floor)
-                    .unwrap_or(Ratio::ONE);
-                exo = mul(world.start, level);
+                let gap = price.ratio_to(exo, Round::Floor)?;
+                exo = mul(world.start, level)?;
                 if gap == Ratio::ONE {
                     exo
                 } else {
-                    mul(exo, gap)
+                    mul(exo, gap)?
                 }
             }
             None => {
-                exo = mul(exo, g);
-                mul(price, g)
+                exo = mul(exo, g)?;
+                mul(price, g)?
             }
         };
-        price = impact.begin_step(moved, exo);
+        price = impact
+            .begin_step(moved, exo)
+            .map_err(model("impact model"))?;
         if !followers.is_empty() {
             let ret = exo.to_f64_lossy() / exo_before.to_f64_lossy();
-            followers.step(ret, s.run.dt_s as f64 / YEAR_S, &mut rng);
+            followers.step(ret, s.run.dt_s as f64 / YEAR_S, &mut rng)?;
         }
         if let Some(a) = &s.agents.arbitrageurs {
-            price = crate::makers::arbitrage(a, impact.as_mut(), price, exo, &mut m.liquidity);
+            price = crate::makers::arbitrage(a, impact.as_mut(), price, exo, &mut m.liquidity)?;
         }
         if let Some(mm) = &s.agents.market_makers {
-            price = makers.begin_step(mm, step, exo, impact.as_mut(), price, &mut m.liquidity);
+            price = makers.begin_step(mm, step, exo, impact.as_mut(), price, &mut m.liquidity)?;
         }
         if let (Some(f), Some(market)) = (&s.funding, world.market) {
             while next_funding <= ts {
@@ -271,37 +363,36 @@ pub fn run_path(
                 let command = Command::Funding {
                     market,
                     ts: next_funding,
-                    rate: f.rate.as_ref().and_then(|r| r.parse().ok()),
-                    premium: Some(Ratio::from_raw((premium * 1e12).round() as i128)),
+                    rate: f
+                        .rate
+                        .as_deref()
+                        .map(|r| checked(r, "funding.rate"))
+                        .transpose()?,
+                    premium: Some(Ratio::from_f64(premium, Round::Floor)?),
                 };
-                if let Ok(evs) = venue.execute(&command) {
-                    for e in &evs {
-                        match e {
-                            Event::FundingPaid { amount, .. } if amount.is_negative() => {
-                                m.funding_paid -= amount.to_f64_lossy()
-                            }
-                            Event::FundingSettled { rate, .. } => {
-                                if let Some(b) = &s.agents.basis_traders {
-                                    let bought = crate::agents::unwind_basis(
-                                        &mut venue,
-                                        b,
-                                        market,
-                                        *rate,
-                                        price,
-                                        &mut m.agents,
-                                    );
-                                    if !bought.is_zero() {
-                                        price = impact
-                                            .apply(
-                                                price,
-                                                bought.checked_neg().unwrap_or(Base::ZERO),
-                                            )
-                                            .unwrap_or(price);
-                                    }
+                let evs = venue.execute(&command)?;
+                tally(&evs, venue.quote, fund0, &mut m);
+                for e in &evs {
+                    match e {
+                        Event::FundingPaid { amount, .. } if amount.is_negative() => {
+                            m.funding_paid -= amount.to_f64_lossy()
+                        }
+                        Event::FundingSettled { rate, .. } => {
+                            if let Some(b) = &s.agents.basis_traders {
+                                let bought = crate::agents::unwind_basis(
+                                    &mut venue,
+                                    b,
+                                    market,
+                                    *rate,
+                                    price,
+                                    &mut m.agents,
+                                )?;
+                                if !bought.is_zero() {
+                                    price = impact.apply(price, bought.checked_neg()?)?;
                                 }
                             }
-                            _ => {}
                         }
+                        _ => {}
                     }
                 }
                 next_funding += interval;
@@ -309,15 +400,16 @@ pub fn run_path(
             }
         }
         if let Some(t) = &s.agents.traders {
-            crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders);
+            crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders)?;
         }
         if world.lending.is_some() {
             // Interest accrues in every pool up to this step.
-            let _ = venue.execute(&Command::Advance { ts });
+            let evs = venue.execute(&Command::Advance { ts })?;
+            tally(&evs, venue.quote, fund0, &mut m);
         }
         if let (Some(h), Some(market)) = (&s.agents.hunters, world.market) {
             if h.refresh_steps > 0 && step % h.refresh_steps == 0 {
-                clusters = crate::agents::long_clusters(&venue, market, price.to_f64_lossy());
+                clusters = crate::agents::long_clusters(&venue, market, price.to_f64_lossy())?;
             }
             let pushed = crate::agents::hunt(
                 &mut venue,
@@ -327,9 +419,9 @@ pub fn run_path(
                 market,
                 price,
                 &mut m.agents,
-            );
+            )?;
             if !pushed.is_zero() {
-                price = impact.apply(price, pushed).unwrap_or(price);
+                price = impact.apply(price, pushed)?;
             }
         }
         let (mut step_notional, mut rounds) = (0.0, 0);
@@ -342,29 +434,20 @@ pub fn run_path(
         loop {
             events.clear();
             // The feed decides whether the observed price is published (deviation, heartbeat).
-            if let Some(p) = feed
-                .observe(ts, observed)
-                .ok()
-                .and_then(|u| u.last().map(|u| u.price))
-            {
+            if let Some(p) = feed.observe(ts, observed)?.last().map(|u| u.price) {
                 oracle = p;
                 reported = p;
-                if venue
-                    .execute_into(
-                        &Command::Price {
-                            key: world.key,
-                            price: p,
-                            ts,
-                            confidence: None,
-                        },
-                        &mut events,
-                    )
-                    .is_err()
-                {
-                    break;
-                }
+                venue.execute_into(
+                    &Command::Price {
+                        key: world.key,
+                        price: p,
+                        ts,
+                        confidence: None,
+                    },
+                    &mut events,
+                )?;
             }
-            followers.report(&mut venue, ts, &mut events);
+            followers.report(&mut venue, ts, &mut events)?;
             let mut sold = Base::ZERO;
             let mut notional = 0.0;
             for e in &events {
@@ -391,17 +474,13 @@ pub fn run_path(
                         // The flow moves the market it happened in: the driven one, a
                         // follower, or (any other market) nothing.
                         if Some(*market) == world.market {
-                            sold = sold.checked_add(flow).unwrap_or(sold);
+                            sold = sold.checked_add(flow)?;
                         } else {
-                            followers.add_flow(*market, flow);
+                            followers.add_flow(*market, flow)?;
                         }
                     }
                     Event::Liquidated { account, .. } => {
                         liquidated.insert(*account);
-                    }
-                    Event::Deleveraged { size, price, .. } => {
-                        m.adl_count += 1;
-                        m.adl_notional += size.to_f64_lossy() * price.to_f64_lossy();
                     }
                     Event::FundingPaid { amount, .. } if amount.is_negative() => {
                         m.funding_paid -= amount.to_f64_lossy()
@@ -417,12 +496,12 @@ pub fn run_path(
                     &mut m.lending,
                     &mut liquidated,
                     &mut events,
-                );
+                )?;
                 for (key, units) in seized {
                     if key == world.key {
-                        sold = sold.checked_add(units).unwrap_or(sold);
+                        sold = sold.checked_add(units)?;
                     } else {
-                        followers.add_key_flow(key, units);
+                        followers.add_key_flow(key, units)?;
                     }
                 }
                 notional += value;
@@ -440,8 +519,9 @@ pub fn run_path(
                     &mut rng,
                     &mut m.agents,
                     &mut by_agents,
-                );
-                sold = sold.checked_add(agent_sold).unwrap_or(sold);
+                    &mut events,
+                )?;
+                sold = sold.checked_add(agent_sold)?;
                 notional += agent_notional;
                 if agent_sold.is_positive() {
                     m.liquidated_long += agent_notional;
@@ -458,13 +538,15 @@ pub fn run_path(
                 step_notional += notional;
                 m.time_to_first_liquidation.get_or_insert(step);
             }
+            // Every event of the round: the oracle's, the keeper's, the liquidators'.
+            tally(&events, venue.quote, fund0, &mut m);
             if let (Some(mm), false) = (&s.agents.market_makers, sold.is_zero()) {
-                (sold, price) = makers.absorb(mm, sold, price, &mut m.liquidity);
+                (sold, price) = makers.absorb(mm, sold, price, &mut m.liquidity)?;
             }
             if !sold.is_zero() {
-                price = impact.apply(price, sold).unwrap_or(price);
+                price = impact.apply(price, sold)?;
             }
-            followers.apply_flows();
+            followers.apply_flows()?;
             if s.latency_steps > 0 || notional == 0.0 || rounds >= s.run.max_rounds {
                 break;
             }
@@ -488,12 +570,10 @@ pub fn run_path(
         let fund = venue.funds[quote].insurance_fund.to_f64_lossy();
         m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(fund0 - fund);
         let debt = venue.funds[quote].bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
-        // Depleted: a funded insurance fund emptied, or losses arrived with none.
-        m.insurance_fund_depleted |= fund <= 0.0 && (fund0 > 0.0 || debt > 0.0 || m.adl_count > 0);
         if check {
-            m.conserved &= venue.conservation().is_ok_and(|c| c.ok);
+            m.conserved &= venue.conservation()?.ok;
         }
-        if let Some(series) = m.series.as_mut() {
+        if let Some(series) = series.as_mut() {
             series.push(StepRecord {
                 step,
                 exogenous: e,
@@ -506,13 +586,14 @@ pub fn run_path(
             });
         }
     }
+    m.series = series.map(crate::series::Recorder::finish);
     m.final_price = price.to_f64_lossy();
     m.liquidity.mm_pnl = makers.pnl(m.final_price);
     if let (Some(h), Some(id)) = (&s.agents.hunters, venue.account_id(crate::agents::HUNTER)) {
-        let capital: f64 = h.capital.parse().unwrap_or(0.0);
-        let equity = levamp_engine::account_health(&venue.accounts[id as usize], &venue.context())
-            .map_or(0.0, |a| a.equity.to_f64_lossy());
-        m.agents.hunter_pnl = equity - capital;
+        let capital: Base = checked(&h.capital, "agents.liquidation_hunters.capital")?;
+        let equity =
+            levamp_engine::account_health(&venue.accounts[id as usize], &venue.context())?.equity;
+        m.agents.hunter_pnl = equity.to_f64_lossy() - capital.to_f64_lossy();
     }
     liquidated.extend(by_agents);
     m.accounts_liquidated = liquidated.len();
@@ -523,11 +604,18 @@ pub fn run_path(
     } else {
         1.0
     };
-    m
+    Ok(m)
 }
 
-fn mul(p: Price, g: Ratio) -> Price {
-    p.mul_ratio(g, levamp_core::Round::Floor)
-        .unwrap_or(p)
-        .max(Price::TICK)
+/// A price or liquidity model's error (e.g. a NaN price), named as such.
+fn model(field: &'static str) -> impl Fn(levamp_core::MathError) -> VenueError {
+    move |e| VenueError::Invalid {
+        field,
+        reason: e.to_string(),
+    }
+}
+
+/// `p × g` rounded down, at least one tick.
+fn mul(p: Price, g: Ratio) -> Result<Price, VenueError> {
+    Ok(p.mul_ratio(g, Round::Floor)?.max(Price::TICK))
 }

@@ -24,6 +24,32 @@ pub struct RunConfig {
     pub series_paths: usize,
 }
 
+impl RunConfig {
+    /// Checks `paths`, `steps` and `series_paths` against [`crate::limits`]
+    /// (also after `--paths` overrides the file).
+    pub fn check(&self) -> Result<(), InputError> {
+        use crate::limits::{check, MAX_PATHS, MAX_SERIES_PATHS, MAX_STEPS};
+        check(
+            "run.steps",
+            self.steps,
+            MAX_STEPS,
+            "cover a longer horizon with a larger dt_s",
+        )?;
+        check(
+            "run.paths",
+            self.paths,
+            MAX_PATHS,
+            "run several seeds instead and combine their metrics",
+        )?;
+        check(
+            "run.series_paths",
+            self.series_paths,
+            MAX_SERIES_PATHS,
+            "the report draws the first 20",
+        )
+    }
+}
+
 /// Where the accounts come from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Accounts {
@@ -188,11 +214,11 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     let run = match run {
         Some(t) => RunConfig {
             seed: t.int("seed", 0, 0, u64::MAX >> 1)?,
-            paths: t.int("paths", 1, 1, 10_000_000)? as usize,
-            steps: t.int("steps", 1440, 1, 100_000_000)? as usize,
+            paths: t.int("paths", 1, 1, u32::MAX as u64)? as usize,
+            steps: t.int("steps", 1440, 1, u32::MAX as u64)? as usize,
             dt_s: t.int("dt_s", 60, 1, 86_400 * 365)? as i64,
             max_rounds: t.int("max_rounds", 100, 1, 1_000_000)? as usize,
-            series_paths: t.int("series_paths", 20, 0, 1_000)? as usize,
+            series_paths: t.int("series_paths", 20, 0, u32::MAX as u64)? as usize,
         },
         None => RunConfig {
             seed: 0,
@@ -203,6 +229,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             series_paths: 20,
         },
     };
+    run.check()?;
     let name = match root.get("name") {
         Some(v) => string(v, "name")?.to_string(),
         None => name.to_string(),
@@ -373,7 +400,7 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         t.as_ref().map_or(Ok(d), |t| t.f64(k, d, lo, hi))
     };
     let p = Population {
-        accounts: t.int("accounts", 1000, 1, 100_000_000)? as usize,
+        accounts: t.int("accounts", 1000, 1, u32::MAX as u64)? as usize,
         market: t.text("market")?.unwrap_or("").to_string(),
         long_share: t.f64("long_share", 0.5, 0.0, 1.0)?,
         isolated_share: t.f64("isolated_share", 0.0, 0.0, 1.0)?,
@@ -386,6 +413,12 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         notional_max: f(&notional, "max", 1e7, 1e-6, 1e15)?,
         entry_dispersion: t.f64("entry_dispersion", 0.05, 0.0, 0.9)?,
     };
+    crate::limits::check(
+        "population.accounts",
+        p.accounts,
+        crate::limits::MAX_ACCOUNTS,
+        "every path clones the venue",
+    )?;
     if p.leverage_min > p.leverage_max {
         return err("population.leverage.min", "must not exceed leverage.max");
     }
@@ -547,7 +580,28 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             e.to_string(),
-            ":3: run.paths: must be between 1 and 10000000, got 0"
+            ":3: run.paths: must be between 1 and 4294967295, got 0"
+        );
+        let e = parse(
+            &ISSUE.replace("steps = 10", "steps = 100000000"),
+            "x",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            ":4: run.steps: 100000000 is above the limit of 10000000 (cover a longer horizon with a larger dt_s; the limit is a constant in crates/levamp-sim/src/limits.rs: raise it and rebuild if the machine has the room)"
+        );
+        let e = parse(
+            &ISSUE.replace("paths = 1", "paths = 100001"),
+            "x",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with(":3: run.paths: 100001 is above the limit of 100000"),
+            "{e}"
         );
         let e = parse(
             &ISSUE.replace("model = \"linear\"", "model = \"lineer\""),

@@ -35,7 +35,7 @@ pub struct World {
     /// ascending by price (the map liquidation hunters read).
     pub long_clusters: Vec<(f64, u32, f64)>,
     /// Replay prices, when the price model replays a CSV.
-    pub replay: Option<Vec<f64>>,
+    pub replay: Option<Vec<Price>>,
     /// Venue time of step 0.
     pub t0: i64,
     /// Trader accounts are ids 1 ..= traders (agents' accounts come after).
@@ -102,10 +102,14 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
     Ok(out)
 }
 
-/// Base units from a float amount, rounded to 8 decimals (set-up sizes and
-/// agents' orders, never balances).
-pub(crate) fn base_units(q: f64) -> Base {
-    Base::from_raw((q * 1e8).round() as i128 * 10_000)
+/// Base units from a float amount (set-up sizes and agents' orders, never
+/// balances): the magnitude rounded down at 12 decimals, then the sign.
+pub(crate) fn base_units(q: f64) -> Result<Base, levamp_core::MathError> {
+    let size = Base::from_f64(q.abs(), Round::Floor)?;
+    match q < 0.0 {
+        true => size.checked_neg(),
+        false => Ok(size),
+    }
 }
 
 /// Opens account `name` and deposits `deposits` (non-positive ones skipped).
@@ -204,14 +208,20 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         )?;
     }
     let traders = venue.accounts.len() - 1;
+    crate::limits::check(
+        "accounts",
+        traders,
+        crate::limits::MAX_ACCOUNTS,
+        "every path clones the venue",
+    )?;
     if let (Some(b), Some(main)) = (&s.agents.basis_traders, main) {
         let fail = |e: levamp_core::MathError| InputError {
             at: "agents.basis_traders".into(),
             message: e.to_string(),
         };
-        let size = base_units(b.notional / start.to_f64_lossy());
-        let margin =
-            Base::from_raw((b.notional / b.leverage * 100.0).ceil() as i128 * 10_000_000_000);
+        let size = base_units(b.notional / start.to_f64_lossy()).map_err(fail)?;
+        // Margin is a requirement: rounded up.
+        let margin = Base::from_f64(b.notional / b.leverage, Round::Ceil).map_err(fail)?;
         for i in 0..b.accounts {
             let name = crate::agents::basis_name(i);
             let quote = venue.quote;
@@ -311,22 +321,30 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                         message: e.to_string(),
                     })?;
                 }
-                if let Ok(Some(lp)) = liquidation_price(acc, i, &ctx) {
+                let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                    at: format!("accounts: {}", acc.id),
+                    message: e.to_string(),
+                })?;
+                if let Some(lp) = lp {
                     liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
                 }
             }
         }
     }
-    let long_clusters = main.map_or(Vec::new(), |m| {
-        crate::agents::long_clusters(&venue, m, start.to_f64_lossy())
-    });
+    let long_clusters = match main {
+        Some(m) => crate::agents::long_clusters(&venue, m, start.to_f64_lossy())
+            .map_err(engine("accounts"))?,
+        None => Vec::new(),
+    };
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
-        liquidation_prices.extend(
-            book.liquidation_prices(&venue, key)
-                .into_iter()
-                .map(|p| (p, true)),
-        );
+        let prices = book
+            .liquidation_prices(&venue, key)
+            .map_err(|e| InputError {
+                at: "accounts".into(),
+                message: e.to_string(),
+            })?;
+        liquidation_prices.extend(prices.into_iter().map(|p| (p, true)));
     }
     Ok(World {
         followers: follow(&venue, s, key)?,
@@ -594,16 +612,16 @@ fn generate(
                 * (1.0 - uniform(&mut rng)).powf(-1.0 / p.notional_alpha))
             .min(p.notional_max);
             let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
-            let entry = Price::from_raw((entry * 1e4).round() as i128 * 100_000_000); // 4 decimals
-            let size = base_units(notional / entry.to_f64_lossy());
+            let entry = Price::from_f64(entry, Round::Floor).map_err(fail)?;
+            let size = base_units(notional / entry.to_f64_lossy()).map_err(fail)?;
             let size = if long {
                 size
             } else {
                 size.checked_neg().map_err(fail)?
             };
             let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
-            let margin =
-                Quote::from_raw((notional / leverage * 100.0).ceil() as i128 * 10_000_000_000); // cents
+            // Margin is a requirement: rounded up.
+            let margin = Quote::from_f64(notional / leverage, Round::Ceil).map_err(fail)?;
             let mode = if isolated {
                 MarginMode::Isolated
             } else {
@@ -616,7 +634,8 @@ fn generate(
                 mode,
                 isolated_margin: if isolated { margin } else { Quote::ZERO },
                 leverage: Some(
-                    Ratio::from_raw((leverage * 100.0).round() as i128 * 10_000_000_000)
+                    Ratio::from_f64(leverage, Round::Floor)
+                        .map_err(fail)?
                         .max(Ratio::ONE),
                 ),
             };

@@ -2,6 +2,7 @@
 //! copies embedded in the binary (the default scenario). CSV price series
 //! are checked: positive numbers, sorted timestamps, no gaps.
 
+use levamp_core::Price;
 use levamp_io::json::InputError;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ impl Sources {
     /// The values of `column` in a CSV price series, checked: every value a
     /// decimal > 0; if a time column (`open_time`, `timestamp`, `time`) holds
     /// integers, strictly increasing with a constant step (no gaps).
-    pub fn csv_column(&self, path: &Path, column: &str) -> Result<Vec<f64>, InputError> {
+    pub fn csv_column(&self, path: &Path, column: &str) -> Result<Vec<Price>, InputError> {
         let text = self.read(path)?;
         let file = path.display().to_string();
         let mut lines = text
@@ -87,7 +88,7 @@ impl Sources {
                     message: format!("{column}: must be > 0, found {cell}"),
                 });
             }
-            out.push(raw as f64 / 1e12);
+            out.push(Price::from_raw(raw));
             if let Some(t) = time
                 .and_then(|c| cells.get(c))
                 .and_then(|c| c.parse::<i128>().ok())
@@ -134,7 +135,7 @@ impl Sources {
 mod tests {
     use super::*;
 
-    fn check(csv: &'static str) -> Result<Vec<f64>, InputError> {
+    fn check(csv: &'static str) -> Result<Vec<Price>, InputError> {
         Sources::disk()
             .with("p.csv", csv)
             .csv_column(Path::new("p.csv"), "close")
@@ -144,7 +145,7 @@ mod tests {
     fn csv_errors_name_file_line_and_field() {
         assert_eq!(
             check("open_time,close\n0,1\n60,2\n120,3\n").unwrap(),
-            vec![1.0, 2.0, 3.0]
+            vec![Price::from_int(1), Price::from_int(2), Price::from_int(3)]
         );
         assert_eq!(
             check("open_time,close\n0,1\n60,-2\n")

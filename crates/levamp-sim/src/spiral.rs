@@ -21,7 +21,7 @@
 //! paper's model); the amounts are then rounded to 12 decimals in the
 //! constraint's favour.
 
-use levamp_core::{Base, Price, Ratio};
+use levamp_core::{Base, Price, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Venue, VenueError, VenueRules};
 use levamp_engine::{Asset, AssetId, PoolParams, PriceId, RateModel};
 
@@ -56,13 +56,13 @@ pub struct Speculator {
     ts: i64,
 }
 
-fn amount(x: f64, up: bool) -> Base {
-    let scaled = x * 1e12;
-    Base::from_raw(if up { scaled.ceil() } else { scaled.floor() } as i128)
+fn amount(x: f64, up: bool) -> Result<Base, VenueError> {
+    let round = if up { Round::Ceil } else { Round::Floor };
+    Ok(Base::from_f64(x, round)?)
 }
 
-fn price(x: f64) -> Price {
-    Price::from_raw((x * 1e12).round() as i128)
+fn price(x: f64) -> Result<Price, VenueError> {
+    Ok(Price::from_f64(x, Round::Floor)?)
 }
 
 impl Speculator {
@@ -88,7 +88,7 @@ impl Speculator {
         });
         // The venue's LTV is 1/β rounded up: its check then refuses only what
         // breaks n·p^E ≥ β·L by more than a unit of the last decimal.
-        let ltv = Ratio::from_raw((1e12 / beta).ceil() as i128);
+        let ltv = Ratio::from_f64(1.0 / beta, Round::Ceil)?;
         let asset = |name: &str, ltv| Asset {
             name: name.into(),
             price: 0,
@@ -117,7 +117,7 @@ impl Speculator {
         for (key, p) in [(stable_key, 1.0), (eth_key, eth_price)] {
             venue.execute(&Command::Price {
                 key,
-                price: price(p),
+                price: price(p)?,
                 ts: 0,
                 confidence: None,
             })?;
@@ -205,7 +205,7 @@ impl Speculator {
         self.ts += 86_400;
         self.venue.execute(&Command::Price {
             key: self.eth_key,
-            price: price(eth_price),
+            price: price(eth_price)?,
             ts: self.ts,
             confidence: None,
         })?;
@@ -230,8 +230,8 @@ impl Speculator {
         let (account, weth, stable) = (self.account, self.weth, self.stable);
         let commands = if delta < 0.0 {
             // Buy back |Δ| coins (rounded up: more headroom) for ETH.
-            let coins = amount(-delta, true);
-            let paid = amount(coins.to_f64_lossy() * stable_price / eth_price, false);
+            let coins = amount(-delta, true)?;
+            let paid = amount(coins.to_f64_lossy() * stable_price / eth_price, false)?;
             vec![
                 Command::Deposit {
                     account,
@@ -256,8 +256,8 @@ impl Speculator {
             ]
         } else {
             // Issue Δ coins (rounded down) and buy ETH with them.
-            let coins = amount(delta, false);
-            let bought = amount(coins.to_f64_lossy() * stable_price / eth_price, false);
+            let coins = amount(delta, false)?;
+            let bought = amount(coins.to_f64_lossy() * stable_price / eth_price, false)?;
             vec![
                 Command::Deposit {
                     account,

@@ -5,23 +5,30 @@
 //! liquidations-at-risk (95th percentile liquidated notional), insurance-fund
 //! depletion probability.
 
-use crate::run::{run_path, PathMetrics};
+use crate::run::{run_path, PathError, PathMetrics};
 use crate::scenario::Scenario;
 use crate::setup::World;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Runs every path; `done` counts finished paths (for a progress bar).
-pub fn simulate(s: &Scenario, world: &World, done: &AtomicUsize) -> Vec<PathMetrics> {
-    (0..s.run.paths)
+/// Runs every path; `done` counts finished paths (for a progress bar). A
+/// failed path fails the run: the error of the lowest failing path, so the
+/// answer does not depend on the thread count.
+pub fn simulate(
+    s: &Scenario,
+    world: &World,
+    done: &AtomicUsize,
+) -> Result<Vec<PathMetrics>, PathError> {
+    let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
         .into_par_iter()
         .map(|p| {
             let m = run_path(s, world, p, p < s.run.series_paths, false);
             done.fetch_add(1, Ordering::Relaxed);
             m
         })
-        .collect()
+        .collect();
+    results.into_iter().collect()
 }
 
 /// Distribution of one metric across paths.
@@ -104,6 +111,7 @@ pub const METRICS: &[&str] = &[
     "basis_unwound",
     "hunts",
     "hunter_pnl",
+    "refused_commands",
     "lending_liquidations",
     "lending_debt_repaid",
     "lending_collateral_seized",
@@ -141,6 +149,7 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "basis_unwound" => m.agents.basis_unwound,
         "hunts" => m.agents.hunts as f64,
         "hunter_pnl" => m.agents.hunter_pnl,
+        "refused_commands" => (m.agents.refused_commands + m.lending.refused) as f64,
         "lending_liquidations" => m.lending.liquidations as f64,
         "lending_debt_repaid" => m.lending.debt_repaid,
         "lending_collateral_seized" => m.lending.collateral_seized,
@@ -210,6 +219,7 @@ pub fn path_json(m: &PathMetrics) -> Value {
                 | "agent_liquidations"
                 | "waiting_liquidations"
                 | "hunts"
+                | "refused_commands"
         );
         o.insert(
             name.to_string(),

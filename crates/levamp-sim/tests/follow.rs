@@ -27,7 +27,7 @@ fn run(follow: &str) -> levamp_sim::run::PathMetrics {
     let s = parse(&body, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
     let sources = Sources::disk().with("mem/a.json", ACCOUNTS);
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, false, true);
+    let m = run_path(&s, &world, 0, false, true).unwrap();
     assert!(m.conserved);
     m
 }

@@ -53,7 +53,7 @@ fn scenario(lambda: &str, accounts: &'static str) -> (levamp_sim::scenario::Scen
 fn keeper_liquidates_half_and_sells_the_collateral() {
     let (s, sources) = scenario("10", snapshot(&[("10", "15000"), ("10", "14000")]));
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     assert!(m.conserved);
     assert_eq!(m.lending.liquidations, 1);
     assert_eq!(m.accounts_liquidated, 1);
@@ -83,7 +83,7 @@ fn keeper_liquidates_half_and_sells_the_collateral() {
 fn collateral_sales_cascade_into_the_next_borrower() {
     let (s, sources) = scenario("30", snapshot(&[("10", "15000"), ("10", "14000")]));
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     assert!(m.conserved);
     assert_eq!(m.accounts_liquidated, 2);
     assert!(m.lending.liquidations >= 3, "{:?}", m.lending);
@@ -102,14 +102,14 @@ fn collateral_sales_cascade_into_the_next_borrower() {
 fn exhausted_collateral_becomes_pool_deficit() {
     let (s, sources) = scenario("0", snapshot(&[("1", "1600"), ("10", "1000")]));
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     assert!(m.conserved);
     assert_eq!(m.lending.liquidations, 1);
     assert!((m.lending.debt_repaid - grown(1600.0)).abs() < 1e-6);
     assert_eq!(m.lending.deficit, 0.0);
     let (s, sources) = scenario("0", snapshot(&[("1", "1790"), ("10", "1000")]));
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     assert!(m.conserved);
     assert!(
         (m.lending.debt_repaid - 1800.0 / 1.05).abs() < 1e-6,
@@ -118,6 +118,10 @@ fn exhausted_collateral_becomes_pool_deficit() {
     );
     assert!((m.lending.deficit - (grown(1790.0) - 1800.0 / 1.05)).abs() < 1e-6);
     assert!((m.bad_debt - m.lending.deficit).abs() < 1e-12);
+    // A pool's deficit is not the insurance fund's: no fund drawn, none
+    // depleted (it read depleted, 100 % across paths, with zero drawdown).
+    assert_eq!(m.insurance_fund_drawdown, 0.0);
+    assert!(!m.insurance_fund_depleted);
 }
 
 #[test]
@@ -171,7 +175,7 @@ fn the_keeper_screen_misses_no_one() {
         let body = format!("[run]\nsteps = 360\n[venue]\npreset = \"aave-v3\"\n[lending]\nutilization = 1.0\n[accounts]\nsnapshot = \"a.json\"\n[price]\nkey = \"ETH\"\nmodel = \"shock\"\nstart = 2000\nshock = -0.35\nshock_steps = 360\n{follow}\n[impact]\nmodel = \"linear\"\nlambda = 0.002\n");
         let s = parse(&body, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
         let world = build(&s, &Sources::disk().with("mem/a.json", snapshot)).unwrap();
-        run_path(&s, &world, 0, true, false)
+        run_path(&s, &world, 0, true, false).unwrap()
     };
     let screened = run("");
     let everyone = run("[[price.follow]]\nkey = \"BTC\"\nbeta = 0");

@@ -16,7 +16,7 @@ fn shock_linear() -> Scenario {
 
 fn run(s: &Scenario) -> PathMetrics {
     let world = build(s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(s, &world, 0, false, true);
+    let m = run_path(s, &world, 0, false, true).unwrap();
     assert!(m.conserved);
     m
 }

@@ -31,7 +31,7 @@ fn every_shipped_scenario_runs_and_conserves_value() {
         }
         let world =
             build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let m = run_path(&s, &world, 0, true, true);
+        let m = run_path(&s, &world, 0, true, true).unwrap();
         assert!(m.conserved, "{}: conservation", file.display());
         assert!(m.final_price > 0.0, "{}", file.display());
     }
@@ -45,7 +45,7 @@ fn every_shipped_scenario_runs_and_conserves_value() {
 fn shock_linear_example_cascades_twice() {
     let s = load(&scenarios_dir().join("shock-linear.toml")).unwrap_or_else(|e| panic!("{e}"));
     let world = build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, false, true);
+    let m = run_path(&s, &world, 0, false, true).unwrap();
     assert!(m.conserved);
     assert_eq!(m.accounts_liquidated, 4);
     assert_eq!(m.max_rounds_in_a_step, 2);
@@ -63,7 +63,7 @@ fn shock_linear_example_cascades_twice() {
 fn perps_and_aave_example_crosses_venues() {
     let s = load(&scenarios_dir().join("perps-and-aave.toml")).unwrap_or_else(|e| panic!("{e}"));
     let world = build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
-    let m = run_path(&s, &world, 0, false, true);
+    let m = run_path(&s, &world, 0, false, true).unwrap();
     assert!(m.conserved);
     assert_eq!(
         (m.accounts_liquidated, m.lending.liquidations, m.rounds),

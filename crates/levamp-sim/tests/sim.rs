@@ -94,7 +94,7 @@ fn cascade_lands_on_the_analytic_fixed_point() {
         "the test population must cascade part-way: {liquidated} of {}",
         lps.len()
     );
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     assert_eq!(
         m.final_price,
         p.to_f64_lossy(),
@@ -119,8 +119,8 @@ fn monte_carlo_is_identical_whatever_the_thread_count() {
             .build()
             .unwrap()
     };
-    let one = pool(1).install(|| simulate(&s, &world, &AtomicUsize::new(0)));
-    let many = pool(4).install(|| simulate(&s, &world, &AtomicUsize::new(0)));
+    let one = pool(1).install(|| simulate(&s, &world, &AtomicUsize::new(0)).unwrap());
+    let many = pool(4).install(|| simulate(&s, &world, &AtomicUsize::new(0)).unwrap());
     assert_eq!(one, many);
     assert!(
         one.iter().any(|m| m.liquidated_notional > 0.0),
@@ -129,7 +129,7 @@ fn monte_carlo_is_identical_whatever_the_thread_count() {
     // Different seeds give different paths.
     let mut other = s.clone();
     other.run.seed = 12;
-    assert_ne!(simulate(&other, &world, &AtomicUsize::new(0)), one);
+    assert_ne!(simulate(&other, &world, &AtomicUsize::new(0)).unwrap(), one);
 }
 
 #[test]
@@ -156,7 +156,7 @@ fn every_model_runs_and_conserves_value() {
             let body = body.split("[price]").next().unwrap().to_string() + &format!("[price]\nstart = 60000\n{price}\n[impact]\n{impact}\n[oracle]\nlatency_steps = {}\n", (i + j) % 3);
             let (s, sources) = scenario(&body, "");
             let world = build(&s, &sources).unwrap_or_else(|e| panic!("{price} / {impact}: {e}"));
-            let m = run_path(&s, &world, 0, true, true);
+            let m = run_path(&s, &world, 0, true, true).unwrap();
             assert!(m.conserved, "{price} / {impact}: conservation");
             assert!(m.final_price > 0.0 && m.series.as_ref().is_some_and(|s| s.len() == 60));
         }
@@ -177,7 +177,7 @@ fn replay_follows_the_csv() {
         .with("mem/accounts.json", snapshot(&[("1", "50")]))
         .with("mem/p.csv", csv);
     let world = build(&s, &sources).unwrap();
-    let m = run_path(&s, &world, 0, true, true);
+    let m = run_path(&s, &world, 0, true, true).unwrap();
     let prices: Vec<f64> = m.series.unwrap().iter().map(|r| r.price).collect();
     assert_eq!(prices, vec![90.0, 80.0, 95.0]);
 }
@@ -196,7 +196,7 @@ fn slow_liquidators_leave_more_bad_debt() {
     let run = |agents: &str| {
         let (s, sources) = agents_scenario(agents);
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-        run_path(&s, &world, 0, false, true)
+        run_path(&s, &world, 0, false, true).unwrap()
     };
     let venue = run("");
     let fast = run("[agents.liquidators]\ncount = 3\ncapital = 10000000\nlatency_steps = 0");
@@ -221,7 +221,7 @@ fn traders_who_top_up_are_liquidated_less() {
     let run = |agents: &str| {
         let (s, sources) = agents_scenario(agents);
         let world = build(&s, &sources).unwrap();
-        run_path(&s, &world, 0, false, true)
+        run_path(&s, &world, 0, false, true).unwrap()
     };
     let passive = run("");
     let careful = run("[agents.traders]\nprobability = 1.0\nwarn_margin_ratio = 0.1\ntop_up = 2.0");
@@ -266,7 +266,7 @@ fn oracle_deviation_threshold_gates_liquidations() {
             accounts,
         );
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-        run_path(&s, &world, 0, true, true)
+        run_path(&s, &world, 0, true, true).unwrap()
     };
     assert_eq!(run("[oracle]\ndeviation = 0.2\n").accounts_liquidated, 0);
     assert_eq!(run("[oracle]\ndeviation = 0.1\n").accounts_liquidated, 2);
@@ -290,7 +290,7 @@ fn funding_and_basis_traders() {
     let run = |text: String| {
         let (s, sources) = scenario(&text, "");
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-        run_path(&s, &world, 0, false, true)
+        run_path(&s, &world, 0, false, true).unwrap()
     };
     let none = run(body("", ""));
     assert_eq!(none.funding_paid, 0.0);
@@ -328,7 +328,7 @@ fn liquidation_hunters_set_cascades_off() {
     let run = |text: String| {
         let (s, sources) = scenario(&text, "");
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
-        run_path(&s, &world, 0, false, true)
+        run_path(&s, &world, 0, false, true).unwrap()
     };
     let quiet = run(body(""));
     assert_eq!(quiet.accounts_liquidated, 0);

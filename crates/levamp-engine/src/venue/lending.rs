@@ -45,10 +45,10 @@ pub fn rates(
         )?)
     };
     let (base, s1, s2, opt) = (
-        Ray::from_ratio(model.base),
-        Ray::from_ratio(model.slope1),
-        Ray::from_ratio(model.slope2),
-        Ray::from_ratio(model.optimal_utilization),
+        Ray::from_ratio(model.base)?,
+        Ray::from_ratio(model.slope1)?,
+        Ray::from_ratio(model.slope2)?,
+        Ray::from_ratio(model.optimal_utilization)?,
     );
     let borrow_rate = if utilization > opt {
         let excess = utilization
@@ -61,7 +61,7 @@ pub fn rates(
     } else {
         base
     };
-    let keep = Ray::ONE.checked_sub(Ray::from_ratio(reserve_factor))?;
+    let keep = Ray::ONE.checked_sub(Ray::from_ratio(reserve_factor)?)?;
     let supply_rate = borrow_rate
         .mul(utilization, Round::Floor)?
         .mul(keep, Round::Floor)?;
