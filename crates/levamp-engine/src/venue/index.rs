@@ -236,6 +236,34 @@ impl Venue {
         out
     }
 
+    /// The keys a scope is exposed to (each once, the quote's excluded),
+    /// without valuing anything: what an account that cannot be indexed is
+    /// checked on.
+    fn exposed_keys(&self, account: AccountId, scope: Scope) -> impl Iterator<Item = PriceId> {
+        let acc = &self.accounts[account as usize];
+        let market_key = |p: &crate::model::Position| self.markets[p.market as usize].price;
+        let mut keys: Vec<PriceId> = match scope {
+            Scope::Isolated(i) => vec![market_key(&acc.positions[i])],
+            Scope::Cross => acc
+                .positions
+                .iter()
+                .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+                .map(market_key)
+                .chain(
+                    [&acc.collateral, &acc.supplied, &acc.borrows]
+                        .into_iter()
+                        .flatten()
+                        .map(|h| self.assets[h.asset as usize].price),
+                )
+                .collect(),
+        };
+        let fixed = self.assets[self.quote as usize].price;
+        keys.retain(|&k| k != fixed);
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+    }
+
     /// The keys a scope is exposed to, with an exposure weight each.
     fn exposures(
         &self,
@@ -340,10 +368,10 @@ impl Venue {
         match computed {
             Ok(entries) => out.extend(entries),
             Err(_) => {
-                // Could not index (overflow): check on every update of any exposed key.
-                if let Ok(ex) = self.exposures(account, scope) {
-                    out.extend(ex.into_iter().map(|(k, _)| Entry::Always(k)));
-                }
+                // Could not index (overflow): check on every update of any
+                // exposed key (found without valuing anything, which may
+                // overflow too).
+                out.extend(self.exposed_keys(account, scope).map(Entry::Always));
             }
         }
     }
