@@ -1,12 +1,13 @@
 //! `levamp sim` and the default run of `cargo run --release`.
 
+use crate::venue_cmd::emit_with;
 use anyhow::{Context, Result};
 use levamp_sim::report::human;
 use levamp_sim::scenario::{self, Scenario};
 use levamp_sim::sources::Sources;
 use levamp_sim::summary::{metric, simulate, Stat};
 use levamp_sim::{output, setup};
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
@@ -36,8 +37,8 @@ pub fn default_run(opts: &SimOptions) -> Result<()> {
     for (name, text) in levamp_sim::DEFAULT_DATA {
         sources = sources.with(dir.join(name), text);
     }
-    println!("levamp: replaying the 2025-10-10 crash on a synthetic Binance population, then a Monte-Carlo variant.");
-    println!("(`levamp sim SCENARIO.toml` runs your own; `levamp margin` / `levamp run` are the other tools, see README.md.)\n");
+    say("levamp: replaying the 2025-10-10 crash on a synthetic Binance population, then a Monte-Carlo variant.\n\
+         (`levamp sim SCENARIO.toml` runs your own; `levamp margin` / `levamp run` are the other tools, see README.md.)\n\n")?;
     for (name, text) in levamp_sim::DEFAULT_SCENARIOS {
         let stem = name.trim_end_matches(".toml");
         let s = scenario::parse(text, stem, dir)
@@ -80,9 +81,16 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
             aside.display()
         );
     }
-    print_summary(&s, &world, &paths, elapsed, setup_s);
-    println!("report: {}\n", written.dir.join("report.html").display());
-    Ok(())
+    let report = written.dir.join("report.html");
+    emit_with(|out| {
+        print_summary(out, &s, &world, &paths, elapsed, setup_s)?;
+        writeln!(out, "report: {}\n", report.display())
+    })
+}
+
+/// Prints a line to standard output; a closed pipe is not an error.
+fn say(text: &str) -> Result<()> {
+    emit_with(|out| out.write_all(text.as_bytes()))
 }
 
 fn progress(done: &AtomicUsize, finished: &AtomicBool, total: usize) {
@@ -100,13 +108,15 @@ fn progress(done: &AtomicUsize, finished: &AtomicBool, total: usize) {
 }
 
 fn print_summary(
+    out: &mut dyn Write,
     s: &Scenario,
     world: &setup::World,
     paths: &[levamp_sim::run::PathMetrics],
     elapsed: f64,
     setup_s: f64,
-) {
-    println!(
+) -> std::io::Result<()> {
+    writeln!(
+        out,
         "{} — {} path(s) × {} steps, {} accounts (long open interest {} base), start {}; {:.1} s ({:.1} s setup)",
         s.name,
         paths.len(),
@@ -116,11 +126,12 @@ fn print_summary(
         human(world.start.to_f64_lossy()),
         elapsed,
         setup_s
-    );
-    println!(
+    )?;
+    writeln!(
+        out,
         "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",
         "metric", "mean", "p50", "p95", "p99", "max"
-    );
+    )?;
     let lending = world.lending.is_some();
     let lending_rows: &[&str] = if lending {
         &["lending_collateral_seized", "lending_deficit"]
@@ -142,7 +153,8 @@ fn print_summary(
     .chain(lending_rows)
     {
         let st = Stat::of(paths.iter().map(|m| metric(m, name)));
-        println!(
+        writeln!(
+            out,
             "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",
             name,
             human(st.mean),
@@ -150,19 +162,28 @@ fn print_summary(
             human(st.p95),
             human(st.p99),
             human(st.max)
-        );
+        )?;
     }
     let bad: Vec<f64> = paths.iter().map(|m| m.bad_debt).collect();
     let bad_st = Stat::of(bad.iter().copied());
     let liq = Stat::of(paths.iter().map(|m| m.liquidated_notional));
     let depleted = paths.iter().filter(|m| m.insurance_fund_depleted).count() as f64
         / paths.len().max(1) as f64;
-    println!(
+    writeln!(
+        out,
         "  risk: bad-debt VaR95 {} · VaR99 {} · ES95 {} · liquidations-at-risk (p95) {} · insurance-fund depletion probability {:.1} %",
         human(bad_st.p95),
         human(bad_st.p99),
         human(levamp_sim::summary::expected_shortfall(&bad, 0.95)),
         human(liq.p95),
         depleted * 100.0
-    );
+    )?;
+    let refused: usize = paths.iter().map(|m| m.agents.refused_commands).sum();
+    if refused > 0 {
+        writeln!(
+            out,
+            "  agents: {refused} command(s) refused by the venue's rules over all paths (refused_commands in metrics.json)"
+        )?;
+    }
+    Ok(())
 }

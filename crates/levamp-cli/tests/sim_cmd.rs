@@ -385,3 +385,27 @@ fn a_symlink_at_the_result_name_is_never_followed() {
         .unwrap()
         .is_dir());
 }
+
+/// `levamp sim … | head -1`: the reader goes away after the first line. The
+/// summary must not panic on the closed pipe (it did: `println!`).
+#[test]
+fn a_closed_stdout_pipe_is_not_a_panic() {
+    let d = dir("pipe");
+    let scenario = write_scenario(&d, SCENARIO);
+    let out = d.join("out");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_levamp"))
+        .args(["sim", scenario.to_str().unwrap(), "--out"])
+        .arg(&out)
+        .arg("--quiet")
+        .env("RUST_BACKTRACE", "1")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Close our end at once: every write of the child meets a closed pipe.
+    drop(child.stdout.take());
+    let done = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&done.stderr);
+    assert_eq!(done.status.code(), Some(0), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
