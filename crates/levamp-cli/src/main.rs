@@ -18,6 +18,10 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    /// With no subcommand (the default run): replace what stands at
+    /// out/<scenario> even if levamp did not write it (it is renamed aside).
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -148,7 +152,7 @@ fn main() -> ExitCode {
             seed: None,
             out: "out".into(),
             quiet: false,
-            force: false,
+            force: cli.force,
         }),
     };
     match result {

@@ -32,7 +32,7 @@ pub fn run(
     };
     let mut count = 0usize;
     let run = Run::stream(lines, preset, on_error, |event| -> Result<()> {
-        let json = event_json(&event);
+        let json = event_json(&event)?;
         if let Some(f) = events_file.as_mut() {
             serde_json::to_writer(f.writer(), &json).map_err(|e| f.error(e))?;
             f.write_all(b"\n")?;
@@ -49,7 +49,7 @@ pub fn run(
         false => e,
     })?;
     if let Some(f) = state_file.as_mut() {
-        f.write_all(levamp_io::save_state(&run.venue).as_bytes())?;
+        f.write_all(levamp_io::save_state(&run.venue)?.as_bytes())?;
     }
     let state = state_json(&run.venue)?;
     let conservation = conservation_json(&run.venue)?;

@@ -165,8 +165,11 @@ pub fn conservation_json(venue: &Venue) -> Result<Value, InputError> {
 }
 
 /// One event as a JSON object (amounts as exact decimal strings).
-pub fn event_json(event: &Event) -> Value {
-    serde_json::to_value(event).unwrap_or(Value::Null)
+pub fn event_json(event: &Event) -> Result<Value, InputError> {
+    serde_json::to_value(event).map_err(|e| InputError {
+        at: String::new(),
+        message: format!("cannot write an event as JSON: {e}"),
+    })
 }
 
 /// Parses an event log (JSON Lines); errors name the line.
@@ -259,8 +262,11 @@ fn first_key(text: &str) -> Option<&str> {
 
 /// The whole venue state as JSON (exact decimals as strings), to be read
 /// back with [`load_state`].
-pub fn save_state(venue: &Venue) -> String {
-    serde_json::to_string(venue).unwrap_or_default()
+pub fn save_state(venue: &Venue) -> Result<String, InputError> {
+    serde_json::to_string(venue).map_err(|e| InputError {
+        at: String::new(),
+        message: format!("cannot write the state as JSON: {e}"),
+    })
 }
 
 /// Reads a state written by [`save_state`], checks it ([`Venue::validate`]:

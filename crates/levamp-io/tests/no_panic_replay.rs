@@ -28,7 +28,7 @@ fn examples() -> &'static [(String, String)] {
                     .iter()
                     .map(|e| serde_json::to_string(e).unwrap())
                     .collect();
-                (log.join("\n"), save_state(&run.venue))
+                (log.join("\n"), save_state(&run.venue).unwrap())
             })
             .collect()
     })
