@@ -7,25 +7,11 @@ use anyhow::{bail, Context, Result};
 use levamp_io::InputError;
 use std::io::{BufRead, BufReader, Read};
 
-/// The environment variable that sets the input limit in bytes.
-pub const LIMIT_VAR: &str = "LEVAMP_MAX_INPUT_BYTES";
-/// The input limit when [`LIMIT_VAR`] is not set: 2 GiB.
-pub const DEFAULT_LIMIT: u64 = 2 << 30;
+use levamp_io::input_limit::too_large;
 
-/// The input limit: [`LIMIT_VAR`] if set, else [`DEFAULT_LIMIT`].
+/// The input limit (see [`levamp_io::input_limit`]).
 pub fn limit() -> Result<u64> {
-    match std::env::var(LIMIT_VAR) {
-        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_LIMIT),
-        Ok(v) => match v.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => bail!("{LIMIT_VAR}: must be a whole number of bytes > 0, found {v:?}"),
-        },
-        Err(_) => bail!("{LIMIT_VAR}: not valid UTF-8"),
-    }
-}
-
-fn too_large(what: &str, limit: u64) -> String {
-    format!("{what} than the input limit of {limit} bytes (set {LIMIT_VAR} to raise it)")
+    Ok(levamp_io::input_limit::limit()?)
 }
 
 /// Opens `file` (`-` or nothing: standard input): the reader and the name

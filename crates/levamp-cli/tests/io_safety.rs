@@ -272,3 +272,47 @@ fn run_table_and_errors_escape_control_characters() {
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
 }
+
+/// Scenario files and the data they name (snapshots, price CSVs) are read
+/// under the same limit as every other input.
+#[test]
+fn scenario_and_data_files_are_read_under_the_input_limit() {
+    let dir = std::env::temp_dir().join(format!("levamp-limit-sim-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let scenario = dir.join("tiny.toml");
+    let toml = "[run]\nsteps = 2\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"shock\"\nstart = 1500\nshock = -0.1\n";
+    std::fs::write(&scenario, toml).unwrap();
+    // The snapshot is padded well past the scenario's size.
+    std::fs::write(dir.join("a.json"), format!("{GOOD}{}", " ".repeat(4096))).unwrap();
+    let out = dir.join("out");
+    let run = |limit: &str| {
+        levamp_with(
+            &[
+                "sim",
+                scenario.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+                "--quiet",
+            ],
+            b"",
+            None,
+            &[("LEVAMP_MAX_INPUT_BYTES", limit)],
+        )
+    };
+    let (code, _, err) = run("1000000");
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run("50");
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("tiny.toml") && err.contains("LEVAMP_MAX_INPUT_BYTES"),
+        "{err}"
+    );
+    let (code, _, err) = run(&toml.len().to_string());
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("a.json") && err.contains("LEVAMP_MAX_INPUT_BYTES"),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -9,6 +9,7 @@
 mod accounts;
 mod catalog;
 pub mod definitions;
+pub mod input_limit;
 pub mod json;
 mod preset;
 mod report;

@@ -152,10 +152,7 @@ const TOP: &[&str] = &[
 
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    let text = std::fs::read_to_string(path).map_err(|e| InputError {
-        at: path.display().to_string(),
-        message: format!("cannot read: {e}"),
-    })?;
+    let text = levamp_io::input_limit::read_file(path)?;
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path
         .file_stem()

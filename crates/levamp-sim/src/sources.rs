@@ -30,10 +30,7 @@ impl Sources {
         if let Some(t) = self.embedded.get(path) {
             return Ok(t.to_string());
         }
-        std::fs::read_to_string(path).map_err(|e| InputError {
-            at: path.display().to_string(),
-            message: format!("cannot read: {e}"),
-        })
+        levamp_io::input_limit::read_file(path)
     }
 
     /// The values of `column` in a CSV price series, checked: every value a
