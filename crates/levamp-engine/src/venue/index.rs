@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 const CROSS: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Entry {
+pub(crate) enum Entry {
     Trigger(PriceId, Side, Price, u32),
     /// Exposed, but no trigger could be computed: checked on every update.
     Always(PriceId),
@@ -90,8 +90,8 @@ impl LiquidationIndex {
         }
     }
 
-    /// Replaces an account's entries.
-    fn set(&mut self, account: AccountId, entries: Vec<Entry>) {
+    /// Replaces an account's entries; returns the ones it had.
+    pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) -> Vec<Entry> {
         let slot = &mut self.entries[account as usize];
         for e in &slot.1 {
             match *e {
@@ -123,10 +123,11 @@ impl LiquidationIndex {
             .iter()
             .filter(|e| matches!(e, Entry::Trigger(..)))
             .count();
-        self.entries[account as usize].1 = entries;
+        let old = std::mem::replace(&mut self.entries[account as usize].1, entries);
         if self.stale > self.live.max(1024) {
             self.sweep();
         }
+        old
     }
 
     /// Drops stale items.
@@ -199,7 +200,8 @@ impl Venue {
 
     /// Rebuilds the whole index (after loading a state).
     pub fn rebuild_index(&mut self) {
-        self.index = LiquidationIndex::default();
+        let old = std::mem::take(&mut self.index);
+        self.journal.index_replaced(old);
         for a in 1..self.accounts.len() as AccountId {
             self.reindex(a);
         }
@@ -213,7 +215,8 @@ impl Venue {
             self.triggers(account)
         };
         self.index.grow(self.prices.len(), self.accounts.len());
-        self.index.set(account, entries);
+        let old = self.index.set(account, entries);
+        self.journal.index_set(account, old);
     }
 
     fn triggers(&self, account: AccountId) -> Vec<Entry> {

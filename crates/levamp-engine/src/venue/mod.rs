@@ -7,6 +7,7 @@
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
 
+mod checkpoint;
 mod conservation;
 mod error;
 mod event;
