@@ -9,8 +9,7 @@ use crate::model::{
 use levamp_core::{Base, MathError, Price, Quote, Ray};
 use std::collections::BTreeMap;
 
-/// Index into [`Venue::accounts`].
-pub type AccountId = u32;
+pub(crate) use super::AccountId;
 
 /// The account that stands for every trader outside the run: the default
 /// counterparty of trades, exempt from margin checks.
