@@ -223,7 +223,7 @@ fn restores() {
     for n in [10_000, 100_000] {
         let mut v = venue(n);
         v.checkpoint();
-        for drop in [100, 1_000, 5_000] {
+        for drop in [3_000, 4_000, 5_000] {
             let mut k = 0;
             let per = best(|| {
                 let mut events = Vec::new();
