@@ -8,7 +8,13 @@
 //! 2. Throughput of a mixed stream (fills between accounts and oracle
 //!    updates), commands per second on one core.
 //!
+//! 3. Restore after a path that liquidated k of n accounts
+//!    ([`Venue::checkpoint`] / [`Venue::restore`]): the cost must be O(k).
+//!
 //! Each figure is the best of 5 runs.
+//!
+//! `venue stream ACCOUNTS FILL_PCT COMMANDS` runs one fixed stream once
+//! (no timing): the workload `benches/callgrind.sh` counts instructions of.
 
 use levamp_core::{Base, Price, Ratio};
 use levamp_engine::venue::*;
@@ -111,8 +117,19 @@ fn best(mut f: impl FnMut() -> f64) -> f64 {
 }
 
 fn main() {
-    let big: usize = std::env::args()
-        .skip(1)
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("stream") {
+        let num =
+            |i: usize, default: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(default);
+        let (n, fill_pct, count) = (num(1, 1_000), num(2, 50) as u64, num(3, 10_000));
+        let mut v = venue(n);
+        let commands = stream(n, fill_pct, count);
+        let ok = run_stream(&mut v, &commands);
+        println!("{n} accounts, {fill_pct} % fills: {count} commands, {ok} accepted");
+        return;
+    }
+    let big: usize = args
+        .iter()
         .find_map(|a| a.parse().ok())
         .unwrap_or(1_000_000);
     println!("oracle updates that liquidate nobody (±0.05 % around 60,000):");
@@ -150,6 +167,91 @@ fn main() {
     for n in [1_000, 100_000] {
         mixed(n);
     }
+    restores();
+}
+
+/// Runs a stream once; the number of accepted commands. Not inlined, so
+/// callgrind can count just this (`--toggle-collect=*run_stream*`).
+#[inline(never)]
+fn run_stream(v: &mut Venue, commands: &[Command]) -> usize {
+    let mut events = Vec::with_capacity(16);
+    let mut ok = 0;
+    for c in commands {
+        events.clear();
+        ok += v.execute_into(c, &mut events).is_ok() as usize;
+    }
+    ok
+}
+
+/// `count` commands: `fill_pct` % fills between random accounts of `n`, the
+/// rest oracle updates within ±30 of 60,000.
+fn stream(n: usize, fill_pct: u64, count: usize) -> Vec<Command> {
+    let mut rng = Rng(7 + fill_pct);
+    (0..count)
+        .map(|_| {
+            if rng.next() % 100 >= fill_pct {
+                Command::Price {
+                    key: 1,
+                    price: Price::from_int(60_000 + rng.range(-30, 30)),
+                    ts: 2,
+                    confidence: None,
+                }
+            } else {
+                let a = rng.range(1, n as i64) as AccountId;
+                let b = rng.range(1, n as i64) as AccountId;
+                Command::Trade(TradeOrder {
+                    account: a,
+                    market: 0,
+                    size: Base::from_raw(if rng.range(0, 2) == 0 { 1 } else { -1 } * 1_000_000_000),
+                    price: Price::from_int(60_000),
+                    fee_rate: r("0.0004"),
+                    counterparty: (a != b).then_some(b),
+                    counterparty_fee_rate: r("0.0002"),
+                    margin_mode: None,
+                    isolated_margin: None,
+                    leverage: None,
+                })
+            }
+        })
+        .collect()
+}
+
+/// Checkpoint, an oracle crash that liquidates about k of n accounts,
+/// restore: the restore's cost per liquidated account must not grow with n.
+fn restores() {
+    println!("restore after a path that liquidated k of n accounts:");
+    for n in [10_000, 100_000] {
+        let mut v = venue(n);
+        v.checkpoint();
+        for drop in [3_000, 4_000, 5_000] {
+            let mut k = 0;
+            let per = best(|| {
+                let mut events = Vec::new();
+                v.execute_into(
+                    &Command::Price {
+                        key: 1,
+                        price: Price::from_int(60_000 - drop),
+                        ts: 3,
+                        confidence: None,
+                    },
+                    &mut events,
+                )
+                .unwrap();
+                k = events
+                    .iter()
+                    .filter(|e| matches!(e, Event::Liquidated { .. }))
+                    .count();
+                let t = Instant::now();
+                v.restore().unwrap();
+                t.elapsed().as_secs_f64()
+            });
+            println!(
+                "  n = {n:>7}, k = {k:>6}: restore {:>8.0} µs ({:.0} ns per liquidated account)",
+                per * 1e6,
+                per * 1e9 / k.max(1) as f64
+            );
+        }
+    }
 }
 
 /// Streams with `fill_pct` % fills between random accounts (the rest oracle
@@ -157,43 +259,10 @@ fn main() {
 fn mixed(n: usize) {
     let mut v = venue(n);
     for fill_pct in [0u64, 10, 50, 100] {
-        let mut rng = Rng(7 + fill_pct);
-        let commands: Vec<Command> = (0..400_000)
-            .map(|_| {
-                if rng.next() % 100 >= fill_pct {
-                    Command::Price {
-                        key: 1,
-                        price: Price::from_int(60_000 + rng.range(-30, 30)),
-                        ts: 2,
-                        confidence: None,
-                    }
-                } else {
-                    let a = rng.range(1, n as i64) as AccountId;
-                    let b = rng.range(1, n as i64) as AccountId;
-                    Command::Trade(TradeOrder {
-                        account: a,
-                        market: 0,
-                        size: Base::from_raw(
-                            if rng.range(0, 2) == 0 { 1 } else { -1 } * 1_000_000_000,
-                        ),
-                        price: Price::from_int(60_000),
-                        fee_rate: r("0.0004"),
-                        counterparty: (a != b).then_some(b),
-                        counterparty_fee_rate: r("0.0002"),
-                        margin_mode: None,
-                        isolated_margin: None,
-                        leverage: None,
-                    })
-                }
-            })
-            .collect();
+        let commands = stream(n, fill_pct, 400_000);
         let per = best(|| {
-            let mut events = Vec::with_capacity(16);
             let t = Instant::now();
-            for c in &commands {
-                events.clear();
-                let _ = v.execute_into(c, &mut events);
-            }
+            run_stream(&mut v, &commands);
             t.elapsed().as_secs_f64() / commands.len() as f64
         });
         println!(

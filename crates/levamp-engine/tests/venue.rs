@@ -783,3 +783,39 @@ fn short_liquidates_above_1e15() {
     assert!(update(&mut v, lp, 3));
     conserved(&v);
 }
+
+/// A fill that makes an account riskier moves its trigger: a long of 1 ETH
+/// from 2,000 on 1,000 USDT is liquidatable below ≈1,005; after buying 3
+/// more at 2,000 it is liquidatable below ≈1,759, so an update to 1,700
+/// must find and liquidate it (a kept stale trigger at ≈1,005 would not).
+/// A fill that makes an account safer may keep its (conservative) trigger:
+/// 1 ETH from 2,000 on 200 (liquidatable below ≈1,809) selling 0.2 at 2,000
+/// is liquidatable below ≈1,759; it is checked, not liquidated, at 1,790.
+#[test]
+fn fills_move_triggers_so_the_index_misses_no_one() {
+    let mut v = venue_with_market("0.01");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    let c = open(&mut v, "c", "200");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    v.execute(&Command::Trade(order(c, "1", "2000"))).unwrap();
+    v.execute(&Command::Trade(order(a, "3", "2000"))).unwrap();
+    v.execute(&Command::Trade(order(c, "-0.2", "2000")))
+        .unwrap();
+    let liquidated = |events: &[Event], who| {
+        events
+            .iter()
+            .any(|e| matches!(e, Event::Liquidated { account, .. } if *account == who))
+    };
+    let events = price(&mut v, "ETH", "1790", 2);
+    assert!(
+        !liquidated(&events, a) && !liquidated(&events, c),
+        "{events:#?}"
+    );
+    let events = price(&mut v, "ETH", "1700", 3);
+    assert!(
+        liquidated(&events, a) && liquidated(&events, c),
+        "{events:#?}"
+    );
+    conserved(&v);
+}

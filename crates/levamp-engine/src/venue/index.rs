@@ -19,18 +19,21 @@
 //! only applied events and commits move it, a replayed log rebuilds the same
 //! index, and a refused command leaves it as it was.
 
-use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::liquidation_price::{scope_trigger, Side};
-use crate::margin::{Scope, ScopeMargin};
-use crate::model::{MarginMode, PriceId};
-use levamp_core::{mul_div, MathError, Price, Quote, Round};
+use super::AccountId;
+use crate::liquidation_price::Side;
+use crate::model::PriceId;
+use levamp_core::Price;
 use std::collections::BTreeSet;
 
 /// Tag of the scope an entry belongs to: an isolated position's market, or CROSS.
-const CROSS: u32 = u32::MAX;
+pub(crate) const CROSS: u32 = u32::MAX;
 
+/// One indexed fact about an account (this module is plain data; which
+/// accounts to re-index and how their entries are computed is
+/// `venue/reindex.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Entry {
+pub(crate) enum Entry {
+    /// (key, losing side, trigger price, scope tag).
     Trigger(PriceId, Side, Price, u32),
     /// Exposed, but no trigger could be computed: checked on every update.
     Always(PriceId),
@@ -75,11 +78,12 @@ impl Eq for LiquidationIndex {}
 
 impl LiquidationIndex {
     /// An account's live entries (none if it has no slot yet).
-    fn live(&self, account: usize) -> &[Entry] {
+    pub(crate) fn live(&self, account: usize) -> &[Entry] {
         self.entries.get(account).map_or(&[][..], |e| &e.1[..])
     }
 
-    fn grow(&mut self, keys: usize, accounts: usize) {
+    /// Makes room for `keys` price keys and `accounts` accounts.
+    pub(crate) fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {
             self.below.resize_with(keys, BTreeSet::new);
             self.above.resize_with(keys, BTreeSet::new);
@@ -90,8 +94,8 @@ impl LiquidationIndex {
         }
     }
 
-    /// Replaces an account's entries.
-    fn set(&mut self, account: AccountId, entries: Vec<Entry>) {
+    /// Replaces an account's entries; returns the ones it had.
+    pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) -> Vec<Entry> {
         let slot = &mut self.entries[account as usize];
         for e in &slot.1 {
             match *e {
@@ -123,10 +127,11 @@ impl LiquidationIndex {
             .iter()
             .filter(|e| matches!(e, Entry::Trigger(..)))
             .count();
-        self.entries[account as usize].1 = entries;
+        let old = std::mem::replace(&mut self.entries[account as usize].1, entries);
         if self.stale > self.live.max(1024) {
             self.sweep();
         }
+        old
     }
 
     /// Drops stale items.
@@ -188,191 +193,5 @@ impl LiquidationIndex {
     /// Whether the index holds no entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
-    }
-}
-
-impl Venue {
-    /// The liquidation index (derived; see the module docs).
-    pub fn liquidation_index(&self) -> &LiquidationIndex {
-        &self.index
-    }
-
-    /// Rebuilds the whole index (after loading a state).
-    pub fn rebuild_index(&mut self) {
-        self.index = LiquidationIndex::default();
-        for a in 1..self.accounts.len() as AccountId {
-            self.reindex(a);
-        }
-    }
-
-    /// Recomputes one account's triggers from the current state.
-    pub(crate) fn reindex(&mut self, account: AccountId) {
-        let entries = if account == MARKET_ACCOUNT {
-            Vec::new()
-        } else {
-            self.triggers(account)
-        };
-        self.index.grow(self.prices.len(), self.accounts.len());
-        self.index.set(account, entries);
-    }
-
-    fn triggers(&self, account: AccountId) -> Vec<Entry> {
-        let acc = &self.accounts[account as usize];
-        let ctx = self.context();
-        let mut out = Vec::new();
-        if acc
-            .positions
-            .iter()
-            .any(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
-        {
-            self.scope_triggers(account, Scope::Cross, CROSS, &mut out);
-        }
-        for (i, p) in acc.positions.iter().enumerate() {
-            if p.mode == MarginMode::Isolated && !p.size.is_zero() {
-                self.scope_triggers(account, Scope::Isolated(i), p.market, &mut out);
-            }
-        }
-        let _ = ctx;
-        out
-    }
-
-    /// The keys a scope is exposed to (each once, the quote's excluded),
-    /// without valuing anything: what an account that cannot be indexed is
-    /// checked on.
-    fn exposed_keys(&self, account: AccountId, scope: Scope) -> impl Iterator<Item = PriceId> {
-        let acc = &self.accounts[account as usize];
-        let market_key = |p: &crate::model::Position| self.markets[p.market as usize].price;
-        let mut keys: Vec<PriceId> = match scope {
-            Scope::Isolated(i) => vec![market_key(&acc.positions[i])],
-            Scope::Cross => acc
-                .positions
-                .iter()
-                .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
-                .map(market_key)
-                .chain(
-                    [&acc.collateral, &acc.supplied, &acc.borrows]
-                        .into_iter()
-                        .flatten()
-                        .map(|h| self.assets[h.asset as usize].price),
-                )
-                .collect(),
-        };
-        let fixed = self.assets[self.quote as usize].price;
-        keys.retain(|&k| k != fixed);
-        keys.sort_unstable();
-        keys.dedup();
-        keys.into_iter()
-    }
-
-    /// The keys a scope is exposed to, with an exposure weight each.
-    fn exposures(
-        &self,
-        account: AccountId,
-        scope: Scope,
-    ) -> Result<Vec<(PriceId, Quote)>, MathError> {
-        let acc = &self.accounts[account as usize];
-        let ctx = self.context();
-        let mut w: Vec<(PriceId, Quote)> = Vec::new();
-        // The quote's price never moves (it is 1 by definition): no exposure.
-        let fixed = self.assets[self.quote as usize].price;
-        let mut add = |k: PriceId, v: Quote| -> Result<(), MathError> {
-            if k == fixed {
-                return Ok(());
-            }
-            match w.iter_mut().find(|(key, _)| *key == k) {
-                Some((_, total)) => *total = total.checked_add(v.checked_abs()?)?,
-                None => w.push((k, v.checked_abs()?)),
-            }
-            Ok(())
-        };
-        let price = |k: PriceId| self.prices[k as usize];
-        match scope {
-            Scope::Isolated(i) => {
-                let p = &acc.positions[i];
-                let k = self.markets[p.market as usize].price;
-                add(k, p.size.value_at(price(k), Round::Ceil)?)?;
-            }
-            Scope::Cross => {
-                for p in acc
-                    .positions
-                    .iter()
-                    .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
-                {
-                    let k = self.markets[p.market as usize].price;
-                    add(k, p.size.value_at(price(k), Round::Ceil)?)?;
-                }
-                for item in ctx.collateral(acc).chain(ctx.debts(acc)) {
-                    let (asset, amount) = item?;
-                    add(
-                        asset.price,
-                        amount.value_at(price(asset.price), Round::Ceil)?,
-                    )?;
-                }
-            }
-        }
-        Ok(w)
-    }
-
-    fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
-        let acc = &self.accounts[account as usize];
-        let ctx = self.context();
-        let computed = (|| -> Result<Vec<Entry>, MathError> {
-            let now = crate::model::PriceView {
-                prices: ctx.prices,
-                replaced: None,
-            };
-            let total: ScopeMargin = crate::margin::scope_margin(
-                acc,
-                &ctx,
-                scope,
-                now,
-                None,
-                crate::margin::Requirements::Maintenance,
-            )?;
-            let excess = total.equity.checked_sub(total.maintenance_margin)?;
-            let exposures = self.exposures(account, scope)?;
-            let weight = exposures
-                .iter()
-                .try_fold(Quote::ZERO, |s, (_, w)| s.checked_add(*w))?;
-            let mut entries = Vec::with_capacity(exposures.len());
-            let mut given = Quote::ZERO;
-            for (n, &(key, w)) in exposures.iter().enumerate() {
-                // Slack of this key: its share of the excess (the last takes the remainder).
-                let slack = if excess <= Quote::ZERO {
-                    Quote::ZERO
-                } else if n + 1 == exposures.len() {
-                    excess.checked_sub(given)?
-                } else if weight.is_zero() {
-                    Quote::ZERO
-                } else {
-                    Quote::from_raw(mul_div(excess.raw(), w.raw(), weight.raw(), Round::Floor)?)
-                };
-                given = given.checked_add(slack)?;
-                let lowered = ScopeMargin {
-                    equity: total
-                        .equity
-                        .checked_sub(excess.max(Quote::ZERO).checked_sub(slack)?)?,
-                    ..total
-                };
-                let side = acc
-                    .positions
-                    .iter()
-                    .find(|p| self.markets[p.market as usize].price == key)
-                    .map_or(1, |p| p.size.raw().signum());
-                if let Some((price, side)) = scope_trigger(acc, scope, key, &ctx, lowered, side)? {
-                    entries.push(Entry::Trigger(key, side, price, tag));
-                }
-            }
-            Ok(entries)
-        })();
-        match computed {
-            Ok(entries) => out.extend(entries),
-            Err(_) => {
-                // Could not index (overflow): check on every update of any
-                // exposed key (found without valuing anything, which may
-                // overflow too).
-                out.extend(self.exposed_keys(account, scope).map(Entry::Always));
-            }
-        }
     }
 }

@@ -7,6 +7,7 @@
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
 
+mod checkpoint;
 mod conservation;
 mod error;
 mod event;
@@ -16,6 +17,7 @@ mod lending;
 mod liquidation;
 mod oracle;
 mod perp;
+mod reindex;
 mod rules;
 mod state;
 mod validate;
@@ -33,9 +35,12 @@ pub use rules::{
     AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
     VenueRules,
 };
-pub use state::{AccountId, Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
+pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 
 use crate::model::{Asset, AssetId, Market, MarketId, PriceId};
+
+/// Index into [`Venue::accounts`].
+pub type AccountId = u32;
 use levamp_core::{Base, Price, Quote, Ratio};
 
 /// Something a user (or agent, or script) asks the venue to do.

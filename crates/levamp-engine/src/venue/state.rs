@@ -9,8 +9,7 @@ use crate::model::{
 use levamp_core::{Base, MathError, Price, Quote, Ray};
 use std::collections::BTreeMap;
 
-/// Index into [`Venue::accounts`].
-pub type AccountId = u32;
+pub(crate) use super::AccountId;
 
 /// The account that stands for every trader outside the run: the default
 /// counterparty of trades, exempt from margin checks.
@@ -77,6 +76,9 @@ pub struct Venue {
     pub(crate) undo: Vec<Undo>,
     #[serde(skip)]
     pub(crate) index: super::index::LiquidationIndex,
+    /// What changed since [`Venue::checkpoint`] (bookkeeping, not state).
+    #[serde(skip)]
+    pub(crate) journal: super::checkpoint::Journal,
 }
 
 /// Name → id maps (deterministic order).
@@ -152,6 +154,7 @@ impl Venue {
             names: Names::default(),
             undo: Vec::new(),
             index: Default::default(),
+            journal: Default::default(),
         };
         let key = v.push_price_key(quote);
         v.prices[key as usize] = Price::ONE;
@@ -393,32 +396,34 @@ impl Venue {
         id
     }
 
-    /// Ends a command that succeeded: drops its undo records and re-indexes
-    /// every account it changed or checked.
+    /// Ends a command that succeeded: drops its undo records (or keeps them
+    /// in the checkpoint journal) and re-indexes every account it changed or
+    /// checked.
     pub(crate) fn commit(&mut self) {
         self.index.adl = None;
         let mut touched = std::mem::take(&mut self.index.pending);
         let mut moved: Vec<AssetId> = Vec::new();
         let mut relisted: Vec<MarketId> = Vec::new();
-        for u in self.undo.drain(..) {
+        for u in &self.undo {
             match u {
                 Undo::Wallet(a, ..)
                 | Undo::Supplied(a, ..)
                 | Undo::Debt(a, ..)
                 | Undo::Position(a, ..) => {
-                    touched.insert(a);
+                    touched.insert(*a);
                 }
                 // A pool's indices moved: the perp triggers of accounts holding
                 // its supply or debt may have (its cash and rates move none).
-                Undo::Pool(asset, _, old) if old != self.indices[asset as usize] => {
-                    moved.push(asset)
+                Undo::Pool(asset, _, old) if *old != self.indices[*asset as usize] => {
+                    moved.push(*asset)
                 }
                 // A market's tiers (or price key) changed: its holders' triggers may have.
-                Undo::Market(market, _) => relisted.push(market),
+                Undo::Market(market, _) => relisted.push(*market),
                 // A new market has no holders yet: no trigger moved.
                 _ => {}
             }
         }
+        self.journal.keep(&mut self.undo);
         if !moved.is_empty() || !relisted.is_empty() {
             for (a, acc) in self.accounts.iter().enumerate().skip(1) {
                 let holds = |list: &[Holding]| list.iter().any(|h| moved.contains(&h.asset));
@@ -439,65 +444,70 @@ impl Venue {
         self.index.pending.clear();
         self.index.adl = None;
         while let Some(u) = self.undo.pop() {
-            match u {
-                Undo::Wallet(a, s, v) => put(&mut self.accounts[a as usize].collateral, s, v),
-                Undo::Supplied(a, s, v) => put(&mut self.accounts[a as usize].supplied, s, v),
-                Undo::Debt(a, s, v) => put(&mut self.accounts[a as usize].borrows, s, v),
-                Undo::Position(a, m, p) => {
-                    let list = &mut self.accounts[a as usize].positions;
-                    let at = list.iter().position(|x| x.market == m);
-                    match (at, p) {
-                        (Some(i), Some(p)) => list[i] = p,
-                        (Some(i), None) => {
-                            list.remove(i);
-                        }
-                        (None, Some(p)) => list.push(p),
-                        (None, None) => {}
+            self.revert(u);
+        }
+    }
+
+    /// Puts back the value one undo record holds.
+    pub(crate) fn revert(&mut self, u: Undo) {
+        match u {
+            Undo::Wallet(a, s, v) => put(&mut self.accounts[a as usize].collateral, s, v),
+            Undo::Supplied(a, s, v) => put(&mut self.accounts[a as usize].supplied, s, v),
+            Undo::Debt(a, s, v) => put(&mut self.accounts[a as usize].borrows, s, v),
+            Undo::Position(a, m, p) => {
+                let list = &mut self.accounts[a as usize].positions;
+                let at = list.iter().position(|x| x.market == m);
+                match (at, p) {
+                    (Some(i), Some(p)) => list[i] = p,
+                    (Some(i), None) => {
+                        list.remove(i);
                     }
+                    (None, Some(p)) => list.push(p),
+                    (None, None) => {}
                 }
-                Undo::Funds(s, f) => self.funds[s as usize] = f,
-                Undo::Pool(s, p, i) => {
-                    self.pools[s as usize] = p;
-                    self.indices[s as usize] = i;
+            }
+            Undo::Funds(s, f) => self.funds[s as usize] = f,
+            Undo::Pool(s, p, i) => {
+                self.pools[s as usize] = p;
+                self.indices[s as usize] = i;
+            }
+            Undo::Price(k, p, t) => {
+                self.prices[k as usize] = p;
+                self.price_ts[k as usize] = t;
+            }
+            Undo::Funding(m, t) => self.last_funding[m as usize] = t,
+            Undo::Market(m, spec) => {
+                let now = std::mem::replace(&mut self.markets[m as usize], *spec);
+                self.names.markets.remove(&now.name);
+                let name = self.markets[m as usize].name.clone();
+                self.names.markets.insert(name, m);
+            }
+            Undo::Now(t) => self.now = t,
+            Undo::Rules(r) => self.rules = *r,
+            Undo::Appended(Appended::Account) => {
+                if let Some(a) = self.accounts.pop() {
+                    self.names.accounts.remove(&a.id);
                 }
-                Undo::Price(k, p, t) => {
-                    self.prices[k as usize] = p;
-                    self.price_ts[k as usize] = t;
+            }
+            Undo::Appended(Appended::Market) => {
+                if let Some(m) = self.markets.pop() {
+                    self.names.markets.remove(&m.name);
+                    self.last_funding.pop();
                 }
-                Undo::Funding(m, t) => self.last_funding[m as usize] = t,
-                Undo::Market(m, spec) => {
-                    let now = std::mem::replace(&mut self.markets[m as usize], *spec);
-                    self.names.markets.remove(&now.name);
-                    let name = self.markets[m as usize].name.clone();
-                    self.names.markets.insert(name, m);
+            }
+            Undo::Appended(Appended::Asset) => {
+                if let Some(a) = self.assets.pop() {
+                    self.names.assets.remove(&a.name);
+                    self.pools.pop();
+                    self.indices.pop();
+                    self.funds.pop();
                 }
-                Undo::Now(t) => self.now = t,
-                Undo::Rules(r) => self.rules = *r,
-                Undo::Appended(Appended::Account) => {
-                    if let Some(a) = self.accounts.pop() {
-                        self.names.accounts.remove(&a.id);
-                    }
-                }
-                Undo::Appended(Appended::Market) => {
-                    if let Some(m) = self.markets.pop() {
-                        self.names.markets.remove(&m.name);
-                        self.last_funding.pop();
-                    }
-                }
-                Undo::Appended(Appended::Asset) => {
-                    if let Some(a) = self.assets.pop() {
-                        self.names.assets.remove(&a.name);
-                        self.pools.pop();
-                        self.indices.pop();
-                        self.funds.pop();
-                    }
-                }
-                Undo::Appended(Appended::Price) => {
-                    if let Some(k) = self.price_keys.pop() {
-                        self.names.prices.remove(&k);
-                        self.prices.pop();
-                        self.price_ts.pop();
-                    }
+            }
+            Undo::Appended(Appended::Price) => {
+                if let Some(k) = self.price_keys.pop() {
+                    self.names.prices.remove(&k);
+                    self.prices.pop();
+                    self.price_ts.pop();
                 }
             }
         }

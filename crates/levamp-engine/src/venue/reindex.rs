@@ -1,0 +1,283 @@
+//! Re-index policy: which accounts the liquidation index must re-index
+//! after a command, and how an account's entries (slacks and triggers) are
+//! computed from the venue. The index itself (`venue/index.rs`) is plain
+//! data. See the index's module docs for the method.
+//!
+//! A fill that leaves an account's single trigger valid keeps it: an
+//! account exposed to one price key through one position, whose new state is
+//! still safe (beyond the rounding bound) one tick past its old trigger on
+//! the safe side, is safe at every price beyond it (its excess is monotone
+//! in the key's price on the losing side, the same premise the trigger
+//! solver rests on). A stale but conservative trigger only means the account
+//! is checked earlier; when it is, it is re-indexed with a fresh one.
+
+use super::index::{Entry, LiquidationIndex, CROSS};
+use super::state::{AccountId, Venue, MARKET_ACCOUNT};
+use crate::liquidation_price::{scope_trigger, Side};
+use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
+use crate::model::{MarginMode, PriceId, PriceView};
+use levamp_core::{mul_div, MathError, Price, Quote, Round};
+
+impl Venue {
+    /// The liquidation index (derived; see the module docs).
+    pub fn liquidation_index(&self) -> &LiquidationIndex {
+        &self.index
+    }
+
+    /// Rebuilds the whole index (after loading a state).
+    pub fn rebuild_index(&mut self) {
+        let old = std::mem::take(&mut self.index);
+        self.journal.index_replaced(old);
+        for a in 1..self.accounts.len() as AccountId {
+            self.reindex(a);
+        }
+    }
+
+    /// Recomputes one account's triggers from the current state (or keeps
+    /// them when they are still valid, see the module docs).
+    pub(crate) fn reindex(&mut self, account: AccountId) {
+        if self.trigger_still_valid(account) {
+            return;
+        }
+        let entries = if account == MARKET_ACCOUNT {
+            Vec::new()
+        } else {
+            self.triggers(account)
+        };
+        self.index.grow(self.prices.len(), self.accounts.len());
+        let old = self.index.set(account, entries);
+        self.journal.index_set(account, old);
+    }
+
+    fn triggers(&self, account: AccountId) -> Vec<Entry> {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let mut out = Vec::new();
+        if acc
+            .positions
+            .iter()
+            .any(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+        {
+            self.scope_triggers(account, Scope::Cross, CROSS, &mut out);
+        }
+        for (i, p) in acc.positions.iter().enumerate() {
+            if p.mode == MarginMode::Isolated && !p.size.is_zero() {
+                self.scope_triggers(account, Scope::Isolated(i), p.market, &mut out);
+            }
+        }
+        let _ = ctx;
+        out
+    }
+
+    /// The keys a scope is exposed to (each once, the quote's excluded),
+    /// without valuing anything: what an account that cannot be indexed is
+    /// checked on.
+    fn exposed_keys(&self, account: AccountId, scope: Scope) -> impl Iterator<Item = PriceId> {
+        let acc = &self.accounts[account as usize];
+        let market_key = |p: &crate::model::Position| self.markets[p.market as usize].price;
+        let mut keys: Vec<PriceId> = match scope {
+            Scope::Isolated(i) => vec![market_key(&acc.positions[i])],
+            Scope::Cross => acc
+                .positions
+                .iter()
+                .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+                .map(market_key)
+                .chain(
+                    [&acc.collateral, &acc.supplied, &acc.borrows]
+                        .into_iter()
+                        .flatten()
+                        .map(|h| self.assets[h.asset as usize].price),
+                )
+                .collect(),
+        };
+        let fixed = self.assets[self.quote as usize].price;
+        keys.retain(|&k| k != fixed);
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+    }
+
+    /// The keys a scope is exposed to, with an exposure weight each.
+    fn exposures(
+        &self,
+        account: AccountId,
+        scope: Scope,
+    ) -> Result<Vec<(PriceId, Quote)>, MathError> {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let mut w: Vec<(PriceId, Quote)> = Vec::new();
+        // The quote's price never moves (it is 1 by definition): no exposure.
+        let fixed = self.assets[self.quote as usize].price;
+        let mut add = |k: PriceId, v: Quote| -> Result<(), MathError> {
+            if k == fixed {
+                return Ok(());
+            }
+            match w.iter_mut().find(|(key, _)| *key == k) {
+                Some((_, total)) => *total = total.checked_add(v.checked_abs()?)?,
+                None => w.push((k, v.checked_abs()?)),
+            }
+            Ok(())
+        };
+        let price = |k: PriceId| self.prices[k as usize];
+        match scope {
+            Scope::Isolated(i) => {
+                let p = &acc.positions[i];
+                let k = self.markets[p.market as usize].price;
+                add(k, p.size.value_at(price(k), Round::Ceil)?)?;
+            }
+            Scope::Cross => {
+                for p in acc
+                    .positions
+                    .iter()
+                    .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
+                {
+                    let k = self.markets[p.market as usize].price;
+                    add(k, p.size.value_at(price(k), Round::Ceil)?)?;
+                }
+                for item in ctx.collateral(acc).chain(ctx.debts(acc)) {
+                    let (asset, amount) = item?;
+                    add(
+                        asset.price,
+                        amount.value_at(price(asset.price), Round::Ceil)?,
+                    )?;
+                }
+            }
+        }
+        Ok(w)
+    }
+
+    fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        let computed = (|| -> Result<Vec<Entry>, MathError> {
+            let now = PriceView {
+                prices: ctx.prices,
+                replaced: None,
+            };
+            let total: ScopeMargin =
+                scope_margin(acc, &ctx, scope, now, None, Requirements::Maintenance)?;
+            let excess = total.equity.checked_sub(total.maintenance_margin)?;
+            let exposures = self.exposures(account, scope)?;
+            let weight = exposures
+                .iter()
+                .try_fold(Quote::ZERO, |s, (_, w)| s.checked_add(*w))?;
+            let mut entries = Vec::with_capacity(exposures.len());
+            let mut given = Quote::ZERO;
+            for (n, &(key, w)) in exposures.iter().enumerate() {
+                // Slack of this key: its share of the excess (the last takes the remainder).
+                let slack = if excess <= Quote::ZERO {
+                    Quote::ZERO
+                } else if n + 1 == exposures.len() {
+                    excess.checked_sub(given)?
+                } else if weight.is_zero() {
+                    Quote::ZERO
+                } else {
+                    Quote::from_raw(mul_div(excess.raw(), w.raw(), weight.raw(), Round::Floor)?)
+                };
+                given = given.checked_add(slack)?;
+                let lowered = ScopeMargin {
+                    equity: total
+                        .equity
+                        .checked_sub(excess.max(Quote::ZERO).checked_sub(slack)?)?,
+                    ..total
+                };
+                let side = acc
+                    .positions
+                    .iter()
+                    .find(|p| self.markets[p.market as usize].price == key)
+                    .map_or(1, |p| p.size.raw().signum());
+                if let Some((price, side)) = scope_trigger(acc, scope, key, &ctx, lowered, side)? {
+                    entries.push(Entry::Trigger(key, side, price, tag));
+                }
+            }
+            Ok(entries)
+        })();
+        match computed {
+            Ok(entries) => out.extend(entries),
+            Err(_) => {
+                // Could not index (overflow): check on every update of any
+                // exposed key (found without valuing anything, which may
+                // overflow too).
+                out.extend(self.exposed_keys(account, scope).map(Entry::Always));
+            }
+        }
+    }
+}
+
+impl Venue {
+    /// Whether the account's one trigger still guards its new state: one
+    /// position (exposed to the trigger's key and to no other), on the same
+    /// side, safe by more than the rounding bound one tick past the trigger.
+    fn trigger_still_valid(&self, account: AccountId) -> bool {
+        let Some(acc) = self.accounts.get(account as usize) else {
+            return false;
+        };
+        let &[Entry::Trigger(key, side, trigger, tag)] = self.index.live(account as usize) else {
+            return false;
+        };
+        let [p] = &acc.positions[..] else {
+            return false;
+        };
+        let quote_key = self.assets[self.quote as usize].price;
+        let scope = match p.mode {
+            MarginMode::Cross => Scope::Cross,
+            MarginMode::Isolated => Scope::Isolated(0),
+        };
+        let expected_tag = match p.mode {
+            MarginMode::Cross => CROSS,
+            MarginMode::Isolated => p.market,
+        };
+        let only_quote = acc
+            .collateral
+            .iter()
+            .all(|h| self.assets[h.asset as usize].price == quote_key);
+        let losing = if p.size.is_positive() {
+            Side::Below
+        } else {
+            Side::Above
+        };
+        if tag != expected_tag
+            || self.markets[p.market as usize].price != key
+            || p.size.is_zero()
+            || losing != side
+            || !acc.supplied.is_empty()
+            || !acc.borrows.is_empty()
+            || (scope == Scope::Cross && !only_quote)
+        {
+            return false;
+        }
+        // An account the current price has crossed gets a fresh trigger (or
+        // every later update would check it again).
+        let mark = self.prices[key as usize];
+        let crossed = match side {
+            Side::Below => mark <= trigger,
+            Side::Above => mark >= trigger,
+        };
+        if crossed {
+            return false;
+        }
+        // One tick past the trigger on the safe side.
+        let probe = match side {
+            Side::Below => trigger.raw().checked_add(1),
+            Side::Above => trigger.raw().checked_sub(1).filter(|p| *p > 0),
+        };
+        let Some(probe) = probe else {
+            return false;
+        };
+        let view = PriceView {
+            prices: &self.prices,
+            replaced: Some((key, Price::from_raw(probe))),
+        };
+        let ctx = self.context();
+        let Ok(m) = scope_margin(acc, &ctx, scope, view, None, Requirements::Maintenance) else {
+            return false;
+        };
+        // Each rounded item is within 2 units of its exact value: safe by
+        // twice the total, the exact excess is positive here and beyond.
+        let items = 1 + acc.collateral.len() as i128;
+        let bound = 2 * (2 * items + 2);
+        m.equity
+            .checked_sub(m.maintenance_margin)
+            .is_ok_and(|excess| excess.raw() > bound)
+    }
+}
