@@ -16,8 +16,6 @@ import time
 
 T0 = time.perf_counter()
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 from numba import njit  # noqa: E402
@@ -51,19 +49,8 @@ def simulate(lp, size_above, start, drift, vol, lam, steps, max_rounds, paths, s
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("scenario")
-    ap.add_argument("--paths", type=int)
-    ap.add_argument("--seed", type=int)
-    a = ap.parse_args()
     t_setup = time.perf_counter()
-    try:
-        p = peer_common.load(a.scenario)
-    except (peer_common.ScenarioError, OSError, ValueError) as e:
-        print(f"cascade_numba: {e}", file=sys.stderr)
-        sys.exit(2)
-    paths = a.paths or p["paths"]
-    seed = p["seed"] if a.seed is None else a.seed
+    p, paths, seed = peer_common.cli("cascade_numba", __doc__.splitlines()[0])
     drift = (p["mu"] - 0.5 * p["sigma"] ** 2) * p["dt_years"]
     vol = p["sigma"] * np.sqrt(p["dt_years"])
     args = (p["liquidation_price"], p["size_above"], p["start"], drift, vol, p["lam"])

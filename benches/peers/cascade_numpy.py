@@ -17,8 +17,6 @@ import time
 
 T0 = time.perf_counter()
 
-import argparse  # noqa: E402
-import sys  # noqa: E402
 
 import numpy as np  # noqa: E402
 
@@ -54,19 +52,8 @@ def simulate(p, paths, seed):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("scenario")
-    ap.add_argument("--paths", type=int)
-    ap.add_argument("--seed", type=int)
-    a = ap.parse_args()
     t_setup = time.perf_counter()
-    try:
-        p = peer_common.load(a.scenario)
-    except (peer_common.ScenarioError, OSError, ValueError) as e:
-        print(f"cascade_numpy: {e}", file=sys.stderr)
-        sys.exit(2)
-    paths = a.paths or p["paths"]
-    seed = p["seed"] if a.seed is None else a.seed
+    p, paths, seed = peer_common.cli("cascade_numpy", __doc__.splitlines()[0])
     t_compute = time.perf_counter()
     final, low, liquidated = simulate(p, paths, seed)
     t_end = time.perf_counter()

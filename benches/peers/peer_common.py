@@ -8,9 +8,11 @@ liquidatable when equity <= maintenance margin,
 so at and below p* = (cost - isolated_margin) / (size * (1 - mmr)).
 """
 
+import argparse
 import json
 import math
 import os
+import sys
 import tomllib
 
 import numpy as np
@@ -112,3 +114,21 @@ def report(tool, final_price, min_price, liquidated, times):
         out[name], out[name + "_se"] = stat(v)
     out.update(times)
     print(json.dumps(out))
+
+
+def cli(tool, description):
+    """The peers' shared command line: SCENARIO [--paths N] [--seed S].
+    Returns (scenario parameters, paths, seed); bad input exits 2 with one line."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("scenario")
+    ap.add_argument("--paths", type=int)
+    ap.add_argument("--seed", type=int)
+    a = ap.parse_args()
+    try:
+        p = load(a.scenario)
+    except (ScenarioError, OSError, ValueError) as e:
+        print(f"{tool}: {e}", file=sys.stderr)
+        sys.exit(2)
+    paths = a.paths or p["paths"]
+    seed = p["seed"] if a.seed is None else a.seed
+    return p, paths, seed
