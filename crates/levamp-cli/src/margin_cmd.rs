@@ -2,16 +2,17 @@
 //! or the JSON report.
 //!
 //! The snapshot is read in place ([`levamp_io::Document`]): accounts are
-//! parsed and evaluated a range at a time on every core, never all held at
-//! once. A first pass checks every account (so a bad one anywhere fails
-//! before anything is printed); a second reads them again and streams the
-//! output, range by range, in input order.
+//! parsed, evaluated and formatted a range at a time on every core, never
+//! all held at once. The output is spooled to an unnamed temporary file
+//! (standard output stays empty when an account anywhere is bad) and copied
+//! out once every account has passed.
 
+use crate::out_file::Spool;
 use crate::{table, Format};
 use anyhow::{Context, Result};
-use levamp_io::{Document, InputError, Preset};
+use levamp_io::{Document, InputError, Outcome, Preset};
 use rayon::prelude::*;
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::ops::Range;
 
 pub use crate::input::read_input;
@@ -30,35 +31,56 @@ pub fn run(file: Option<&str>, venue: &str, format: Option<Format>) -> Result<()
         Format::Json
     });
     let doc = open(&text, venue).with_context(|| name.clone())?;
-    let ranges: Vec<Range<usize>> = (0..doc.len())
-        .step_by(RANGE)
-        .map(|start| start..(start + RANGE).min(doc.len()))
-        .collect();
-    check(&doc, &ranges).with_context(|| name.clone())?;
-    print(&doc, &ranges, format).with_context(|| name.clone())
+    let spool = render(&doc, format, &name)?;
+    crate::venue_cmd::emit_with(|out| spool.copy_to(out))
 }
 
 fn open<'a>(text: &'a str, venue: &str) -> Result<Document<'a>, InputError> {
     Document::open(text, &Preset::load(venue)?)
 }
 
-/// Reads and evaluates every account; the first error as the whole-file
-/// parse reports it.
-fn check(doc: &Document<'_>, ranges: &[Range<usize>]) -> Result<(), InputError> {
-    let outcomes = ranges
-        .par_iter()
-        .map(|range| {
-            let mut reader = doc.reader();
-            doc.read(&mut reader, range.clone(), |i, account, reader| {
-                reader.evaluate(&account, i).map(drop)
-            })
-        })
+/// Reads, evaluates and formats every account into a spool; the first
+/// error as the whole-file parse reports it, after the input's `name`.
+fn render(doc: &Document<'_>, format: Format, name: &str) -> Result<Spool> {
+    let ranges: Vec<Range<usize>> = (0..doc.len())
+        .step_by(RANGE)
+        .map(|start| start..(start + RANGE).min(doc.len()))
         .collect();
+    let mut spool = Spool::new()?;
+    let spooling =
+        |e: std::io::Error| anyhow::Error::from(e).context("cannot write a temporary file");
+    match format {
+        Format::Json => spool
+            .writer()
+            .write_all(b"{\"accounts\":[")
+            .map_err(spooling)?,
+        Format::Table => table::header(spool.writer()).map_err(spooling)?,
+    }
+    let mut outcomes = Vec::with_capacity(ranges.len());
+    for batch in ranges.chunks(BATCH) {
+        let parts: Vec<(Outcome<'_>, Vec<u8>)> = batch
+            .par_iter()
+            .map(|range| render_range(doc, range.clone(), format))
+            .collect();
+        for (outcome, bytes) in parts {
+            spool.writer().write_all(&bytes).map_err(spooling)?;
+            outcomes.push(outcome);
+        }
+    }
     doc.first_error(outcomes)
+        .with_context(|| name.to_string())?;
+    if format == Format::Json {
+        spool.writer().write_all(b"]}\n").map_err(spooling)?;
+    }
+    Ok(spool)
 }
 
-/// The output of the accounts in `range`.
-fn render(doc: &Document<'_>, range: Range<usize>, format: Format) -> Result<Vec<u8>> {
+/// The output of the accounts in `range`, and what reading them found.
+fn render_range<'a>(
+    doc: &Document<'a>,
+    range: Range<usize>,
+    format: Format,
+) -> (Outcome<'a>, Vec<u8>) {
     let mut out = Vec::with_capacity(range.len() * 1024);
     let mut reader = doc.reader();
     let outcome = doc.read(&mut reader, range, |i, account, reader| {
@@ -75,36 +97,5 @@ fn render(doc: &Document<'_>, range: Range<usize>, format: Format) -> Result<Vec
         }
         Ok(())
     });
-    // Checked already: an error here would be a bug, still reported.
-    doc.first_error(vec![outcome])?;
-    Ok(out)
-}
-
-/// Streams the output, a batch of ranges at a time, in account order.
-fn print(doc: &Document<'_>, ranges: &[Range<usize>], format: Format) -> Result<()> {
-    let mut failure = None;
-    crate::venue_cmd::emit_with(|out| {
-        match format {
-            Format::Json => out.write_all(b"{\"accounts\":[")?,
-            Format::Table => table::header(out)?,
-        }
-        for batch in ranges.chunks(BATCH) {
-            let parts: Result<Vec<Vec<u8>>> = batch
-                .par_iter()
-                .map(|range| render(doc, range.clone(), format))
-                .collect();
-            match parts {
-                Ok(parts) => parts.iter().try_for_each(|p| out.write_all(p))?,
-                Err(e) => {
-                    failure = Some(e);
-                    return Ok(());
-                }
-            }
-        }
-        match format {
-            Format::Json => out.write_all(b"]}\n"),
-            Format::Table => Ok(()),
-        }
-    })?;
-    failure.map_or(Ok(()), Err)
+    (outcome, out)
 }
