@@ -77,15 +77,18 @@ fn percent<T: ToString>(v: Option<T>) -> String {
     )
 }
 
-/// Renders one block per account with its positions underneath, account by
-/// account into `out`.
-pub fn render(reports: &[AccountReport], out: &mut dyn Write) -> std::io::Result<()> {
+/// The table's heading line.
+pub fn header(out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "{:<14} {:>16} {:>14} {:>14} {:>9} {:>8} {:>14} {:>8}  status",
         "account", "equity", "maint.margin", "init.margin", "m.ratio", "HF", "free coll.", "lev.",
-    )?;
-    for r in reports {
+    )
+}
+
+/// One account's block: its line, then its positions underneath.
+pub fn account(r: &AccountReport, out: &mut dyn Write) -> std::io::Result<()> {
+    {
         let h = &r.health;
         writeln!(
             out,

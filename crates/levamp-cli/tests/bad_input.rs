@@ -273,3 +273,46 @@ fn bad_venue_and_missing_file() {
         "{stderr}"
     );
 }
+
+/// `n` copies of GOOD's account with ids a0, a1, …, the one at `bad`
+/// replaced by `replacement` (`{i}` stands for its index).
+fn many(n: usize, bad: &[(usize, &str)]) -> String {
+    let account = r#"{"id": "a{i}", "collateral": {"USDT": 1000}, "positions": [{"market": "ETHUSDT", "size": 1.5, "entry_price": 1500, "leverage": 10}]}"#;
+    let accounts: Vec<String> = (0..n)
+        .map(|i| {
+            let text = bad
+                .iter()
+                .find(|(j, _)| *j == i)
+                .map_or(account, |(_, r)| *r);
+            text.replace("{i}", &i.to_string())
+        })
+        .collect();
+    let head = &GOOD[..GOOD.find("\"accounts\"").unwrap()];
+    format!("{head}\"accounts\": [\n{}\n]}}", accounts.join(",\n"))
+}
+
+/// Accounts are read in parallel ranges; errors still come out as one
+/// parse of the whole file gives them: syntax anywhere first, then the
+/// first bad account (or repeated id) in file order.
+#[test]
+fn errors_keep_file_order_across_ranges() {
+    let (code, stdout, _) = margin(&many(10_000, &[]), &[]);
+    assert_eq!(code, 0);
+    assert_eq!(stdout.matches("\"id\":").count(), 10_000);
+    let bad_price =
+        r#"{"id": "a{i}", "positions": [{"market": "ETHUSDT", "size": 1, "entry_price": 0}]}"#;
+    let syntax = r#"{"id": "a{i}",, "positions": []}"#;
+    let beyond = r#"{"id": "a{i}", "collateral": {"USDT": 1e9}, "positions": [{"market": "ETHUSDT", "size": 1e6, "entry_price": 2000}]}"#;
+    fails_on(
+        &many(10_000, &[(7, bad_price), (9_000, syntax)]),
+        "line 9004 column 16: malformed JSON",
+    );
+    fails_on(
+        &many(10_000, &[(9_000, bad_price), (8_000, bad_price)]),
+        "accounts[8000].positions[0].entry_price: must be > 0",
+    );
+    fails_on(
+        &many(10_000, &[(5, beyond), (9_999, r#"{"id": "a17"}"#)]),
+        "accounts[9999].id: duplicate account id \"a17\"",
+    );
+}

@@ -1,12 +1,11 @@
 //! The `accounts` array of a snapshot.
 
 use crate::catalog::Catalog;
-use crate::definitions::{non_negative, positive};
-use crate::json::{array, child, decimal, err, index, known_keys, object, string, InputError};
+use crate::json::{child, err, index, InputError};
+use crate::scan::Node;
+use crate::walk::{array, decimal, get, known_keys, non_negative, object, positive, string};
 use levamp_core::{Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::{Account, Holding, MarginMode, Position};
-use serde_json::Value;
-use std::collections::HashSet;
 
 const ACCOUNT_KEYS: &[&str] = &["id", "margin_mode", "collateral", "borrows", "positions"];
 const POSITION_KEYS: &[&str] = &[
@@ -18,26 +17,7 @@ const POSITION_KEYS: &[&str] = &[
     "leverage",
 ];
 
-/// Parses and validates every account, resolving markets and assets.
-pub fn parse_accounts(v: &Value, venue: &mut Catalog) -> Result<Vec<Account>, InputError> {
-    let list = array(v, "accounts")?;
-    let mut ids = HashSet::with_capacity(list.len());
-    let mut out = Vec::with_capacity(list.len());
-    for (i, a) in list.iter().enumerate() {
-        let at = index("accounts", i);
-        let account = parse_account(a, &at, venue)?;
-        if !ids.insert(account.id.clone()) {
-            return err(
-                &child(&at, "id"),
-                format!("duplicate account id {}", crate::json::quote(&account.id)),
-            );
-        }
-        out.push(account);
-    }
-    Ok(out)
-}
-
-fn margin_mode(v: &Value, at: &str) -> Result<MarginMode, InputError> {
+fn margin_mode(v: &Node<'_>, at: &str) -> Result<MarginMode, InputError> {
     match string(v, at)? {
         "cross" => Ok(MarginMode::Cross),
         "isolated" => Ok(MarginMode::Isolated),
@@ -51,19 +31,22 @@ fn margin_mode(v: &Value, at: &str) -> Result<MarginMode, InputError> {
     }
 }
 
-fn parse_account(v: &Value, at: &str, venue: &mut Catalog) -> Result<Account, InputError> {
+/// Parses and validates one account at path `at`, resolving its markets
+/// and assets in `venue`.
+pub fn parse_account(v: &Node<'_>, at: &str, venue: &mut Catalog) -> Result<Account, InputError> {
     let map = object(v, at)?;
     known_keys(map, at, ACCOUNT_KEYS)?;
-    let id = string(map.get("id").unwrap_or(&Value::Null), &child(at, "id"))?.to_string();
-    let default_mode = match map.get("margin_mode") {
+    let id = string(get(map, "id").unwrap_or(&Node::Null), &child(at, "id"))?.to_string();
+    let default_mode = match get(map, "margin_mode") {
         Some(m) => margin_mode(m, &child(at, "margin_mode"))?,
         None => MarginMode::Cross,
     };
     let mut holdings = |key: &str| -> Result<Vec<Holding>, InputError> {
         let mut out = Vec::new();
-        if let Some(h) = map.get(key) {
+        if let Some(h) = get(map, key) {
             let h_at = child(at, key);
             for (asset, amount) in object(h, &h_at)? {
+                let asset = asset.as_ref();
                 let a_at = child(&h_at, asset);
                 let amount = non_negative(amount, &a_at)?;
                 let asset = venue.asset(asset, &a_at)?;
@@ -78,7 +61,7 @@ fn parse_account(v: &Value, at: &str, venue: &mut Catalog) -> Result<Account, In
     let collateral = holdings("collateral")?;
     let borrows = holdings("borrows")?;
     let mut positions = Vec::new();
-    if let Some(p) = map.get("positions") {
+    if let Some(p) = get(map, "positions") {
         let p_at = child(at, "positions");
         for (j, pos) in array(p, &p_at)?.iter().enumerate() {
             positions.push(parse_position(pos, &index(&p_at, j), default_mode, venue)?);
@@ -94,7 +77,7 @@ fn parse_account(v: &Value, at: &str, venue: &mut Catalog) -> Result<Account, In
 }
 
 fn parse_position(
-    v: &Value,
+    v: &Node<'_>,
     at: &str,
     default_mode: MarginMode,
     venue: &mut Catalog,
@@ -103,23 +86,23 @@ fn parse_position(
     known_keys(map, at, POSITION_KEYS)?;
     let market_at = child(at, "market");
     let market = venue.market(
-        string(map.get("market").unwrap_or(&Value::Null), &market_at)?,
+        string(get(map, "market").unwrap_or(&Node::Null), &market_at)?,
         &market_at,
     )?;
     let size_at = child(at, "size");
-    let size = decimal(map.get("size").unwrap_or(&Value::Null), &size_at)?;
+    let size = decimal(get(map, "size").unwrap_or(&Node::Null), &size_at)?;
     if size == 0 {
         return err(&size_at, "must not be 0 (> 0 long, < 0 short)");
     }
     let entry_price = positive(
-        map.get("entry_price").unwrap_or(&Value::Null),
+        get(map, "entry_price").unwrap_or(&Node::Null),
         &child(at, "entry_price"),
     )?;
-    let mode = match map.get("margin_mode") {
+    let mode = match get(map, "margin_mode") {
         Some(m) => margin_mode(m, &child(at, "margin_mode"))?,
         None => default_mode,
     };
-    let leverage = match map.get("leverage") {
+    let leverage = match get(map, "leverage") {
         Some(l) => {
             let l_at = child(at, "leverage");
             let raw = decimal(l, &l_at)?;
@@ -131,7 +114,7 @@ fn parse_position(
         None => None,
     };
     let (size, entry_price) = (Base::from_raw(size), Price::from_raw(entry_price));
-    let isolated_margin = match (mode, map.get("isolated_margin"), leverage) {
+    let isolated_margin = match (mode, get(map, "isolated_margin"), leverage) {
         (MarginMode::Cross, Some(_), _) => {
             return err(&child(at, "isolated_margin"), "only an isolated position has isolated margin (set \"margin_mode\": \"isolated\" or remove it)")
         }

@@ -11,16 +11,19 @@ use std::collections::BTreeMap;
 
 /// A definition (preset entry with snapshot fields laid over it) and the
 /// path errors in it are reported at.
+#[derive(Clone)]
 struct Definition {
     fields: Map<String, Value>,
     at: String,
 }
 
 /// Resolves market and asset names used by accounts into engine values.
+/// Ids are dense and given in the order names are first used.
+#[derive(Clone)]
 pub struct Catalog {
     pub quote: String,
     price_ids: BTreeMap<String, PriceId>,
-    price_values: Vec<Option<Price>>,
+    price_values: Vec<Price>,
     market_defs: BTreeMap<String, Definition>,
     asset_defs: BTreeMap<String, Definition>,
     market_ids: BTreeMap<String, MarketId>,
@@ -77,15 +80,12 @@ impl Catalog {
     fn set_price(&mut self, key: &str, price: Price) {
         let id = self.price_values.len() as PriceId;
         self.price_ids.insert(key.to_string(), id);
-        self.price_values.push(Some(price));
+        self.price_values.push(price);
     }
 
     /// The price table indexed by `PriceId`.
-    pub fn prices(&self) -> Vec<Price> {
-        self.price_values
-            .iter()
-            .map(|p| p.unwrap_or(Price::ONE))
-            .collect()
+    pub fn prices(&self) -> &[Price] {
+        &self.price_values
     }
 
     /// Price key names indexed by `PriceId`.

@@ -37,6 +37,15 @@ pub fn err<T>(at: &str, message: impl Into<String>) -> Result<T, InputError> {
 /// appears twice in one object is refused with its path
 /// (`accounts[0].positions[0].size: duplicate key`).
 pub fn parse_json(text: &str) -> Result<Value, InputError> {
+    match crate::scan::parse(text) {
+        Ok(node) => Ok(node.to_value()),
+        Err(bad) => Err(crate::scan::syntax_error(text, bad)),
+    }
+}
+
+/// [`parse_json`] by `serde_json` and the strict parser: slower, and
+/// used for the exact message when the scanner refuses a document.
+pub(crate) fn strict_parse(text: &str) -> Result<Value, InputError> {
     crate::strict::from_str(text).map_err(|e| match e {
         crate::strict::StrictError::Duplicate { path } => InputError {
             at: path,
@@ -141,17 +150,22 @@ pub fn decimal(v: &Value, at: &str) -> Result<i128, InputError> {
         Value::String(s) => s.clone(),
         other => return err(at, format!("expected a number, found {}", kind(other))),
     };
-    parse_raw(&text).map_err(|e| InputError {
+    decimal_text(&text, at)
+}
+
+/// The exact raw value of decimal text (a JSON number's or a string's).
+pub fn decimal_text(text: &str, at: &str) -> Result<i128, InputError> {
+    parse_raw(text).map_err(|e| InputError {
         at: at.to_string(),
         message: match e {
-            ParseError::Invalid(_) => format!("expected a decimal number, found {}", quote(&text)),
+            ParseError::Invalid(_) => format!("expected a decimal number, found {}", quote(text)),
             ParseError::TooManyDecimals { max, .. } => format!(
                 "{} has more than {max} decimal places (the fixed-point scale); round it first",
-                clip(&text, QUOTE_CHARS)
+                clip(text, QUOTE_CHARS)
             ),
             ParseError::OutOfRange(_) => format!(
                 "{} is out of range (at most about 1.7e26)",
-                clip(&text, QUOTE_CHARS)
+                clip(text, QUOTE_CHARS)
             ),
         },
     })
@@ -159,8 +173,17 @@ pub fn decimal(v: &Value, at: &str) -> Result<i128, InputError> {
 
 /// Rejects keys outside `allowed`, suggesting the closest allowed key.
 pub fn known_keys(map: &Map<String, Value>, at: &str, allowed: &[&str]) -> Result<(), InputError> {
-    for key in map.keys() {
-        if !allowed.contains(&key.as_str()) {
+    known_key_names(map.keys().map(String::as_str), at, allowed)
+}
+
+/// [`known_keys`] over the key names, in document order.
+pub fn known_key_names<'a>(
+    keys: impl Iterator<Item = &'a str>,
+    at: &str,
+    allowed: &[&str],
+) -> Result<(), InputError> {
+    for key in keys {
+        if !allowed.contains(&key) {
             let hint = did_you_mean(key, allowed.iter().copied())
                 .map(|s| format!(" (did you mean {}?)", quote(s)))
                 .unwrap_or_else(|| format!(" (expected one of: {})", allowed.join(", ")));

@@ -3,23 +3,29 @@
 //! [`Snapshot::parse`] reads the JSON snapshot documented in
 //! `docs/snapshot.md` exactly (numbers never pass through `f64`), lays it
 //! over a venue [`Preset`], validates every field and reports the first
-//! problem as an [`InputError`] naming its JSON path. [`report`] evaluates
-//! every account with `levamp-engine` and builds the `levamp margin` output.
+//! problem as an [`InputError`] naming its JSON path. [`Document`] reads the
+//! same format in place, an account at a time (in parallel ranges), for
+//! snapshots too large to hold as engine values. [`evaluate`] evaluates an
+//! account with `levamp-engine` for the `levamp margin` output.
 
 mod accounts;
 mod catalog;
 pub mod definitions;
+mod document;
 pub mod input_limit;
 pub mod json;
 mod preset;
 mod report;
+mod scan;
 mod script;
 mod state_json;
 mod strict;
+mod walk;
 
+pub use document::{Document, Outcome, Reader};
 pub use json::{did_you_mean, InputError};
 pub use preset::{Preset, PRESETS};
-pub use report::{evaluate, report_json, AccountReport, PositionReport};
+pub use report::{evaluate, AccountReport, PositionReport};
 pub use script::{OnError, Run};
 pub use state_json::{
     conservation_json, event_json, load_state, load_venue, parse_events, replay_log, save_state,
@@ -42,24 +48,22 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// Parses snapshot JSON text over a preset.
+    /// Parses snapshot JSON text over a preset. Market and asset ids
+    /// follow first use in the accounts.
     pub fn parse(text: &str, preset: &Preset) -> Result<Snapshot, InputError> {
-        let root = json::parse_json(text)?;
-        let map = json::object(&root, "")?;
-        json::known_keys(
-            map,
-            "",
-            &["quote", "prices", "markets", "assets", "accounts"],
-        )?;
-        let mut venue = catalog::Catalog::new(map, preset)?;
-        let accounts = match map.get("accounts") {
-            Some(a) => accounts::parse_accounts(a, &mut venue)?,
-            None => return json::err("accounts", "required (an array of accounts)"),
-        };
+        let doc = Document::open(text, preset)?;
+        let mut reader = doc.reader();
+        let mut accounts = Vec::with_capacity(doc.len());
+        let outcome = doc.read(&mut reader, 0..doc.len(), |_, account, _| {
+            accounts.push(account);
+            Ok(())
+        });
+        doc.first_error(vec![outcome])?;
+        let venue = reader.catalog;
         Ok(Snapshot {
             quote: venue.quote.clone(),
             price_keys: venue.price_keys(),
-            prices: venue.prices(),
+            prices: venue.prices().to_vec(),
             markets: venue.markets,
             assets: venue.assets,
             accounts,

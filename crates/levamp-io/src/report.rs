@@ -1,14 +1,16 @@
 //! `levamp margin` results: per-account health and per-position margin and
-//! liquidation price, and their JSON form (numbers as exact JSON numbers).
+//! liquidation price, and their JSON form (numbers as exact JSON numbers),
+//! written straight into a byte buffer.
 
-use crate::json::{number, InputError};
+use crate::json::InputError;
 use crate::Snapshot;
 use levamp_core::{Price, Quote};
 use levamp_engine::{
-    account_health, liquidation_price, position_margin, AccountHealth, MarginMode, Market,
-    PositionMargin,
+    account_health, liquidation_price, position_margin, Account, AccountHealth, MarginContext,
+    MarginMode, Market, PositionMargin,
 };
-use serde_json::{json, Value};
+use std::fmt::Display;
+use std::io::Write;
 
 /// One position's results.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,24 +32,31 @@ pub struct AccountReport {
 
 /// Evaluates account `i` of the snapshot.
 pub fn evaluate(snapshot: &Snapshot, i: usize) -> Result<AccountReport, InputError> {
-    let account = &snapshot.accounts[i];
-    let ctx = snapshot.context();
+    evaluate_account(&snapshot.accounts[i], &snapshot.context(), i)
+}
+
+/// Evaluates `account`, account `i` of its snapshot (for error paths).
+pub fn evaluate_account(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    i: usize,
+) -> Result<AccountReport, InputError> {
     let fail = |e| InputError {
         at: format!("accounts[{i}]"),
         message: format!("{e} while evaluating the account; are the amounts realistic?"),
     };
-    let health = account_health(account, &ctx).map_err(fail)?;
+    let health = account_health(account, ctx).map_err(fail)?;
     let mut positions = Vec::with_capacity(account.positions.len());
     for (j, pos) in account.positions.iter().enumerate() {
-        let market = &snapshot.markets[pos.market as usize];
+        let market = &ctx.markets[pos.market as usize];
         let margin =
-            position_margin(pos, market, snapshot.prices[market.price as usize]).map_err(fail)?;
+            position_margin(pos, market, ctx.prices[market.price as usize]).map_err(fail)?;
         within_tiers(
             market,
             margin.notional,
             &format!("accounts[{i}].positions[{j}]"),
         )?;
-        let liquidation_price = liquidation_price(account, j, &ctx).map_err(fail)?;
+        let liquidation_price = liquidation_price(account, j, ctx).map_err(fail)?;
         positions.push(PositionReport {
             market: market.name.clone(),
             mode: pos.mode,
@@ -81,50 +90,72 @@ fn within_tiers(market: &Market, notional: Quote, at: &str) -> Result<(), InputE
     }
 }
 
-fn opt<T: ToString>(v: Option<T>) -> Value {
-    v.map_or(Value::Null, |x| number(x.to_string()))
+/// Writes a JSON string (escaped as `serde_json` does).
+fn string(out: &mut Vec<u8>, s: &str) {
+    // Writing into a Vec cannot fail.
+    let _ = serde_json::to_writer(&mut *out, s);
 }
 
-fn num<T: ToString>(v: T) -> Value {
-    number(v.to_string())
-}
-
-impl AccountReport {
-    /// The `levamp margin --format json` object of this account.
-    pub fn to_json(&self) -> Value {
-        let h = &self.health;
-        let positions: Vec<Value> = self
-            .positions
-            .iter()
-            .map(|p| {
-                json!({
-                    "market": p.market,
-                    "margin_mode": match p.mode { MarginMode::Cross => "cross", MarginMode::Isolated => "isolated" },
-                    "notional": num(p.margin.notional),
-                    "unrealized_pnl": num(p.margin.unrealized_pnl),
-                    "maintenance_margin": num(p.margin.maintenance_margin),
-                    "initial_margin": num(p.margin.initial_margin),
-                    "liquidation_price": opt(p.liquidation_price),
-                })
-            })
-            .collect();
-        json!({
-            "id": self.id,
-            "equity": num(h.equity),
-            "maintenance_margin": num(h.maintenance_margin),
-            "initial_margin": num(h.initial_margin),
-            "margin_ratio": opt(h.margin_ratio),
-            "health_factor": opt(h.health_factor),
-            "free_collateral": num(h.free_collateral),
-            "leverage": opt(h.leverage),
-            "liquidatable": h.liquidatable,
-            "notional": num(h.notional),
-            "positions": positions,
-        })
+/// Writes `"key":` then a value's canonical decimal text (an exact JSON
+/// number) or `null`.
+fn field<T: Display>(out: &mut Vec<u8>, key: &str, v: Option<T>) {
+    let _ = write!(out, "\"{key}\":");
+    match v {
+        Some(v) => {
+            let _ = write!(out, "{v}");
+        }
+        None => out.extend_from_slice(b"null"),
     }
 }
 
-/// `{"accounts": [...]}` for a list of reports.
-pub fn report_json(reports: &[AccountReport]) -> Value {
-    json!({ "accounts": reports.iter().map(AccountReport::to_json).collect::<Vec<_>>() })
+impl AccountReport {
+    /// Appends the `levamp margin --format json` object of this account to
+    /// `out`: keys in the documented order, numbers as exact JSON numbers,
+    /// no whitespace (what `serde_json` writes for the same object).
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let h = &self.health;
+        out.extend_from_slice(b"{\"id\":");
+        string(out, &self.id);
+        out.push(b',');
+        field(out, "equity", Some(h.equity));
+        out.push(b',');
+        field(out, "maintenance_margin", Some(h.maintenance_margin));
+        out.push(b',');
+        field(out, "initial_margin", Some(h.initial_margin));
+        out.push(b',');
+        field(out, "margin_ratio", h.margin_ratio);
+        out.push(b',');
+        field(out, "health_factor", h.health_factor);
+        out.push(b',');
+        field(out, "free_collateral", Some(h.free_collateral));
+        out.push(b',');
+        field(out, "leverage", h.leverage);
+        out.push(b',');
+        field(out, "liquidatable", Some(h.liquidatable));
+        out.push(b',');
+        field(out, "notional", Some(h.notional));
+        out.extend_from_slice(b",\"positions\":[");
+        for (j, p) in self.positions.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"market\":");
+            string(out, &p.market);
+            out.extend_from_slice(match p.mode {
+                MarginMode::Cross => b",\"margin_mode\":\"cross\",",
+                MarginMode::Isolated => b",\"margin_mode\":\"isolated\",",
+            });
+            field(out, "notional", Some(p.margin.notional));
+            out.push(b',');
+            field(out, "unrealized_pnl", Some(p.margin.unrealized_pnl));
+            out.push(b',');
+            field(out, "maintenance_margin", Some(p.margin.maintenance_margin));
+            out.push(b',');
+            field(out, "initial_margin", Some(p.margin.initial_margin));
+            out.push(b',');
+            field(out, "liquidation_price", p.liquidation_price);
+            out.push(b'}');
+        }
+        out.extend_from_slice(b"]}");
+    }
 }
