@@ -58,8 +58,14 @@ pub struct LiquidationIndex {
     entries: Vec<(u32, Vec<Entry>)>,
     live: usize,
     stale: usize,
-    /// Accounts checked during the current command: re-indexed at commit.
-    pub(crate) pending: BTreeSet<AccountId>,
+    /// Accounts checked during the current command (unordered, may repeat):
+    /// re-indexed at commit.
+    pub(crate) pending: Vec<AccountId>,
+    /// The accounts the last applied oracle update crossed, in id order (a
+    /// buffer reused from update to update: no allocation per update).
+    pub(crate) last_crossed: Vec<AccountId>,
+    /// Scratch for stale items met by a lookup (reused).
+    stale_items: Vec<Item>,
     /// The current command's ADL queue (market, side, ranked accounts).
     pub(crate) adl: Option<(u32, bool, Vec<AccountId>)>,
 }
@@ -153,15 +159,25 @@ impl LiquidationIndex {
     /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
     /// (Stale items met on the way are dropped, so each is scanned at most once.)
     pub fn crossed(&mut self, key: PriceId, price: Price) -> Vec<AccountId> {
+        let mut out = Vec::new();
+        self.crossed_into(key, price, &mut out);
+        out
+    }
+
+    /// As [`LiquidationIndex::crossed`], into `out` (cleared first): no
+    /// allocation once the buffers have grown.
+    pub(crate) fn crossed_into(&mut self, key: PriceId, price: Price, out: &mut Vec<AccountId>) {
+        out.clear();
         let k = key as usize;
         if k >= self.below.len() {
-            return Vec::new();
+            return;
         }
-        let mut out: BTreeSet<AccountId> = self.always[k].iter().copied().collect();
-        let mut stale: Vec<Item> = Vec::new();
+        out.extend(self.always[k].iter().copied());
+        let mut stale = std::mem::take(&mut self.stale_items);
+        stale.clear();
         for item in self.below[k].range((price, 0, 0)..) {
             if self.current(item) {
-                out.insert(item.1);
+                out.push(item.1);
             } else {
                 stale.push(*item);
             }
@@ -173,7 +189,7 @@ impl LiquidationIndex {
         stale.clear();
         for item in self.above[k].range(..=(price, AccountId::MAX, u32::MAX)) {
             if self.current(item) {
-                out.insert(item.1);
+                out.push(item.1);
             } else {
                 stale.push(*item);
             }
@@ -182,7 +198,19 @@ impl LiquidationIndex {
             self.above[k].remove(item);
         }
         self.stale = self.stale.saturating_sub(dropped + stale.len());
-        out.into_iter().collect()
+        self.stale_items = stale;
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Looks up the accounts an applied oracle update of `key` to `price`
+    /// crossed: kept in `last_crossed` for the liquidation pass and put on
+    /// the list re-indexed at commit.
+    pub(crate) fn note_update(&mut self, key: PriceId, price: Price) {
+        let mut crossed = std::mem::take(&mut self.last_crossed);
+        self.crossed_into(key, price, &mut crossed);
+        self.pending.extend_from_slice(&crossed);
+        self.last_crossed = crossed;
     }
 
     /// Number of live entries (for tests and benchmarks).

@@ -409,9 +409,7 @@ impl Venue {
                 Undo::Wallet(a, ..)
                 | Undo::Supplied(a, ..)
                 | Undo::Debt(a, ..)
-                | Undo::Position(a, ..) => {
-                    touched.insert(*a);
-                }
+                | Undo::Position(a, ..) => touched.push(*a),
                 // A pool's indices moved: the perp triggers of accounts holding
                 // its supply or debt may have (its cash and rates move none).
                 Undo::Pool(asset, _, old) if *old != self.indices[*asset as usize] => {
@@ -430,13 +428,18 @@ impl Venue {
                 let lends = !moved.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows));
                 let trades = acc.positions.iter().any(|p| relisted.contains(&p.market));
                 if !acc.positions.is_empty() && (lends || trades) {
-                    touched.insert(a as AccountId);
+                    touched.push(a as AccountId);
                 }
             }
         }
-        for a in touched {
+        touched.sort_unstable();
+        touched.dedup();
+        for &a in &touched {
             self.reindex(a);
         }
+        // The list's buffer is reused by the next command.
+        touched.clear();
+        self.index.pending = touched;
     }
 
     /// Restores every primitive changed since the last commit, newest first.
