@@ -64,6 +64,8 @@ pub struct LiquidationIndex {
     /// The accounts the last applied oracle update crossed, in id order (a
     /// buffer reused from update to update: no allocation per update).
     pub(crate) last_crossed: Vec<AccountId>,
+    /// By account: on the commit's re-index list already (cleared after it).
+    pub(crate) listed: Vec<bool>,
     /// Scratch for stale items met by a lookup (reused).
     stale_items: Vec<Item>,
     /// The current command's ADL queue (market, side, ranked accounts).
