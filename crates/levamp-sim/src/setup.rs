@@ -5,7 +5,7 @@
 use crate::scenario::{Accounts, Population, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError};
+use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
 use levamp_engine::{
     liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
     PriceId, Scope,
@@ -15,6 +15,7 @@ use levamp_io::{Preset, Snapshot};
 use levamp_market::{normal, uniform};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
 
 /// The start of every path.
 #[derive(Clone, Debug)]
@@ -119,18 +120,43 @@ pub(crate) fn open_funded(
     deposits: &[(AssetId, Base)],
     at: &str,
 ) -> Result<AccountId, InputError> {
+    open_funded_into(venue, name, deposits, || at.to_string(), &mut Vec::new())
+}
+
+/// [`open_funded`] for bulk set-up: the error location is formatted only on
+/// an error, the events go to a reused buffer, and the new account's id is
+/// read from its `AccountOpened` event (no lookup by name).
+fn open_funded_into(
+    venue: &mut Venue,
+    name: &str,
+    deposits: &[(AssetId, Base)],
+    at: impl Fn() -> String,
+    events: &mut Vec<Event>,
+) -> Result<AccountId, InputError> {
+    let fail = |e: VenueError| engine(&at())(e);
+    events.clear();
     venue
-        .execute(&Command::OpenAccount { name: name.into() })
-        .map_err(engine(at))?;
-    let account = venue.account_id(name).unwrap_or(0);
+        .execute_into(&Command::OpenAccount { name: name.into() }, events)
+        .map_err(fail)?;
+    let account = events
+        .iter()
+        .find_map(|e| match e {
+            Event::AccountOpened { account, .. } => Some(*account),
+            _ => None,
+        })
+        .unwrap_or(0);
     for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
+        events.clear();
         venue
-            .execute(&Command::Deposit {
-                account,
-                asset,
-                amount,
-            })
-            .map_err(engine(at))?;
+            .execute_into(
+                &Command::Deposit {
+                    account,
+                    asset,
+                    amount,
+                },
+                events,
+            )
+            .map_err(fail)?;
     }
     Ok(account)
 }
@@ -243,8 +269,14 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                 isolated_margin: Quote::ZERO,
                 leverage: None,
             };
-            let market_name = venue.markets[main as usize].name.clone();
-            import_position(&mut venue, id, &market_name, &pos, "agents.basis_traders")?;
+            import_position(
+                &mut venue,
+                id,
+                main,
+                &pos,
+                || "agents.basis_traders".into(),
+                &mut Vec::new(),
+            )?;
         }
     }
     if let Some(h) = &s.agents.hunters {
@@ -308,34 +340,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
         _ => None,
     };
-    let ctx = venue.context();
-    let mut liquidation_prices = Vec::new();
-    let (mut accounts, mut open_interest) = (0, Base::ZERO);
-    for acc in venue.accounts.iter().skip(1) {
-        for (i, p) in acc.positions.iter().enumerate() {
-            if Some(p.market) == main && !p.size.is_zero() {
-                accounts += 1;
-                if p.size.is_positive() {
-                    open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
-                        at: "accounts".into(),
-                        message: e.to_string(),
-                    })?;
-                }
-                let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
-                    at: format!("accounts: {}", acc.id),
-                    message: e.to_string(),
-                })?;
-                if let Some(lp) = lp {
-                    liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
-                }
-            }
-        }
-    }
-    let long_clusters = match main {
-        Some(m) => crate::agents::long_clusters(&venue, m, start.to_f64_lossy())
-            .map_err(engine("accounts"))?,
-        None => Vec::new(),
-    };
+    let (mut accounts, open_interest, mut liquidation_prices, long_clusters) =
+        main_market_book(&venue, main, start)?;
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
         let prices = book
@@ -361,6 +367,75 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         t0,
         traders,
     })
+}
+
+/// Liquidation prices of the main market's positions, computed once for
+/// the report's histogram and the hunters' map (in parallel: the exact
+/// solver is the set-up's largest cost at a million accounts). Returns the
+/// number of positions in the market, the long open interest, the
+/// (liquidation price, is long) pairs in account order and the hunters'
+/// long clusters as [`crate::agents::long_clusters`] gives them.
+#[allow(clippy::type_complexity)]
+fn main_market_book(
+    venue: &Venue,
+    main: Option<MarketId>,
+    start: Price,
+) -> Result<(usize, Base, Vec<(f64, bool)>, Vec<(f64, u32, f64)>), InputError> {
+    use rayon::prelude::*;
+    let Some(main) = main else {
+        return Ok((0, Base::ZERO, Vec::new(), Vec::new()));
+    };
+    let ctx = venue.context();
+    let price = start.to_f64_lossy();
+    // (account, position, liquidation price) per chunk of accounts, in order.
+    type Found = Vec<(AccountId, usize, Option<Price>)>;
+    let chunks: Vec<Result<Found, InputError>> = venue
+        .accounts
+        .par_chunks(4096)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut found = Found::new();
+            for (j, acc) in chunk.iter().enumerate() {
+                let id = (c * 4096 + j) as AccountId;
+                if id == 0 {
+                    continue;
+                }
+                for (i, p) in acc.positions.iter().enumerate() {
+                    if p.market == main && !p.size.is_zero() {
+                        let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                            at: format!("accounts: {}", acc.id),
+                            message: e.to_string(),
+                        })?;
+                        found.push((id, i, lp));
+                    }
+                }
+            }
+            Ok(found)
+        })
+        .collect();
+    let (mut accounts, mut open_interest) = (0, Base::ZERO);
+    let mut liquidation_prices = Vec::new();
+    let mut clusters = Vec::new();
+    for chunk in chunks {
+        for (id, i, lp) in chunk? {
+            let p = &venue.accounts[id as usize].positions[i];
+            accounts += 1;
+            if p.size.is_positive() {
+                open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
+                    at: "accounts".into(),
+                    message: e.to_string(),
+                })?;
+            }
+            if let Some(lp) = lp {
+                liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
+                if p.size.is_positive() {
+                    clusters.push((lp.to_f64_lossy(), id, p.size.to_f64_lossy() * price));
+                }
+            }
+        }
+    }
+    clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok((accounts, open_interest, liquidation_prices, clusters))
 }
 
 /// Lists a market the preset (or the scenario's `[markets]`) defines.
@@ -505,13 +580,10 @@ fn import_snapshot(
             .collect();
         let id = open_funded(venue, &acc.id, &deposits, &at)?;
         for p in &acc.positions {
-            import_position(
-                venue,
-                id,
-                snap.markets[p.market as usize].name.as_str(),
-                p,
-                &at,
-            )?;
+            let market = venue
+                .market_id(&snap.markets[p.market as usize].name)
+                .unwrap_or(0);
+            import_position(venue, id, market, p, || at.clone(), &mut Vec::new())?;
         }
         if let Some(book) = book.as_mut() {
             book.import_borrower(venue, id, acc, &snap, &at)?;
@@ -527,23 +599,28 @@ fn import_snapshot(
 fn import_position(
     venue: &mut Venue,
     id: AccountId,
-    market: &str,
+    market: MarketId,
     p: &Position,
-    at: &str,
+    at: impl Fn() -> String,
+    events: &mut Vec<Event>,
 ) -> Result<(), InputError> {
-    let market = venue.market_id(market).unwrap_or(0);
     let entry = p.entry_price().map_err(|e| InputError {
-        at: at.into(),
+        at: at(),
         message: e.to_string(),
     })?;
+    let fail = |e: VenueError| engine(&at())(e);
     if p.mode == MarginMode::Isolated && p.isolated_margin.is_positive() {
+        events.clear();
         venue
-            .execute(&Command::Deposit {
-                account: id,
-                asset: venue.quote,
-                amount: Base::from_raw(p.isolated_margin.raw()),
-            })
-            .map_err(engine(at))?;
+            .execute_into(
+                &Command::Deposit {
+                    account: id,
+                    asset: venue.quote,
+                    amount: Base::from_raw(p.isolated_margin.raw()),
+                },
+                events,
+            )
+            .map_err(fail)?;
     }
     let order = TradeOrder {
         account: id,
@@ -557,10 +634,10 @@ fn import_position(
         isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
         leverage: p.leverage,
     };
+    events.clear();
     venue
-        .execute(&Command::ImportPosition(order))
-        .map(|_| ())
-        .map_err(engine(at))
+        .execute_into(&Command::ImportPosition(order), events)
+        .map_err(fail)
 }
 
 /// A generated population (seeded by the run's seed): survivors only —
@@ -595,6 +672,8 @@ fn generate(
         })
         .map_err(engine("price.start"))?;
     let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
+    let mut events = Vec::new();
+    let mut name = String::new();
     let s0 = start.to_f64_lossy();
     let fail = |e: levamp_core::MathError| InputError {
         at: "population".into(),
@@ -656,15 +735,13 @@ fn generate(
                 break (pos, collateral);
             }
         };
-        let at = format!("population account {i}");
+        let at = || format!("population account {i}");
         let quote = venue.quote;
         let deposit = [(quote, Base::from_raw(collateral.raw()))];
-        let id = open_funded(venue, &format!("acct{i}"), &deposit, &at)?;
-        import_position(venue, id, &name_of(venue, market), &position, &at)?;
+        name.clear();
+        write!(name, "acct{i}").expect("writing to a String cannot fail");
+        let id = open_funded_into(venue, &name, &deposit, at, &mut events)?;
+        import_position(venue, id, market, &position, at, &mut events)?;
     }
     Ok(market)
-}
-
-fn name_of(venue: &Venue, market: MarketId) -> String {
-    venue.markets[market as usize].name.clone()
 }

@@ -66,6 +66,11 @@ pub struct LiquidationIndex {
     pub(crate) last_crossed: Vec<AccountId>,
     /// By account: on the commit's re-index list already (cleared after it).
     pub(crate) listed: Vec<bool>,
+    /// Items set but not yet inserted into `below`/`above`: inserted at the
+    /// next lookup, in bulk when many (a million-account set-up builds each
+    /// ordered set once from sorted items instead of a million scattered
+    /// inserts). (key, losing side is `Below`, item).
+    unsorted: Vec<(PriceId, bool, Item)>,
     /// Scratch for stale items met by a lookup (reused).
     stale_items: Vec<Item>,
     /// The current command's ADL queue (market, side, ranked accounts).
@@ -122,13 +127,13 @@ impl LiquidationIndex {
         let generation = slot.0;
         for e in &entries {
             match *e {
-                Entry::Trigger(k, Side::Below, p, _) => {
-                    self.below[k as usize].insert((p, account, generation))
+                Entry::Trigger(k, side, p, _) => {
+                    self.unsorted
+                        .push((k, side == Side::Below, (p, account, generation)))
                 }
-                Entry::Trigger(k, Side::Above, p, _) => {
-                    self.above[k as usize].insert((p, account, generation))
+                Entry::Always(k) => {
+                    self.always[k as usize].insert(account);
                 }
-                Entry::Always(k) => self.always[k as usize].insert(account),
             };
         }
         self.live += entries
@@ -142,8 +147,55 @@ impl LiquidationIndex {
         old
     }
 
+    /// Inserts the items set since the last lookup (stale ones dropped): one
+    /// by one, unless they outnumber the items held (a bulk set-up), then by
+    /// rebuilding each set they go to from its sorted items (linear, and
+    /// cache-friendly at a million items).
+    pub(crate) fn settle(&mut self) {
+        if self.unsorted.is_empty() {
+            return;
+        }
+        let mut unsorted = std::mem::take(&mut self.unsorted);
+        let before = unsorted.len();
+        unsorted.retain(|(_, _, item)| self.current(item));
+        self.stale = self.stale.saturating_sub(before - unsorted.len());
+        let held: usize = self
+            .below
+            .iter()
+            .chain(&self.above)
+            .map(BTreeSet::len)
+            .sum();
+        if unsorted.len() < 1024 || unsorted.len() < held {
+            for &(k, below, item) in &unsorted {
+                match below {
+                    true => self.below[k as usize].insert(item),
+                    false => self.above[k as usize].insert(item),
+                };
+            }
+        } else {
+            unsorted.sort_unstable();
+            let mut rest = &unsorted[..];
+            while let Some(&(k, below, _)) = rest.first() {
+                let n = rest.partition_point(|&(k2, b2, _)| (k2, b2) == (k, below));
+                let set = match below {
+                    true => &mut self.below[k as usize],
+                    false => &mut self.above[k as usize],
+                };
+                let mut items: Vec<Item> = std::mem::take(set).into_iter().collect();
+                items.extend(rest[..n].iter().map(|&(_, _, item)| item));
+                // Sorted runs merge in linear time; the set is built in bulk.
+                items.sort();
+                *set = items.into_iter().collect();
+                rest = &rest[n..];
+            }
+        }
+        unsorted.clear();
+        self.unsorted = unsorted;
+    }
+
     /// Drops stale items.
     fn sweep(&mut self) {
+        self.settle();
         let entries = &self.entries;
         let live = |&(_, a, g): &Item| entries.get(a as usize).is_some_and(|(gen, _)| *gen == g);
         for set in self.below.iter_mut().chain(self.above.iter_mut()) {
@@ -174,6 +226,7 @@ impl LiquidationIndex {
         if k >= self.below.len() {
             return;
         }
+        self.settle();
         out.extend(self.always[k].iter().copied());
         let mut stale = std::mem::take(&mut self.stale_items);
         stale.clear();
