@@ -674,6 +674,15 @@ fn generate(
     let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
     let mut events = Vec::new();
     let mut name = String::new();
+    venue.accounts.reserve(p.accounts);
+    // The candidate checked for health (its lists reused from draw to draw).
+    let mut acc = Account {
+        collateral: vec![Holding {
+            asset: venue.quote,
+            amount: Base::ZERO,
+        }],
+        ..Account::default()
+    };
     let s0 = start.to_f64_lossy();
     let fail = |e: levamp_core::MathError| InputError {
         at: "population".into(),
@@ -719,15 +728,9 @@ fn generate(
                 ),
             };
             let collateral = if isolated { Quote::ZERO } else { margin };
-            let acc = Account {
-                id: String::new(),
-                collateral: vec![Holding {
-                    asset: venue.quote,
-                    amount: Base::from_raw(collateral.raw()),
-                }],
-                positions: vec![pos.clone()],
-                ..Account::default()
-            };
+            acc.collateral[0].amount = Base::from_raw(collateral.raw());
+            acc.positions.clear();
+            acc.positions.push(pos.clone());
             let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
                 .map_err(fail)?
                 .liquidatable();
