@@ -748,3 +748,30 @@ fn generate(
     }
     Ok(market)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse;
+    use std::path::Path;
+
+    /// The set-up computes the hunters' map from the liquidation prices it
+    /// already has; it must equal the one `agents::long_clusters` computes
+    /// during the run (same prices, ids, sizes, order).
+    #[test]
+    fn long_clusters_match_the_agents_map() {
+        let text = "[run]\nseed = 3\npaths = 1\nsteps = 10\ndt_s = 60\n[venue]\npreset = \"binance-usdm\"\n\
+            [population]\naccounts = 3000\nmarket = \"BTCUSDT\"\nlong_share = 0.6\nisolated_share = 0.3\n\
+            leverage = { median = 12, sigma = 0.7, min = 1, max = 100 }\nnotional = { min = 10000, alpha = 1.25, max = 50000000 }\n\
+            entry_dispersion = 0.04\n[price]\nstart = 60000\nmodel = \"gbm\"\nsigma = 0.5\n\
+            [agents.liquidation_hunters]\ncapital = 5000000\nreach = 0.02\npush = 500\ntrigger = 4\n";
+        let s = parse(text, "clusters", Path::new(".")).unwrap();
+        let world = build(&s, &Sources::disk()).unwrap();
+        let market = world.market.unwrap();
+        let expected =
+            crate::agents::long_clusters(&world.venue, market, world.start.to_f64_lossy()).unwrap();
+        assert!(expected.len() > 1000, "{} clusters", expected.len());
+        assert_eq!(world.long_clusters, expected);
+        assert_eq!(world.liquidation_prices.len(), 3000);
+    }
+}
