@@ -113,31 +113,17 @@ pub(crate) fn base_units(q: f64) -> Result<Base, levamp_core::MathError> {
     }
 }
 
-/// Opens account `name` and deposits `deposits` (non-positive ones skipped).
+/// Opens account `name` and deposits `deposits` (non-positive ones
+/// skipped). The new account's id is read from its `AccountOpened` event.
 pub(crate) fn open_funded(
     venue: &mut Venue,
     name: &str,
     deposits: &[(AssetId, Base)],
     at: &str,
 ) -> Result<AccountId, InputError> {
-    open_funded_into(venue, name, deposits, || at.to_string(), &mut Vec::new())
-}
-
-/// [`open_funded`] for bulk set-up: the error location is formatted only on
-/// an error, the events go to a reused buffer, and the new account's id is
-/// read from its `AccountOpened` event (no lookup by name).
-fn open_funded_into(
-    venue: &mut Venue,
-    name: &str,
-    deposits: &[(AssetId, Base)],
-    at: impl Fn() -> String,
-    events: &mut Vec<Event>,
-) -> Result<AccountId, InputError> {
-    let fail = |e: VenueError| engine(&at())(e);
-    events.clear();
-    venue
-        .execute_into(&Command::OpenAccount { name: name.into() }, events)
-        .map_err(fail)?;
+    let events = venue
+        .execute(&Command::OpenAccount { name: name.into() })
+        .map_err(engine(at))?;
     let account = events
         .iter()
         .find_map(|e| match e {
@@ -146,17 +132,13 @@ fn open_funded_into(
         })
         .unwrap_or(0);
     for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
-        events.clear();
         venue
-            .execute_into(
-                &Command::Deposit {
-                    account,
-                    asset,
-                    amount,
-                },
-                events,
-            )
-            .map_err(fail)?;
+            .execute(&Command::Deposit {
+                account,
+                asset,
+                amount,
+            })
+            .map_err(engine(at))?;
     }
     Ok(account)
 }
@@ -269,14 +251,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                 isolated_margin: Quote::ZERO,
                 leverage: None,
             };
-            import_position(
-                &mut venue,
-                id,
-                main,
-                &pos,
-                || "agents.basis_traders".into(),
-                &mut Vec::new(),
-            )?;
+            import_position(&mut venue, id, main, &pos, "agents.basis_traders")?;
         }
     }
     if let Some(h) = &s.agents.hunters {
@@ -583,7 +558,7 @@ fn import_snapshot(
             let market = venue
                 .market_id(&snap.markets[p.market as usize].name)
                 .unwrap_or(0);
-            import_position(venue, id, market, p, || at.clone(), &mut Vec::new())?;
+            import_position(venue, id, market, p, &at)?;
         }
         if let Some(book) = book.as_mut() {
             book.import_borrower(venue, id, acc, &snap, &at)?;
@@ -601,26 +576,20 @@ fn import_position(
     id: AccountId,
     market: MarketId,
     p: &Position,
-    at: impl Fn() -> String,
-    events: &mut Vec<Event>,
+    at: &str,
 ) -> Result<(), InputError> {
     let entry = p.entry_price().map_err(|e| InputError {
-        at: at(),
+        at: at.into(),
         message: e.to_string(),
     })?;
-    let fail = |e: VenueError| engine(&at())(e);
     if p.mode == MarginMode::Isolated && p.isolated_margin.is_positive() {
-        events.clear();
         venue
-            .execute_into(
-                &Command::Deposit {
-                    account: id,
-                    asset: venue.quote,
-                    amount: Base::from_raw(p.isolated_margin.raw()),
-                },
-                events,
-            )
-            .map_err(fail)?;
+            .execute(&Command::Deposit {
+                account: id,
+                asset: venue.quote,
+                amount: Base::from_raw(p.isolated_margin.raw()),
+            })
+            .map_err(engine(at))?;
     }
     let order = TradeOrder {
         account: id,
@@ -634,10 +603,10 @@ fn import_position(
         isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
         leverage: p.leverage,
     };
-    events.clear();
     venue
-        .execute_into(&Command::ImportPosition(order), events)
-        .map_err(fail)
+        .execute(&Command::ImportPosition(order))
+        .map(|_| ())
+        .map_err(engine(at))
 }
 
 /// A generated population (seeded by the run's seed): survivors only —
@@ -738,15 +707,77 @@ fn generate(
                 break (pos, collateral);
             }
         };
-        let at = || format!("population account {i}");
-        let quote = venue.quote;
-        let deposit = [(quote, Base::from_raw(collateral.raw()))];
         name.clear();
         write!(name, "acct{i}").expect("writing to a String cannot fail");
-        let id = open_funded_into(venue, &name, &deposit, at, &mut events)?;
-        import_position(venue, id, market, &position, at, &mut events)?;
+        import_generated(venue, &name, collateral, market, &position, &mut events).map_err(
+            |e| InputError {
+                at: format!("population account {i}"),
+                ..e
+            },
+        )?;
     }
     Ok(market)
+}
+
+/// Opens a generated account, funds it and imports its position as one
+/// batch (`Venue::execute_all`: one commit, so one re-index, per account
+/// instead of one per command) — the same commands, events and state as
+/// issuing them one by one.
+fn import_generated(
+    venue: &mut Venue,
+    name: &str,
+    collateral: Quote,
+    market: MarketId,
+    p: &Position,
+    events: &mut Vec<Event>,
+) -> Result<(), InputError> {
+    let fail = |message: String| InputError {
+        at: String::new(),
+        message,
+    };
+    let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
+    // Ids are dense: the new account takes the next one (checked below).
+    let account = venue.accounts.len() as AccountId;
+    let quote = venue.quote;
+    let mut commands = Vec::with_capacity(4);
+    commands.push(Command::OpenAccount { name: name.into() });
+    // The collateral, then (isolated) the position's margin, as
+    // `open_funded` and `import_position` deposit them.
+    let isolated_margin = match p.mode {
+        MarginMode::Isolated => p.isolated_margin,
+        MarginMode::Cross => Quote::ZERO,
+    };
+    for amount in [collateral, isolated_margin] {
+        if amount.is_positive() {
+            commands.push(Command::Deposit {
+                account,
+                asset: quote,
+                amount: Base::from_raw(amount.raw()),
+            });
+        }
+    }
+    commands.push(Command::ImportPosition(TradeOrder {
+        account,
+        market,
+        size: p.size,
+        price: entry,
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: Some(p.mode),
+        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
+        leverage: p.leverage,
+    }));
+    events.clear();
+    venue
+        .execute_all(&commands, events)
+        .map_err(|e| fail(e.to_string()))?;
+    match events.first() {
+        Some(Event::AccountOpened { account: a, .. }) if *a == account => Ok(()),
+        _ => Err(fail(
+            "the venue did not open the account under the next id".into(),
+        )),
+    }
 }
 
 #[cfg(test)]
