@@ -14,6 +14,10 @@
 //! checked or changed accounts (and the holders of a re-listed market) are
 //! re-indexed with fresh slacks at the end of the command.
 //!
+//! New trigger items are buffered and go into the ordered sets at the next
+//! lookup — in bulk, from sorted items, when they outnumber the items held
+//! (a set-up that imports a million accounts builds each set once).
+//!
 //! The index is derived data: it is not serialised and is rebuilt on load.
 //! It is part of the venue's equality (its live entries per account): since
 //! only applied events and commits move it, a replayed log rebuilds the same
