@@ -45,15 +45,76 @@ pub fn div_round(a: i128, c: i128, round: Round) -> Result<i128, MathError> {
 /// `a · b / c` with the product held exactly (256 bits when it does not fit
 /// in `i128`), rounded as asked. The result must fit in `i128`, else
 /// [`MathError::Overflow`].
+///
+/// Fast paths, all exact with the same rounding: operands that fit in `i64`
+/// multiply with one widening instruction; a divisor of [`SCALE`] (the
+/// commonest: every `value_at`, `mul_ratio`) divides by multiplication
+/// (`div_round_scale`); a product and divisor that fit in `i64` use the
+/// 64-bit division.
 #[inline]
 pub fn mul_div(a: i128, b: i128, c: i128, round: Round) -> Result<i128, MathError> {
-    // Operands that fit in i64 multiply with one widening instruction.
-    if let (Ok(a64), Ok(b64)) = (i64::try_from(a), i64::try_from(b)) {
-        return div_round(a64 as i128 * b64 as i128, c, round);
+    let p = match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a64), Ok(b64)) => a64 as i128 * b64 as i128,
+        _ => match a.checked_mul(b) {
+            Some(p) => p,
+            None => return mul_div_wide(a, b, c, round),
+        },
+    };
+    if c == SCALE {
+        return Ok(div_round_scale(p, round));
     }
-    match a.checked_mul(b) {
-        Some(p) => div_round(p, c, round),
-        None => mul_div_wide(a, b, c, round),
+    if let (Ok(p64), Ok(c64)) = (i64::try_from(p), i64::try_from(c)) {
+        if c64 != 0 && !(p64 == i64::MIN && c64 == -1) {
+            return Ok(div_round_i64(p64, c64, round) as i128);
+        }
+    }
+    div_round(p, c, round)
+}
+
+/// `p / c` rounded as asked, in 64 bits (`c ≠ 0`, not `i64::MIN / −1`).
+/// Cannot overflow: a nonzero remainder means `|c| ≥ 2`, so `|q| ≤ |p| / 2`
+/// and `q ± 1` is in range.
+#[inline]
+fn div_round_i64(p: i64, c: i64, round: Round) -> i64 {
+    let q = p / c;
+    let r = p - q * c;
+    if r == 0 {
+        return q;
+    }
+    let negative = (r < 0) != (c < 0);
+    match (round, negative) {
+        (Round::Floor, true) => q - 1,
+        (Round::Ceil, false) => q + 1,
+        _ => q,
+    }
+}
+
+/// `p / 10^12` rounded as asked, without a 128-bit division: `10^12 =
+/// 2^12 · 5^12`, so `⌊|p| / 10^12⌋ = ⌊⌊|p| / 2^12⌋ / 5^12⌋` (a shift, then
+/// schoolbook division by the 28-bit `5^12` in 32-bit digits, each step a
+/// 64-bit division by a constant the compiler turns into a multiplication).
+/// The remainder is recomputed exactly and decides the rounding. Cannot
+/// overflow: `|q| < 2^88`.
+#[inline]
+fn div_round_scale(p: i128, round: Round) -> i128 {
+    const FIVE_12: u64 = 244_140_625; // 5^12
+    let n = p.unsigned_abs();
+    let m = n >> DECIMALS;
+    let mut q: u128 = 0;
+    let mut r: u64 = 0;
+    for shift in [96u32, 64, 32, 0] {
+        let digit = (r << 32) | ((m >> shift) as u32 as u64);
+        q = (q << 32) | (digit / FIVE_12) as u128;
+        r = digit % FIVE_12;
+    }
+    let exact = n == q * SCALE as u128;
+    let negative = p < 0;
+    let q = q as i128;
+    match (exact, round, negative) {
+        (false, Round::Floor, true) => -q - 1,
+        (false, Round::Ceil, false) => q + 1,
+        (_, _, true) => -q,
+        (_, _, false) => q,
     }
 }
 
@@ -317,6 +378,34 @@ mod tests {
                 }
                 _ => prop_assert!(false, "directions disagree on {}", x),
             }
+        }
+
+        /// The fast paths agree with the 256-bit path digit for digit,
+        /// over operands of every magnitude (up to the edge of `i128`), for
+        /// the SCALE divisor, small divisors and any divisor.
+        #[test]
+        fn fast_paths_equal_the_wide_path(
+            a in prop_oneof![any::<i128>(), any::<i64>().prop_map(i128::from), (-1i128 << 100)..(1i128 << 100)],
+            b in prop_oneof![any::<i128>(), any::<i64>().prop_map(i128::from), -SCALE * 1000..SCALE * 1000],
+            c in prop_oneof![Just(SCALE), Just(-SCALE), any::<i64>().prop_map(i128::from), any::<i128>()]
+                .prop_filter("nz", |c| *c != 0),
+            up in any::<bool>(),
+        ) {
+            let round = if up { Round::Ceil } else { Round::Floor };
+            prop_assert_eq!(mul_div(a, b, c, round), mul_div_wide(a, b, c, round));
+        }
+
+        /// Dividing by SCALE by multiplication equals the 128-bit division,
+        /// on every magnitude and at the edges of `i128`.
+        #[test]
+        fn scale_division_is_exact(
+            p in prop_oneof![any::<i128>(), Just(i128::MIN), Just(i128::MAX), Just(i128::MIN + 1),
+                (-1000i128..1000).prop_map(|k| k * SCALE), (-1000i128..1000).prop_map(|k| k * SCALE + 1),
+                (-1000i128..1000).prop_map(|k| k * SCALE - 1)],
+            up in any::<bool>(),
+        ) {
+            let round = if up { Round::Ceil } else { Round::Floor };
+            prop_assert_eq!(Ok(div_round_scale(p, round)), div_round(p, SCALE, round));
         }
 
         #[test]

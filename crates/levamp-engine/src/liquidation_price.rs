@@ -139,16 +139,41 @@ pub fn scope_boundary(
         Ok(rest.checked_add(&moving_at(Some(p))?)?.liquidatable())
     };
     let mark = ctx.prices[id as usize].raw();
-    let Some((slope, guess, _)) = solve(account, ctx, scope, id, mark, rest, side) else {
+    let Some((slope, guess, converged)) = solve(account, ctx, scope, id, mark, rest, side) else {
         return Ok(None);
     };
+    // Within the rounding bound of the closed form (see `scope_trigger`)
+    // when the tiers settled: the search starts from that bracket.
+    let radius = match converged {
+        true => Some(rounding_bound(account, slope)?),
+        false => None,
+    };
     if slope > 0 {
-        Ok(last_true(&liquidatable_at, guess)?.map(|p| (Price::from_raw(p), Side::Below)))
+        Ok(last_true_near(&liquidatable_at, guess, radius)?
+            .map(|p| (Price::from_raw(p), Side::Below)))
     } else {
         // Liquidatable from P up: P − 1 is the last price where it is not.
-        let p = last_true(&|p| liquidatable_at(p).map(|b| !b), guess.saturating_sub(1))?;
+        let p = last_true_near(
+            &|p| liquidatable_at(p).map(|b| !b),
+            guess.saturating_sub(1),
+            radius,
+        )?;
         Ok(p.map(|p| (Price::from_raw(p + 1), Side::Above)))
     }
+}
+
+/// How far (in ticks) the closed-form root can be from the boundary of the
+/// rounded predicate: two raw quote units per item that is rounded on its
+/// own, plus two, over the slope (at 24 decimals), plus one.
+fn rounding_bound(account: &Account, slope: i128) -> Result<i128, MathError> {
+    let items = account.positions.len()
+        + account.collateral.len()
+        + account.supplied.len()
+        + account.borrows.len();
+    let error = (2 * items as i128 + 2)
+        .checked_mul(SCALE * SCALE)
+        .ok_or(MathError::Overflow)?;
+    Ok(error / slope.checked_abs().ok_or(MathError::Overflow)? + 1)
 }
 
 /// The slope's sign at the current mark (which side is the losing side) and
@@ -241,14 +266,7 @@ pub fn scope_trigger(
     if !converged {
         return scope_boundary(account, scope, id, ctx, total, side);
     }
-    let items = account.positions.len()
-        + account.collateral.len()
-        + account.supplied.len()
-        + account.borrows.len();
-    let error = (2 * items as i128 + 2)
-        .checked_mul(SCALE * SCALE)
-        .ok_or(MathError::Overflow)?;
-    let margin = error / slope.abs() + 1;
+    let margin = rounding_bound(account, slope)?;
     Ok(Some(match slope > 0 {
         true => (Price::from_raw(root.saturating_add(margin)), Side::Below),
         false => (
@@ -349,6 +367,40 @@ enum At {
     True,
     False,
     Beyond,
+}
+
+/// [`last_true`], bisecting `[guess − radius, guess + radius]` directly when
+/// the predicate is true at its low end and false at its high end (a
+/// monotone predicate's one boundary is then inside it, the same one the
+/// gallop finds); otherwise the gallop from the guess.
+fn last_true_near(
+    pred: &dyn Fn(i128) -> Result<bool, MathError>,
+    guess: i128,
+    radius: Option<i128>,
+) -> Result<Option<i128>, MathError> {
+    if let Some(r) = radius {
+        let lo = guess.saturating_sub(r).max(1);
+        let hi = guess.saturating_add(r);
+        let truth = |p: i128| match pred(p) {
+            Ok(b) => Ok(Some(b)),
+            Err(MathError::Overflow) => Ok(None),
+            Err(e) => Err(e),
+        };
+        if lo < hi && truth(lo)? == Some(true) && truth(hi)? == Some(false) {
+            let (mut lo, mut hi) = (lo, hi);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                match truth(mid)? {
+                    Some(true) => lo = mid,
+                    Some(false) => hi = mid,
+                    // Unrepresentable inside the bracket: leave it to the gallop.
+                    None => return last_true(pred, guess),
+                }
+            }
+            return Ok(Some(lo));
+        }
+    }
+    last_true(pred, guess)
 }
 
 /// For a predicate true on `[1, P]` and false above `P` up to the edge of

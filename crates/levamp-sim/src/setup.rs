@@ -5,7 +5,7 @@
 use crate::scenario::{Accounts, Population, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError};
+use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
 use levamp_engine::{
     liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
     PriceId, Scope,
@@ -15,6 +15,7 @@ use levamp_io::{Preset, Snapshot};
 use levamp_market::{normal, uniform};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
 
 /// The start of every path.
 #[derive(Clone, Debug)]
@@ -112,17 +113,24 @@ pub(crate) fn base_units(q: f64) -> Result<Base, levamp_core::MathError> {
     }
 }
 
-/// Opens account `name` and deposits `deposits` (non-positive ones skipped).
+/// Opens account `name` and deposits `deposits` (non-positive ones
+/// skipped). The new account's id is read from its `AccountOpened` event.
 pub(crate) fn open_funded(
     venue: &mut Venue,
     name: &str,
     deposits: &[(AssetId, Base)],
     at: &str,
 ) -> Result<AccountId, InputError> {
-    venue
+    let events = venue
         .execute(&Command::OpenAccount { name: name.into() })
         .map_err(engine(at))?;
-    let account = venue.account_id(name).unwrap_or(0);
+    let account = events
+        .iter()
+        .find_map(|e| match e {
+            Event::AccountOpened { account, .. } => Some(*account),
+            _ => None,
+        })
+        .unwrap_or(0);
     for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
         venue
             .execute(&Command::Deposit {
@@ -243,8 +251,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
                 isolated_margin: Quote::ZERO,
                 leverage: None,
             };
-            let market_name = venue.markets[main as usize].name.clone();
-            import_position(&mut venue, id, &market_name, &pos, "agents.basis_traders")?;
+            import_position(&mut venue, id, main, &pos, "agents.basis_traders")?;
         }
     }
     if let Some(h) = &s.agents.hunters {
@@ -308,34 +315,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
         _ => None,
     };
-    let ctx = venue.context();
-    let mut liquidation_prices = Vec::new();
-    let (mut accounts, mut open_interest) = (0, Base::ZERO);
-    for acc in venue.accounts.iter().skip(1) {
-        for (i, p) in acc.positions.iter().enumerate() {
-            if Some(p.market) == main && !p.size.is_zero() {
-                accounts += 1;
-                if p.size.is_positive() {
-                    open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
-                        at: "accounts".into(),
-                        message: e.to_string(),
-                    })?;
-                }
-                let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
-                    at: format!("accounts: {}", acc.id),
-                    message: e.to_string(),
-                })?;
-                if let Some(lp) = lp {
-                    liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
-                }
-            }
-        }
-    }
-    let long_clusters = match main {
-        Some(m) => crate::agents::long_clusters(&venue, m, start.to_f64_lossy())
-            .map_err(engine("accounts"))?,
-        None => Vec::new(),
-    };
+    let (mut accounts, open_interest, mut liquidation_prices, long_clusters) =
+        main_market_book(&venue, main, start)?;
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
         let prices = book
@@ -361,6 +342,75 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         t0,
         traders,
     })
+}
+
+/// Liquidation prices of the main market's positions, computed once for
+/// the report's histogram and the hunters' map (in parallel: the exact
+/// solver is the set-up's largest cost at a million accounts). Returns the
+/// number of positions in the market, the long open interest, the
+/// (liquidation price, is long) pairs in account order and the hunters'
+/// long clusters as [`crate::agents::long_clusters`] gives them.
+#[allow(clippy::type_complexity)]
+fn main_market_book(
+    venue: &Venue,
+    main: Option<MarketId>,
+    start: Price,
+) -> Result<(usize, Base, Vec<(f64, bool)>, Vec<(f64, u32, f64)>), InputError> {
+    use rayon::prelude::*;
+    let Some(main) = main else {
+        return Ok((0, Base::ZERO, Vec::new(), Vec::new()));
+    };
+    let ctx = venue.context();
+    let price = start.to_f64_lossy();
+    // (account, position, liquidation price) per chunk of accounts, in order.
+    type Found = Vec<(AccountId, usize, Option<Price>)>;
+    let chunks: Vec<Result<Found, InputError>> = venue
+        .accounts
+        .par_chunks(4096)
+        .enumerate()
+        .map(|(c, chunk)| {
+            let mut found = Found::new();
+            for (j, acc) in chunk.iter().enumerate() {
+                let id = (c * 4096 + j) as AccountId;
+                if id == 0 {
+                    continue;
+                }
+                for (i, p) in acc.positions.iter().enumerate() {
+                    if p.market == main && !p.size.is_zero() {
+                        let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                            at: format!("accounts: {}", acc.id),
+                            message: e.to_string(),
+                        })?;
+                        found.push((id, i, lp));
+                    }
+                }
+            }
+            Ok(found)
+        })
+        .collect();
+    let (mut accounts, mut open_interest) = (0, Base::ZERO);
+    let mut liquidation_prices = Vec::new();
+    let mut clusters = Vec::new();
+    for chunk in chunks {
+        for (id, i, lp) in chunk? {
+            let p = &venue.accounts[id as usize].positions[i];
+            accounts += 1;
+            if p.size.is_positive() {
+                open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
+                    at: "accounts".into(),
+                    message: e.to_string(),
+                })?;
+            }
+            if let Some(lp) = lp {
+                liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
+                if p.size.is_positive() {
+                    clusters.push((lp.to_f64_lossy(), id, p.size.to_f64_lossy() * price));
+                }
+            }
+        }
+    }
+    clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok((accounts, open_interest, liquidation_prices, clusters))
 }
 
 /// Lists a market the preset (or the scenario's `[markets]`) defines.
@@ -505,13 +555,10 @@ fn import_snapshot(
             .collect();
         let id = open_funded(venue, &acc.id, &deposits, &at)?;
         for p in &acc.positions {
-            import_position(
-                venue,
-                id,
-                snap.markets[p.market as usize].name.as_str(),
-                p,
-                &at,
-            )?;
+            let market = venue
+                .market_id(&snap.markets[p.market as usize].name)
+                .unwrap_or(0);
+            import_position(venue, id, market, p, &at)?;
         }
         if let Some(book) = book.as_mut() {
             book.import_borrower(venue, id, acc, &snap, &at)?;
@@ -527,11 +574,10 @@ fn import_snapshot(
 fn import_position(
     venue: &mut Venue,
     id: AccountId,
-    market: &str,
+    market: MarketId,
     p: &Position,
     at: &str,
 ) -> Result<(), InputError> {
-    let market = venue.market_id(market).unwrap_or(0);
     let entry = p.entry_price().map_err(|e| InputError {
         at: at.into(),
         message: e.to_string(),
@@ -595,6 +641,17 @@ fn generate(
         })
         .map_err(engine("price.start"))?;
     let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
+    let mut events = Vec::new();
+    let mut name = String::new();
+    venue.accounts.reserve(p.accounts);
+    // The candidate checked for health (its lists reused from draw to draw).
+    let mut acc = Account {
+        collateral: vec![Holding {
+            asset: venue.quote,
+            amount: Base::ZERO,
+        }],
+        ..Account::default()
+    };
     let s0 = start.to_f64_lossy();
     let fail = |e: levamp_core::MathError| InputError {
         at: "population".into(),
@@ -640,15 +697,9 @@ fn generate(
                 ),
             };
             let collateral = if isolated { Quote::ZERO } else { margin };
-            let acc = Account {
-                id: String::new(),
-                collateral: vec![Holding {
-                    asset: venue.quote,
-                    amount: Base::from_raw(collateral.raw()),
-                }],
-                positions: vec![pos.clone()],
-                ..Account::default()
-            };
+            acc.collateral[0].amount = Base::from_raw(collateral.raw());
+            acc.positions.clear();
+            acc.positions.push(pos.clone());
             let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
                 .map_err(fail)?
                 .liquidatable();
@@ -656,15 +707,102 @@ fn generate(
                 break (pos, collateral);
             }
         };
-        let at = format!("population account {i}");
-        let quote = venue.quote;
-        let deposit = [(quote, Base::from_raw(collateral.raw()))];
-        let id = open_funded(venue, &format!("acct{i}"), &deposit, &at)?;
-        import_position(venue, id, &name_of(venue, market), &position, &at)?;
+        name.clear();
+        write!(name, "acct{i}").expect("writing to a String cannot fail");
+        import_generated(venue, &name, collateral, market, &position, &mut events).map_err(
+            |e| InputError {
+                at: format!("population account {i}"),
+                ..e
+            },
+        )?;
     }
     Ok(market)
 }
 
-fn name_of(venue: &Venue, market: MarketId) -> String {
-    venue.markets[market as usize].name.clone()
+/// Opens a generated account, funds it and imports its position as one
+/// batch (`Venue::execute_all`: one commit, so one re-index, per account
+/// instead of one per command) — the same commands, events and state as
+/// issuing them one by one.
+fn import_generated(
+    venue: &mut Venue,
+    name: &str,
+    collateral: Quote,
+    market: MarketId,
+    p: &Position,
+    events: &mut Vec<Event>,
+) -> Result<(), InputError> {
+    let fail = |message: String| InputError {
+        at: String::new(),
+        message,
+    };
+    let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
+    // Ids are dense: the new account takes the next one (checked below).
+    let account = venue.accounts.len() as AccountId;
+    let quote = venue.quote;
+    let mut commands = Vec::with_capacity(4);
+    commands.push(Command::OpenAccount { name: name.into() });
+    // The collateral, then (isolated) the position's margin, as
+    // `open_funded` and `import_position` deposit them.
+    let isolated_margin = match p.mode {
+        MarginMode::Isolated => p.isolated_margin,
+        MarginMode::Cross => Quote::ZERO,
+    };
+    for amount in [collateral, isolated_margin] {
+        if amount.is_positive() {
+            commands.push(Command::Deposit {
+                account,
+                asset: quote,
+                amount: Base::from_raw(amount.raw()),
+            });
+        }
+    }
+    commands.push(Command::ImportPosition(TradeOrder {
+        account,
+        market,
+        size: p.size,
+        price: entry,
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: Some(p.mode),
+        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
+        leverage: p.leverage,
+    }));
+    events.clear();
+    venue
+        .execute_all(&commands, events)
+        .map_err(|e| fail(e.to_string()))?;
+    match events.first() {
+        Some(Event::AccountOpened { account: a, .. }) if *a == account => Ok(()),
+        _ => Err(fail(
+            "the venue did not open the account under the next id".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::parse;
+    use std::path::Path;
+
+    /// The set-up computes the hunters' map from the liquidation prices it
+    /// already has; it must equal the one `agents::long_clusters` computes
+    /// during the run (same prices, ids, sizes, order).
+    #[test]
+    fn long_clusters_match_the_agents_map() {
+        let text = "[run]\nseed = 3\npaths = 1\nsteps = 10\ndt_s = 60\n[venue]\npreset = \"binance-usdm\"\n\
+            [population]\naccounts = 3000\nmarket = \"BTCUSDT\"\nlong_share = 0.6\nisolated_share = 0.3\n\
+            leverage = { median = 12, sigma = 0.7, min = 1, max = 100 }\nnotional = { min = 10000, alpha = 1.25, max = 50000000 }\n\
+            entry_dispersion = 0.04\n[price]\nstart = 60000\nmodel = \"gbm\"\nsigma = 0.5\n\
+            [agents.liquidation_hunters]\ncapital = 5000000\nreach = 0.02\npush = 500\ntrigger = 4\n";
+        let s = parse(text, "clusters", Path::new(".")).unwrap();
+        let world = build(&s, &Sources::disk()).unwrap();
+        let market = world.market.unwrap();
+        let expected =
+            crate::agents::long_clusters(&world.venue, market, world.start.to_f64_lossy()).unwrap();
+        assert!(expected.len() > 1000, "{} clusters", expected.len());
+        assert_eq!(world.long_clusters, expected);
+        assert_eq!(world.liquidation_prices.len(), 3000);
+    }
 }

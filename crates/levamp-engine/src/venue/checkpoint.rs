@@ -113,6 +113,8 @@ impl Venue {
                 IndexUndo::Whole(old) => self.index = *old,
             }
         }
+        // The restored items go into the ordered sets now, at restore's cost.
+        self.index.settle();
         Ok(())
     }
 }

@@ -272,8 +272,7 @@ impl Venue {
                 self.set_price(*key, *price, *ts);
                 // Accounts whose trigger it crossed are re-indexed at commit,
                 // so a replayed log rebuilds the same index.
-                let crossed = self.index.crossed(*key, *price);
-                self.index.pending.extend(crossed);
+                self.index.note_update(*key, *price);
             }
             TimeAdvanced { ts } => self.set_now(*ts),
             TradeFilled {

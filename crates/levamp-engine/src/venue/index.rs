@@ -14,6 +14,10 @@
 //! checked or changed accounts (and the holders of a re-listed market) are
 //! re-indexed with fresh slacks at the end of the command.
 //!
+//! New trigger items are buffered and go into the ordered sets at the next
+//! lookup — in bulk, from sorted items, when they outnumber the items held
+//! (a set-up that imports a million accounts builds each set once).
+//!
 //! The index is derived data: it is not serialised and is rebuilt on load.
 //! It is part of the venue's equality (its live entries per account): since
 //! only applied events and commits move it, a replayed log rebuilds the same
@@ -58,8 +62,21 @@ pub struct LiquidationIndex {
     entries: Vec<(u32, Vec<Entry>)>,
     live: usize,
     stale: usize,
-    /// Accounts checked during the current command: re-indexed at commit.
-    pub(crate) pending: BTreeSet<AccountId>,
+    /// Accounts checked during the current command (unordered, may repeat):
+    /// re-indexed at commit.
+    pub(crate) pending: Vec<AccountId>,
+    /// The accounts the last applied oracle update crossed, in id order (a
+    /// buffer reused from update to update: no allocation per update).
+    pub(crate) last_crossed: Vec<AccountId>,
+    /// By account: on the commit's re-index list already (cleared after it).
+    pub(crate) listed: Vec<bool>,
+    /// Items set but not yet inserted into `below`/`above`: inserted at the
+    /// next lookup, in bulk when many (a million-account set-up builds each
+    /// ordered set once from sorted items instead of a million scattered
+    /// inserts). (key, losing side is `Below`, item).
+    unsorted: Vec<(PriceId, bool, Item)>,
+    /// Scratch for stale items met by a lookup (reused).
+    stale_items: Vec<Item>,
     /// The current command's ADL queue (market, side, ranked accounts).
     pub(crate) adl: Option<(u32, bool, Vec<AccountId>)>,
 }
@@ -114,13 +131,13 @@ impl LiquidationIndex {
         let generation = slot.0;
         for e in &entries {
             match *e {
-                Entry::Trigger(k, Side::Below, p, _) => {
-                    self.below[k as usize].insert((p, account, generation))
+                Entry::Trigger(k, side, p, _) => {
+                    self.unsorted
+                        .push((k, side == Side::Below, (p, account, generation)))
                 }
-                Entry::Trigger(k, Side::Above, p, _) => {
-                    self.above[k as usize].insert((p, account, generation))
+                Entry::Always(k) => {
+                    self.always[k as usize].insert(account);
                 }
-                Entry::Always(k) => self.always[k as usize].insert(account),
             };
         }
         self.live += entries
@@ -134,8 +151,55 @@ impl LiquidationIndex {
         old
     }
 
+    /// Inserts the items set since the last lookup (stale ones dropped): one
+    /// by one, unless they outnumber the items held (a bulk set-up), then by
+    /// rebuilding each set they go to from its sorted items (linear, and
+    /// cache-friendly at a million items).
+    pub(crate) fn settle(&mut self) {
+        if self.unsorted.is_empty() {
+            return;
+        }
+        let mut unsorted = std::mem::take(&mut self.unsorted);
+        let before = unsorted.len();
+        unsorted.retain(|(_, _, item)| self.current(item));
+        self.stale = self.stale.saturating_sub(before - unsorted.len());
+        let held: usize = self
+            .below
+            .iter()
+            .chain(&self.above)
+            .map(BTreeSet::len)
+            .sum();
+        if unsorted.len() < 1024 || unsorted.len() < held {
+            for &(k, below, item) in &unsorted {
+                match below {
+                    true => self.below[k as usize].insert(item),
+                    false => self.above[k as usize].insert(item),
+                };
+            }
+        } else {
+            unsorted.sort_unstable();
+            let mut rest = &unsorted[..];
+            while let Some(&(k, below, _)) = rest.first() {
+                let n = rest.partition_point(|&(k2, b2, _)| (k2, b2) == (k, below));
+                let set = match below {
+                    true => &mut self.below[k as usize],
+                    false => &mut self.above[k as usize],
+                };
+                let mut items: Vec<Item> = std::mem::take(set).into_iter().collect();
+                items.extend(rest[..n].iter().map(|&(_, _, item)| item));
+                // Sorted runs merge in linear time; the set is built in bulk.
+                items.sort();
+                *set = items.into_iter().collect();
+                rest = &rest[n..];
+            }
+        }
+        unsorted.clear();
+        self.unsorted = unsorted;
+    }
+
     /// Drops stale items.
     fn sweep(&mut self) {
+        self.settle();
         let entries = &self.entries;
         let live = |&(_, a, g): &Item| entries.get(a as usize).is_some_and(|(gen, _)| *gen == g);
         for set in self.below.iter_mut().chain(self.above.iter_mut()) {
@@ -153,15 +217,26 @@ impl LiquidationIndex {
     /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
     /// (Stale items met on the way are dropped, so each is scanned at most once.)
     pub fn crossed(&mut self, key: PriceId, price: Price) -> Vec<AccountId> {
+        let mut out = Vec::new();
+        self.crossed_into(key, price, &mut out);
+        out
+    }
+
+    /// As [`LiquidationIndex::crossed`], into `out` (cleared first): no
+    /// allocation once the buffers have grown.
+    pub(crate) fn crossed_into(&mut self, key: PriceId, price: Price, out: &mut Vec<AccountId>) {
+        out.clear();
         let k = key as usize;
         if k >= self.below.len() {
-            return Vec::new();
+            return;
         }
-        let mut out: BTreeSet<AccountId> = self.always[k].iter().copied().collect();
-        let mut stale: Vec<Item> = Vec::new();
+        self.settle();
+        out.extend(self.always[k].iter().copied());
+        let mut stale = std::mem::take(&mut self.stale_items);
+        stale.clear();
         for item in self.below[k].range((price, 0, 0)..) {
             if self.current(item) {
-                out.insert(item.1);
+                out.push(item.1);
             } else {
                 stale.push(*item);
             }
@@ -173,7 +248,7 @@ impl LiquidationIndex {
         stale.clear();
         for item in self.above[k].range(..=(price, AccountId::MAX, u32::MAX)) {
             if self.current(item) {
-                out.insert(item.1);
+                out.push(item.1);
             } else {
                 stale.push(*item);
             }
@@ -182,7 +257,19 @@ impl LiquidationIndex {
             self.above[k].remove(item);
         }
         self.stale = self.stale.saturating_sub(dropped + stale.len());
-        out.into_iter().collect()
+        self.stale_items = stale;
+        out.sort_unstable();
+        out.dedup();
+    }
+
+    /// Looks up the accounts an applied oracle update of `key` to `price`
+    /// crossed: kept in `last_crossed` for the liquidation pass and put on
+    /// the list re-indexed at commit.
+    pub(crate) fn note_update(&mut self, key: PriceId, price: Price) {
+        let mut crossed = std::mem::take(&mut self.last_crossed);
+        self.crossed_into(key, price, &mut crossed);
+        self.pending.extend_from_slice(&crossed);
+        self.last_crossed = crossed;
     }
 
     /// Number of live entries (for tests and benchmarks).

@@ -15,7 +15,7 @@ use super::error::VenueError;
 use super::event::Event;
 use super::rules::AfterInsurance;
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::margin::{scope_health, Scope};
+use crate::margin::{scope_health, Scope, ScopeMargin};
 use crate::model::{AssetId, MarginMode, MarketId, PriceId};
 use levamp_core::{mul_div, Base, MathError, Quote, Ratio, Round};
 
@@ -56,15 +56,16 @@ impl Venue {
             .is_some_and(|max| self.now - self.price_ts[key as usize] > max)
     }
 
-    /// The scopes of an account: each isolated position by market, then the cross pool.
-    fn scopes(&self, account: AccountId) -> Vec<Option<MarketId>> {
+    /// The scopes of an account: each isolated position by market, then the
+    /// cross pool (`None`). Inline: no allocation on the liquidation path.
+    fn scopes(&self, account: AccountId) -> Markets<Option<MarketId>> {
         let acc = &self.accounts[account as usize];
-        let mut out: Vec<Option<MarketId>> = acc
-            .positions
-            .iter()
-            .filter(|p| p.mode == MarginMode::Isolated && !p.size.is_zero())
-            .map(|p| Some(p.market))
-            .collect();
+        let mut out = Markets::new();
+        for p in &acc.positions {
+            if p.mode == MarginMode::Isolated && !p.size.is_zero() {
+                out.push(Some(p.market));
+            }
+        }
         if acc.positions.iter().any(|p| p.mode == MarginMode::Cross) {
             out.push(None);
         }
@@ -78,18 +79,35 @@ impl Venue {
             .map_or(Scope::Cross, |i| Scope::of(acc, i))
     }
 
-    /// Markets of the positions in a scope.
-    fn scope_markets(&self, account: AccountId, isolated: Option<MarketId>) -> Vec<MarketId> {
+    /// Markets of the positions in a scope (inline when few).
+    fn scope_markets(&self, account: AccountId, isolated: Option<MarketId>) -> Markets<MarketId> {
         let acc = &self.accounts[account as usize];
+        let mut out = Markets::new();
         match isolated {
-            Some(m) => vec![m],
-            None => acc
-                .positions
-                .iter()
-                .filter(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
-                .map(|p| p.market)
-                .collect(),
+            Some(m) => out.push(m),
+            None => {
+                for p in &acc.positions {
+                    if p.mode == MarginMode::Cross && !p.size.is_zero() {
+                        out.push(p.market);
+                    }
+                }
+            }
         }
+        out
+    }
+
+    /// A scope's health at the current prices.
+    fn health(
+        &self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+    ) -> Result<ScopeMargin, VenueError> {
+        let scope = self.scope_of(account, isolated);
+        Ok(scope_health(
+            &self.accounts[account as usize],
+            scope,
+            &self.context(),
+        )?)
     }
 
     fn scope_liquidatable(
@@ -97,8 +115,7 @@ impl Venue {
         account: AccountId,
         isolated: Option<MarketId>,
     ) -> Result<bool, VenueError> {
-        let scope = self.scope_of(account, isolated);
-        Ok(scope_health(&self.accounts[account as usize], scope, &self.context())?.liquidatable())
+        Ok(self.health(account, isolated)?.liquidatable())
     }
 
     fn scope_fresh(
@@ -106,7 +123,7 @@ impl Venue {
         account: AccountId,
         isolated: Option<MarketId>,
     ) -> Result<(), VenueError> {
-        for m in self.scope_markets(account, isolated) {
+        for &m in self.scope_markets(account, isolated).iter() {
             let key = self.markets[m as usize].price;
             if self.stale(key) {
                 return Err(VenueError::StalePrice {
@@ -119,22 +136,27 @@ impl Venue {
         Ok(())
     }
 
-    /// After an oracle update of `key`: liquidate every scope it made
+    /// After an oracle update (just applied): liquidate every scope it made
     /// liquidatable (by the venue's backstop), in account order.
-    pub(crate) fn liquidate_at_risk(
+    pub(crate) fn liquidate_at_risk(&mut self, ev: &mut Vec<Event>) -> Result<(), VenueError> {
+        // The accounts the update's event put on the check list (its buffer
+        // is lent out and handed back: no allocation per update).
+        let crossed = std::mem::take(&mut self.index.last_crossed);
+        let result = self.liquidate_crossed(&crossed, ev);
+        self.index.last_crossed = crossed;
+        result
+    }
+
+    fn liquidate_crossed(
         &mut self,
-        key: PriceId,
+        crossed: &[AccountId],
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        let price = self.prices[key as usize];
-        // The same accounts the update's event put on the check list.
-        let crossed = self.index.crossed(key, price);
-        for account in crossed {
-            for scope in self.scopes(account) {
-                if self.scope_liquidatable(account, scope)?
-                    && self.scope_fresh(account, scope).is_ok()
-                {
-                    self.liquidate_scope(account, scope, MARKET_ACCOUNT, ev)?;
+        for &account in crossed {
+            for &scope in self.scopes(account).iter() {
+                let health = self.health(account, scope)?;
+                if health.liquidatable() && self.scope_fresh(account, scope).is_ok() {
+                    self.liquidate_scope_at(account, scope, MARKET_ACCOUNT, health, ev)?;
                 }
             }
         }
@@ -153,7 +175,7 @@ impl Venue {
         let price = self.prices[key as usize];
         let mut out = Vec::new();
         for account in self.index.crossed(key, price) {
-            for scope in self.scopes(account) {
+            for &scope in self.scopes(account).iter() {
                 if self.scope_liquidatable(account, scope)? {
                     out.push((account, scope));
                 }
@@ -229,20 +251,16 @@ impl Venue {
         &self,
         account: AccountId,
         isolated: Option<MarketId>,
+        m: &ScopeMargin,
     ) -> Result<Ratio, VenueError> {
         let Some(buffer) = self.rules.liquidation.partial_buffer else {
             return Ok(Ratio::ONE);
         };
-        let m = scope_health(
-            &self.accounts[account as usize],
-            self.scope_of(account, isolated),
-            &self.context(),
-        )?;
         if !m.equity.is_positive() {
             return Ok(Ratio::ONE);
         }
         let mut fee = Quote::ZERO;
-        for mk in self.scope_markets(account, isolated) {
+        for &mk in self.scope_markets(account, isolated).iter() {
             let Some(p) = self.position(account, mk) else {
                 continue;
             };
@@ -273,13 +291,22 @@ impl Venue {
         liquidator: AccountId,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
+        let health = self.health(account, isolated)?;
+        self.liquidate_scope_at(account, isolated, liquidator, health, ev)
+    }
+
+    /// [`Venue::liquidate_scope`] given the scope's health at the current
+    /// prices (computed once by the caller that checked it).
+    fn liquidate_scope_at(
+        &mut self,
+        account: AccountId,
+        isolated: Option<MarketId>,
+        liquidator: AccountId,
+        health: ScopeMargin,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
         let markets = self.scope_markets(account, isolated);
-        let scope_equity = scope_health(
-            &self.accounts[account as usize],
-            self.scope_of(account, isolated),
-            &self.context(),
-        )?
-        .equity;
+        let scope_equity = health.equity;
         let quote = self.quote;
         let insurance = Quote::from_raw(self.funds[quote as usize].insurance_fund.raw());
         let adl = self.rules.after_insurance == AfterInsurance::AutoDeleverage
@@ -287,7 +314,7 @@ impl Venue {
         let fraction = if adl {
             Ratio::ONE
         } else {
-            self.close_fraction(account, isolated)?
+            self.close_fraction(account, isolated, &health)?
         };
         let mut penalty = Quote::ZERO;
         let mut closed = Base::ZERO;
@@ -664,5 +691,44 @@ impl Venue {
         let queue: Vec<AccountId> = ranked.into_iter().map(|(_, id)| id).collect();
         self.index.adl = Some((market, long, queue.clone()));
         Ok(queue)
+    }
+}
+
+/// A short list kept inline (an account's scopes, a scope's markets): no
+/// allocation for up to four items, a `Vec` beyond.
+#[derive(Clone, Debug)]
+enum Markets<T: Copy + Default> {
+    Inline([T; 4], usize),
+    Heap(Vec<T>),
+}
+
+impl<T: Copy + Default> Markets<T> {
+    fn new() -> Self {
+        Markets::Inline([T::default(); 4], 0)
+    }
+
+    fn push(&mut self, item: T) {
+        match self {
+            Markets::Inline(items, len) if *len < items.len() => {
+                items[*len] = item;
+                *len += 1;
+            }
+            Markets::Inline(items, len) => {
+                let mut v = items[..*len].to_vec();
+                v.push(item);
+                *self = Markets::Heap(v);
+            }
+            Markets::Heap(v) => v.push(item),
+        }
+    }
+}
+
+impl<T: Copy + Default> std::ops::Deref for Markets<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            Markets::Inline(items, len) => &items[..*len],
+            Markets::Heap(v) => v,
+        }
     }
 }

@@ -475,7 +475,7 @@ impl Venue {
             },
         )?;
         if self.rules.liquidation.auto {
-            self.liquidate_at_risk(key, ev)?;
+            self.liquidate_at_risk(ev)?;
         }
         Ok(())
     }

@@ -98,7 +98,9 @@ pub(crate) enum Undo {
     Debt(AccountId, AssetId, Option<Base>),
     Position(AccountId, MarketId, Option<Position>),
     Funds(AssetId, Funds),
-    Pool(AssetId, Option<Pool>, PoolIndex),
+    /// Boxed: pools change rarely, and the largest variant sets every
+    /// record's size (the perp path's records stay small to copy).
+    Pool(AssetId, Box<(Option<Pool>, PoolIndex)>),
     Price(PriceId, Price, i64),
     Funding(MarketId, i64),
     /// A market's parameters before a re-listing.
@@ -302,7 +304,8 @@ impl Venue {
     pub(crate) fn set_pool(&mut self, asset: AssetId, pool: Pool, index: PoolIndex) {
         let old = self.pools[asset as usize].replace(pool);
         let old_index = std::mem::replace(&mut self.indices[asset as usize], index);
-        self.undo.push(Undo::Pool(asset, old, old_index));
+        self.undo
+            .push(Undo::Pool(asset, Box::new((old, old_index))));
     }
     pub(crate) fn set_price(&mut self, key: PriceId, price: Price, ts: i64) {
         self.undo.push(Undo::Price(
@@ -401,7 +404,19 @@ impl Venue {
     /// checked.
     pub(crate) fn commit(&mut self) {
         self.index.adl = None;
+        // The accounts to re-index, each once (marked in a dense by-account
+        // list: no set, no sort of duplicates), then in id order.
         let mut touched = std::mem::take(&mut self.index.pending);
+        let mut listed = std::mem::take(&mut self.index.listed);
+        if listed.len() < self.accounts.len() {
+            listed.resize(self.accounts.len(), false);
+        }
+        touched.retain(|&a| !std::mem::replace(&mut listed[a as usize], true));
+        let mut list = |a: AccountId| {
+            if !std::mem::replace(&mut listed[a as usize], true) {
+                touched.push(a);
+            }
+        };
         let mut moved: Vec<AssetId> = Vec::new();
         let mut relisted: Vec<MarketId> = Vec::new();
         for u in &self.undo {
@@ -409,12 +424,10 @@ impl Venue {
                 Undo::Wallet(a, ..)
                 | Undo::Supplied(a, ..)
                 | Undo::Debt(a, ..)
-                | Undo::Position(a, ..) => {
-                    touched.insert(*a);
-                }
+                | Undo::Position(a, ..) => list(*a),
                 // A pool's indices moved: the perp triggers of accounts holding
                 // its supply or debt may have (its cash and rates move none).
-                Undo::Pool(asset, _, old) if *old != self.indices[*asset as usize] => {
+                Undo::Pool(asset, old) if old.1 != self.indices[*asset as usize] => {
                     moved.push(*asset)
                 }
                 // A market's tiers (or price key) changed: its holders' triggers may have.
@@ -430,13 +443,19 @@ impl Venue {
                 let lends = !moved.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows));
                 let trades = acc.positions.iter().any(|p| relisted.contains(&p.market));
                 if !acc.positions.is_empty() && (lends || trades) {
-                    touched.insert(a as AccountId);
+                    list(a as AccountId);
                 }
             }
         }
-        for a in touched {
+        touched.sort_unstable();
+        for &a in &touched {
+            listed[a as usize] = false;
             self.reindex(a);
         }
+        // The buffers are reused by the next command.
+        touched.clear();
+        self.index.pending = touched;
+        self.index.listed = listed;
     }
 
     /// Restores every primitive changed since the last commit, newest first.
@@ -467,7 +486,8 @@ impl Venue {
                 }
             }
             Undo::Funds(s, f) => self.funds[s as usize] = f,
-            Undo::Pool(s, p, i) => {
+            Undo::Pool(s, old) => {
+                let (p, i) = *old;
                 self.pools[s as usize] = p;
                 self.indices[s as usize] = i;
             }
