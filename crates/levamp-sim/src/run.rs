@@ -231,8 +231,22 @@ pub fn run_path(
     keep_series: bool,
     check: bool,
 ) -> Result<PathMetrics, PathError> {
+    let mut venue = world.venue.clone();
+    run_path_on(&mut venue, s, world, path, keep_series, check)
+}
+
+/// [`run_path`] on `venue`, a venue equal to `world.venue` (a worker's
+/// restored copy, [`crate::summary::simulate`]); the path changes it.
+pub fn run_path_on(
+    venue: &mut Venue,
+    s: &Scenario,
+    world: &World,
+    path: usize,
+    keep_series: bool,
+    check: bool,
+) -> Result<PathMetrics, PathError> {
     let mut step = 0;
-    steps(s, world, path, keep_series, check, &mut step).map_err(|e| PathError {
+    steps(venue, s, world, path, keep_series, check, &mut step).map_err(|e| PathError {
         path,
         step,
         message: e.to_string(),
@@ -241,6 +255,7 @@ pub fn run_path(
 
 /// The body of [`run_path`]; `at` follows the step for the error.
 fn steps(
+    venue: &mut Venue,
     s: &Scenario,
     world: &World,
     path: usize,
@@ -248,7 +263,6 @@ fn steps(
     check: bool,
     at: &mut usize,
 ) -> Result<PathMetrics, VenueError> {
-    let mut venue: Venue = world.venue.clone();
     let mut rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
     let mut process = process(s, world)?;
     let mut impact = impact(s, world.start)?;
@@ -305,18 +319,15 @@ fn steps(
     let (mut premium_sum, mut premium_n) = (0.0, 0usize);
     let mut by_agents: Vec<u32> = Vec::new();
     let mut makers = crate::makers::Makers::new(world.start);
-    let mut followers = crate::follow::Followers::new(world, &venue);
+    let mut followers = crate::follow::Followers::new(world, venue);
     // The keeper's screen over the borrowers (exact only when one key moves).
     let mut screen = world
         .lending
         .as_ref()
-        .map(|b| crate::lending::Screen::new(&venue, b, world.key, followers.is_empty()))
+        .map(|b| crate::lending::Screen::new(venue, b, world.key, followers.is_empty()))
         .transpose()?;
     // The hunters' map of long liquidation prices (refreshed as they say).
-    let mut clusters = match s.agents.hunters {
-        Some(_) => world.long_clusters.clone(),
-        None => Vec::new(),
-    };
+    let mut clusters = std::borrow::Cow::Borrowed(world.long_clusters.as_slice());
     for step in 1..=s.run.steps {
         *at = step;
         let ts = world.t0 + step as i64 * s.run.dt_s;
@@ -380,7 +391,7 @@ fn steps(
                         Event::FundingSettled { rate, .. } => {
                             if let Some(b) = &s.agents.basis_traders {
                                 let bought = crate::agents::unwind_basis(
-                                    &mut venue,
+                                    venue,
                                     b,
                                     market,
                                     *rate,
@@ -400,7 +411,7 @@ fn steps(
             }
         }
         if let Some(t) = &s.agents.traders {
-            crate::agents::top_up(&mut venue, t, &mut rng, &mut m.agents, world.traders)?;
+            crate::agents::top_up(venue, t, &mut rng, &mut m.agents, world.traders)?;
         }
         if world.lending.is_some() {
             // Interest accrues in every pool up to this step.
@@ -409,10 +420,11 @@ fn steps(
         }
         if let (Some(h), Some(market)) = (&s.agents.hunters, world.market) {
             if h.refresh_steps > 0 && step % h.refresh_steps == 0 {
-                clusters = crate::agents::long_clusters(&venue, market, price.to_f64_lossy())?;
+                clusters =
+                    crate::agents::long_clusters(venue, market, price.to_f64_lossy())?.into();
             }
             let pushed = crate::agents::hunt(
-                &mut venue,
+                venue,
                 h,
                 &clusters,
                 &liquidated,
@@ -447,7 +459,7 @@ fn steps(
                     &mut events,
                 )?;
             }
-            followers.report(&mut venue, ts, &mut events)?;
+            followers.report(venue, ts, &mut events)?;
             let mut sold = Base::ZERO;
             let mut notional = 0.0;
             for e in &events {
@@ -490,7 +502,7 @@ fn steps(
             }
             if let (Some(book), Some(screen)) = (&world.lending, screen.as_mut()) {
                 let (seized, value) = crate::lending::keep(
-                    &mut venue,
+                    venue,
                     book,
                     screen,
                     &mut m.lending,
@@ -509,7 +521,7 @@ fn steps(
             }
             if let (Some(l), Some(market)) = (&s.agents.liquidators, world.market) {
                 let (agent_sold, agent_notional) = crate::agents::liquidate(
-                    &mut venue,
+                    venue,
                     l,
                     &mut watch,
                     world.key,
