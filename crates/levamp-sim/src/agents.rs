@@ -32,7 +32,8 @@ pub struct Traders {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Liquidators {
     pub count: usize,
-    pub capital: String,
+    /// Each liquidator's capital (quote).
+    pub capital: Base,
     pub latency_steps: usize,
     pub min_profit: f64,
 }
@@ -57,7 +58,8 @@ pub struct BasisTraders {
 /// steps (0: the start's map, never refreshed).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hunters {
-    pub capital: String,
+    /// The hunter's capital (quote).
+    pub capital: Base,
     pub reach: f64,
     pub push: f64,
     pub trigger: f64,
@@ -174,7 +176,7 @@ pub fn hunt(
     venue: &mut Venue,
     h: &Hunters,
     clusters: &[(f64, u32, f64)],
-    gone: &std::collections::BTreeSet<u32>,
+    gone: &crate::step::Marks,
     market: MarketId,
     price: Price,
     stats: &mut AgentStats,
@@ -197,7 +199,7 @@ pub fn hunt(
     let within: f64 = clusters[from..]
         .iter()
         .take_while(|c| c.0 < p)
-        .filter(|c| !gone.contains(&c.1))
+        .filter(|c| !gone.by_venue(c.1))
         .map(|c| c.2)
         .sum();
     if within < h.trigger * h.push * p {
@@ -352,7 +354,7 @@ pub fn liquidate(
     market_price: Price,
     rng: &mut dyn RngCore,
     stats: &mut AgentStats,
-    liquidated: &mut Vec<AccountId>,
+    liquidated: &mut crate::step::Marks,
     events: &mut Vec<Event>,
 ) -> Result<(Base, f64), VenueError> {
     for scope in venue.at_risk(key)? {
@@ -406,7 +408,7 @@ pub fn liquidate(
                 continue;
             }
             stats.agent_liquidations += 1;
-            liquidated.push(account);
+            liquidated.agent(account);
             watch.waiting.remove(&(account, isolated));
             for e in &events[from..] {
                 if let Event::TradeFilled {

@@ -370,7 +370,7 @@ pub fn keep(
     book: &Book,
     screen: &mut Screen,
     stats: &mut LendingStats,
-    liquidated: &mut std::collections::BTreeSet<u32>,
+    liquidated: &mut crate::step::Marks,
     events: &mut Vec<Event>,
 ) -> Result<(Vec<(PriceId, Base)>, f64), VenueError> {
     let candidates = screen.candidates(venue, book)?;
@@ -429,7 +429,7 @@ pub fn keep(
                     ..
                 } => {
                     stats.liquidations += 1;
-                    liquidated.insert(*account);
+                    liquidated.venue(*account);
                     touched.push(*account);
                     stats.debt_repaid += debt_repaid.to_f64_lossy() * price_of(*debt_asset);
                     let seized = collateral_seized.to_f64_lossy() * price_of(*collateral_asset);

@@ -4,12 +4,14 @@
 //! risk metrics ([`summary`]), and the outputs ([`output`], [`report`]).
 //! Model documentation: docs/scenarios.md.
 
+pub mod actors;
 pub mod agents;
 pub mod follow;
 pub mod lending;
 pub mod limits;
 pub mod makers;
 mod market_config;
+mod models;
 pub mod output;
 pub mod report;
 pub mod run;
@@ -18,6 +20,7 @@ pub mod series;
 pub mod setup;
 pub mod sources;
 pub mod spiral;
+pub mod step;
 pub mod summary;
 mod toml_read;
 

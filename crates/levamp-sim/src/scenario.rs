@@ -83,7 +83,8 @@ pub struct Population {
 /// outside price (the perp's basis).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Funding {
-    pub rate: Option<String>,
+    /// The rate per interval (a fraction), or the venue's formula.
+    pub rate: Option<levamp_core::Ratio>,
 }
 
 /// `[lending]`: how the lending side of a snapshot is set up.
@@ -341,7 +342,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     let funding = match Table::of(root, "funding", &["enabled", "rate"])? {
         Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
             rate: match t.map.get("rate") {
-                Some(_) => Some(t.exact("rate", "0")?),
+                Some(_) => Some(t.fixed("rate", "0")?),
                 None => None,
             },
         }),
@@ -460,8 +461,8 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
         "liquidators",
         &["count", "capital", "latency_steps", "min_profit"],
     )? {
-        let capital = l.exact("capital", "1000000")?;
-        if capital.starts_with('-') {
+        let capital: levamp_core::Base = l.fixed("capital", "1000000")?;
+        if capital.is_negative() {
             return err("agents.liquidators.capital", "must be ≥ 0");
         }
         out.liquidators = Some(crate::agents::Liquidators {
@@ -475,8 +476,8 @@ fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError
         "liquidation_hunters",
         &["capital", "reach", "push", "trigger", "refresh_steps"],
     )? {
-        let capital = h.exact("capital", "1000000")?;
-        if capital.starts_with('-') {
+        let capital: levamp_core::Base = h.fixed("capital", "1000000")?;
+        if capital.is_negative() {
             return err("agents.liquidation_hunters.capital", "must be ≥ 0");
         }
         out.hunters = Some(crate::agents::Hunters {
@@ -542,7 +543,7 @@ mod tests {
         assert_eq!(
             s.price,
             PriceModel::Shock {
-                shock: "-0.15".into(),
+                shock: "-0.15".parse().unwrap(),
                 steps: 1,
                 start_step: 1
             }
@@ -550,7 +551,7 @@ mod tests {
         assert_eq!(
             s.impact,
             ImpactConfig::Linear {
-                lambda: "0.001".into()
+                lambda: "0.001".parse().unwrap()
             }
         );
         assert_eq!(

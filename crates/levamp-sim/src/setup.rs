@@ -88,15 +88,11 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
                 ),
             ));
         }
-        let lambda = f
-            .lambda
-            .parse()
-            .map_err(|e: levamp_core::ParseError| fail("lambda", e.to_string()))?;
         out.push(Follow {
             key,
             beta: f.beta,
             sigma: f.sigma,
-            lambda,
+            lambda: f.lambda,
         });
     }
     Ok(out)
@@ -248,10 +244,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
     }
     if let Some(h) = &s.agents.hunters {
-        let capital: Base = h.capital.parse().map_err(|e| InputError {
-            at: "agents.liquidation_hunters.capital".into(),
-            message: format!("{e}"),
-        })?;
+        let capital = h.capital;
         let quote = venue.quote;
         open_funded(
             &mut venue,
@@ -261,10 +254,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         )?;
     }
     if let Some(l) = &s.agents.liquidators {
-        let capital: Base = l.capital.parse().map_err(|e| InputError {
-            at: "agents.liquidators.capital".into(),
-            message: format!("{e}"),
-        })?;
+        let capital = l.capital;
         for i in 0..l.count {
             let name = crate::agents::liquidator_name(i);
             let quote = venue.quote;

@@ -5,10 +5,9 @@
 //! liquidations-at-risk (95th percentile liquidated notional), insurance-fund
 //! depletion probability.
 
-use crate::run::{run_path_on, PathError, PathMetrics};
+use crate::run::{PathError, PathMetrics, Worker};
 use crate::scenario::Scenario;
 use crate::setup::World;
-use levamp_engine::venue::Venue;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -27,7 +26,7 @@ pub fn simulate(
     world: &World,
     done: &AtomicUsize,
 ) -> Result<Vec<PathMetrics>, PathError> {
-    let workers: Vec<Mutex<Option<Venue>>> = (0..rayon::current_num_threads().max(1))
+    let workers: Vec<Mutex<Option<Worker>>> = (0..rayon::current_num_threads().max(1))
         .map(|_| Mutex::new(None))
         .collect();
     let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
@@ -35,21 +34,11 @@ pub fn simulate(
         .map(|p| {
             let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
             // Uncontended: a thread runs one path at a time.
-            let mut venue = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
-            let venue = venue.get_or_insert_with(|| {
-                let mut v = world.venue.clone();
-                v.checkpoint();
-                v
-            });
-            let m = run_path_on(venue, s, world, p, p < s.run.series_paths, false);
-            let restored = venue.restore().map_err(|e| PathError {
-                path: p,
-                step: s.run.steps,
-                message: format!("restoring the venue after the path: {e}"),
-            });
-            debug_assert!(*venue == world.venue, "path {p}: restore left a change");
+            let mut worker = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
+            let worker = worker.get_or_insert_with(|| Worker::new(world));
+            let m = worker.run(s, world, p, p < s.run.series_paths, false);
             done.fetch_add(1, Ordering::Relaxed);
-            restored.and(m)
+            m
         })
         .collect();
     results.into_iter().collect()
