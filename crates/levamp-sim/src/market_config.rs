@@ -126,18 +126,18 @@ const IMPACT_KEYS: &[&str] = &[
     "arbitrage",
 ];
 
-/// `[price]`: the start price (exact decimal text), the price key it drives
+/// `[price]`: the start price, the price key it drives
 /// when named, and the model.
 pub(crate) fn price(
     root: &Map<String, Value>,
     dir: &Path,
-) -> Result<(String, Option<String>, PriceModel), InputError> {
+) -> Result<(Price, Option<String>, PriceModel), InputError> {
     let price_t = Table::of(root, "price", PRICE_KEYS)?.ok_or_else(|| InputError {
         at: "price".into(),
         message: "required: a [price] table with a model".into(),
     })?;
-    let start = price_t.exact("start", "100")?;
-    if start.starts_with('-') || start == "0" {
+    let start: Price = price_t.fixed("start", "100")?;
+    if !start.is_positive() {
         return err("price.start", "must be > 0");
     }
     let price = match price_t

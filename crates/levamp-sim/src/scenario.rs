@@ -112,11 +112,12 @@ pub struct Scenario {
     pub assets: Map<String, Value>,
     /// `[lending]`
     pub lending: Lending,
-    pub insurance_fund: String,
+    /// `[venue] insurance_fund`: the quote asset's fund at the start.
+    pub insurance_fund: levamp_core::Base,
     pub market: Option<String>,
     pub accounts: Accounts,
-    /// Start price (decimal text) of the main market.
-    pub start: String,
+    /// Start price of the main market.
+    pub start: levamp_core::Price,
     /// `[price] key`: the price key the model drives (default: the main
     /// market's); required when the accounts hold no perp position.
     pub price_key: Option<String>,
@@ -240,13 +241,13 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     let (preset, insurance_fund, market, rules) = match &venue {
         Some(t) => (
             t.text("preset")?.unwrap_or("generic").to_string(),
-            t.exact("insurance_fund", "0")?,
+            t.fixed::<levamp_core::Base>("insurance_fund", "0")?,
             t.text("market")?.map(str::to_string),
             t.map.get("rules").cloned(),
         ),
-        None => ("generic".to_string(), "0".to_string(), None, None),
+        None => ("generic".to_string(), levamp_core::Base::ZERO, None, None),
     };
-    if insurance_fund.starts_with('-') {
+    if insurance_fund.is_negative() {
         return err("venue.insurance_fund", "must be ≥ 0");
     }
     let table = |k: &str| -> Result<Map<String, Value>, InputError> {
@@ -304,14 +305,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     )? {
         Some(t) => {
             let deviation = match t.map.get("deviation") {
-                Some(_) => Some(
-                    t.exact("deviation", "0")?
-                        .parse::<levamp_core::Ratio>()
-                        .map_err(|e| InputError {
-                            at: "oracle.deviation".into(),
-                            message: e.to_string(),
-                        })?,
-                ),
+                Some(_) => Some(t.fixed::<levamp_core::Ratio>("deviation", "0")?),
                 None => None,
             };
             let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
@@ -539,7 +533,7 @@ mod tests {
             (s.run.seed, s.run.paths, s.run.steps, s.run.dt_s),
             (7, 1, 10, 60)
         );
-        assert_eq!(s.start, "100");
+        assert_eq!(s.start, levamp_core::Price::from_int(100));
         assert_eq!(
             s.price,
             PriceModel::Shock {

@@ -168,10 +168,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     let mut venue = Venue::new(rules.clone(), &preset.quote);
     // Midnight UTC (a multiple of every funding interval), 2023-11-14.
     let t0 = 1_699_920_000;
-    let start: Price = s.start.parse().map_err(|e| InputError {
-        at: "price.start".into(),
-        message: format!("{e}"),
-    })?;
+    let start = s.start;
     let run =
         |venue: &mut Venue, c: Command, at: &str| venue.execute(&c).map(|_| ()).map_err(engine(at));
     let (main, lending) = match &s.accounts {
@@ -192,11 +189,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             });
         }
     }
-    if s.insurance_fund != "0" {
-        let amount: Base = s.insurance_fund.parse().map_err(|e| InputError {
-            at: "venue.insurance_fund".into(),
-            message: format!("{e}"),
-        })?;
+    if !s.insurance_fund.is_zero() {
+        let amount = s.insurance_fund;
         run(
             &mut venue,
             Command::SeedInsurance { amount },
