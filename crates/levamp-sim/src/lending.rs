@@ -4,7 +4,7 @@
 //! `liquidationCall`, then sells the seized collateral to the market — the
 //! lending half of a cascade.
 
-use crate::setup::{engine, open_funded};
+use crate::venue_ops::{engine, open_funded};
 use levamp_core::MathError;
 use levamp_core::{Base, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
@@ -370,7 +370,7 @@ pub fn keep(
     book: &Book,
     screen: &mut Screen,
     stats: &mut LendingStats,
-    liquidated: &mut crate::step::Marks,
+    liquidated: &mut crate::marks::Marks,
     events: &mut Vec<Event>,
 ) -> Result<(Vec<(PriceId, Base)>, f64), VenueError> {
     let candidates = screen.candidates(venue, book)?;

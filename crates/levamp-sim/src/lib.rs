@@ -10,7 +10,7 @@ pub mod follow;
 pub mod lending;
 pub mod limits;
 pub mod makers;
-mod market_config;
+pub mod marks;
 mod models;
 pub mod output;
 pub mod report;
@@ -22,7 +22,7 @@ pub mod sources;
 pub mod spiral;
 pub mod step;
 pub mod summary;
-mod toml_read;
+mod venue_ops;
 
 /// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance
 /// mark price, 1-minute) with an impact curve from that day's order-book

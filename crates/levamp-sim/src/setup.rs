@@ -5,7 +5,7 @@
 use crate::scenario::{Accounts, Population, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue, VenueError};
+use levamp_engine::venue::{AccountId, Command, TradeOrder, Venue};
 use levamp_engine::{
     liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
     PriceId, Scope,
@@ -98,46 +98,7 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
     Ok(out)
 }
 
-/// Base units from a float amount (set-up sizes and agents' orders, never
-/// balances): the magnitude rounded down at 12 decimals, then the sign.
-pub(crate) fn base_units(q: f64) -> Result<Base, levamp_core::MathError> {
-    let size = Base::from_f64(q.abs(), Round::Floor)?;
-    match q < 0.0 {
-        true => size.checked_neg(),
-        false => Ok(size),
-    }
-}
-
-/// Opens account `name` and deposits `deposits` (non-positive ones skipped).
-pub(crate) fn open_funded(
-    venue: &mut Venue,
-    name: &str,
-    deposits: &[(AssetId, Base)],
-    at: &str,
-) -> Result<AccountId, InputError> {
-    venue
-        .execute(&Command::OpenAccount { name: name.into() })
-        .map_err(engine(at))?;
-    let account = venue.account_id(name).unwrap_or(0);
-    for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
-        venue
-            .execute(&Command::Deposit {
-                account,
-                asset,
-                amount,
-            })
-            .map_err(engine(at))?;
-    }
-    Ok(account)
-}
-
-/// Maps an engine error to an input error at `at`.
-pub(crate) fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
-    move |e| InputError {
-        at: at.to_string(),
-        message: e.to_string(),
-    }
-}
+pub(crate) use crate::venue_ops::{base_units, engine, open_funded};
 
 /// Builds the world of a scenario.
 pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {

@@ -2,7 +2,7 @@
 //! `[impact]` (the liquidity the cascade's market orders hit), with every
 //! value range-checked; see docs/scenarios.md.
 
-use crate::toml_read::Table;
+use super::toml_read::Table;
 use levamp_core::{Price, Ratio};
 use levamp_io::json::{child, decimal, err, InputError};
 use serde_json::{Map, Value};
@@ -298,7 +298,7 @@ pub(crate) fn followers(root: &Map<String, Value>) -> Result<Vec<Follower>, Inpu
     for (i, item) in items.iter().enumerate() {
         let at = format!("price.follow[{i}]");
         let map = levamp_io::json::object(item, &at)?;
-        crate::toml_read::keys(map, &at, &["key", "beta", "sigma", "lambda"])?;
+        super::toml_read::keys(map, &at, &["key", "beta", "sigma", "lambda"])?;
         let t = Table {
             map,
             at: at.clone(),

@@ -4,12 +4,17 @@
 //! mean". The TOML is converted to JSON values (numbers kept as their exact
 //! decimal text) and read with the same path-aware helpers as snapshots.
 
-use crate::market_config::{followers, impact, price};
-pub use crate::market_config::{Follower, ImpactConfig, PriceModel};
-use crate::toml_read::{keys, locate, to_json, Table};
+mod agents;
+mod market;
+mod toml_read;
+
+pub use agents::{Agents, Arbitrageurs, BasisTraders, Hunters, Liquidators, MarketMakers, Traders};
 use levamp_io::json::{child, err, object, string, InputError};
+use market::{followers, impact, price};
+pub use market::{Follower, ImpactConfig, PriceModel};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use toml_read::{keys, locate, to_json, Table};
 
 /// `[run]`
 #[derive(Clone, Debug, PartialEq)]
@@ -129,7 +134,7 @@ pub struct Scenario {
     /// The oracle feed's publication rules (deviation, heartbeat, precision,
     /// TWAP); the default publishes every price at full precision.
     pub feed: levamp_engine::venue::OracleConfig,
-    pub agents: crate::agents::Agents,
+    pub agents: Agents,
     /// `[funding]`: settle funding at the market's interval (`None`: no funding).
     pub funding: Option<Funding>,
     /// The scenario text, for the report.
@@ -332,7 +337,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         }
         None => (0, Default::default()),
     };
-    let agents = agents(root)?;
+    let agents = agents::agents(root)?;
     let funding = match Table::of(root, "funding", &["enabled", "rate"])? {
         Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
             rate: match t.map.get("rate") {
@@ -418,106 +423,6 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         return err("population.notional.min", "must not exceed notional.max");
     }
     Ok(p)
-}
-
-/// Agent types a scenario may name.
-const AGENTS: &[&str] = &[
-    "traders",
-    "liquidators",
-    "arbitrageurs",
-    "basis_traders",
-    "market_makers",
-    "liquidation_hunters",
-];
-
-fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError> {
-    let mut out = crate::agents::Agents::default();
-    let Some(t) = Table::of(root, "agents", AGENTS)? else {
-        return Ok(out);
-    };
-    let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
-        let Some(v) = t.map.get(key) else {
-            return Ok(None);
-        };
-        let at = child("agents", key);
-        let map = object(v, &at)?;
-        keys(map, &at, allowed)?;
-        Ok(Some(Table { map, at }))
-    };
-    if let Some(tr) = sub("traders", &["probability", "warn_margin_ratio", "top_up"])? {
-        out.traders = Some(crate::agents::Traders {
-            probability: tr.f64("probability", 0.5, 0.0, 1.0)?,
-            warn_margin_ratio: tr.f64("warn_margin_ratio", 0.8, 0.0, 1.0)?,
-            top_up: tr.f64("top_up", 0.5, 0.0, 100.0)?,
-        });
-    }
-    if let Some(l) = sub(
-        "liquidators",
-        &["count", "capital", "latency_steps", "min_profit"],
-    )? {
-        let capital: levamp_core::Base = l.fixed("capital", "1000000")?;
-        if capital.is_negative() {
-            return err("agents.liquidators.capital", "must be ≥ 0");
-        }
-        out.liquidators = Some(crate::agents::Liquidators {
-            count: l.int("count", 3, 1, 10_000)? as usize,
-            capital,
-            latency_steps: l.int("latency_steps", 0, 0, 1_000_000)? as usize,
-            min_profit: l.f64("min_profit", 0.0, 0.0, 1e15)?,
-        });
-    }
-    if let Some(h) = sub(
-        "liquidation_hunters",
-        &["capital", "reach", "push", "trigger", "refresh_steps"],
-    )? {
-        let capital: levamp_core::Base = h.fixed("capital", "1000000")?;
-        if capital.is_negative() {
-            return err("agents.liquidation_hunters.capital", "must be ≥ 0");
-        }
-        out.hunters = Some(crate::agents::Hunters {
-            capital,
-            reach: h.f64("reach", 0.02, 0.0001, 0.5)?,
-            push: h.f64("push", 10.0, 1e-8, 1e12)?,
-            trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
-            refresh_steps: h.int("refresh_steps", 1, 0, 1_000_000)? as usize,
-        });
-    }
-    if let Some(a) = sub("arbitrageurs", &["capital", "threshold"])? {
-        out.arbitrageurs = Some(crate::makers::Arbitrageurs {
-            capital: a.f64("capital", 1_000_000.0, 0.0, 1e15)?,
-            threshold: a.f64("threshold", 0.001, 0.0, 0.5)?,
-        });
-    }
-    if let Some(m) = sub(
-        "market_makers",
-        &[
-            "depth",
-            "spread",
-            "withdraw_above",
-            "recover_steps",
-            "unload",
-        ],
-    )? {
-        out.market_makers = Some(crate::makers::MarketMakers {
-            depth: m.f64("depth", 1000.0, 0.0, 1e15)?,
-            spread: m.f64("spread", 0.01, 0.0, 0.5)?,
-            withdraw_above: m.f64("withdraw_above", 0.02, 0.0, 10.0)?,
-            recover_steps: m.int("recover_steps", 10, 0, 1_000_000)? as usize,
-            unload: m.f64("unload", 0.1, 0.0, 1.0)?,
-        });
-    }
-    if let Some(b) = sub(
-        "basis_traders",
-        &["accounts", "notional", "leverage", "unwind_below"],
-    )? {
-        out.basis_traders = Some(crate::agents::BasisTraders {
-            accounts: b.int("accounts", 10, 1, 1_000_000)? as usize,
-            notional: b.f64("notional", 100_000.0, 1.0, 1e12)?,
-            leverage: b.f64("leverage", 3.0, 1.0, 100.0)?,
-            unwind_below: b.f64("unwind_below", 0.0, -1.0, 1.0)?,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
