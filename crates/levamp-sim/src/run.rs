@@ -77,7 +77,8 @@ pub struct PathMetrics {
     /// Liquidated notional by cascade round index within a step (0 = first).
     pub by_round: Vec<f64>,
     /// Whether conservation of value held: checked at the path's end, and
-    /// after every step when asked (and in debug builds).
+    /// after every step when asked (and in debug builds); a path where it
+    /// did not fails with an error, so a returned path has it `true`.
     pub conserved: bool,
     /// What the agents did.
     pub agents: crate::agents::AgentStats,
@@ -116,10 +117,24 @@ pub fn run_path(
 /// Runs paths one after another on one copy of the world's venue: the venue
 /// is checkpointed once and restored after each path, at a cost
 /// proportional to what the path changed, and the buffers are reused.
+///
+/// When a path changed so much that playing its journal back costs more than
+/// a fresh copy ([`RESTORE_LIMIT`] records per account), the worker stops
+/// journalling and copies the world's venue after each path instead. Either
+/// way the next path starts from a venue equal to the world's: the choice
+/// changes the speed, never a result.
 pub struct Worker {
     venue: Venue,
     scratch: Scratch,
+    restore_limit: usize,
 }
+
+/// Journal records per account above which a copy of the venue is cheaper
+/// than a restore: a restore plays back about 16 undo records in the time a
+/// copy takes per account (measured on the default scenarios: 3–8 records
+/// per account on benches/peers/gbm-cascade.toml, where restoring wins;
+/// 22–33 on crash-2025-10-10-mc.toml, where copying does).
+pub const RESTORE_LIMIT: usize = 16;
 
 impl Worker {
     /// A worker for `world` (one copy of its venue, checkpointed).
@@ -129,7 +144,15 @@ impl Worker {
         Worker {
             venue,
             scratch: Scratch::default(),
+            restore_limit: RESTORE_LIMIT,
         }
+    }
+
+    /// The same worker with another limit on journal records per account
+    /// (0: always copy; `usize::MAX`: always restore).
+    pub fn with_restore_limit(mut self, records_per_account: usize) -> Worker {
+        self.restore_limit = records_per_account;
+        self
     }
 
     /// Runs path `path` (as [`run_path`]) and restores the venue.
@@ -148,7 +171,7 @@ impl Worker {
             step: at,
             message: e.to_string(),
         });
-        let restored = self.venue.restore().map_err(|e| PathError {
+        let restored = self.reset(world).map_err(|e| PathError {
             path,
             step: at,
             message: format!("restoring the venue after the path: {e}"),
@@ -158,6 +181,24 @@ impl Worker {
             "path {path}: restore left a change"
         );
         restored.and(m)
+    }
+}
+
+impl Worker {
+    /// Brings the venue back to the world's: restore, or (a path that
+    /// changed too much, or a worker that stopped journalling) a fresh copy.
+    fn reset(&mut self, world: &World) -> Result<(), VenueError> {
+        let limit = self.restore_limit.saturating_mul(self.venue.accounts.len());
+        if self.venue.has_checkpoint() && self.venue.journal_len() <= limit {
+            return self.venue.restore();
+        }
+        // Copying from now on: without a checkpoint the venue keeps no journal.
+        // The used venue goes first, so the two never live side by side
+        // (less heap fragmentation).
+        let rules = self.venue.rules.clone();
+        drop(std::mem::replace(&mut self.venue, Venue::new(rules, "")));
+        self.venue = world.venue.clone();
+        Ok(())
     }
 }
 
@@ -224,8 +265,15 @@ fn steps(
     for a in actors.iter_mut() {
         a.end_path(&mut st)?;
     }
-    // Conservation of value, at least at every path's end.
+    // Conservation of value, at least at every path's end: a break is a bug,
+    // and fails the run rather than hide in a flag.
     st.m.conserved &= st.venue.conservation()?.ok;
+    if !st.m.conserved {
+        return Err(VenueError::Invalid {
+            field: "conservation",
+            reason: "value was created or destroyed on this path (a bug: please report it with the scenario)".into(),
+        });
+    }
     let mut m = st.finish();
     m.series = series.map(crate::series::Recorder::finish);
     Ok(m)

@@ -163,7 +163,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         "accounts",
         traders,
         crate::limits::MAX_ACCOUNTS,
-        "every path clones the venue",
+        "each thread holds a copy of the venue",
     )?;
     if let (Some(b), Some(main)) = (&s.agents.basis_traders, main) {
         let fail = |e: levamp_core::MathError| InputError {

@@ -414,7 +414,7 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         "population.accounts",
         p.accounts,
         crate::limits::MAX_ACCOUNTS,
-        "every path clones the venue",
+        "each thread holds a copy of the venue",
     )?;
     if p.leverage_min > p.leverage_max {
         return err("population.leverage.min", "must not exceed leverage.max");
