@@ -112,15 +112,7 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
     let Some(t) = Table::of(root, "agents", AGENTS)? else {
         return Ok(out);
     };
-    let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
-        let Some(v) = t.map.get(key) else {
-            return Ok(None);
-        };
-        let at = child("agents", key);
-        let map = object(v, &at)?;
-        keys(map, &at, allowed)?;
-        Ok(Some(Table { map, at }))
-    };
+    let sub = |key: &str, allowed: &[&str]| sub_table(&t, key, allowed);
     if let Some(tr) = sub("traders", &["probability", "warn_margin_ratio", "top_up"])? {
         out.traders = Some(Traders {
             probability: tr.f64("probability", 0.5, 0.0, 1.0)?,
@@ -159,6 +151,24 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
             refresh_steps: h.int("refresh_steps", 1, 0, 1_000_000)? as usize,
         });
     }
+    if let Some(b) = sub(
+        "basis_traders",
+        &["accounts", "notional", "leverage", "unwind_below"],
+    )? {
+        out.basis_traders = Some(BasisTraders {
+            accounts: b.int("accounts", 10, 1, 1_000_000)? as usize,
+            notional: b.f64("notional", 100_000.0, 1.0, 1e12)?,
+            leverage: b.f64("leverage", 3.0, 1.0, 100.0)?,
+            unwind_below: b.f64("unwind_below", 0.0, -1.0, 1.0)?,
+        });
+    }
+    liquidity_agents(&t, &mut out)?;
+    Ok(out)
+}
+
+/// `[agents.arbitrageurs]` and `[agents.market_makers]`.
+fn liquidity_agents(t: &Table<'_>, out: &mut Agents) -> Result<(), InputError> {
+    let sub = |key: &str, allowed: &[&str]| sub_table(t, key, allowed);
     if let Some(a) = sub("arbitrageurs", &["capital", "threshold"])? {
         out.arbitrageurs = Some(Arbitrageurs {
             capital: a.f64("capital", 1_000_000.0, 0.0, 1e15)?,
@@ -183,16 +193,20 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
             unload: m.f64("unload", 0.1, 0.0, 1.0)?,
         });
     }
-    if let Some(b) = sub(
-        "basis_traders",
-        &["accounts", "notional", "leverage", "unwind_below"],
-    )? {
-        out.basis_traders = Some(BasisTraders {
-            accounts: b.int("accounts", 10, 1, 1_000_000)? as usize,
-            notional: b.f64("notional", 100_000.0, 1.0, 1e12)?,
-            leverage: b.f64("leverage", 3.0, 1.0, 100.0)?,
-            unwind_below: b.f64("unwind_below", 0.0, -1.0, 1.0)?,
-        });
-    }
-    Ok(out)
+    Ok(())
+}
+
+/// `[agents.KEY]` as a table with only `allowed` keys, if present.
+fn sub_table<'a>(
+    t: &Table<'a>,
+    key: &str,
+    allowed: &[&str],
+) -> Result<Option<Table<'a>>, InputError> {
+    let Some(v) = t.map.get(key) else {
+        return Ok(None);
+    };
+    let at = child("agents", key);
+    let map = object(v, &at)?;
+    keys(map, &at, allowed)?;
+    Ok(Some(Table { map, at }))
 }

@@ -203,36 +203,7 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
 fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
     let root = object(root, "")?;
     keys(root, "", TOP)?;
-    let run = Table::of(
-        root,
-        "run",
-        &[
-            "seed",
-            "paths",
-            "steps",
-            "dt_s",
-            "max_rounds",
-            "series_paths",
-        ],
-    )?;
-    let run = match run {
-        Some(t) => RunConfig {
-            seed: t.int("seed", 0, 0, u64::MAX >> 1)?,
-            paths: t.int("paths", 1, 1, u32::MAX as u64)? as usize,
-            steps: t.int("steps", 1440, 1, u32::MAX as u64)? as usize,
-            dt_s: t.int("dt_s", 60, 1, 86_400 * 365)? as i64,
-            max_rounds: t.int("max_rounds", 100, 1, 1_000_000)? as usize,
-            series_paths: t.int("series_paths", 20, 0, u32::MAX as u64)? as usize,
-        },
-        None => RunConfig {
-            seed: 0,
-            paths: 1,
-            steps: 1440,
-            dt_s: 60,
-            max_rounds: 100,
-            series_paths: 20,
-        },
-    };
+    let run = run_config(root)?;
     run.check()?;
     let name = match root.get("name") {
         Some(v) => string(v, "name")?.to_string(),
@@ -268,85 +239,12 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             None => 0.8,
         },
     };
-    let accounts = match (
-        Table::of(root, "accounts", &["snapshot"])?,
-        Table::of(root, "population", POPULATION_KEYS)?,
-    ) {
-        (Some(_), Some(_)) => {
-            return err(
-                "population",
-                "give either [accounts] snapshot or [population], not both",
-            )
-        }
-        (Some(t), None) => match t.text("snapshot")? {
-            Some(p) => Accounts::Snapshot(dir.join(p)),
-            None => {
-                return err(
-                    "accounts.snapshot",
-                    "required (a `levamp margin` snapshot file, relative to the scenario)",
-                )
-            }
-        },
-        (None, Some(t)) => Accounts::Population(population(&t)?),
-        (None, None) => {
-            return err(
-                "accounts",
-                "required: [accounts] snapshot = \"…\" or a [population] table",
-            )
-        }
-    };
+    let accounts = accounts(root, dir)?;
     let (start, price_key, price) = price(root, dir)?;
     let impact = impact(root)?;
-    let (latency_steps, feed) = match Table::of(
-        root,
-        "oracle",
-        &[
-            "latency_steps",
-            "deviation",
-            "heartbeat_s",
-            "decimals",
-            "twap_window_s",
-        ],
-    )? {
-        Some(t) => {
-            let deviation = match t.map.get("deviation") {
-                Some(_) => Some(t.fixed::<levamp_core::Ratio>("deviation", "0")?),
-                None => None,
-            };
-            let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
-                t.map
-                    .contains_key(k)
-                    .then(|| t.int(k, 0, 1, hi))
-                    .transpose()
-            };
-            let feed = levamp_engine::venue::OracleConfig {
-                heartbeat_s: opt_int("heartbeat_s", 1 << 40)?.map(|v| v as i64),
-                deviation,
-                latency_s: 0,
-                decimals: opt_int("decimals", 12)?.map(|v| v as u32),
-                twap_window_s: opt_int("twap_window_s", 1 << 40)?.map(|v| v as i64),
-                confidence: None,
-            };
-            if deviation.is_some_and(|d| d.is_negative() || d >= levamp_core::Ratio::ONE) {
-                return err(
-                    "oracle.deviation",
-                    "must be between 0 and 1 (a fraction: 0.005 = 0.5 %)",
-                );
-            }
-            (t.int("latency_steps", 0, 0, 1_000_000)? as usize, feed)
-        }
-        None => (0, Default::default()),
-    };
+    let (latency_steps, feed) = oracle(root)?;
     let agents = agents::agents(root)?;
-    let funding = match Table::of(root, "funding", &["enabled", "rate"])? {
-        Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
-            rate: match t.map.get("rate") {
-                Some(_) => Some(t.fixed("rate", "0")?),
-                None => None,
-            },
-        }),
-        _ => None,
-    };
+    let funding = funding(root)?;
     Ok(Scenario {
         funding,
         feed,
@@ -370,6 +268,135 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         latency_steps,
         text: text.to_string(),
     })
+}
+
+/// `[run]`, with its defaults.
+fn run_config(root: &Map<String, Value>) -> Result<RunConfig, InputError> {
+    let run = Table::of(
+        root,
+        "run",
+        &[
+            "seed",
+            "paths",
+            "steps",
+            "dt_s",
+            "max_rounds",
+            "series_paths",
+        ],
+    )?;
+    let run = match run {
+        Some(t) => RunConfig {
+            seed: t.int("seed", 0, 0, u64::MAX >> 1)?,
+            paths: t.int("paths", 1, 1, u32::MAX as u64)? as usize,
+            steps: t.int("steps", 1440, 1, u32::MAX as u64)? as usize,
+            dt_s: t.int("dt_s", 60, 1, 86_400 * 365)? as i64,
+            max_rounds: t.int("max_rounds", 100, 1, 1_000_000)? as usize,
+            series_paths: t.int("series_paths", 20, 0, u32::MAX as u64)? as usize,
+        },
+        None => RunConfig {
+            seed: 0,
+            paths: 1,
+            steps: 1440,
+            dt_s: 60,
+            max_rounds: 100,
+            series_paths: 20,
+        },
+    };
+    Ok(run)
+}
+
+/// `[oracle]`: the latency in steps and the feed's publication rules.
+fn oracle(
+    root: &Map<String, Value>,
+) -> Result<(usize, levamp_engine::venue::OracleConfig), InputError> {
+    Ok(
+        match Table::of(
+            root,
+            "oracle",
+            &[
+                "latency_steps",
+                "deviation",
+                "heartbeat_s",
+                "decimals",
+                "twap_window_s",
+            ],
+        )? {
+            Some(t) => {
+                let deviation = match t.map.get("deviation") {
+                    Some(_) => Some(t.fixed::<levamp_core::Ratio>("deviation", "0")?),
+                    None => None,
+                };
+                let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
+                    t.map
+                        .contains_key(k)
+                        .then(|| t.int(k, 0, 1, hi))
+                        .transpose()
+                };
+                let feed = levamp_engine::venue::OracleConfig {
+                    heartbeat_s: opt_int("heartbeat_s", 1 << 40)?.map(|v| v as i64),
+                    deviation,
+                    latency_s: 0,
+                    decimals: opt_int("decimals", 12)?.map(|v| v as u32),
+                    twap_window_s: opt_int("twap_window_s", 1 << 40)?.map(|v| v as i64),
+                    confidence: None,
+                };
+                if deviation.is_some_and(|d| d.is_negative() || d >= levamp_core::Ratio::ONE) {
+                    return err(
+                        "oracle.deviation",
+                        "must be between 0 and 1 (a fraction: 0.005 = 0.5 %)",
+                    );
+                }
+                (t.int("latency_steps", 0, 0, 1_000_000)? as usize, feed)
+            }
+            None => (0, Default::default()),
+        },
+    )
+}
+
+/// `[funding]` (absent or `enabled = false`: no funding).
+fn funding(root: &Map<String, Value>) -> Result<Option<Funding>, InputError> {
+    Ok(match Table::of(root, "funding", &["enabled", "rate"])? {
+        Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
+            rate: match t.map.get("rate") {
+                Some(_) => Some(t.fixed("rate", "0")?),
+                None => None,
+            },
+        }),
+        _ => None,
+    })
+}
+
+/// `[accounts] snapshot` or `[population]`, exactly one of them.
+fn accounts(root: &Map<String, Value>, dir: &Path) -> Result<Accounts, InputError> {
+    Ok(
+        match (
+            Table::of(root, "accounts", &["snapshot"])?,
+            Table::of(root, "population", POPULATION_KEYS)?,
+        ) {
+            (Some(_), Some(_)) => {
+                return err(
+                    "population",
+                    "give either [accounts] snapshot or [population], not both",
+                )
+            }
+            (Some(t), None) => match t.text("snapshot")? {
+                Some(p) => Accounts::Snapshot(dir.join(p)),
+                None => {
+                    return err(
+                        "accounts.snapshot",
+                        "required (a `levamp margin` snapshot file, relative to the scenario)",
+                    )
+                }
+            },
+            (None, Some(t)) => Accounts::Population(population(&t)?),
+            (None, None) => {
+                return err(
+                    "accounts",
+                    "required: [accounts] snapshot = \"…\" or a [population] table",
+                )
+            }
+        },
+    )
 }
 
 const POPULATION_KEYS: &[&str] = &[
