@@ -266,6 +266,8 @@ pub fn top_up(
 #[derive(Clone, Debug, Default)]
 pub struct Watch {
     waiting: BTreeMap<(AccountId, Option<MarketId>), usize>,
+    /// The round's scopes due (a reused buffer).
+    due: Vec<(AccountId, Option<MarketId>)>,
 }
 
 impl Watch {
@@ -299,14 +301,17 @@ pub fn liquidate(
         watch.waiting.entry(scope).or_insert(step);
     }
     let (mut sold, mut notional) = (Base::ZERO, 0.0);
-    let due: Vec<(AccountId, Option<MarketId>)> = watch
-        .waiting
-        .iter()
-        .filter(|(_, s)| step >= **s + l.latency_steps)
-        .map(|(k, _)| *k)
-        .collect();
+    let mut due = std::mem::take(&mut watch.due);
+    due.clear();
+    due.extend(
+        watch
+            .waiting
+            .iter()
+            .filter(|(_, s)| step >= **s + l.latency_steps)
+            .map(|(k, _)| *k),
+    );
     let share = venue.rules.liquidation.liquidator_share;
-    for (account, isolated) in due {
+    for &(account, isolated) in &due {
         if !venue.is_liquidatable(account, isolated)? {
             watch.waiting.remove(&(account, isolated));
             continue;
@@ -373,5 +378,6 @@ pub fn liquidate(
         }
     }
     stats.waiting = watch.waiting.len();
+    watch.due = due;
     Ok((sold, notional))
 }
