@@ -1,7 +1,9 @@
 //! levamp-sim: liquidation cascades on the levamp engine — TOML scenarios
-//! ([`scenario`]), the world every path starts from ([`setup`]), the
-//! cascade loop of one seeded path ([`run`]), Monte-Carlo aggregation and
-//! risk metrics ([`summary`]), and the outputs ([`output`], [`report`]).
+//! ([`scenario`]), the world every path starts from ([`setup`]), one seeded
+//! path ([`run`]: the loop and the worker that restores its venue between
+//! paths), the step pipeline ([`step`]) and the actors acting in it
+//! ([`actors`]), Monte-Carlo aggregation and risk metrics ([`summary`]), and
+//! the outputs ([`output`], [`report`]).
 //! Model documentation: docs/scenarios.md.
 
 pub mod actors;
