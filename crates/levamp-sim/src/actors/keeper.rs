@@ -6,10 +6,14 @@ use super::{Actor, Phase};
 use crate::lending::Screen;
 use crate::setup::World;
 use crate::step::PathState;
+use levamp_core::Base;
 use levamp_engine::venue::{Command, Venue, VenueError};
+use levamp_engine::PriceId;
 
 pub(super) struct Keeper {
     screen: Screen,
+    /// What a pass seized, by price key (a reused buffer).
+    seized: Vec<(PriceId, Base)>,
 }
 
 impl Keeper {
@@ -21,7 +25,10 @@ impl Keeper {
             return Ok(None);
         };
         let screen = Screen::new(venue, book, world.key, world.followers.is_empty())?;
-        Ok(Some(Box::new(Keeper { screen })))
+        Ok(Some(Box::new(Keeper {
+            screen,
+            seized: Vec::new(),
+        })))
     }
 }
 
@@ -40,15 +47,17 @@ impl Actor for Keeper {
                 st.tally();
             }
             Phase::Round => {
-                let (seized, value) = crate::lending::keep(
+                self.seized.clear();
+                let value = crate::lending::keep(
                     st.venue,
                     book,
                     &mut self.screen,
                     &mut st.m.lending,
                     st.liquidated,
                     st.events,
+                    &mut self.seized,
                 )?;
-                for (key, units) in seized {
+                for &(key, units) in &self.seized {
                     if key == world.key {
                         st.round.sold = st.round.sold.checked_add(units)?;
                     } else {
