@@ -13,56 +13,7 @@ use levamp_market::uniform;
 use rand_core::RngCore;
 use std::collections::BTreeMap;
 
-/// `[agents.traders]`: each step, an account whose margin ratio
-/// (maintenance ÷ equity) is at least `warn_margin_ratio` adds `top_up` ×
-/// its equity to its margin with probability `probability`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Traders {
-    pub probability: f64,
-    pub warn_margin_ratio: f64,
-    pub top_up: f64,
-}
-
-/// `[agents.liquidators]`: `count` liquidators with `capital` (quote) each.
-/// With them the venue does not liquidate by itself; a scope found
-/// liquidatable is acted on `latency_steps` steps later by a liquidator
-/// whose expected reward (the venue's penalty share) is at least
-/// `min_profit` and who can carry the position (initial margin); the
-/// liquidator sells what it took into the market at once.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Liquidators {
-    pub count: usize,
-    pub capital: String,
-    pub latency_steps: usize,
-    pub min_profit: f64,
-}
-
-/// `[agents.basis_traders]`: `accounts` delta-neutral traders, each short
-/// `notional` (quote) of the perp at the start against spot held elsewhere,
-/// margined at `leverage`, harvesting funding; when a settlement's rate is at
-/// or below `unwind_below` (the basis flipped: shorts pay), they all buy back.
-#[derive(Clone, Debug, PartialEq)]
-pub struct BasisTraders {
-    pub accounts: usize,
-    pub notional: f64,
-    pub leverage: f64,
-    pub unwind_below: f64,
-}
-
-/// `[agents.liquidation_hunters]`: a trader with `capital` who, when the
-/// long positions liquidatable within `reach` below the market add up to at
-/// least `trigger` × the notional of its push, sells `push` base units to
-/// set the cascade off, and buys them back at the next step. Its map of
-/// liquidation prices is recomputed from the venue every `refresh_steps`
-/// steps (0: the start's map, never refreshed).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Hunters {
-    pub capital: String,
-    pub reach: f64,
-    pub push: f64,
-    pub trigger: f64,
-    pub refresh_steps: usize,
-}
+pub use crate::scenario::{Agents, BasisTraders, Hunters, Liquidators, Traders};
 
 /// The long positions of `market` with a liquidation price: (liquidation
 /// price, account, notional at `price`), ascending by price — the map
@@ -106,17 +57,6 @@ pub(crate) fn attempt(
 
 /// The hunters' account.
 pub const HUNTER: &str = "hunter";
-
-/// The agents of a scenario.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Agents {
-    pub hunters: Option<Hunters>,
-    pub traders: Option<Traders>,
-    pub liquidators: Option<Liquidators>,
-    pub basis_traders: Option<BasisTraders>,
-    pub arbitrageurs: Option<crate::makers::Arbitrageurs>,
-    pub market_makers: Option<crate::makers::MarketMakers>,
-}
 
 /// What agents did on a path.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -174,7 +114,7 @@ pub fn hunt(
     venue: &mut Venue,
     h: &Hunters,
     clusters: &[(f64, u32, f64)],
-    gone: &std::collections::BTreeSet<u32>,
+    gone: &crate::marks::Marks,
     market: MarketId,
     price: Price,
     stats: &mut AgentStats,
@@ -197,13 +137,13 @@ pub fn hunt(
     let within: f64 = clusters[from..]
         .iter()
         .take_while(|c| c.0 < p)
-        .filter(|c| !gone.contains(&c.1))
+        .filter(|c| !gone.by_venue(c.1))
         .map(|c| c.2)
         .sum();
     if within < h.trigger * h.push * p {
         return Ok(Base::ZERO);
     }
-    let push = crate::setup::base_units(h.push)?;
+    let push = crate::venue_ops::base_units(h.push)?;
     if market_trade(venue, id, market, push.checked_neg()?, price, stats)? {
         stats.hunts += 1;
         Ok(push)
@@ -326,6 +266,8 @@ pub fn top_up(
 #[derive(Clone, Debug, Default)]
 pub struct Watch {
     waiting: BTreeMap<(AccountId, Option<MarketId>), usize>,
+    /// The round's scopes due (a reused buffer).
+    due: Vec<(AccountId, Option<MarketId>)>,
 }
 
 impl Watch {
@@ -352,21 +294,24 @@ pub fn liquidate(
     market_price: Price,
     rng: &mut dyn RngCore,
     stats: &mut AgentStats,
-    liquidated: &mut Vec<AccountId>,
+    liquidated: &mut crate::marks::Marks,
     events: &mut Vec<Event>,
 ) -> Result<(Base, f64), VenueError> {
     for scope in venue.at_risk(key)? {
         watch.waiting.entry(scope).or_insert(step);
     }
     let (mut sold, mut notional) = (Base::ZERO, 0.0);
-    let due: Vec<(AccountId, Option<MarketId>)> = watch
-        .waiting
-        .iter()
-        .filter(|(_, s)| step >= **s + l.latency_steps)
-        .map(|(k, _)| *k)
-        .collect();
+    let mut due = std::mem::take(&mut watch.due);
+    due.clear();
+    due.extend(
+        watch
+            .waiting
+            .iter()
+            .filter(|(_, s)| step >= **s + l.latency_steps)
+            .map(|(k, _)| *k),
+    );
     let share = venue.rules.liquidation.liquidator_share;
-    for (account, isolated) in due {
+    for &(account, isolated) in &due {
         if !venue.is_liquidatable(account, isolated)? {
             watch.waiting.remove(&(account, isolated));
             continue;
@@ -406,7 +351,7 @@ pub fn liquidate(
                 continue;
             }
             stats.agent_liquidations += 1;
-            liquidated.push(account);
+            liquidated.agent(account);
             watch.waiting.remove(&(account, isolated));
             for e in &events[from..] {
                 if let Event::TradeFilled {
@@ -433,5 +378,6 @@ pub fn liquidate(
         }
     }
     stats.waiting = watch.waiting.len();
+    watch.due = due;
     Ok((sold, notional))
 }

@@ -4,7 +4,7 @@
 //! `liquidationCall`, then sells the seized collateral to the market — the
 //! lending half of a cascade.
 
-use crate::setup::{engine, open_funded};
+use crate::venue_ops::{engine, open_funded};
 use levamp_core::MathError;
 use levamp_core::{Base, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
@@ -265,6 +265,10 @@ pub struct Screen {
     entry: Vec<Option<u64>>,
     always: BTreeSet<AccountId>,
     built_at: Vec<f64>,
+    /// Reused buffers of a keeper pass: candidates, calls, touched borrowers.
+    candidates: Vec<AccountId>,
+    calls: Vec<Command>,
+    touched: Vec<AccountId>,
 }
 
 fn borrow_indices(venue: &Venue) -> Vec<f64> {
@@ -289,6 +293,9 @@ impl Screen {
             entry: vec![None; venue.accounts.len()],
             always: BTreeSet::new(),
             built_at: Vec::new(),
+            candidates: Vec::new(),
+            calls: Vec::new(),
+            touched: Vec::new(),
         };
         s.build(venue, book)?;
         Ok(s)
@@ -328,8 +335,9 @@ impl Screen {
         Ok(())
     }
 
-    /// The borrowers to check exactly at the key's current price, in id order.
-    fn candidates(&mut self, venue: &Venue, book: &Book) -> Result<Vec<AccountId>, MathError> {
+    /// The borrowers to check exactly at the key's current price, in id
+    /// order, into `self.candidates`.
+    fn candidates(&mut self, venue: &Venue, book: &Book) -> Result<(), MathError> {
         let grown = borrow_indices(venue)
             .iter()
             .zip(&self.built_at)
@@ -338,14 +346,16 @@ impl Screen {
             self.build(venue, book)?;
         }
         let floor = venue.prices[self.key as usize].to_f64_lossy() * (1.0 - SCREEN);
-        let mut out: Vec<AccountId> = self
-            .below
-            .range((bits(floor), 0)..)
-            .map(|(_, id)| *id)
-            .chain(self.always.iter().copied())
-            .collect();
+        let out = &mut self.candidates;
+        out.clear();
+        out.extend(
+            self.below
+                .range((bits(floor), 0)..)
+                .map(|(_, id)| *id)
+                .chain(self.always.iter().copied()),
+        );
         out.sort_unstable();
-        Ok(out)
+        Ok(())
     }
 }
 
@@ -364,19 +374,22 @@ fn largest(venue: &Venue, items: impl Iterator<Item = (AssetId, Base)>) -> Optio
 /// One keeper pass: every borrower whose health factor is below 1 gets one
 /// `liquidationCall` (as much as the close factor allows) on its largest
 /// collateral and largest debt. Returns what the keeper sells to the market
-/// (units by the collateral's price key) and the seized value; events in `events`.
+/// (units by the collateral's price key, appended to `sold`) and the seized
+/// value; events in `events`.
 pub fn keep(
     venue: &mut Venue,
     book: &Book,
     screen: &mut Screen,
     stats: &mut LendingStats,
-    liquidated: &mut std::collections::BTreeSet<u32>,
+    liquidated: &mut crate::marks::Marks,
     events: &mut Vec<Event>,
-) -> Result<(Vec<(PriceId, Base)>, f64), VenueError> {
-    let candidates = screen.candidates(venue, book)?;
+    sold: &mut Vec<(PriceId, Base)>,
+) -> Result<f64, VenueError> {
+    screen.candidates(venue, book)?;
     let ctx = venue.context();
-    let mut calls = Vec::new();
-    for id in candidates {
+    let mut calls = std::mem::take(&mut screen.calls);
+    calls.clear();
+    for &id in &screen.candidates {
         let acc = &venue.accounts[id as usize];
         if !matches!(health_factor(acc, &ctx)?, Some(hf) if hf < Ratio::ONE) {
             continue;
@@ -406,8 +419,9 @@ pub fn keep(
             });
         }
     }
-    let (mut sold, mut value): (Vec<(PriceId, Base)>, f64) = (Vec::new(), 0.0);
-    let mut touched = Vec::new();
+    let mut value = 0.0;
+    let mut touched = std::mem::take(&mut screen.touched);
+    touched.clear();
     for call in &calls {
         let from = events.len();
         let done = venue.execute_into(call, events);
@@ -429,7 +443,7 @@ pub fn keep(
                     ..
                 } => {
                     stats.liquidations += 1;
-                    liquidated.insert(*account);
+                    liquidated.venue(*account);
                     touched.push(*account);
                     stats.debt_repaid += debt_repaid.to_f64_lossy() * price_of(*debt_asset);
                     let seized = collateral_seized.to_f64_lossy() * price_of(*collateral_asset);
@@ -447,8 +461,9 @@ pub fn keep(
             }
         }
     }
-    for id in touched {
+    for &id in &touched {
         screen.place(venue, id)?;
     }
-    Ok((sold, value))
+    (screen.calls, screen.touched) = (calls, touched);
+    Ok(value)
 }

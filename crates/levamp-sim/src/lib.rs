@@ -1,15 +1,19 @@
 //! levamp-sim: liquidation cascades on the levamp engine — TOML scenarios
-//! ([`scenario`]), the world every path starts from ([`setup`]), the
-//! cascade loop of one seeded path ([`run`]), Monte-Carlo aggregation and
-//! risk metrics ([`summary`]), and the outputs ([`output`], [`report`]).
+//! ([`scenario`]), the world every path starts from ([`setup`]), one seeded
+//! path ([`run`]: the loop and the worker that restores its venue between
+//! paths), the step pipeline ([`step`]) and the actors acting in it
+//! ([`actors`]), Monte-Carlo aggregation and risk metrics ([`summary`]), and
+//! the outputs ([`output`], [`report`]).
 //! Model documentation: docs/scenarios.md.
 
+pub mod actors;
 pub mod agents;
 pub mod follow;
 pub mod lending;
 pub mod limits;
 pub mod makers;
-mod market_config;
+pub mod marks;
+mod models;
 pub mod output;
 pub mod report;
 pub mod run;
@@ -18,8 +22,9 @@ pub mod series;
 pub mod setup;
 pub mod sources;
 pub mod spiral;
+pub mod step;
 pub mod summary;
-mod toml_read;
+mod venue_ops;
 
 /// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance
 /// mark price, 1-minute) with an impact curve from that day's order-book

@@ -15,7 +15,7 @@ pub const MAX_STEPS: usize = 10_000_000;
 /// with one object per path (≈1.5 kB written, a few kB held).
 pub const MAX_PATHS: usize = 100_000;
 /// Most accounts in the venue (population or snapshot, agents included):
-/// every path clones the venue.
+/// each simulation thread holds a copy of the venue (restored between paths).
 pub const MAX_ACCOUNTS: usize = 1_000_000;
 /// Most paths that keep a time series (`run.series_paths`); each keeps at
 /// most [`crate::series::MAX_POINTS`] records.

@@ -5,34 +5,10 @@
 //! so their trades move the price but not the venue's ledger; their volume
 //! and profit are statistics (`f64`).
 
-use crate::setup::base_units;
+pub use crate::scenario::{Arbitrageurs, MarketMakers};
+use crate::venue_ops::base_units;
 use levamp_core::{Base, MathError, Price, Round};
 use levamp_market::ImpactModel;
-
-/// `[agents.arbitrageurs]`: each step, when the market price is more than
-/// `threshold` (their all-in cost, a fraction) away from the outside price,
-/// they trade up to `capital` (quote) to bring it back to that band.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Arbitrageurs {
-    pub capital: f64,
-    pub threshold: f64,
-}
-
-/// `[agents.market_makers]`: they take the other side of forced flow up to
-/// an inventory of `depth` base units, conceding `spread` (a fraction of the
-/// price) across their full depth, linearly; what they cannot take goes to
-/// the liquidity model. A step whose outside move exceeds `withdraw_above`
-/// makes them pull their quotes; they come back linearly over
-/// `recover_steps`. Each step they sell (or buy back) `unload` of their
-/// inventory into the liquidity model.
-#[derive(Clone, Debug, PartialEq)]
-pub struct MarketMakers {
-    pub depth: f64,
-    pub spread: f64,
-    pub withdraw_above: f64,
-    pub recover_steps: usize,
-    pub unload: f64,
-}
 
 /// What the liquidity agents did on a path.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

@@ -5,7 +5,7 @@
 use crate::scenario::{Accounts, Population, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
+use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue};
 use levamp_engine::{
     liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
     PriceId, Scope,
@@ -89,67 +89,17 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
                 ),
             ));
         }
-        let lambda = f
-            .lambda
-            .parse()
-            .map_err(|e: levamp_core::ParseError| fail("lambda", e.to_string()))?;
         out.push(Follow {
             key,
             beta: f.beta,
             sigma: f.sigma,
-            lambda,
+            lambda: f.lambda,
         });
     }
     Ok(out)
 }
 
-/// Base units from a float amount (set-up sizes and agents' orders, never
-/// balances): the magnitude rounded down at 12 decimals, then the sign.
-pub(crate) fn base_units(q: f64) -> Result<Base, levamp_core::MathError> {
-    let size = Base::from_f64(q.abs(), Round::Floor)?;
-    match q < 0.0 {
-        true => size.checked_neg(),
-        false => Ok(size),
-    }
-}
-
-/// Opens account `name` and deposits `deposits` (non-positive ones
-/// skipped). The new account's id is read from its `AccountOpened` event.
-pub(crate) fn open_funded(
-    venue: &mut Venue,
-    name: &str,
-    deposits: &[(AssetId, Base)],
-    at: &str,
-) -> Result<AccountId, InputError> {
-    let events = venue
-        .execute(&Command::OpenAccount { name: name.into() })
-        .map_err(engine(at))?;
-    let account = events
-        .iter()
-        .find_map(|e| match e {
-            Event::AccountOpened { account, .. } => Some(*account),
-            _ => None,
-        })
-        .unwrap_or(0);
-    for &(asset, amount) in deposits.iter().filter(|d| d.1.is_positive()) {
-        venue
-            .execute(&Command::Deposit {
-                account,
-                asset,
-                amount,
-            })
-            .map_err(engine(at))?;
-    }
-    Ok(account)
-}
-
-/// Maps an engine error to an input error at `at`.
-pub(crate) fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
-    move |e| InputError {
-        at: at.to_string(),
-        message: e.to_string(),
-    }
-}
+pub(crate) use crate::venue_ops::{base_units, engine, open_funded};
 
 /// Builds the world of a scenario.
 pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
@@ -180,10 +130,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     let mut venue = Venue::new(rules.clone(), &preset.quote);
     // Midnight UTC (a multiple of every funding interval), 2023-11-14.
     let t0 = 1_699_920_000;
-    let start: Price = s.start.parse().map_err(|e| InputError {
-        at: "price.start".into(),
-        message: format!("{e}"),
-    })?;
+    let start = s.start;
     let run =
         |venue: &mut Venue, c: Command, at: &str| venue.execute(&c).map(|_| ()).map_err(engine(at));
     let (main, lending) = match &s.accounts {
@@ -204,11 +151,8 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             });
         }
     }
-    if s.insurance_fund != "0" {
-        let amount: Base = s.insurance_fund.parse().map_err(|e| InputError {
-            at: "venue.insurance_fund".into(),
-            message: format!("{e}"),
-        })?;
+    if !s.insurance_fund.is_zero() {
+        let amount = s.insurance_fund;
         run(
             &mut venue,
             Command::SeedInsurance { amount },
@@ -220,7 +164,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         "accounts",
         traders,
         crate::limits::MAX_ACCOUNTS,
-        "every path clones the venue",
+        "each thread holds a copy of the venue",
     )?;
     if let (Some(b), Some(main)) = (&s.agents.basis_traders, main) {
         let fail = |e: levamp_core::MathError| InputError {
@@ -255,10 +199,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
     }
     if let Some(h) = &s.agents.hunters {
-        let capital: Base = h.capital.parse().map_err(|e| InputError {
-            at: "agents.liquidation_hunters.capital".into(),
-            message: format!("{e}"),
-        })?;
+        let capital = h.capital;
         let quote = venue.quote;
         open_funded(
             &mut venue,
@@ -268,10 +209,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         )?;
     }
     if let Some(l) = &s.agents.liquidators {
-        let capital: Base = l.capital.parse().map_err(|e| InputError {
-            at: "agents.liquidators.capital".into(),
-            message: format!("{e}"),
-        })?;
+        let capital = l.capital;
         for i in 0..l.count {
             let name = crate::agents::liquidator_name(i);
             let quote = venue.quote;

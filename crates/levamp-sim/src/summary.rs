@@ -5,25 +5,38 @@
 //! liquidations-at-risk (95th percentile liquidated notional), insurance-fund
 //! depletion probability.
 
-use crate::run::{run_path, PathError, PathMetrics};
+use crate::run::{PathError, PathMetrics, Worker};
 use crate::scenario::Scenario;
 use crate::setup::World;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 /// Runs every path; `done` counts finished paths (for a progress bar). A
 /// failed path fails the run: the error of the lowest failing path, so the
 /// answer does not depend on the thread count.
+///
+/// Reset, don't clone: each rayon thread copies the world's venue once,
+/// checkpoints it, and restores it after every path (at a cost proportional
+/// to what the path changed), so a path starts from a venue equal to
+/// `world.venue` whichever thread runs it.
 pub fn simulate(
     s: &Scenario,
     world: &World,
     done: &AtomicUsize,
 ) -> Result<Vec<PathMetrics>, PathError> {
+    let workers: Vec<Mutex<Option<Worker>>> = (0..rayon::current_num_threads().max(1))
+        .map(|_| Mutex::new(None))
+        .collect();
     let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
         .into_par_iter()
         .map(|p| {
-            let m = run_path(s, world, p, p < s.run.series_paths, false);
+            let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+            // Uncontended: a thread runs one path at a time.
+            let mut worker = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
+            let worker = worker.get_or_insert_with(|| Worker::new(world));
+            let m = worker.run(s, world, p, p < s.run.series_paths, false);
             done.fetch_add(1, Ordering::Relaxed);
             m
         })

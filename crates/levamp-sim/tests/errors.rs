@@ -150,3 +150,40 @@ fn a_long_path_has_a_bounded_series_and_report() {
         html.len()
     );
 }
+
+/// Issue #10: `shock`, `lambda`, funding `rate` and agents' `capital` are
+/// parsed once, at load, into fixed-point fields (no re-parsing in the
+/// simulator): a value the fixed-point types cannot hold (13 decimals) is
+/// refused when the scenario is read, naming the line and the key, never
+/// mid-path.
+#[test]
+fn fixed_point_keys_are_parsed_once_at_load() {
+    let base = "[run]\nsteps = 2\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"a.json\"\n[price]\nmodel = \"shock\"\nstart = 100\nshock = -0.15\n[impact]\nmodel = \"linear\"\nlambda = 0.001\n";
+    let tiny = "0.0000000000001";
+    let cases = [
+        (
+            base.replace("shock = -0.15", &format!("shock = -{tiny}")),
+            ":10: price.shock",
+        ),
+        (
+            base.replace("lambda = 0.001", &format!("lambda = {tiny}")),
+            ":13: impact.lambda",
+        ),
+        (
+            format!("{base}[funding]\nrate = {tiny}\n"),
+            ":15: funding.rate",
+        ),
+        (
+            format!("{base}[agents.liquidators]\ncapital = {tiny}\n"),
+            ":15: agents.liquidators.capital",
+        ),
+        (
+            format!("{base}[agents.liquidation_hunters]\ncapital = {tiny}\n"),
+            ":15: agents.liquidation_hunters.capital",
+        ),
+    ];
+    for (text, at) in cases {
+        let e = parse(&text, "t", Path::new("mem")).expect_err(at);
+        assert!(e.to_string().starts_with(at), "{at}: {e}");
+    }
+}

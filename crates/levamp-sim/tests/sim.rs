@@ -353,3 +353,39 @@ fn liquidation_hunters_set_cascades_off() {
     assert!(stale.agents.hunts >= 1, "{:?}", stale.agents);
     assert!(live.conserved && stale.conserved);
 }
+
+/// Reset, don't clone (issue #10): a worker runs path after path on one
+/// venue, restoring it in between; every path equals the same path run on a
+/// fresh copy of the world's venue — with every agent type trading, so the
+/// restore has positions, balances, accounts liquidated by the venue and by
+/// liquidators, and the liquidation index to undo — whether the worker
+/// restores or (a path that changed too much) copies.
+#[test]
+fn a_worker_restores_the_venue_between_paths() {
+    let agents = "[agents.traders]\nprobability = 0.5\n[agents.liquidators]\ncount = 2\ncapital = 10000000\nlatency_steps = 1\n[agents.liquidation_hunters]\ncapital = 1000000\npush = 50\n[agents.market_makers]\ndepth = 20\n[agents.arbitrageurs]\ncapital = 100000\n";
+    let (mut s, sources) = agents_scenario(agents);
+    s.price = levamp_sim::scenario::PriceModel::Jump {
+        mu: 0.0,
+        sigma: 2.0,
+        intensity: 5000.0,
+        jump_mean: -0.02,
+        jump_sigma: 0.02,
+    };
+    let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+    let fresh: Vec<_> = (0..6)
+        .map(|path| run_path(&s, &world, path, true, false).unwrap())
+        .collect();
+    assert!(
+        fresh.iter().any(|m| m.accounts_liquidated > 0),
+        "the paths liquidate"
+    );
+    // Restore after every path; copy after every path; restore, then copy
+    // once a path's journal is past 40 records per account.
+    for limit in [usize::MAX, 0, 40] {
+        let mut worker = levamp_sim::run::Worker::new(&world).with_restore_limit(limit);
+        for (path, fresh) in fresh.iter().enumerate() {
+            let reused = worker.run(&s, &world, path, true, false).unwrap();
+            assert_eq!(&reused, fresh, "path {path}, limit {limit}");
+        }
+    }
+}

@@ -86,6 +86,13 @@ impl Venue {
         self.journal.active
     }
 
+    /// How many records a [`Venue::restore`] would play back now (state undo
+    /// records and index changes since the checkpoint): its cost, to weigh
+    /// against a fresh copy of the venue.
+    pub fn journal_len(&self) -> usize {
+        self.journal.state.len() + self.journal.index.len()
+    }
+
     /// Drops the checkpoint and its journal; changes are no longer kept.
     pub fn clear_checkpoint(&mut self) {
         self.journal = Journal::default();

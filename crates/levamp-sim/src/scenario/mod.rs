@@ -4,12 +4,17 @@
 //! mean". The TOML is converted to JSON values (numbers kept as their exact
 //! decimal text) and read with the same path-aware helpers as snapshots.
 
-use crate::market_config::{followers, impact, price};
-pub use crate::market_config::{Follower, ImpactConfig, PriceModel};
-use crate::toml_read::{keys, locate, to_json, Table};
+mod agents;
+mod market;
+mod toml_read;
+
+pub use agents::{Agents, Arbitrageurs, BasisTraders, Hunters, Liquidators, MarketMakers, Traders};
 use levamp_io::json::{child, err, object, string, InputError};
+use market::{followers, impact, price};
+pub use market::{Follower, ImpactConfig, PriceModel};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
+use toml_read::{keys, locate, to_json, Table};
 
 /// `[run]`
 #[derive(Clone, Debug, PartialEq)]
@@ -83,7 +88,8 @@ pub struct Population {
 /// outside price (the perp's basis).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Funding {
-    pub rate: Option<String>,
+    /// The rate per interval (a fraction), or the venue's formula.
+    pub rate: Option<levamp_core::Ratio>,
 }
 
 /// `[lending]`: how the lending side of a snapshot is set up.
@@ -111,11 +117,12 @@ pub struct Scenario {
     pub assets: Map<String, Value>,
     /// `[lending]`
     pub lending: Lending,
-    pub insurance_fund: String,
+    /// `[venue] insurance_fund`: the quote asset's fund at the start.
+    pub insurance_fund: levamp_core::Base,
     pub market: Option<String>,
     pub accounts: Accounts,
-    /// Start price (decimal text) of the main market.
-    pub start: String,
+    /// Start price of the main market.
+    pub start: levamp_core::Price,
     /// `[price] key`: the price key the model drives (default: the main
     /// market's); required when the accounts hold no perp position.
     pub price_key: Option<String>,
@@ -127,7 +134,7 @@ pub struct Scenario {
     /// The oracle feed's publication rules (deviation, heartbeat, precision,
     /// TWAP); the default publishes every price at full precision.
     pub feed: levamp_engine::venue::OracleConfig,
-    pub agents: crate::agents::Agents,
+    pub agents: Agents,
     /// `[funding]`: settle funding at the market's interval (`None`: no funding).
     pub funding: Option<Funding>,
     /// The scenario text, for the report.
@@ -196,6 +203,75 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
 fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
     let root = object(root, "")?;
     keys(root, "", TOP)?;
+    let run = run_config(root)?;
+    run.check()?;
+    let name = match root.get("name") {
+        Some(v) => string(v, "name")?.to_string(),
+        None => name.to_string(),
+    };
+    let venue = Table::of(
+        root,
+        "venue",
+        &["preset", "insurance_fund", "market", "rules"],
+    )?;
+    let (preset, insurance_fund, market, rules) = match &venue {
+        Some(t) => (
+            t.text("preset")?.unwrap_or("generic").to_string(),
+            t.fixed::<levamp_core::Base>("insurance_fund", "0")?,
+            t.text("market")?.map(str::to_string),
+            t.map.get("rules").cloned(),
+        ),
+        None => ("generic".to_string(), levamp_core::Base::ZERO, None, None),
+    };
+    if insurance_fund.is_negative() {
+        return err("venue.insurance_fund", "must be ≥ 0");
+    }
+    let table = |k: &str| -> Result<Map<String, Value>, InputError> {
+        match root.get(k) {
+            Some(v) => Ok(object(v, k)?.clone()),
+            None => Ok(Map::new()),
+        }
+    };
+    let (markets, assets) = (table("markets")?, table("assets")?);
+    let lending = Lending {
+        utilization: match Table::of(root, "lending", &["utilization"])? {
+            Some(t) => t.f64("utilization", 0.8, 0.01, 1.0)?,
+            None => 0.8,
+        },
+    };
+    let accounts = accounts(root, dir)?;
+    let (start, price_key, price) = price(root, dir)?;
+    let impact = impact(root)?;
+    let (latency_steps, feed) = oracle(root)?;
+    let agents = agents::agents(root)?;
+    let funding = funding(root)?;
+    Ok(Scenario {
+        funding,
+        feed,
+        agents,
+        name,
+        dir: dir.to_path_buf(),
+        run,
+        preset,
+        rules,
+        markets,
+        assets,
+        lending,
+        price_key,
+        followers: followers(root)?,
+        insurance_fund,
+        market,
+        accounts,
+        start,
+        price,
+        impact,
+        latency_steps,
+        text: text.to_string(),
+    })
+}
+
+/// `[run]`, with its defaults.
+fn run_config(root: &Map<String, Value>) -> Result<RunConfig, InputError> {
     let run = Table::of(
         root,
         "run",
@@ -226,150 +302,101 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             series_paths: 20,
         },
     };
-    run.check()?;
-    let name = match root.get("name") {
-        Some(v) => string(v, "name")?.to_string(),
-        None => name.to_string(),
-    };
-    let venue = Table::of(
-        root,
-        "venue",
-        &["preset", "insurance_fund", "market", "rules"],
-    )?;
-    let (preset, insurance_fund, market, rules) = match &venue {
-        Some(t) => (
-            t.text("preset")?.unwrap_or("generic").to_string(),
-            t.exact("insurance_fund", "0")?,
-            t.text("market")?.map(str::to_string),
-            t.map.get("rules").cloned(),
-        ),
-        None => ("generic".to_string(), "0".to_string(), None, None),
-    };
-    if insurance_fund.starts_with('-') {
-        return err("venue.insurance_fund", "must be ≥ 0");
-    }
-    let table = |k: &str| -> Result<Map<String, Value>, InputError> {
-        match root.get(k) {
-            Some(v) => Ok(object(v, k)?.clone()),
-            None => Ok(Map::new()),
-        }
-    };
-    let (markets, assets) = (table("markets")?, table("assets")?);
-    let lending = Lending {
-        utilization: match Table::of(root, "lending", &["utilization"])? {
-            Some(t) => t.f64("utilization", 0.8, 0.01, 1.0)?,
-            None => 0.8,
-        },
-    };
-    let accounts = match (
-        Table::of(root, "accounts", &["snapshot"])?,
-        Table::of(root, "population", POPULATION_KEYS)?,
-    ) {
-        (Some(_), Some(_)) => {
-            return err(
-                "population",
-                "give either [accounts] snapshot or [population], not both",
-            )
-        }
-        (Some(t), None) => match t.text("snapshot")? {
-            Some(p) => Accounts::Snapshot(dir.join(p)),
-            None => {
-                return err(
-                    "accounts.snapshot",
-                    "required (a `levamp margin` snapshot file, relative to the scenario)",
-                )
+    Ok(run)
+}
+
+/// `[oracle]`: the latency in steps and the feed's publication rules.
+fn oracle(
+    root: &Map<String, Value>,
+) -> Result<(usize, levamp_engine::venue::OracleConfig), InputError> {
+    Ok(
+        match Table::of(
+            root,
+            "oracle",
+            &[
+                "latency_steps",
+                "deviation",
+                "heartbeat_s",
+                "decimals",
+                "twap_window_s",
+            ],
+        )? {
+            Some(t) => {
+                let deviation = match t.map.get("deviation") {
+                    Some(_) => Some(t.fixed::<levamp_core::Ratio>("deviation", "0")?),
+                    None => None,
+                };
+                let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
+                    t.map
+                        .contains_key(k)
+                        .then(|| t.int(k, 0, 1, hi))
+                        .transpose()
+                };
+                let feed = levamp_engine::venue::OracleConfig {
+                    heartbeat_s: opt_int("heartbeat_s", 1 << 40)?.map(|v| v as i64),
+                    deviation,
+                    latency_s: 0,
+                    decimals: opt_int("decimals", 12)?.map(|v| v as u32),
+                    twap_window_s: opt_int("twap_window_s", 1 << 40)?.map(|v| v as i64),
+                    confidence: None,
+                };
+                if deviation.is_some_and(|d| d.is_negative() || d >= levamp_core::Ratio::ONE) {
+                    return err(
+                        "oracle.deviation",
+                        "must be between 0 and 1 (a fraction: 0.005 = 0.5 %)",
+                    );
+                }
+                (t.int("latency_steps", 0, 0, 1_000_000)? as usize, feed)
             }
+            None => (0, Default::default()),
         },
-        (None, Some(t)) => Accounts::Population(population(&t)?),
-        (None, None) => {
-            return err(
-                "accounts",
-                "required: [accounts] snapshot = \"…\" or a [population] table",
-            )
-        }
-    };
-    let (start, price_key, price) = price(root, dir)?;
-    let impact = impact(root)?;
-    let (latency_steps, feed) = match Table::of(
-        root,
-        "oracle",
-        &[
-            "latency_steps",
-            "deviation",
-            "heartbeat_s",
-            "decimals",
-            "twap_window_s",
-        ],
-    )? {
-        Some(t) => {
-            let deviation = match t.map.get("deviation") {
-                Some(_) => Some(
-                    t.exact("deviation", "0")?
-                        .parse::<levamp_core::Ratio>()
-                        .map_err(|e| InputError {
-                            at: "oracle.deviation".into(),
-                            message: e.to_string(),
-                        })?,
-                ),
-                None => None,
-            };
-            let opt_int = |k: &str, hi: u64| -> Result<Option<u64>, InputError> {
-                t.map
-                    .contains_key(k)
-                    .then(|| t.int(k, 0, 1, hi))
-                    .transpose()
-            };
-            let feed = levamp_engine::venue::OracleConfig {
-                heartbeat_s: opt_int("heartbeat_s", 1 << 40)?.map(|v| v as i64),
-                deviation,
-                latency_s: 0,
-                decimals: opt_int("decimals", 12)?.map(|v| v as u32),
-                twap_window_s: opt_int("twap_window_s", 1 << 40)?.map(|v| v as i64),
-                confidence: None,
-            };
-            if deviation.is_some_and(|d| d.is_negative() || d >= levamp_core::Ratio::ONE) {
-                return err(
-                    "oracle.deviation",
-                    "must be between 0 and 1 (a fraction: 0.005 = 0.5 %)",
-                );
-            }
-            (t.int("latency_steps", 0, 0, 1_000_000)? as usize, feed)
-        }
-        None => (0, Default::default()),
-    };
-    let agents = agents(root)?;
-    let funding = match Table::of(root, "funding", &["enabled", "rate"])? {
+    )
+}
+
+/// `[funding]` (absent or `enabled = false`: no funding).
+fn funding(root: &Map<String, Value>) -> Result<Option<Funding>, InputError> {
+    Ok(match Table::of(root, "funding", &["enabled", "rate"])? {
         Some(t) if !matches!(t.map.get("enabled"), Some(Value::Bool(false))) => Some(Funding {
             rate: match t.map.get("rate") {
-                Some(_) => Some(t.exact("rate", "0")?),
+                Some(_) => Some(t.fixed("rate", "0")?),
                 None => None,
             },
         }),
         _ => None,
-    };
-    Ok(Scenario {
-        funding,
-        feed,
-        agents,
-        name,
-        dir: dir.to_path_buf(),
-        run,
-        preset,
-        rules,
-        markets,
-        assets,
-        lending,
-        price_key,
-        followers: followers(root)?,
-        insurance_fund,
-        market,
-        accounts,
-        start,
-        price,
-        impact,
-        latency_steps,
-        text: text.to_string(),
     })
+}
+
+/// `[accounts] snapshot` or `[population]`, exactly one of them.
+fn accounts(root: &Map<String, Value>, dir: &Path) -> Result<Accounts, InputError> {
+    Ok(
+        match (
+            Table::of(root, "accounts", &["snapshot"])?,
+            Table::of(root, "population", POPULATION_KEYS)?,
+        ) {
+            (Some(_), Some(_)) => {
+                return err(
+                    "population",
+                    "give either [accounts] snapshot or [population], not both",
+                )
+            }
+            (Some(t), None) => match t.text("snapshot")? {
+                Some(p) => Accounts::Snapshot(dir.join(p)),
+                None => {
+                    return err(
+                        "accounts.snapshot",
+                        "required (a `levamp margin` snapshot file, relative to the scenario)",
+                    )
+                }
+            },
+            (None, Some(t)) => Accounts::Population(population(&t)?),
+            (None, None) => {
+                return err(
+                    "accounts",
+                    "required: [accounts] snapshot = \"…\" or a [population] table",
+                )
+            }
+        },
+    )
 }
 
 const POPULATION_KEYS: &[&str] = &[
@@ -414,7 +441,7 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         "population.accounts",
         p.accounts,
         crate::limits::MAX_ACCOUNTS,
-        "every path clones the venue",
+        "each thread holds a copy of the venue",
     )?;
     if p.leverage_min > p.leverage_max {
         return err("population.leverage.min", "must not exceed leverage.max");
@@ -423,106 +450,6 @@ fn population(t: &Table<'_>) -> Result<Population, InputError> {
         return err("population.notional.min", "must not exceed notional.max");
     }
     Ok(p)
-}
-
-/// Agent types a scenario may name.
-const AGENTS: &[&str] = &[
-    "traders",
-    "liquidators",
-    "arbitrageurs",
-    "basis_traders",
-    "market_makers",
-    "liquidation_hunters",
-];
-
-fn agents(root: &Map<String, Value>) -> Result<crate::agents::Agents, InputError> {
-    let mut out = crate::agents::Agents::default();
-    let Some(t) = Table::of(root, "agents", AGENTS)? else {
-        return Ok(out);
-    };
-    let sub = |key: &str, allowed: &[&str]| -> Result<Option<Table<'_>>, InputError> {
-        let Some(v) = t.map.get(key) else {
-            return Ok(None);
-        };
-        let at = child("agents", key);
-        let map = object(v, &at)?;
-        keys(map, &at, allowed)?;
-        Ok(Some(Table { map, at }))
-    };
-    if let Some(tr) = sub("traders", &["probability", "warn_margin_ratio", "top_up"])? {
-        out.traders = Some(crate::agents::Traders {
-            probability: tr.f64("probability", 0.5, 0.0, 1.0)?,
-            warn_margin_ratio: tr.f64("warn_margin_ratio", 0.8, 0.0, 1.0)?,
-            top_up: tr.f64("top_up", 0.5, 0.0, 100.0)?,
-        });
-    }
-    if let Some(l) = sub(
-        "liquidators",
-        &["count", "capital", "latency_steps", "min_profit"],
-    )? {
-        let capital = l.exact("capital", "1000000")?;
-        if capital.starts_with('-') {
-            return err("agents.liquidators.capital", "must be ≥ 0");
-        }
-        out.liquidators = Some(crate::agents::Liquidators {
-            count: l.int("count", 3, 1, 10_000)? as usize,
-            capital,
-            latency_steps: l.int("latency_steps", 0, 0, 1_000_000)? as usize,
-            min_profit: l.f64("min_profit", 0.0, 0.0, 1e15)?,
-        });
-    }
-    if let Some(h) = sub(
-        "liquidation_hunters",
-        &["capital", "reach", "push", "trigger", "refresh_steps"],
-    )? {
-        let capital = h.exact("capital", "1000000")?;
-        if capital.starts_with('-') {
-            return err("agents.liquidation_hunters.capital", "must be ≥ 0");
-        }
-        out.hunters = Some(crate::agents::Hunters {
-            capital,
-            reach: h.f64("reach", 0.02, 0.0001, 0.5)?,
-            push: h.f64("push", 10.0, 1e-8, 1e12)?,
-            trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
-            refresh_steps: h.int("refresh_steps", 1, 0, 1_000_000)? as usize,
-        });
-    }
-    if let Some(a) = sub("arbitrageurs", &["capital", "threshold"])? {
-        out.arbitrageurs = Some(crate::makers::Arbitrageurs {
-            capital: a.f64("capital", 1_000_000.0, 0.0, 1e15)?,
-            threshold: a.f64("threshold", 0.001, 0.0, 0.5)?,
-        });
-    }
-    if let Some(m) = sub(
-        "market_makers",
-        &[
-            "depth",
-            "spread",
-            "withdraw_above",
-            "recover_steps",
-            "unload",
-        ],
-    )? {
-        out.market_makers = Some(crate::makers::MarketMakers {
-            depth: m.f64("depth", 1000.0, 0.0, 1e15)?,
-            spread: m.f64("spread", 0.01, 0.0, 0.5)?,
-            withdraw_above: m.f64("withdraw_above", 0.02, 0.0, 10.0)?,
-            recover_steps: m.int("recover_steps", 10, 0, 1_000_000)? as usize,
-            unload: m.f64("unload", 0.1, 0.0, 1.0)?,
-        });
-    }
-    if let Some(b) = sub(
-        "basis_traders",
-        &["accounts", "notional", "leverage", "unwind_below"],
-    )? {
-        out.basis_traders = Some(crate::agents::BasisTraders {
-            accounts: b.int("accounts", 10, 1, 1_000_000)? as usize,
-            notional: b.f64("notional", 100_000.0, 1.0, 1e12)?,
-            leverage: b.f64("leverage", 3.0, 1.0, 100.0)?,
-            unwind_below: b.f64("unwind_below", 0.0, -1.0, 1.0)?,
-        });
-    }
-    Ok(out)
 }
 
 #[cfg(test)]
@@ -538,11 +465,11 @@ mod tests {
             (s.run.seed, s.run.paths, s.run.steps, s.run.dt_s),
             (7, 1, 10, 60)
         );
-        assert_eq!(s.start, "100");
+        assert_eq!(s.start, levamp_core::Price::from_int(100));
         assert_eq!(
             s.price,
             PriceModel::Shock {
-                shock: "-0.15".into(),
+                shock: "-0.15".parse().unwrap(),
                 steps: 1,
                 start_step: 1
             }
@@ -550,7 +477,7 @@ mod tests {
         assert_eq!(
             s.impact,
             ImpactConfig::Linear {
-                lambda: "0.001".into()
+                lambda: "0.001".parse().unwrap()
             }
         );
         assert_eq!(

@@ -2,7 +2,8 @@
 //! `[impact]` (the liquidity the cascade's market orders hit), with every
 //! value range-checked; see docs/scenarios.md.
 
-use crate::toml_read::Table;
+use super::toml_read::Table;
+use levamp_core::{Price, Ratio};
 use levamp_io::json::{child, decimal, err, InputError};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -11,7 +12,8 @@ use std::path::{Path, PathBuf};
 #[derive(Clone, Debug, PartialEq)]
 pub enum PriceModel {
     Shock {
-        shock: String,
+        /// The total move, a fraction (−0.15 = −15 %).
+        shock: Ratio,
         steps: usize,
         start_step: usize,
     },
@@ -43,7 +45,8 @@ pub enum PriceModel {
 pub enum ImpactConfig {
     None,
     Linear {
-        lambda: String,
+        /// Price change per base unit sold.
+        lambda: Price,
     },
     Sqrt {
         y: f64,
@@ -59,6 +62,36 @@ pub enum ImpactConfig {
         base_reserve: f64,
         arbitrage: bool,
     },
+}
+
+impl PriceModel {
+    /// The model as metrics.json names it (Rust's debug form, fixed-point
+    /// values as quoted decimal text, as before they were typed).
+    pub fn describe(&self) -> String {
+        match self {
+            PriceModel::Shock {
+                shock,
+                steps,
+                start_step,
+            } => format!(
+                "Shock {{ shock: {:?}, steps: {steps:?}, start_step: {start_step:?} }}",
+                shock.to_string()
+            ),
+            other => format!("{other:?}"),
+        }
+    }
+}
+
+impl ImpactConfig {
+    /// The model as metrics.json names it (see [`PriceModel::describe`]).
+    pub fn describe(&self) -> String {
+        match self {
+            ImpactConfig::Linear { lambda } => {
+                format!("Linear {{ lambda: {:?} }}", lambda.to_string())
+            }
+            other => format!("{other:?}"),
+        }
+    }
 }
 
 const PRICE_KEYS: &[&str] = &[
@@ -93,18 +126,18 @@ const IMPACT_KEYS: &[&str] = &[
     "arbitrage",
 ];
 
-/// `[price]`: the start price (exact decimal text), the price key it drives
+/// `[price]`: the start price, the price key it drives
 /// when named, and the model.
 pub(crate) fn price(
     root: &Map<String, Value>,
     dir: &Path,
-) -> Result<(String, Option<String>, PriceModel), InputError> {
+) -> Result<(Price, Option<String>, PriceModel), InputError> {
     let price_t = Table::of(root, "price", PRICE_KEYS)?.ok_or_else(|| InputError {
         at: "price".into(),
         message: "required: a [price] table with a model".into(),
     })?;
-    let start = price_t.exact("start", "100")?;
-    if start.starts_with('-') || start == "0" {
+    let start: Price = price_t.fixed("start", "100")?;
+    if !start.is_positive() {
         return err("price.start", "must be > 0");
     }
     let price = match price_t
@@ -112,9 +145,8 @@ pub(crate) fn price(
         .as_str()
     {
         "shock" => {
-            let shock = price_t.exact("shock", "-0.15")?;
-            let s: f64 = shock.parse().unwrap_or(0.0);
-            if s <= -1.0 || s > 10.0 {
+            let shock: Ratio = price_t.fixed("shock", "-0.15")?;
+            if shock <= Ratio::from_int(-1) || shock > Ratio::from_int(10) {
                 return err("price.shock", "must be > -1 (a fraction: -0.15 = −15 %)");
             }
             PriceModel::Shock {
@@ -179,8 +211,8 @@ pub(crate) fn impact(root: &Map<String, Value>) -> Result<ImpactConfig, InputErr
         {
             "none" => ImpactConfig::None,
             "linear" => {
-                let lambda = t.exact("lambda", "0")?;
-                if lambda.starts_with('-') {
+                let lambda: Price = t.fixed("lambda", "0")?;
+                if lambda.is_negative() {
                     return err("impact.lambda", "must be ≥ 0");
                 }
                 ImpactConfig::Linear { lambda }
@@ -245,7 +277,7 @@ pub struct Follower {
     pub key: String,
     pub beta: f64,
     pub sigma: f64,
-    pub lambda: String,
+    pub lambda: Price,
 }
 
 pub(crate) fn followers(root: &Map<String, Value>) -> Result<Vec<Follower>, InputError> {
@@ -266,7 +298,7 @@ pub(crate) fn followers(root: &Map<String, Value>) -> Result<Vec<Follower>, Inpu
     for (i, item) in items.iter().enumerate() {
         let at = format!("price.follow[{i}]");
         let map = levamp_io::json::object(item, &at)?;
-        crate::toml_read::keys(map, &at, &["key", "beta", "sigma", "lambda"])?;
+        super::toml_read::keys(map, &at, &["key", "beta", "sigma", "lambda"])?;
         let t = Table {
             map,
             at: at.clone(),
@@ -274,8 +306,8 @@ pub(crate) fn followers(root: &Map<String, Value>) -> Result<Vec<Follower>, Inpu
         let Some(key) = t.text("key")? else {
             return err(&format!("{at}.key"), "required: the price key that follows");
         };
-        let lambda = t.exact("lambda", "0")?;
-        if lambda.starts_with('-') {
+        let lambda: Price = t.fixed("lambda", "0")?;
+        if lambda.is_negative() {
             return err(&format!("{at}.lambda"), "must be ≥ 0");
         }
         out.push(Follower {

@@ -96,6 +96,19 @@ impl<'a> Table<'a> {
             Some(v) => Ok(levamp_core::Canonical(decimal(v, &at)?).to_string()),
         }
     }
+    /// A fixed-point value (`Price`, `Ratio`, `Base`…) parsed from the exact
+    /// decimal text, once, with an error naming the key.
+    pub(crate) fn fixed<T>(&self, key: &str, default: &str) -> Result<T, InputError>
+    where
+        T: std::str::FromStr,
+        T::Err: std::fmt::Display,
+    {
+        let text = self.exact(key, default)?;
+        text.parse().map_err(|e: T::Err| InputError {
+            at: child(&self.at, key),
+            message: e.to_string(),
+        })
+    }
     pub(crate) fn text(&self, key: &str) -> Result<Option<&'a str>, InputError> {
         self.map
             .get(key)
