@@ -111,7 +111,13 @@ pub fn run_path(
     keep_series: bool,
     check: bool,
 ) -> Result<PathMetrics, PathError> {
-    Worker::new(world).run(s, world, path, keep_series, check)
+    // One path: no journal to keep and nothing to restore afterwards.
+    let mut worker = Worker {
+        venue: world.venue.clone(),
+        scratch: Scratch::default(),
+        restore_limit: 0,
+    };
+    worker.run_steps(s, world, path, keep_series, check)
 }
 
 /// Runs paths one after another on one copy of the world's venue: the venue
@@ -164,16 +170,10 @@ impl Worker {
         keep_series: bool,
         check: bool,
     ) -> Result<PathMetrics, PathError> {
-        let mut at = 0;
-        let m = steps(self, s, world, path, keep_series, check, &mut at);
-        let m = m.map_err(|e| PathError {
-            path,
-            step: at,
-            message: e.to_string(),
-        });
+        let m = self.run_steps(s, world, path, keep_series, check);
         let restored = self.reset(world).map_err(|e| PathError {
             path,
-            step: at,
+            step: s.run.steps,
             message: format!("restoring the venue after the path: {e}"),
         });
         debug_assert!(
@@ -185,6 +185,23 @@ impl Worker {
 }
 
 impl Worker {
+    /// Runs path `path` on the worker's venue, leaving it as the path left it.
+    fn run_steps(
+        &mut self,
+        s: &Scenario,
+        world: &World,
+        path: usize,
+        keep_series: bool,
+        check: bool,
+    ) -> Result<PathMetrics, PathError> {
+        let mut at = 0;
+        steps(self, s, world, path, keep_series, check, &mut at).map_err(|e| PathError {
+            path,
+            step: at,
+            message: e.to_string(),
+        })
+    }
+
     /// Brings the venue back to the world's: restore, or (a path that
     /// changed too much, or a worker that stopped journalling) a fresh copy.
     fn reset(&mut self, world: &World) -> Result<(), VenueError> {

@@ -29,6 +29,19 @@ pub fn simulate(
     let workers: Vec<Mutex<Option<Worker>>> = (0..rayon::current_num_threads().max(1))
         .map(|_| Mutex::new(None))
         .collect();
+    // No more paths than threads: no thread runs a second path, so none
+    // keeps a journal (a one-path run journals for nothing).
+    if s.run.paths <= workers.len() {
+        let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
+            .into_par_iter()
+            .map(|p| {
+                let m = crate::run::run_path(s, world, p, p < s.run.series_paths, false);
+                done.fetch_add(1, Ordering::Relaxed);
+                m
+            })
+            .collect();
+        return results.into_iter().collect();
+    }
     let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
         .into_par_iter()
         .map(|p| {
