@@ -438,11 +438,15 @@ impl Venue {
         }
         self.journal.keep(&mut self.undo);
         if !moved.is_empty() || !relisted.is_empty() {
+            // Only accounts with perps have triggers: the others are passed
+            // over before their holdings are read.
             for (a, acc) in self.accounts.iter().enumerate().skip(1) {
+                if acc.positions.is_empty() {
+                    continue;
+                }
                 let holds = |list: &[Holding]| list.iter().any(|h| moved.contains(&h.asset));
                 let lends = !moved.is_empty() && (holds(&acc.supplied) || holds(&acc.borrows));
-                let trades = acc.positions.iter().any(|p| relisted.contains(&p.market));
-                if !acc.positions.is_empty() && (lends || trades) {
+                if lends || acc.positions.iter().any(|p| relisted.contains(&p.market)) {
                     list(a as AccountId);
                 }
             }
