@@ -226,8 +226,10 @@ fn neg(b: Base) -> Result<Base, MathError> {
 impl Venue {
     /// Applies one event: the only way state changes. Fails only on
     /// arithmetic overflow or an event that does not fit the state (a
-    /// corrupt log); the caller rolls back.
-    pub fn apply(&mut self, event: &Event) -> Result<(), VenueError> {
+    /// corrupt log); the caller rolls back. Crate-private: outside the
+    /// engine, state changes only through commands or a checked replay
+    /// ([`Venue::replay_event`]), so the undo log and the index stay in step.
+    pub(crate) fn apply(&mut self, event: &Event) -> Result<(), VenueError> {
         use Event::*;
         match event {
             VenueOpened { .. } => {
