@@ -246,17 +246,26 @@ fn place(
         std::fs::rename(dir, old).map_err(io_error(dir))?;
     }
     if let Err(e) = std::fs::rename(tmp, dir) {
+        let mut error = io_error(dir)(e);
         if let Some((old, _)) = &existing {
-            let _ = std::fs::rename(old, dir);
+            // Put back what was there; if even that fails, say where it is.
+            if let Err(back) = std::fs::rename(old, dir) {
+                error.message = format!(
+                    "{}; what stood there is at {} ({back})",
+                    error.message,
+                    old.display()
+                );
+            }
         }
-        return Err(io_error(dir)(e));
+        return Err(error);
     }
     match existing {
-        Some((old, true)) => {
-            // The previous result, renamed aside above: levamp's own folder.
-            let _ = std::fs::remove_dir_all(old);
-            Ok(None)
-        }
+        // The previous result, renamed aside above: levamp's own folder. If
+        // it cannot be removed it stays aside, and the caller says where.
+        Some((old, true)) => match std::fs::remove_dir_all(&old) {
+            Ok(()) => Ok(None),
+            Err(_) => Ok(Some(old)),
+        },
         Some((old, false)) => Ok(Some(old)),
         None => Ok(None),
     }

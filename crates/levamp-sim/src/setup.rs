@@ -529,8 +529,18 @@ fn import_position(
             })
             .map_err(engine(at))?;
     }
-    let order = TradeOrder {
-        account: id,
+    let order = import_order(id, market, p, entry);
+    venue
+        .execute(&Command::ImportPosition(order))
+        .map(|_| ())
+        .map_err(engine(at))
+}
+
+/// The order that imports position `p` of `account` at its entry price
+/// (no fee, no counterparty: the market account takes the other side).
+fn import_order(account: AccountId, market: MarketId, p: &Position, entry: Price) -> TradeOrder {
+    TradeOrder {
+        account,
         market,
         size: p.size,
         price: entry,
@@ -540,11 +550,7 @@ fn import_position(
         margin_mode: Some(p.mode),
         isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
         leverage: p.leverage,
-    };
-    venue
-        .execute(&Command::ImportPosition(order))
-        .map(|_| ())
-        .map_err(engine(at))
+    }
 }
 
 /// A generated population (seeded by the run's seed): survivors only —
@@ -694,18 +700,9 @@ fn import_generated(
             });
         }
     }
-    commands.push(Command::ImportPosition(TradeOrder {
-        account,
-        market,
-        size: p.size,
-        price: entry,
-        fee_rate: Ratio::ZERO,
-        counterparty: None,
-        counterparty_fee_rate: Ratio::ZERO,
-        margin_mode: Some(p.mode),
-        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
-        leverage: p.leverage,
-    }));
+    commands.push(Command::ImportPosition(import_order(
+        account, market, p, entry,
+    )));
     events.clear();
     venue
         .execute_all(&commands, events)
