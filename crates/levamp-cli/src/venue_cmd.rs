@@ -139,7 +139,7 @@ pub fn emit_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Resul
 
 /// A short human summary: accounts, funds, conservation.
 fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Value) -> Result<()> {
-    let mut s = format!("{events} events, venue time {}\n\n", venue.now);
+    let mut s = format!("{events} events, venue time {}\n\n", venue.now());
     s.push_str(&format!(
         "{:<14} {:>16} {:>8}  {:<40} positions\n",
         "account", "equity", "HF", "balances"

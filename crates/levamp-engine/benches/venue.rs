@@ -86,7 +86,7 @@ fn venue(n: usize) -> Venue {
         let margin = Base::from_raw(notional.raw() / leverage as i128 + 1_000_000_000_000);
         v.execute(&Command::Deposit {
             account: id,
-            asset: v.quote,
+            asset: v.quote(),
             amount: margin,
         })
         .unwrap();

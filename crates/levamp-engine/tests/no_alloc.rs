@@ -71,7 +71,7 @@ fn venue(n: usize) -> Venue {
         let margin = Quote::from_raw(6_000 * 1_000_000_000_000 * 1_000 / lev_milli + 1);
         v.execute(&Command::Deposit {
             account: id,
-            asset: v.quote,
+            asset: v.quote(),
             amount: Base::from_raw(margin.raw()),
         })
         .unwrap();

@@ -58,7 +58,7 @@ pub fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
     let id = v.account_id(name).unwrap();
     v.execute(&Command::Deposit {
         account: id,
-        asset: v.quote,
+        asset: v.quote(),
         amount: b(usdt),
     })
     .unwrap();
@@ -105,17 +105,17 @@ fn trade_realises_pnl_exactly_and_conserves() {
     o.fee_rate = r("0.0004");
     v.execute(&Command::Trade(o)).unwrap();
     // fee = 1.5 × 2000 × 0.0004 = 1.2
-    assert_eq!(v.wallet(a, v.quote), b("998.8"));
+    assert_eq!(v.wallet(a, v.quote()), b("998.8"));
     conserved(&v);
     price(&mut v, "ETH", "2100", 2);
     v.execute(&Command::Trade(order(a, "-0.5", "2100")))
         .unwrap();
     // realised 0.5 × (2100 − 2000) = 50
-    assert_eq!(v.wallet(a, v.quote), b("1048.8"));
+    assert_eq!(v.wallet(a, v.quote()), b("1048.8"));
     assert_eq!(v.position(a, 0).unwrap().cost, q("2000"));
     // flip: sell 2 at 2200 → close 1 (realise 200), open short 1 at 2200
     v.execute(&Command::Trade(order(a, "-2", "2200"))).unwrap();
-    assert_eq!(v.wallet(a, v.quote), b("1248.8"));
+    assert_eq!(v.wallet(a, v.quote()), b("1248.8"));
     let pos = v.position(a, 0).unwrap();
     assert_eq!((pos.size, pos.cost), (b("-1"), q("-2200")));
     conserved(&v);
@@ -137,7 +137,7 @@ fn refused_commands_change_nothing() {
     assert!(matches!(
         v.execute(&Command::Withdraw {
             account: a,
-            asset: v.quote,
+            asset: v.quote(),
             amount: b("101")
         }),
         Err(VenueError::InsufficientBalance { .. })
@@ -228,7 +228,7 @@ fn funding_is_zero_sum_with_a_named_residual() {
     );
     // The long pays 1.333333333333 × 1999.99 × 0.0001 (rounded up).
     assert_eq!(
-        v.wallet(a, v.quote),
+        v.wallet(a, v.quote()),
         b("10000").checked_sub(b("0.266665333334")).unwrap()
     );
     conserved(&v);
@@ -322,7 +322,7 @@ fn aave_v3_liquidation_call_example() {
     })
     .unwrap();
     price(&mut v, "ETH", "2000", 100);
-    let hf = health_factor(&v.accounts[borrower as usize], &v.context())
+    let hf = health_factor(&v.accounts()[borrower as usize], &v.context())
         .unwrap()
         .unwrap();
     assert_eq!(hf.to_string()[..6], *"0.9821");
@@ -488,7 +488,7 @@ fn bitmex_adl_example() {
     assert_eq!(v.position(ids[4], 0).unwrap().size, b("10"));
     assert!(v.position(ids[1], 0).is_none());
     assert!(v.position(shorty, 0).is_none());
-    assert_eq!(v.funds[v.quote as usize].bad_debt, Base::ZERO);
+    assert_eq!(v.funds()[v.quote() as usize].bad_debt, Base::ZERO);
     conserved(&v);
 }
 
@@ -512,7 +512,7 @@ fn insurance_fund_then_bad_debt() {
             .any(|e| matches!(e, Event::BadDebt { amount, .. } if *amount == b("10"))),
         "{events:#?}"
     );
-    assert_eq!(v.funds[v.quote as usize].bad_debt, b("20"));
+    assert_eq!(v.funds()[v.quote() as usize].bad_debt, b("20"));
     conserved(&v);
     // A later liquidation with equity left pays the 1 % penalty into the fund.
     let d = open(&mut v, "d", "100");
@@ -524,7 +524,7 @@ fn insurance_fund_then_bad_debt() {
         .any(|e| matches!(e, Event::Liquidated { .. })));
     let events = price(&mut v, "ETH", "1795", 5);
     assert!(events.iter().any(|e| matches!(e, Event::Liquidated { penalty, to_insurance, .. } if *penalty == q("5") && *to_insurance == q("5"))), "{events:#?}");
-    assert_eq!(v.funds[v.quote as usize].insurance_fund, b("5"));
+    assert_eq!(v.funds()[v.quote() as usize].insurance_fund, b("5"));
     conserved(&v);
 }
 
@@ -548,8 +548,8 @@ fn import_borrow_skips_the_ltv_check_and_spends_the_tokens() {
     .unwrap();
     assert_eq!(v.debt(borrower, usdc).unwrap(), b("16900"));
     assert_eq!(v.wallet(borrower, usdc), Base::ZERO);
-    assert_eq!(v.pools[usdc as usize].as_ref().unwrap().cash, b("83100"));
-    let hf = health_factor(&v.accounts[borrower as usize], &v.context())
+    assert_eq!(v.pools()[usdc as usize].as_ref().unwrap().cash, b("83100"));
+    let hf = health_factor(&v.accounts()[borrower as usize], &v.context())
         .unwrap()
         .unwrap();
     assert!(hf > Ratio::ONE, "10 × 2100 × 0.825 / 16900 = 1.025");
@@ -661,7 +661,7 @@ fn refused_batch_restores_relisted_market() {
         eth_listing("0.2", "0"),
         Command::Withdraw {
             account: a,
-            asset: v.quote,
+            asset: v.quote(),
             amount: b("5000"),
         },
     ];
@@ -720,7 +720,7 @@ fn scaled_script(scale: i128) -> (Vec<Vec<String>>, Vec<Base>) {
         );
     }
     conserved(&v);
-    let wallets = ids.iter().map(|&a| v.wallet(a, v.quote)).collect();
+    let wallets = ids.iter().map(|&a| v.wallet(a, v.quote())).collect();
     (steps, wallets)
 }
 
@@ -758,7 +758,7 @@ fn short_liquidates_above_1e15() {
     let a = open(&mut v, "a", "4000000000000");
     v.execute(&Command::Trade(order(a, "-0.01", "900000000000000")))
         .unwrap();
-    let account = &v.accounts[a as usize];
+    let account = &v.accounts()[a as usize];
     let lp = liquidation_price(account, 0, &v.context())
         .unwrap()
         .expect("a short always has a liquidation price");

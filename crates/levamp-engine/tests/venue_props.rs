@@ -246,7 +246,7 @@ fn command(v: &Venue, op: &Op) -> Command {
             isolated,
             leverage,
         } => {
-            let mark = v.prices[1].raw();
+            let mark = v.prices()[1].raw();
             Command::Trade(TradeOrder {
                 account: acc(account),
                 market: 0,
@@ -266,18 +266,18 @@ fn command(v: &Venue, op: &Op) -> Command {
         }
         Op::Price(k, bp) => {
             let key = 1 + k as PriceId;
-            let old = v.prices[key as usize].raw();
+            let old = v.prices()[key as usize].raw();
             let price = Price::from_raw((old + old / 10_000 * bp as i128).max(1));
             Command::Price {
                 key,
                 price,
-                ts: v.now,
+                ts: v.now(),
                 confidence: None,
             }
         }
         Op::Funding(bp) => Command::Funding {
             market: 0,
-            ts: (v.last_funding[0].max(v.now) / 3600 + 1) * 3600,
+            ts: (v.last_funding()[0].max(v.now()) / 3600 + 1) * 3600,
             rate: Some(Ratio::from_raw(bp as i128 * 10_000_000)),
             premium: None,
         },
@@ -312,7 +312,7 @@ fn command(v: &Venue, op: &Op) -> Command {
             }
         }
         Op::Advance(dt) => Command::Advance {
-            ts: v.now + dt as i64,
+            ts: v.now() + dt as i64,
         },
         Op::IsolatedMargin(a, x) => Command::IsolatedMargin {
             account: acc(a),
@@ -331,11 +331,11 @@ fn command(v: &Venue, op: &Op) -> Command {
 /// account it would miss.
 fn missed_by_index(v: &Venue) -> Option<AccountId> {
     let mut index = v.liquidation_index().clone();
-    let found: std::collections::BTreeSet<AccountId> = (0..v.prices.len() as PriceId)
-        .flat_map(|k| index.crossed(k, v.prices[k as usize]))
+    let found: std::collections::BTreeSet<AccountId> = (0..v.prices().len() as PriceId)
+        .flat_map(|k| index.crossed(k, v.prices()[k as usize]))
         .collect();
-    (1..v.accounts.len() as AccountId).find(|&a| {
-        let acc = &v.accounts[a as usize];
+    (1..v.accounts().len() as AccountId).find(|&a| {
+        let acc = &v.accounts()[a as usize];
         !found.contains(&a)
             && (0..acc.positions.len()).any(|j| {
                 !acc.positions[j].size.is_zero()
@@ -356,9 +356,11 @@ fn scope_exposed(v: &Venue, acc: &Account, j: usize, key: PriceId) -> bool {
         .iter()
         .enumerate()
         .filter(|(i, _)| Scope::of(acc, *i) == scope);
-    let on_key = |m: MarketId| v.markets[m as usize].price == key;
-    let collateral =
-        |list: &[Holding]| list.iter().any(|h| v.assets[h.asset as usize].price == key);
+    let on_key = |m: MarketId| v.markets()[m as usize].price == key;
+    let collateral = |list: &[Holding]| {
+        list.iter()
+            .any(|h| v.assets()[h.asset as usize].price == key)
+    };
     positions.into_iter().any(|(_, p)| on_key(p.market))
         || (scope == Scope::Cross
             && (collateral(&acc.collateral)
@@ -388,8 +390,8 @@ proptest! {
             // A scope exposed only to other keys waits for its own key's update
             // (e.g. one a re-listing made liquidatable).
             if let Command::Price { key, .. } = cmd {
-              if v.rules.liquidation.auto && v.rules.after_insurance == AfterInsurance::Record {
-                for (i, acc) in v.accounts.iter().enumerate().skip(1) {
+              if v.rules().liquidation.auto && v.rules().after_insurance == AfterInsurance::Record {
+                for (i, acc) in v.accounts().iter().enumerate().skip(1) {
                     for j in 0..acc.positions.len() {
                         if acc.positions[j].size.is_zero() || !scope_exposed(&v, acc, j, key) { continue; }
                         let m = scope_health(acc, Scope::of(acc, j), &v.context()).unwrap();
@@ -424,8 +426,8 @@ proptest! {
         }
         let mut calls = 0;
         for (bp, cover, l, a, dt) in steps {
-            let ts = v.now + dt as i64;
-            let old = v.prices[1].raw();
+            let ts = v.now() + dt as i64;
+            let old = v.prices()[1].raw();
             let price = Price::from_raw((old + old / 10_000 * bp as i128).max(1_000_000_000_000));
             for cmd in [
                 Command::Advance { ts },
@@ -565,7 +567,7 @@ proptest! {
                 prop_assert!(magnitude <= down, "receiver {} (size {}) got {} > exact", account, size, amount);
             }
         }
-        let residual = v.funds[v.quote as usize].funding_residual;
+        let residual = v.funds()[v.quote() as usize].funding_residual;
         prop_assert!(!residual.is_negative(), "negative funding residual {}", residual);
         prop_assert!(v.conservation().unwrap().ok);
     }

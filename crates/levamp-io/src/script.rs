@@ -247,7 +247,7 @@ impl Line<'_> {
             return Ok(id);
         }
         if open {
-            let id = self.run.venue.accounts.len() as AccountId + self.pending_accounts();
+            let id = self.run.venue.accounts().len() as AccountId + self.pending_accounts();
             self.commands.push(Command::OpenAccount { name });
             return Ok(id);
         }
@@ -288,7 +288,7 @@ impl Line<'_> {
             return err(&self.field(key), format!("unknown market {} (define it with a \"market\" line or choose a --venue preset that has it){hint}", crate::json::quote(&name)));
         };
         self.list_market(&name, &fields, &def_at)?;
-        Ok(self.run.venue.markets.len() as MarketId)
+        Ok(self.run.venue.markets().len() as MarketId)
     }
 
     fn list_market(
@@ -319,7 +319,7 @@ impl Line<'_> {
             .get(&name)
             .cloned()
             .unwrap_or_else(|| (Map::new(), self.field(key)));
-        let id = self.run.venue.assets.len() as AssetId
+        let id = self.run.venue.assets().len() as AssetId
             + self
                 .commands
                 .iter()
@@ -350,7 +350,7 @@ impl Line<'_> {
             return Ok(id);
         }
         self.commands.push(Command::AddPriceKey { name });
-        Ok(self.run.venue.prices.len() as PriceId)
+        Ok(self.run.venue.prices().len() as PriceId)
     }
 
     fn mode(&self, key: &str) -> Result<Option<MarginMode>, InputError> {
@@ -472,7 +472,7 @@ impl Line<'_> {
                 }
                 let ts = match self.map.contains_key("ts") {
                     true => self.ts("ts")?,
-                    false => self.run.venue.now,
+                    false => self.run.venue.now(),
                 };
                 let confidence = self.ratio("confidence")?;
                 self.commands.push(Command::Price {

@@ -14,7 +14,7 @@ fn num<T: ToString>(v: T) -> Value {
 
 fn by_asset(venue: &Venue, pick: impl Fn(usize) -> Base) -> Value {
     let mut m = Map::new();
-    for (i, a) in venue.assets.iter().enumerate() {
+    for (i, a) in venue.assets().iter().enumerate() {
         let v = pick(i);
         if !v.is_zero() {
             m.insert(a.name.clone(), num(v));
@@ -30,8 +30,8 @@ pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
         message: e.to_string(),
     };
     let ctx = venue.context();
-    let mut accounts = Vec::with_capacity(venue.accounts.len());
-    for (i, acc) in venue.accounts.iter().enumerate() {
+    let mut accounts = Vec::with_capacity(venue.accounts().len());
+    for (i, acc) in venue.accounts().iter().enumerate() {
         let id = i as u32;
         let health = account_health(acc, &ctx).map_err(fail)?;
         let mut balances = Map::new();
@@ -54,8 +54,8 @@ pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
         }
         let mut positions = Vec::new();
         for p in &acc.positions {
-            let market = &venue.markets[p.market as usize];
-            let mark = venue.prices[market.price as usize];
+            let market = &venue.markets()[p.market as usize];
+            let mark = venue.prices()[market.price as usize];
             let upnl = p
                 .size
                 .value_at(mark, Round::Floor)
@@ -83,9 +83,9 @@ pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
         }));
     }
     let mut pools = Map::new();
-    for (i, pool) in venue.pools.iter().enumerate() {
+    for (i, pool) in venue.pools().iter().enumerate() {
         let Some(pool) = pool else { continue };
-        let index = venue.indices[i];
+        let index = venue.indices()[i];
         let supplied = index
             .liquidity_index
             .scale_up(pool.scaled_supply, Round::Floor)
@@ -117,13 +117,13 @@ pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
         );
     }
     Ok(json!({
-        "time": venue.now,
-        "prices": venue.price_keys.iter().zip(&venue.prices).filter(|(_, p)| p.is_positive()).map(|(k, p)| (k.clone(), num(*p))).collect::<Map<_, _>>(),
+        "time": venue.now(),
+        "prices": venue.price_keys().iter().zip(venue.prices()).filter(|(_, p)| p.is_positive()).map(|(k, p)| (k.clone(), num(*p))).collect::<Map<_, _>>(),
         "accounts": accounts,
-        "insurance_fund": by_asset(venue, |i| venue.funds[i].insurance_fund),
-        "fees": by_asset(venue, |i| venue.funds[i].fees),
-        "bad_debt": by_asset(venue, |i| venue.funds[i].bad_debt),
-        "funding_residual": by_asset(venue, |i| venue.funds[i].funding_residual),
+        "insurance_fund": by_asset(venue, |i| venue.funds()[i].insurance_fund),
+        "fees": by_asset(venue, |i| venue.funds()[i].fees),
+        "bad_debt": by_asset(venue, |i| venue.funds()[i].bad_debt),
+        "funding_residual": by_asset(venue, |i| venue.funds()[i].funding_residual),
         "pools": pools,
     }))
 }
@@ -154,7 +154,7 @@ pub fn conservation_json(venue: &Venue) -> Result<Value, InputError> {
     let oi: Vec<Value> = c
         .open_interest_mismatch
         .iter()
-        .map(|(m, l, s)| json!({"market": venue.markets[*m as usize].name, "long": num(*l), "short": num(*s)}))
+        .map(|(m, l, s)| json!({"market": venue.markets()[*m as usize].name, "long": num(*l), "short": num(*s)}))
         .collect();
     Ok(json!({
         "ok": c.ok,

@@ -25,7 +25,7 @@ pub fn long_clusters(
 ) -> Result<Vec<(f64, u32, f64)>, VenueError> {
     let ctx = venue.context();
     let mut out = Vec::new();
-    for (id, acc) in venue.accounts.iter().enumerate().skip(1) {
+    for (id, acc) in venue.accounts().iter().enumerate().skip(1) {
         for (i, p) in acc.positions.iter().enumerate() {
             if p.market == market && p.size.is_positive() {
                 if let Some(lp) = levamp_engine::liquidation_price(acc, i, &ctx)? {
@@ -206,10 +206,10 @@ pub fn top_up(
     stats: &mut AgentStats,
     traders: usize,
 ) -> Result<(), VenueError> {
-    let quote = venue.quote;
-    for a in 1..=traders.min(venue.accounts.len() - 1) {
+    let quote = venue.quote();
+    for a in 1..=traders.min(venue.accounts().len() - 1) {
         let id = a as AccountId;
-        let acc = &venue.accounts[a];
+        let acc = &venue.accounts()[a];
         if acc.positions.is_empty() {
             continue;
         }
@@ -310,22 +310,22 @@ pub fn liquidate(
             .filter(|(_, s)| step >= **s + l.latency_steps)
             .map(|(k, _)| *k),
     );
-    let share = venue.rules.liquidation.liquidator_share;
+    let share = venue.rules().liquidation.liquidator_share;
     for &(account, isolated) in &due {
         if !venue.is_liquidatable(account, isolated)? {
             watch.waiting.remove(&(account, isolated));
             continue;
         }
         // Expected reward: the penalty share on the scope's notional.
-        let acc = &venue.accounts[account as usize];
+        let acc = &venue.accounts()[account as usize];
         let reward: f64 = acc
             .positions
             .iter()
             .filter(|p| isolated.map_or(p.mode == MarginMode::Cross, |m| p.market == m))
             .map(|p| {
-                let mk = &venue.markets[p.market as usize];
+                let mk = &venue.markets()[p.market as usize];
                 p.size.to_f64_lossy().abs()
-                    * venue.prices[mk.price as usize].to_f64_lossy()
+                    * venue.prices()[mk.price as usize].to_f64_lossy()
                     * mk.liquidation_fee_rate.to_f64_lossy()
                     * share.to_f64_lossy()
             })

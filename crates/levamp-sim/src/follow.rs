@@ -39,11 +39,11 @@ impl Followers {
             beta: f.iter().map(|f| f.beta).collect(),
             sigma: f.iter().map(|f| f.sigma).collect(),
             impact: f.iter().map(|f| Linear { lambda: f.lambda }).collect(),
-            prices: keys.iter().map(|k| venue.prices[*k as usize]).collect(),
+            prices: keys.iter().map(|k| venue.prices()[*k as usize]).collect(),
             pending: vec![false; keys.len()],
             sold: vec![Base::ZERO; keys.len()],
             by_market: venue
-                .markets
+                .markets()
                 .iter()
                 .map(|m| keys.iter().position(|k| *k == m.price))
                 .collect(),

@@ -60,7 +60,7 @@ fn pooled(
 ) -> Result<AssetId, InputError> {
     let name = &snap.assets[index as usize].name;
     match venue.asset_id(name) {
-        Some(id) if venue.pools[id as usize].is_some() => Ok(id),
+        Some(id) if venue.pools()[id as usize].is_some() => Ok(id),
         _ => Err(InputError {
             at: format!("{at}.{name}"),
             message: format!(
@@ -214,7 +214,7 @@ enum Trigger {
 impl Exposure {
     fn of(venue: &Venue, id: AccountId, key: PriceId) -> Result<Trigger, MathError> {
         let ctx = venue.context();
-        let acc = &venue.accounts[id as usize];
+        let acc = &venue.accounts()[id as usize];
         let (mut a, mut b, mut d, mut e) = (0.0, 0.0, 0.0, 0.0);
         for item in ctx.lending_collateral(acc) {
             let (asset, amount) = item?;
@@ -273,7 +273,7 @@ pub struct Screen {
 
 fn borrow_indices(venue: &Venue) -> Vec<f64> {
     venue
-        .indices
+        .indices()
         .iter()
         .map(|i| i.borrow_index.raw() as f64)
         .collect()
@@ -290,7 +290,7 @@ impl Screen {
             key,
             exact,
             below: BTreeSet::new(),
-            entry: vec![None; venue.accounts.len()],
+            entry: vec![None; venue.accounts().len()],
             always: BTreeSet::new(),
             built_at: Vec::new(),
             candidates: Vec::new(),
@@ -345,7 +345,7 @@ impl Screen {
         if grown {
             self.build(venue, book)?;
         }
-        let floor = venue.prices[self.key as usize].to_f64_lossy() * (1.0 - SCREEN);
+        let floor = venue.prices()[self.key as usize].to_f64_lossy() * (1.0 - SCREEN);
         let out = &mut self.candidates;
         out.clear();
         out.extend(
@@ -364,7 +364,7 @@ fn largest(venue: &Venue, items: impl Iterator<Item = (AssetId, Base)>) -> Optio
     items
         .filter(|(_, amount)| amount.is_positive())
         .map(|(asset, amount)| {
-            let price = venue.prices[venue.assets[asset as usize].price as usize];
+            let price = venue.prices()[venue.assets()[asset as usize].price as usize];
             (asset, amount.to_f64_lossy() * price.to_f64_lossy())
         })
         .max_by(|x, y| x.1.total_cmp(&y.1))
@@ -390,13 +390,13 @@ pub fn keep(
     let mut calls = std::mem::take(&mut screen.calls);
     calls.clear();
     for &id in &screen.candidates {
-        let acc = &venue.accounts[id as usize];
+        let acc = &venue.accounts()[id as usize];
         if !matches!(health_factor(acc, &ctx)?, Some(hf) if hf < Ratio::ONE) {
             continue;
         }
         let mut supplied = Vec::new();
         for h in &acc.supplied {
-            if !venue.assets[h.asset as usize]
+            if !venue.assets()[h.asset as usize]
                 .liquidation_threshold
                 .is_zero()
             {
@@ -430,7 +430,7 @@ pub fn keep(
         }
         for e in &events[from..] {
             let price_of = |asset: AssetId| {
-                venue.prices[venue.assets[asset as usize].price as usize].to_f64_lossy()
+                venue.prices()[venue.assets()[asset as usize].price as usize].to_f64_lossy()
             };
             match e {
                 Event::LendingLiquidated {
@@ -450,7 +450,7 @@ pub fn keep(
                     stats.collateral_seized += seized;
                     value += seized;
                     // The keeper sells what it received (the protocol keeps its fee).
-                    let key = venue.assets[*collateral_asset as usize].price;
+                    let key = venue.assets()[*collateral_asset as usize].price;
                     let received = collateral_seized.checked_sub(*protocol_fee)?;
                     sold.push((key, received));
                 }

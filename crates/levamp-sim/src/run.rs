@@ -205,14 +205,16 @@ impl Worker {
     /// Brings the venue back to the world's: restore, or (a path that
     /// changed too much, or a worker that stopped journalling) a fresh copy.
     fn reset(&mut self, world: &World) -> Result<(), VenueError> {
-        let limit = self.restore_limit.saturating_mul(self.venue.accounts.len());
+        let limit = self
+            .restore_limit
+            .saturating_mul(self.venue.accounts().len());
         if self.venue.has_checkpoint() && self.venue.journal_len() <= limit {
             return self.venue.restore();
         }
         // Copying from now on: without a checkpoint the venue keeps no journal.
         // The used venue goes first, so the two never live side by side
         // (less heap fragmentation).
-        let rules = self.venue.rules.clone();
+        let rules = self.venue.rules().clone();
         drop(std::mem::replace(&mut self.venue, Venue::new(rules, "")));
         self.venue = world.venue.clone();
         Ok(())

@@ -66,9 +66,10 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
             message,
         };
         let Some(key) = venue.price_id(&f.key) else {
-            let hint = levamp_io::did_you_mean(&f.key, venue.price_keys.iter().map(String::as_str))
-                .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
-                .unwrap_or_default();
+            let hint =
+                levamp_io::did_you_mean(&f.key, venue.price_keys().iter().map(String::as_str))
+                    .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
+                    .unwrap_or_default();
             return Err(fail(
                 "key",
                 format!("unknown price key {}{hint}", levamp_io::json::quote(&f.key)),
@@ -80,7 +81,7 @@ fn follow(venue: &Venue, s: &Scenario, driven: PriceId) -> Result<Vec<Follow>, I
                 format!("{} is already driven", levamp_io::json::quote(&f.key)),
             ));
         }
-        if !venue.prices[key as usize].is_positive() {
+        if !venue.prices()[key as usize].is_positive() {
             return Err(fail(
                 "key",
                 format!(
@@ -159,7 +160,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             "venue.insurance_fund",
         )?;
     }
-    let traders = venue.accounts.len() - 1;
+    let traders = venue.accounts().len() - 1;
     crate::limits::check(
         "accounts",
         traders,
@@ -176,7 +177,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         let margin = Base::from_f64(b.notional / b.leverage, Round::Ceil).map_err(fail)?;
         for i in 0..b.accounts {
             let name = crate::agents::basis_name(i);
-            let quote = venue.quote;
+            let quote = venue.quote();
             let id = open_funded(
                 &mut venue,
                 &name,
@@ -200,7 +201,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     }
     if let Some(h) = &s.agents.hunters {
         let capital = h.capital;
-        let quote = venue.quote;
+        let quote = venue.quote();
         open_funded(
             &mut venue,
             crate::agents::HUNTER,
@@ -212,7 +213,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         let capital = l.capital;
         for i in 0..l.count {
             let name = crate::agents::liquidator_name(i);
-            let quote = venue.quote;
+            let quote = venue.quote();
             open_funded(
                 &mut venue,
                 &name,
@@ -303,7 +304,7 @@ fn main_market_book(
     // (account, position, liquidation price) per chunk of accounts, in order.
     type Found = Vec<(AccountId, usize, Option<Price>)>;
     let chunks: Vec<Result<Found, InputError>> = venue
-        .accounts
+        .accounts()
         .par_chunks(4096)
         .enumerate()
         .map(|(c, chunk)| {
@@ -331,7 +332,7 @@ fn main_market_book(
     let mut clusters = Vec::new();
     for chunk in chunks {
         for (id, i, lp) in chunk? {
-            let p = &venue.accounts[id as usize].positions[i];
+            let p = &venue.accounts()[id as usize].positions[i];
             accounts += 1;
             if p.size.is_positive() {
                 open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
@@ -376,12 +377,12 @@ fn list_market(
     venue
         .execute(&Command::ListMarket { spec, base })
         .map_err(engine(at))?;
-    Ok(venue.markets.len() as MarketId - 1)
+    Ok(venue.markets().len() as MarketId - 1)
 }
 
 /// The price key the price model drives: `[price] key`, else the main market's.
 fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<PriceId, InputError> {
-    let market_key = main.map(|m| venue.markets[m as usize].price);
+    let market_key = main.map(|m| venue.markets()[m as usize].price);
     match (&s.price_key, market_key) {
         (None, Some(k)) => Ok(k),
         (None, None) => Err(InputError {
@@ -390,7 +391,7 @@ fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<Pri
         }),
         (Some(name), _) => {
             let Some(k) = venue.price_id(name) else {
-                let hint = levamp_io::did_you_mean(name, venue.price_keys.iter().map(String::as_str))
+                let hint = levamp_io::did_you_mean(name, venue.price_keys().iter().map(String::as_str))
                     .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
                     .unwrap_or_default();
                 return Err(InputError {
@@ -403,7 +404,7 @@ fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<Pri
                     at: "price.key".into(),
                     message: format!(
                         "the main market is priced by \"{}\", not \"{name}\"",
-                        venue.price_keys[m as usize]
+                        venue.price_keys()[m as usize]
                     ),
                 }),
                 _ => Ok(k),
@@ -451,7 +452,7 @@ fn import_snapshot(
     }
     for (k, p) in snap.price_keys.iter().zip(&snap.prices) {
         if let Some(id) = venue.price_id(k) {
-            if id != venue.assets[venue.quote as usize].price {
+            if id != venue.assets()[venue.quote() as usize].price {
                 venue
                     .execute(&Command::Price {
                         key: id,
@@ -488,7 +489,7 @@ fn import_snapshot(
             .iter()
             .map(|h| {
                 let name = &snap.assets[h.asset as usize].name;
-                (venue.asset_id(name).unwrap_or(venue.quote), h.amount)
+                (venue.asset_id(name).unwrap_or(venue.quote()), h.amount)
             })
             .collect();
         let id = open_funded(venue, &acc.id, &deposits, &at)?;
@@ -524,7 +525,7 @@ fn import_position(
         venue
             .execute(&Command::Deposit {
                 account: id,
-                asset: venue.quote,
+                asset: venue.quote(),
                 amount: Base::from_raw(p.isolated_margin.raw()),
             })
             .map_err(engine(at))?;
@@ -575,7 +576,7 @@ fn generate(
         });
     }
     let market = list_market(venue, preset, &name, "population.market")?;
-    let key = venue.markets[market as usize].price;
+    let key = venue.markets()[market as usize].price;
     venue
         .execute(&Command::Price {
             key,
@@ -587,11 +588,11 @@ fn generate(
     let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
     let mut events = Vec::new();
     let mut name = String::new();
-    venue.accounts.reserve(p.accounts);
+    venue.reserve_accounts(p.accounts);
     // The candidate checked for health (its lists reused from draw to draw).
     let mut acc = Account {
         collateral: vec![Holding {
-            asset: venue.quote,
+            asset: venue.quote(),
             amount: Base::ZERO,
         }],
         ..Account::default()
@@ -681,8 +682,8 @@ fn import_generated(
     };
     let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
     // Ids are dense: the new account takes the next one (checked below).
-    let account = venue.accounts.len() as AccountId;
-    let quote = venue.quote;
+    let account = venue.accounts().len() as AccountId;
+    let quote = venue.quote();
     let mut commands = Vec::with_capacity(4);
     commands.push(Command::OpenAccount { name: name.into() });
     // The collateral, then (isolated) the position's margin, as

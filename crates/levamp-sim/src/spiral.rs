@@ -112,8 +112,8 @@ impl Speculator {
             venue.asset_id("WETH").unwrap_or(0),
             venue.asset_id("STABLE").unwrap_or(0),
         );
-        let eth_key = venue.assets[weth as usize].price;
-        let stable_key = venue.assets[stable as usize].price;
+        let eth_key = venue.assets()[weth as usize].price;
+        let stable_key = venue.assets()[stable as usize].price;
         for (key, p) in [(stable_key, 1.0), (eth_key, eth_price)] {
             venue.execute(&Command::Price {
                 key,

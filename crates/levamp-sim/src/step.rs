@@ -107,18 +107,18 @@ impl<'a> PathState<'a> {
         impact: Box<dyn ImpactModel>,
         m: PathMetrics,
     ) -> Result<PathState<'a>, VenueError> {
-        let quote = venue.quote as usize;
+        let quote = venue.quote() as usize;
         let start = world.start.to_f64_lossy();
         let mut feed = OracleFeed::new(s.feed);
         feed.observe(world.t0, world.start)?; // the venue starts on this published price
         let interval = world.market.map_or(i64::MAX / 4, |m| {
-            venue.markets[m as usize].funding_interval_s
+            venue.markets()[m as usize].funding_interval_s
         });
         scratch.events.clear();
         scratch.liquidated.reset();
         Ok(PathState {
-            fund0: venue.funds[quote].insurance_fund.to_f64_lossy(),
-            debt0: venue.funds[quote].bad_debt.to_f64_lossy(),
+            fund0: venue.funds()[quote].insurance_fund.to_f64_lossy(),
+            debt0: venue.funds()[quote].bad_debt.to_f64_lossy(),
             s,
             world,
             venue,
@@ -340,7 +340,7 @@ impl<'a> PathState<'a> {
                     if Some(*market) == self.world.market {
                         self.round.sold = self.round.sold.checked_add(flow)?;
                     } else {
-                        let key = self.venue.markets[*market as usize].price;
+                        let key = self.venue.markets()[*market as usize].price;
                         self.round.key_flows.push((key, flow));
                     }
                 }
@@ -359,7 +359,7 @@ impl<'a> PathState<'a> {
     /// deficit (ADL, socialised loss or bad debt — the engine reaches them
     /// only past the fund), and the fund's lowest point. O(1) per event.
     pub fn tally(&mut self) {
-        let (quote, fund0, m) = (self.venue.quote, self.fund0, &mut self.m);
+        let (quote, fund0, m) = (self.venue.quote(), self.fund0, &mut self.m);
         for e in self.events.iter() {
             match e {
                 Event::Deleveraged { size, price, .. } => {
@@ -401,7 +401,7 @@ impl<'a> PathState<'a> {
         x.exo_peak = x.exo_peak.max(e);
         m.max_drawdown = m.max_drawdown.max(1.0 - p / x.peak);
         m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / x.exo_peak);
-        let fund = self.venue.funds[self.venue.quote as usize]
+        let fund = self.venue.funds()[self.venue.quote() as usize]
             .insurance_fund
             .to_f64_lossy();
         m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(self.fund0 - fund);
@@ -409,14 +409,14 @@ impl<'a> PathState<'a> {
 
     /// The quote asset's insurance fund now.
     fn insurance_fund(&self) -> f64 {
-        self.venue.funds[self.venue.quote as usize]
+        self.venue.funds()[self.venue.quote() as usize]
             .insurance_fund
             .to_f64_lossy()
     }
 
     /// Bad debt since the start (the venue's and the lending pools' deficit).
     fn bad_debt(&self) -> f64 {
-        self.venue.funds[self.venue.quote as usize]
+        self.venue.funds()[self.venue.quote() as usize]
             .bad_debt
             .to_f64_lossy()
             - self.debt0

@@ -58,7 +58,7 @@ fn cascade_lands_on_the_analytic_fixed_point() {
     let ctx = world.venue.context();
     let mut lps: Vec<(Price, Base)> = world
         .venue
-        .accounts
+        .accounts()
         .iter()
         .skip(1)
         .filter(|a| !a.positions.is_empty())

@@ -52,25 +52,25 @@ pub struct Funds {
 /// The venue: markets, assets, prices, accounts, pools and funds.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Venue {
-    pub rules: VenueRules,
+    pub(crate) rules: VenueRules,
     /// Quote asset perps settle in (index into `assets`).
-    pub quote: AssetId,
-    pub markets: Vec<Market>,
-    pub assets: Vec<Asset>,
-    pub price_keys: Vec<String>,
-    pub prices: Vec<Price>,
+    pub(crate) quote: AssetId,
+    pub(crate) markets: Vec<Market>,
+    pub(crate) assets: Vec<Asset>,
+    pub(crate) price_keys: Vec<String>,
+    pub(crate) prices: Vec<Price>,
     /// Timestamp of each price's last oracle update (0: never).
-    pub price_ts: Vec<i64>,
-    pub accounts: Vec<Account>,
+    pub(crate) price_ts: Vec<i64>,
+    pub(crate) accounts: Vec<Account>,
     /// By `AssetId`: `None` where the asset has no lending pool.
-    pub pools: Vec<Option<Pool>>,
+    pub(crate) pools: Vec<Option<Pool>>,
     /// By `AssetId` (ONE where no pool).
-    pub indices: Vec<PoolIndex>,
+    pub(crate) indices: Vec<PoolIndex>,
     /// By `AssetId`.
-    pub funds: Vec<Funds>,
+    pub(crate) funds: Vec<Funds>,
     /// By `MarketId`: time of the last funding settlement.
-    pub last_funding: Vec<i64>,
-    pub now: i64,
+    pub(crate) last_funding: Vec<i64>,
+    pub(crate) now: i64,
     pub(crate) names: Names,
     #[serde(skip)]
     pub(crate) undo: Vec<Undo>,
@@ -79,6 +79,66 @@ pub struct Venue {
     /// What changed since [`Venue::checkpoint`] (bookkeeping, not state).
     #[serde(skip)]
     pub(crate) journal: super::checkpoint::Journal,
+}
+
+/// Read access to the state. The fields are crate-private: outside the
+/// engine the state changes only through commands (or a checked replay),
+/// so the undo log, the journal and the liquidation index stay in step.
+impl Venue {
+    pub fn rules(&self) -> &VenueRules {
+        &self.rules
+    }
+    /// Quote asset perps settle in (index into [`Venue::assets`]).
+    pub fn quote(&self) -> AssetId {
+        self.quote
+    }
+    pub fn markets(&self) -> &[Market] {
+        &self.markets
+    }
+    pub fn assets(&self) -> &[Asset] {
+        &self.assets
+    }
+    /// Price key names, by `PriceId`.
+    pub fn price_keys(&self) -> &[String] {
+        &self.price_keys
+    }
+    /// Oracle prices, by `PriceId`.
+    pub fn prices(&self) -> &[Price] {
+        &self.prices
+    }
+    /// Timestamp of each price's last oracle update (0: never).
+    pub fn price_ts(&self) -> &[i64] {
+        &self.price_ts
+    }
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+    /// By `AssetId`: `None` where the asset has no lending pool.
+    pub fn pools(&self) -> &[Option<Pool>] {
+        &self.pools
+    }
+    /// Pool indices by `AssetId` (ONE where no pool).
+    pub fn indices(&self) -> &[PoolIndex] {
+        &self.indices
+    }
+    /// Funds (insurance fund, fees, funding residual, bad debt) by `AssetId`.
+    pub fn funds(&self) -> &[Funds] {
+        &self.funds
+    }
+    /// Time of the last funding settlement, by `MarketId`.
+    pub fn last_funding(&self) -> &[i64] {
+        &self.last_funding
+    }
+    /// The venue's clock.
+    pub fn now(&self) -> i64 {
+        self.now
+    }
+
+    /// Makes room for `additional` more accounts (a set-up that opens many;
+    /// no state changes).
+    pub fn reserve_accounts(&mut self, additional: usize) {
+        self.accounts.reserve(additional);
+    }
 }
 
 /// Name → id maps (deterministic order).

@@ -56,7 +56,7 @@ impl Actor for Hunters {
         };
         let venue = &*st.venue;
         let equity =
-            levamp_engine::account_health(&venue.accounts[id as usize], &venue.context())?.equity;
+            levamp_engine::account_health(&venue.accounts()[id as usize], &venue.context())?.equity;
         st.m.agents.hunter_pnl = equity.to_f64_lossy() - self.config.capital.to_f64_lossy();
         Ok(())
     }
