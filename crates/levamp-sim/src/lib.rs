@@ -15,6 +15,7 @@ pub mod makers;
 pub mod marks;
 mod models;
 pub mod output;
+mod population;
 pub mod report;
 pub mod run;
 pub mod scenario;

@@ -1,21 +1,16 @@
 //! The world every path starts from: a venue with the scenario's markets,
 //! accounts (from a snapshot or a generated population) and insurance fund,
-//! its main market priced at the start price. Built once, cloned per path.
+//! its main market priced at the start price. Built once; each thread copies
+//! its venue once and restores it between paths. Generated populations are
+//! in `population.rs`.
 
-use crate::scenario::{Accounts, Population, PriceModel, Scenario};
+use crate::scenario::{Accounts, PriceModel, Scenario};
 use crate::sources::Sources;
-use levamp_core::{Base, Price, Quote, Ratio, Round};
-use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue};
-use levamp_engine::{
-    liquidation_price, scope_health, Account, AssetId, Holding, MarginMode, MarketId, Position,
-    PriceId, Scope,
-};
+use levamp_core::{Base, Price, Quote, Round};
+use levamp_engine::venue::{AccountId, Command, Venue};
+use levamp_engine::{liquidation_price, AssetId, MarginMode, MarketId, Position, PriceId};
 use levamp_io::json::InputError;
 use levamp_io::{Preset, Snapshot};
-use levamp_market::{normal, uniform};
-use rand_chacha::rand_core::SeedableRng;
-use rand_chacha::ChaCha8Rng;
-use std::fmt::Write as _;
 
 /// The start of every path.
 #[derive(Clone, Debug)]
@@ -136,7 +131,12 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         |venue: &mut Venue, c: Command, at: &str| venue.execute(&c).map(|_| ()).map_err(engine(at));
     let (main, lending) = match &s.accounts {
         Accounts::Snapshot(path) => import_snapshot(&mut venue, s, &preset, sources, path, t0)?,
-        Accounts::Population(p) => (Some(generate(&mut venue, s, &preset, p, start, t0)?), None),
+        Accounts::Population(p) => (
+            Some(crate::population::generate(
+                &mut venue, s, &preset, p, start, t0,
+            )?),
+            None,
+        ),
     };
     let key = driven_key(&venue, s, main)?;
     if main.is_none() {
@@ -352,34 +352,6 @@ fn main_market_book(
     Ok((accounts, open_interest, liquidation_prices, clusters))
 }
 
-/// Lists a market the preset (or the scenario's `[markets]`) defines.
-fn list_market(
-    venue: &mut Venue,
-    preset: &Preset,
-    name: &str,
-    at: &str,
-) -> Result<MarketId, InputError> {
-    if let Some(id) = venue.market_id(name) {
-        return Ok(id);
-    }
-    let Some((fields, def_at)) = preset.markets.get(name) else {
-        let hint = levamp_io::did_you_mean(name, preset.markets.keys().map(String::as_str))
-            .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
-            .unwrap_or_default();
-        return Err(InputError { at: at.into(), message: format!("unknown market {} (define it under [markets.{}] or choose a venue preset that has it){hint}", levamp_io::json::quote(name), levamp_io::json::clip(name, levamp_io::json::QUOTE_CHARS)) });
-    };
-    let spec = levamp_io::definitions::parse_market(name, fields, def_at, 0)?;
-    let base = levamp_io::json::string(
-        fields.get("base").unwrap_or(&serde_json::Value::Null),
-        &format!("{def_at}.base"),
-    )?
-    .to_string();
-    venue
-        .execute(&Command::ListMarket { spec, base })
-        .map_err(engine(at))?;
-    Ok(venue.markets().len() as MarketId - 1)
-}
-
 /// The price key the price model drives: `[price] key`, else the main market's.
 fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<PriceId, InputError> {
     let market_key = main.map(|m| venue.markets()[m as usize].price);
@@ -530,190 +502,11 @@ fn import_position(
             })
             .map_err(engine(at))?;
     }
-    let order = import_order(id, market, p, entry);
+    let order = crate::population::import_order(id, market, p, entry);
     venue
         .execute(&Command::ImportPosition(order))
         .map(|_| ())
         .map_err(engine(at))
-}
-
-/// The order that imports position `p` of `account` at its entry price
-/// (no fee, no counterparty: the market account takes the other side).
-fn import_order(account: AccountId, market: MarketId, p: &Position, entry: Price) -> TradeOrder {
-    TradeOrder {
-        account,
-        market,
-        size: p.size,
-        price: entry,
-        fee_rate: Ratio::ZERO,
-        counterparty: None,
-        counterparty_fee_rate: Ratio::ZERO,
-        margin_mode: Some(p.mode),
-        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
-        leverage: p.leverage,
-    }
-}
-
-/// A generated population (seeded by the run's seed): survivors only —
-/// accounts already liquidatable at the start price are redrawn.
-fn generate(
-    venue: &mut Venue,
-    s: &Scenario,
-    preset: &Preset,
-    p: &Population,
-    start: Price,
-    t0: i64,
-) -> Result<MarketId, InputError> {
-    let name = if p.market.is_empty() {
-        s.market.clone().unwrap_or_default()
-    } else {
-        p.market.clone()
-    };
-    if name.is_empty() {
-        return Err(InputError {
-            at: "population.market".into(),
-            message: "required: the market the population trades".into(),
-        });
-    }
-    let market = list_market(venue, preset, &name, "population.market")?;
-    let key = venue.markets()[market as usize].price;
-    venue
-        .execute(&Command::Price {
-            key,
-            price: start,
-            ts: t0,
-            confidence: None,
-        })
-        .map_err(engine("price.start"))?;
-    let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
-    let mut events = Vec::new();
-    let mut name = String::new();
-    venue.reserve_accounts(p.accounts);
-    // The candidate checked for health (its lists reused from draw to draw).
-    let mut acc = Account {
-        collateral: vec![Holding {
-            asset: venue.quote(),
-            amount: Base::ZERO,
-        }],
-        ..Account::default()
-    };
-    let s0 = start.to_f64_lossy();
-    let fail = |e: levamp_core::MathError| InputError {
-        at: "population".into(),
-        message: e.to_string(),
-    };
-    for i in 0..p.accounts {
-        let mut tries = 0;
-        let (position, collateral) = loop {
-            tries += 1;
-            let long = uniform(&mut rng) < p.long_share;
-            let isolated = uniform(&mut rng) < p.isolated_share;
-            let leverage = (p.leverage_median * (p.leverage_sigma * normal(&mut rng)).exp())
-                .clamp(p.leverage_min, p.leverage_max);
-            let notional = (p.notional_min
-                * (1.0 - uniform(&mut rng)).powf(-1.0 / p.notional_alpha))
-            .min(p.notional_max);
-            let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
-            let entry = Price::from_f64(entry, Round::Floor).map_err(fail)?;
-            let size = base_units(notional / entry.to_f64_lossy()).map_err(fail)?;
-            let size = if long {
-                size
-            } else {
-                size.checked_neg().map_err(fail)?
-            };
-            let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
-            // Margin is a requirement: rounded up.
-            let margin = Quote::from_f64(notional / leverage, Round::Ceil).map_err(fail)?;
-            let mode = if isolated {
-                MarginMode::Isolated
-            } else {
-                MarginMode::Cross
-            };
-            let pos = Position {
-                market,
-                size,
-                cost,
-                mode,
-                isolated_margin: if isolated { margin } else { Quote::ZERO },
-                leverage: Some(
-                    Ratio::from_f64(leverage, Round::Floor)
-                        .map_err(fail)?
-                        .max(Ratio::ONE),
-                ),
-            };
-            let collateral = if isolated { Quote::ZERO } else { margin };
-            acc.collateral[0].amount = Base::from_raw(collateral.raw());
-            acc.positions.clear();
-            acc.positions.push(pos.clone());
-            let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
-                .map_err(fail)?
-                .liquidatable();
-            if healthy || tries >= 20 {
-                break (pos, collateral);
-            }
-        };
-        name.clear();
-        write!(name, "acct{i}").expect("writing to a String cannot fail");
-        import_generated(venue, &name, collateral, market, &position, &mut events).map_err(
-            |e| InputError {
-                at: format!("population account {i}"),
-                ..e
-            },
-        )?;
-    }
-    Ok(market)
-}
-
-/// Opens a generated account, funds it and imports its position as one
-/// batch (`Venue::execute_all`: one commit, so one re-index, per account
-/// instead of one per command) — the same commands, events and state as
-/// issuing them one by one.
-fn import_generated(
-    venue: &mut Venue,
-    name: &str,
-    collateral: Quote,
-    market: MarketId,
-    p: &Position,
-    events: &mut Vec<Event>,
-) -> Result<(), InputError> {
-    let fail = |message: String| InputError {
-        at: String::new(),
-        message,
-    };
-    let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
-    // Ids are dense: the new account takes the next one (checked below).
-    let account = venue.accounts().len() as AccountId;
-    let quote = venue.quote();
-    let mut commands = Vec::with_capacity(4);
-    commands.push(Command::OpenAccount { name: name.into() });
-    // The collateral, then (isolated) the position's margin, as
-    // `open_funded` and `import_position` deposit them.
-    let isolated_margin = match p.mode {
-        MarginMode::Isolated => p.isolated_margin,
-        MarginMode::Cross => Quote::ZERO,
-    };
-    for amount in [collateral, isolated_margin] {
-        if amount.is_positive() {
-            commands.push(Command::Deposit {
-                account,
-                asset: quote,
-                amount: Base::from_raw(amount.raw()),
-            });
-        }
-    }
-    commands.push(Command::ImportPosition(import_order(
-        account, market, p, entry,
-    )));
-    events.clear();
-    venue
-        .execute_all(&commands, events)
-        .map_err(|e| fail(e.to_string()))?;
-    match events.first() {
-        Some(Event::AccountOpened { account: a, .. }) if *a == account => Ok(()),
-        _ => Err(fail(
-            "the venue did not open the account under the next id".into(),
-        )),
-    }
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 
 use levamp_core::{Base, Round};
 use levamp_engine::venue::{AccountId, Command, Event, Venue, VenueError};
-use levamp_engine::AssetId;
+use levamp_engine::{AssetId, MarketId};
 use levamp_io::json::InputError;
+use levamp_io::Preset;
 
 /// Base units from a float amount (set-up sizes and agents' orders, never
 /// balances): the magnitude rounded down at 12 decimals, then the sign.
@@ -55,4 +56,32 @@ pub(crate) fn engine(at: &str) -> impl Fn(VenueError) -> InputError + '_ {
         at: at.to_string(),
         message: e.to_string(),
     }
+}
+
+/// Lists a market the preset (or the scenario's `[markets]`) defines.
+pub(crate) fn list_market(
+    venue: &mut Venue,
+    preset: &Preset,
+    name: &str,
+    at: &str,
+) -> Result<MarketId, InputError> {
+    if let Some(id) = venue.market_id(name) {
+        return Ok(id);
+    }
+    let Some((fields, def_at)) = preset.markets.get(name) else {
+        let hint = levamp_io::did_you_mean(name, preset.markets.keys().map(String::as_str))
+            .map(|s| format!("; did you mean {}?", levamp_io::json::quote(s)))
+            .unwrap_or_default();
+        return Err(InputError { at: at.into(), message: format!("unknown market {} (define it under [markets.{}] or choose a venue preset that has it){hint}", levamp_io::json::quote(name), levamp_io::json::clip(name, levamp_io::json::QUOTE_CHARS)) });
+    };
+    let spec = levamp_io::definitions::parse_market(name, fields, def_at, 0)?;
+    let base = levamp_io::json::string(
+        fields.get("base").unwrap_or(&serde_json::Value::Null),
+        &format!("{def_at}.base"),
+    )?
+    .to_string();
+    venue
+        .execute(&Command::ListMarket { spec, base })
+        .map_err(engine(at))?;
+    Ok(venue.markets().len() as MarketId - 1)
 }

@@ -1,0 +1,199 @@
+//! A generated population (the scenario's `[population]` table): accounts
+//! drawn with the run's seed, survivors only, each imported in one batch of
+//! commands. Split from `setup.rs`, which builds the rest of the world.
+
+use crate::scenario::{Population, Scenario};
+use crate::venue_ops::{base_units, engine, list_market};
+use levamp_core::{Base, Price, Quote, Ratio, Round};
+use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue};
+use levamp_engine::{scope_health, Account, Holding, MarginMode, MarketId, Position, Scope};
+use levamp_io::json::InputError;
+use levamp_io::Preset;
+use levamp_market::{normal, uniform};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::fmt::Write as _;
+
+/// The order that imports position `p` of `account` at its entry price
+/// (no fee, no counterparty: the market account takes the other side).
+pub(crate) fn import_order(
+    account: AccountId,
+    market: MarketId,
+    p: &Position,
+    entry: Price,
+) -> TradeOrder {
+    TradeOrder {
+        account,
+        market,
+        size: p.size,
+        price: entry,
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: Some(p.mode),
+        isolated_margin: (p.mode == MarginMode::Isolated).then_some(p.isolated_margin),
+        leverage: p.leverage,
+    }
+}
+
+/// A generated population (seeded by the run's seed): survivors only —
+/// accounts already liquidatable at the start price are redrawn.
+pub(crate) fn generate(
+    venue: &mut Venue,
+    s: &Scenario,
+    preset: &Preset,
+    p: &Population,
+    start: Price,
+    t0: i64,
+) -> Result<MarketId, InputError> {
+    let name = if p.market.is_empty() {
+        s.market.clone().unwrap_or_default()
+    } else {
+        p.market.clone()
+    };
+    if name.is_empty() {
+        return Err(InputError {
+            at: "population.market".into(),
+            message: "required: the market the population trades".into(),
+        });
+    }
+    let market = list_market(venue, preset, &name, "population.market")?;
+    let key = venue.markets()[market as usize].price;
+    venue
+        .execute(&Command::Price {
+            key,
+            price: start,
+            ts: t0,
+            confidence: None,
+        })
+        .map_err(engine("price.start"))?;
+    let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
+    let mut events = Vec::new();
+    let mut name = String::new();
+    venue.reserve_accounts(p.accounts);
+    // The candidate checked for health (its lists reused from draw to draw).
+    let mut acc = Account {
+        collateral: vec![Holding {
+            asset: venue.quote(),
+            amount: Base::ZERO,
+        }],
+        ..Account::default()
+    };
+    let s0 = start.to_f64_lossy();
+    let fail = |e: levamp_core::MathError| InputError {
+        at: "population".into(),
+        message: e.to_string(),
+    };
+    for i in 0..p.accounts {
+        let mut tries = 0;
+        let (position, collateral) = loop {
+            tries += 1;
+            let long = uniform(&mut rng) < p.long_share;
+            let isolated = uniform(&mut rng) < p.isolated_share;
+            let leverage = (p.leverage_median * (p.leverage_sigma * normal(&mut rng)).exp())
+                .clamp(p.leverage_min, p.leverage_max);
+            let notional = (p.notional_min
+                * (1.0 - uniform(&mut rng)).powf(-1.0 / p.notional_alpha))
+            .min(p.notional_max);
+            let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
+            let entry = Price::from_f64(entry, Round::Floor).map_err(fail)?;
+            let size = base_units(notional / entry.to_f64_lossy()).map_err(fail)?;
+            let size = if long {
+                size
+            } else {
+                size.checked_neg().map_err(fail)?
+            };
+            let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
+            // Margin is a requirement: rounded up.
+            let margin = Quote::from_f64(notional / leverage, Round::Ceil).map_err(fail)?;
+            let mode = if isolated {
+                MarginMode::Isolated
+            } else {
+                MarginMode::Cross
+            };
+            let pos = Position {
+                market,
+                size,
+                cost,
+                mode,
+                isolated_margin: if isolated { margin } else { Quote::ZERO },
+                leverage: Some(
+                    Ratio::from_f64(leverage, Round::Floor)
+                        .map_err(fail)?
+                        .max(Ratio::ONE),
+                ),
+            };
+            let collateral = if isolated { Quote::ZERO } else { margin };
+            acc.collateral[0].amount = Base::from_raw(collateral.raw());
+            acc.positions.clear();
+            acc.positions.push(pos.clone());
+            let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
+                .map_err(fail)?
+                .liquidatable();
+            if healthy || tries >= 20 {
+                break (pos, collateral);
+            }
+        };
+        name.clear();
+        write!(name, "acct{i}").expect("writing to a String cannot fail");
+        import_generated(venue, &name, collateral, market, &position, &mut events).map_err(
+            |e| InputError {
+                at: format!("population account {i}"),
+                ..e
+            },
+        )?;
+    }
+    Ok(market)
+}
+
+/// Opens a generated account, funds it and imports its position as one
+/// batch (`Venue::execute_all`: one commit, so one re-index, per account
+/// instead of one per command) — the same commands, events and state as
+/// issuing them one by one.
+fn import_generated(
+    venue: &mut Venue,
+    name: &str,
+    collateral: Quote,
+    market: MarketId,
+    p: &Position,
+    events: &mut Vec<Event>,
+) -> Result<(), InputError> {
+    let fail = |message: String| InputError {
+        at: String::new(),
+        message,
+    };
+    let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
+    // Ids are dense: the new account takes the next one (checked below).
+    let account = venue.accounts().len() as AccountId;
+    let quote = venue.quote();
+    let mut commands = Vec::with_capacity(4);
+    commands.push(Command::OpenAccount { name: name.into() });
+    // The collateral, then (isolated) the position's margin, as
+    // `open_funded` and `import_position` deposit them.
+    let isolated_margin = match p.mode {
+        MarginMode::Isolated => p.isolated_margin,
+        MarginMode::Cross => Quote::ZERO,
+    };
+    for amount in [collateral, isolated_margin] {
+        if amount.is_positive() {
+            commands.push(Command::Deposit {
+                account,
+                asset: quote,
+                amount: Base::from_raw(amount.raw()),
+            });
+        }
+    }
+    commands.push(Command::ImportPosition(import_order(
+        account, market, p, entry,
+    )));
+    events.clear();
+    venue
+        .execute_all(&commands, events)
+        .map_err(|e| fail(e.to_string()))?;
+    match events.first() {
+        Some(Event::AccountOpened { account: a, .. }) if *a == account => Ok(()),
+        _ => Err(fail(
+            "the venue did not open the account under the next id".into(),
+        )),
+    }
+}
