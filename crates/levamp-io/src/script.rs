@@ -372,78 +372,9 @@ impl Line<'_> {
 
     fn build(&mut self, kind: &str, first: bool) -> Result<(), InputError> {
         match kind {
-            "venue" => {
-                self.keys(&["type", "quote", "rules"])?;
-                if !first {
-                    return err(&self.field("type"), "\"venue\" must be the first line");
-                }
-                let preset = self.run.preset.clone();
-                let rules = match self.map.get("rules") {
-                    Some(r) => parse_rules(&preset.name, r, &self.field("rules"))?,
-                    None => preset.rules.clone(),
-                };
-                let quote = match self.map.get("quote") {
-                    Some(_) => self.name("quote")?,
-                    None => preset.quote.clone(),
-                };
-                // A fresh venue; lines skipped before this one stay reported.
-                let skipped = std::mem::take(&mut self.run.skipped);
-                *self.run = Run::new(Preset {
-                    rules,
-                    quote,
-                    ..preset
-                });
-                self.run.skipped = skipped;
-                self.run.started = true;
-            }
-            "market" => {
-                let mut fields = self.map.clone();
-                fields.remove("type");
-                let name = self.name("market")?;
-                fields.remove("market");
-                let mut allowed = MARKET_KEYS.to_vec();
-                allowed.extend(["type", "market"]);
-                self.keys(&allowed)?;
-                // Fields given here override the preset's, key by key.
-                let mut merged = self
-                    .run
-                    .preset
-                    .markets
-                    .get(&name)
-                    .map(|(f, _)| f.clone())
-                    .unwrap_or_default();
-                merged.extend(fields);
-                let at = self.at.clone();
-                self.list_market(&name, &merged, &at)?;
-            }
-            "asset" => {
-                let mut allowed = ASSET_KEYS.to_vec();
-                allowed.extend(["type", "asset"]);
-                self.keys(&allowed)?;
-                let name = self.name("asset")?;
-                if self.run.venue.asset_id(&name).is_some() {
-                    return err(
-                        &self.field("asset"),
-                        format!(
-                            "asset {} is already listed (list assets before using them)",
-                            crate::json::quote(&name)
-                        ),
-                    );
-                }
-                let mut merged = self
-                    .run
-                    .preset
-                    .assets
-                    .get(&name)
-                    .map(|(f, _)| f.clone())
-                    .unwrap_or_default();
-                let mut fields = self.map.clone();
-                fields.remove("type");
-                fields.remove("asset");
-                merged.extend(fields);
-                let at = self.at.clone();
-                self.list_asset(&name, &merged, &at)?;
-            }
+            "venue" => self.venue_line(first)?,
+            "market" => self.market_line()?,
+            "asset" => self.asset_line()?,
             "deposit" | "withdraw" => {
                 self.keys(&["type", "account", "asset", "amount", "ts"])?;
                 let account = self.account("account", kind == "deposit")?;
@@ -482,46 +413,7 @@ impl Line<'_> {
                     confidence,
                 });
             }
-            "trade" => {
-                self.keys(&[
-                    "type",
-                    "account",
-                    "market",
-                    "size",
-                    "price",
-                    "fee_rate",
-                    "margin_mode",
-                    "isolated_margin",
-                    "leverage",
-                    "counterparty",
-                    "counterparty_fee_rate",
-                    "ts",
-                ])?;
-                let account = self.account("account", false)?;
-                let market = self.market("market")?;
-                let counterparty = match self.map.get("counterparty") {
-                    None | Some(Value::Null) => None,
-                    Some(_) if self.name("counterparty")? == MARKET_ACCOUNT_NAME => None,
-                    Some(_) => Some(self.account("counterparty", false)?),
-                };
-                let size = Base::from_raw(self.raw("size")?);
-                let price = Price::from_raw(self.raw("price")?);
-                self.advance_if_ts()?;
-                self.commands.push(Command::Trade(TradeOrder {
-                    account,
-                    market,
-                    size,
-                    price,
-                    fee_rate: self.ratio("fee_rate")?.unwrap_or(Ratio::ZERO),
-                    counterparty,
-                    counterparty_fee_rate: self
-                        .ratio("counterparty_fee_rate")?
-                        .unwrap_or(Ratio::ZERO),
-                    margin_mode: self.mode("margin_mode")?,
-                    isolated_margin: self.opt_raw("isolated_margin")?.map(Quote::from_raw),
-                    leverage: self.ratio("leverage")?,
-                }));
-            }
+            "trade" => self.trade_line()?,
             "isolated_margin" => {
                 self.keys(&["type", "account", "market", "amount"])?;
                 let account = self.account("account", false)?;
@@ -643,6 +535,127 @@ impl Line<'_> {
         Ok(())
     }
 
+    /// `venue`: a fresh venue from the preset (first line only).
+    fn venue_line(&mut self, first: bool) -> Result<(), InputError> {
+        self.keys(&["type", "quote", "rules"])?;
+        if !first {
+            return err(&self.field("type"), "\"venue\" must be the first line");
+        }
+        let preset = self.run.preset.clone();
+        let rules = match self.map.get("rules") {
+            Some(r) => parse_rules(&preset.name, r, &self.field("rules"))?,
+            None => preset.rules.clone(),
+        };
+        let quote = match self.map.get("quote") {
+            Some(_) => self.name("quote")?,
+            None => preset.quote.clone(),
+        };
+        // A fresh venue; lines skipped before this one stay reported.
+        let skipped = std::mem::take(&mut self.run.skipped);
+        *self.run = Run::new(Preset {
+            rules,
+            quote,
+            ..preset
+        });
+        self.run.skipped = skipped;
+        self.run.started = true;
+        Ok(())
+    }
+
+    /// `market`: lists (or re-lists) a market; fields override the preset's key by key.
+    fn market_line(&mut self) -> Result<(), InputError> {
+        let mut fields = self.map.clone();
+        fields.remove("type");
+        let name = self.name("market")?;
+        fields.remove("market");
+        let mut allowed = MARKET_KEYS.to_vec();
+        allowed.extend(["type", "market"]);
+        self.keys(&allowed)?;
+        // Fields given here override the preset's, key by key.
+        let mut merged = self
+            .run
+            .preset
+            .markets
+            .get(&name)
+            .map(|(f, _)| f.clone())
+            .unwrap_or_default();
+        merged.extend(fields);
+        let at = self.at.clone();
+        self.list_market(&name, &merged, &at)?;
+        Ok(())
+    }
+
+    /// `asset`: lists an asset.
+    fn asset_line(&mut self) -> Result<(), InputError> {
+        let mut allowed = ASSET_KEYS.to_vec();
+        allowed.extend(["type", "asset"]);
+        self.keys(&allowed)?;
+        let name = self.name("asset")?;
+        if self.run.venue.asset_id(&name).is_some() {
+            return err(
+                &self.field("asset"),
+                format!(
+                    "asset {} is already listed (list assets before using them)",
+                    crate::json::quote(&name)
+                ),
+            );
+        }
+        let mut merged = self
+            .run
+            .preset
+            .assets
+            .get(&name)
+            .map(|(f, _)| f.clone())
+            .unwrap_or_default();
+        let mut fields = self.map.clone();
+        fields.remove("type");
+        fields.remove("asset");
+        merged.extend(fields);
+        let at = self.at.clone();
+        self.list_asset(&name, &merged, &at)?;
+        Ok(())
+    }
+
+    /// `trade`: a fill at a price between an account and a counterparty (or the market).
+    fn trade_line(&mut self) -> Result<(), InputError> {
+        self.keys(&[
+            "type",
+            "account",
+            "market",
+            "size",
+            "price",
+            "fee_rate",
+            "margin_mode",
+            "isolated_margin",
+            "leverage",
+            "counterparty",
+            "counterparty_fee_rate",
+            "ts",
+        ])?;
+        let account = self.account("account", false)?;
+        let market = self.market("market")?;
+        let counterparty = match self.map.get("counterparty") {
+            None | Some(Value::Null) => None,
+            Some(_) if self.name("counterparty")? == MARKET_ACCOUNT_NAME => None,
+            Some(_) => Some(self.account("counterparty", false)?),
+        };
+        let size = Base::from_raw(self.raw("size")?);
+        let price = Price::from_raw(self.raw("price")?);
+        self.advance_if_ts()?;
+        self.commands.push(Command::Trade(TradeOrder {
+            account,
+            market,
+            size,
+            price,
+            fee_rate: self.ratio("fee_rate")?.unwrap_or(Ratio::ZERO),
+            counterparty,
+            counterparty_fee_rate: self.ratio("counterparty_fee_rate")?.unwrap_or(Ratio::ZERO),
+            margin_mode: self.mode("margin_mode")?,
+            isolated_margin: self.opt_raw("isolated_margin")?.map(Quote::from_raw),
+            leverage: self.ratio("leverage")?,
+        }));
+        Ok(())
+    }
     /// An optional `ts` on a command moves time (and accrues pools) first.
     fn advance_if_ts(&mut self) -> Result<(), InputError> {
         if self.map.contains_key("ts") {
@@ -661,49 +674,4 @@ fn unreachable_kind(kind: &str) -> Result<(), InputError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const SCRIPT: &str = "{\"type\":\"deposit\",\"account\":\"a\",\"asset\":\"USDT\",\"amount\":5}\n{\"type\":\"deposit\",\"account\":\"b\",\"asset\":\"USDT\",\"amount\":7}\n";
-
-    /// Streaming hands over the same log, in the same order, as a whole run.
-    #[test]
-    fn stream_hands_over_the_whole_log_in_order() {
-        let preset = Preset::load("generic").unwrap();
-        let whole = Run::script(SCRIPT, preset.clone(), OnError::Stop).unwrap();
-        let mut streamed = Vec::new();
-        let run = Run::stream(SCRIPT.lines().map(Ok), preset, OnError::Stop, |e| {
-            streamed.push(e);
-            Ok::<(), InputError>(())
-        })
-        .unwrap();
-        assert!(run.events.is_empty());
-        assert_eq!(streamed, whole.events);
-        assert!(matches!(streamed[0], Event::VenueOpened { .. }));
-    }
-
-    /// A skipped first line does not hand over the opening event that a
-    /// following `venue` line replaces: the log has one `VenueOpened`.
-    #[test]
-    fn a_venue_line_after_a_skipped_line_opens_the_log_once() {
-        let text = format!("not json\n{{\"type\":\"venue\",\"quote\":\"USDC\"}}\n{SCRIPT}");
-        let mut log = Vec::new();
-        let run = Run::stream(
-            text.lines().map(Ok),
-            Preset::load("generic").unwrap(),
-            OnError::Skip,
-            |e| {
-                log.push(e);
-                Ok::<(), InputError>(())
-            },
-        )
-        .unwrap();
-        assert_eq!(run.skipped.len(), 1);
-        let opened = log
-            .iter()
-            .filter(|e| matches!(e, Event::VenueOpened { .. }))
-            .count();
-        assert_eq!(opened, 1, "{log:?}");
-        assert!(Venue::replay(&log).is_ok());
-    }
-}
+mod tests;
