@@ -7,6 +7,7 @@
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
 
+mod bankruptcy;
 mod checkpoint;
 mod conservation;
 mod error;
@@ -22,13 +23,13 @@ mod rules;
 mod state;
 mod validate;
 
+pub use bankruptcy::adl_ranking;
 pub use conservation::{AssetLedger, Conservation};
 pub use error::VenueError;
 pub use event::{Event, Fill};
 pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_payment, funding_rate};
 pub use index::LiquidationIndex;
 pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
-pub use liquidation::adl_ranking;
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
