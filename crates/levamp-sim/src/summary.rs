@@ -31,25 +31,20 @@ pub fn simulate(
         .collect();
     // No more paths than threads: no thread runs a second path, so none
     // keeps a journal (a one-path run journals for nothing).
-    if s.run.paths <= workers.len() {
-        let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
-            .into_par_iter()
-            .map(|p| {
-                let m = crate::run::run_path(s, world, p, p < s.run.series_paths, false);
-                done.fetch_add(1, Ordering::Relaxed);
-                m
-            })
-            .collect();
-        return results.into_iter().collect();
-    }
+    let reuse = s.run.paths > workers.len();
     let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
         .into_par_iter()
         .map(|p| {
-            let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
-            // Uncontended: a thread runs one path at a time.
-            let mut worker = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
-            let worker = worker.get_or_insert_with(|| Worker::new(world));
-            let m = worker.run(s, world, p, p < s.run.series_paths, false);
+            let series = p < s.run.series_paths;
+            let m = if reuse {
+                let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
+                // Uncontended: a thread runs one path at a time.
+                let mut worker = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
+                let worker = worker.get_or_insert_with(|| Worker::new(world));
+                worker.run(s, world, p, series, false)
+            } else {
+                crate::run::run_path(s, world, p, series, false)
+            };
             done.fetch_add(1, Ordering::Relaxed);
             m
         })
