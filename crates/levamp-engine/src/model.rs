@@ -154,7 +154,7 @@ pub struct Holding {
 /// `supplied` and `borrows` are Aave-style *scaled* balances when the
 /// context carries pool indices (actual = scaled × index), and actual
 /// amounts when it does not (snapshots).
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Account {
     pub id: String,
     /// Wallet balances (perp collateral; lending collateral too).
@@ -163,6 +163,28 @@ pub struct Account {
     pub supplied: Vec<Holding>,
     pub borrows: Vec<Holding>,
     pub positions: Vec<Position>,
+}
+
+impl Clone for Account {
+    fn clone(&self) -> Account {
+        Account {
+            id: self.id.clone(),
+            collateral: self.collateral.clone(),
+            supplied: self.supplied.clone(),
+            borrows: self.borrows.clone(),
+            positions: self.positions.clone(),
+        }
+    }
+
+    /// Field by field, reusing this account's buffers (a checkpoint restore
+    /// copies accounts back without allocating).
+    fn clone_from(&mut self, source: &Account) {
+        self.id.clone_from(&source.id);
+        self.collateral.clone_from(&source.collateral);
+        self.supplied.clone_from(&source.supplied);
+        self.borrows.clone_from(&source.borrows);
+        self.positions.clone_from(&source.positions);
+    }
 }
 
 /// A lending pool's indices: actual = scaled × index.

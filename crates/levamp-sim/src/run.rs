@@ -115,32 +115,18 @@ pub fn run_path(
     let mut worker = Worker {
         venue: world.venue.clone(),
         scratch: Scratch::default(),
-        restore_limit: 0,
     };
     worker.run_steps(s, world, path, keep_series, check)
 }
 
 /// Runs paths one after another on one copy of the world's venue: the venue
 /// is checkpointed once and restored after each path, at a cost
-/// proportional to what the path changed, and the buffers are reused.
-///
-/// When a path changed so much that playing its journal back costs more than
-/// a fresh copy ([`RESTORE_LIMIT`] records per account), the worker stops
-/// journalling and copies the world's venue after each path instead. Either
-/// way the next path starts from a venue equal to the world's: the choice
-/// changes the speed, never a result.
+/// proportional to the accounts the path touched, and the buffers are
+/// reused. The next path starts from a venue equal to the world's.
 pub struct Worker {
     venue: Venue,
     scratch: Scratch,
-    restore_limit: usize,
 }
-
-/// Journal records per account above which a copy of the venue is cheaper
-/// than a restore: a restore plays back about 16 undo records in the time a
-/// copy takes per account (measured on the default scenarios: 3–8 records
-/// per account on benches/peers/gbm-cascade.toml, where restoring wins;
-/// 22–33 on crash-2025-10-10-mc.toml, where copying does).
-pub const RESTORE_LIMIT: usize = 16;
 
 impl Worker {
     /// A worker for `world` (one copy of its venue, checkpointed).
@@ -150,15 +136,7 @@ impl Worker {
         Worker {
             venue,
             scratch: Scratch::default(),
-            restore_limit: RESTORE_LIMIT,
         }
-    }
-
-    /// The same worker with another limit on journal records per account
-    /// (0: always copy; `usize::MAX`: always restore).
-    pub fn with_restore_limit(mut self, records_per_account: usize) -> Worker {
-        self.restore_limit = records_per_account;
-        self
     }
 
     /// Runs path `path` (as [`run_path`]) and restores the venue.
@@ -171,7 +149,7 @@ impl Worker {
         check: bool,
     ) -> Result<PathMetrics, PathError> {
         let m = self.run_steps(s, world, path, keep_series, check);
-        let restored = self.reset(world).map_err(|e| PathError {
+        let restored = self.venue.restore().map_err(|e| PathError {
             path,
             step: s.run.steps,
             message: format!("restoring the venue after the path: {e}"),
@@ -200,24 +178,6 @@ impl Worker {
             step: at,
             message: e.to_string(),
         })
-    }
-
-    /// Brings the venue back to the world's: restore, or (a path that
-    /// changed too much, or a worker that stopped journalling) a fresh copy.
-    fn reset(&mut self, world: &World) -> Result<(), VenueError> {
-        let limit = self
-            .restore_limit
-            .saturating_mul(self.venue.accounts().len());
-        if self.venue.has_checkpoint() && self.venue.journal_len() <= limit {
-            return self.venue.restore();
-        }
-        // Copying from now on: without a checkpoint the venue keeps no journal.
-        // The used venue goes first, so the two never live side by side
-        // (less heap fragmentation).
-        let rules = self.venue.rules().clone();
-        drop(std::mem::replace(&mut self.venue, Venue::new(rules, "")));
-        self.venue = world.venue.clone();
-        Ok(())
     }
 }
 

@@ -358,8 +358,7 @@ fn liquidation_hunters_set_cascades_off() {
 /// venue, restoring it in between; every path equals the same path run on a
 /// fresh copy of the world's venue — with every agent type trading, so the
 /// restore has positions, balances, accounts liquidated by the venue and by
-/// liquidators, and the liquidation index to undo — whether the worker
-/// restores or (a path that changed too much) copies.
+/// liquidators, and the liquidation index to undo.
 #[test]
 fn a_worker_restores_the_venue_between_paths() {
     let agents = "[agents.traders]\nprobability = 0.5\n[agents.liquidators]\ncount = 2\ncapital = 10000000\nlatency_steps = 1\n[agents.liquidation_hunters]\ncapital = 1000000\npush = 50\n[agents.market_makers]\ndepth = 20\n[agents.arbitrageurs]\ncapital = 100000\n";
@@ -379,13 +378,10 @@ fn a_worker_restores_the_venue_between_paths() {
         fresh.iter().any(|m| m.accounts_liquidated > 0),
         "the paths liquidate"
     );
-    // Restore after every path; copy after every path; restore, then copy
-    // once a path's journal is past 40 records per account.
-    for limit in [usize::MAX, 0, 40] {
-        let mut worker = levamp_sim::run::Worker::new(&world).with_restore_limit(limit);
-        for (path, fresh) in fresh.iter().enumerate() {
-            let reused = worker.run(&s, &world, path, true, false).unwrap();
-            assert_eq!(&reused, fresh, "path {path}, limit {limit}");
-        }
+    // One worker restores its venue after every path.
+    let mut worker = levamp_sim::run::Worker::new(&world);
+    for (path, fresh) in fresh.iter().enumerate() {
+        let reused = worker.run(&s, &world, path, true, false).unwrap();
+        assert_eq!(&reused, fresh, "path {path}");
     }
 }

@@ -1,21 +1,22 @@
 //! Checkpoint and restore: run many paths from one venue without cloning it.
 //!
-//! [`Venue::checkpoint`] starts a journal: every committed command's undo
-//! records (the values its primitives replaced) and every liquidation-index
-//! change (an account's previous entries) are kept instead of dropped.
-//! [`Venue::restore`] plays the journal back, newest first, which leaves the
-//! state and the index exactly as they were at the checkpoint — at a cost
-//! proportional to what the path changed, not to the number of accounts.
-//! The checkpoint stays active, so a simulator worker checkpoints once and
-//! restores after each path.
+//! [`Venue::checkpoint`] keeps a copy of the venue and starts marking what
+//! changes: every account a committed command changed or re-indexed is
+//! marked once (a dense flag per account and a list), and rarer changes
+//! (appended accounts, markets, assets or price keys; a re-listing; a whole
+//! index rebuild) set a flag each. [`Venue::restore`] copies back the marked
+//! accounts and their liquidation-index entries, and the small per-venue
+//! state (prices, funds, pools, clock…) wholesale — at a cost proportional
+//! to the number of accounts the path touched, not to how often it touched
+//! them nor to the number of accounts. The checkpoint stays active, so a
+//! simulator worker checkpoints once and restores after each path.
 //!
-//! The index is journalled rather than recomputed: an account's triggers
+//! The index is restored rather than recomputed: an account's triggers
 //! depend on the prices at the time it was last indexed, so re-indexing the
 //! touched accounts after a restore would give different (still correct)
 //! triggers, and the venue would not equal the one at the checkpoint.
 
 use super::error::VenueError;
-use super::index::{Entry, LiquidationIndex};
 use super::state::{AccountId, Undo, Venue};
 
 /// What changed since the checkpoint. Bookkeeping, not state: it compares
@@ -23,19 +24,18 @@ use super::state::{AccountId, Undo, Venue};
 /// clone without one.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Journal {
-    active: bool,
-    /// Undo records of the committed commands, oldest first.
-    state: Vec<Undo>,
-    /// Index changes, oldest first.
-    index: Vec<IndexUndo>,
-}
-
-#[derive(Clone, Debug)]
-enum IndexUndo {
-    /// An account's entries before it was re-indexed.
-    Entries(AccountId, Vec<Entry>),
-    /// The whole index before a rebuild.
-    Whole(Box<LiquidationIndex>),
+    /// The venue at the checkpoint (its own journal inactive); `None`: no
+    /// checkpoint.
+    base: Option<Box<Venue>>,
+    /// Accounts changed or re-indexed since the checkpoint, each once.
+    dirty: Vec<AccountId>,
+    /// By account: in `dirty` already.
+    marked: Vec<bool>,
+    /// Something was appended (account, market, asset, price key) or a
+    /// market re-listed: names, markets, assets and keys are copied back.
+    catalogue: bool,
+    /// The whole index was rebuilt: it is copied back whole.
+    index_whole: bool,
 }
 
 impl PartialEq for Journal {
@@ -46,51 +46,69 @@ impl PartialEq for Journal {
 impl Eq for Journal {}
 
 impl Journal {
-    /// Takes a committed command's undo records (keeps them when active).
+    fn mark(&mut self, account: AccountId) {
+        let a = account as usize;
+        if self.marked.len() <= a {
+            self.marked.resize(a + 1, false);
+        }
+        if !std::mem::replace(&mut self.marked[a], true) {
+            self.dirty.push(account);
+        }
+    }
+
+    /// Takes a committed command's undo records: notes what they changed
+    /// when a checkpoint is active, and empties the list.
     pub(crate) fn keep(&mut self, undo: &mut Vec<Undo>) {
-        if self.active {
-            self.state.append(undo);
-        } else {
-            undo.clear();
+        if self.base.is_some() {
+            for u in undo.iter() {
+                match u {
+                    Undo::Wallet(a, ..)
+                    | Undo::Supplied(a, ..)
+                    | Undo::Debt(a, ..)
+                    | Undo::Position(a, ..) => self.mark(*a),
+                    Undo::Market(..) | Undo::Appended(_) => self.catalogue = true,
+                    // Prices, funds, pools, funding times, the clock and the
+                    // rules are copied back whole on restore.
+                    _ => {}
+                }
+            }
+        }
+        undo.clear();
+    }
+
+    /// Notes that an account's index entries changed.
+    pub(crate) fn index_set(&mut self, account: AccountId) {
+        if self.base.is_some() {
+            self.mark(account);
         }
     }
 
-    /// Records an account's entries before a re-index.
-    pub(crate) fn index_set(&mut self, account: AccountId, old: Vec<Entry>) {
-        if self.active {
-            self.index.push(IndexUndo::Entries(account, old));
-        }
-    }
-
-    /// Records the whole index before a rebuild.
-    pub(crate) fn index_replaced(&mut self, old: LiquidationIndex) {
-        if self.active {
-            self.index.push(IndexUndo::Whole(Box::new(old)));
+    /// Notes that the whole index was rebuilt.
+    pub(crate) fn index_replaced(&mut self) {
+        if self.base.is_some() {
+            self.index_whole = true;
         }
     }
 }
 
 impl Venue {
     /// Starts (or moves) the checkpoint to the current state: from now on
-    /// every change is journalled so [`Venue::restore`] can undo it.
+    /// what changes is noted so [`Venue::restore`] can put it back.
     pub fn checkpoint(&mut self) {
         self.rollback();
-        self.journal = Journal {
-            active: true,
-            ..Journal::default()
-        };
+        self.journal = Journal::default();
+        let base = self.clone();
+        self.journal.base = Some(Box::new(base));
     }
 
     /// Whether a checkpoint is active.
     pub fn has_checkpoint(&self) -> bool {
-        self.journal.active
+        self.journal.base.is_some()
     }
 
-    /// How many records a [`Venue::restore`] would play back now (state undo
-    /// records and index changes since the checkpoint): its cost, to weigh
-    /// against a fresh copy of the venue.
+    /// How many accounts a [`Venue::restore`] would copy back now: its cost.
     pub fn journal_len(&self) -> usize {
-        self.journal.state.len() + self.journal.index.len()
+        self.journal.dirty.len()
     }
 
     /// Drops the checkpoint and its journal; changes are no longer kept.
@@ -99,27 +117,65 @@ impl Venue {
     }
 
     /// Rolls the venue back to exactly the state (and liquidation index) it
-    /// had at [`Venue::checkpoint`], in time proportional to what changed
-    /// since. The checkpoint stays active. Error: no checkpoint is active.
+    /// had at [`Venue::checkpoint`], in time proportional to the accounts
+    /// touched since. The checkpoint stays active. Error: no checkpoint is
+    /// active.
     pub fn restore(&mut self) -> Result<(), VenueError> {
-        if !self.journal.active {
+        if self.journal.base.is_none() {
             return Err(VenueError::Invalid {
                 field: "checkpoint",
                 reason: "restore needs an active checkpoint (call checkpoint first)".into(),
             });
         }
         self.rollback();
-        while let Some(u) = self.journal.state.pop() {
-            self.revert(u);
-        }
-        while let Some(u) = self.journal.index.pop() {
-            match u {
-                IndexUndo::Entries(account, old) => {
-                    self.index.set(account, old);
-                }
-                IndexUndo::Whole(old) => self.index = *old,
+        let mut journal = std::mem::take(&mut self.journal);
+        let base = journal.base.as_deref().expect("checked above");
+        let n = base.accounts.len();
+        // Accounts opened since the checkpoint go (their index slots emptied).
+        if !journal.index_whole {
+            for a in n..self.accounts.len() {
+                self.index.set_copy(a as AccountId, &[]);
             }
         }
+        self.accounts.truncate(n);
+        for &a in &journal.dirty {
+            let i = a as usize;
+            journal.marked[i] = false;
+            if i >= n {
+                continue;
+            }
+            // Commands never rename an account: its balances are copied back.
+            let (now, then) = (&mut self.accounts[i], &base.accounts[i]);
+            now.collateral.clone_from(&then.collateral);
+            now.supplied.clone_from(&then.supplied);
+            now.borrows.clone_from(&then.borrows);
+            now.positions.clone_from(&then.positions);
+            if !journal.index_whole && self.index.live(i) != base.index.live(i) {
+                self.index.set_copy(a, base.index.live(i));
+            }
+        }
+        journal.dirty.clear();
+        if journal.index_whole {
+            self.index.clone_from(&base.index);
+        }
+        if journal.catalogue {
+            self.markets.clone_from(&base.markets);
+            self.assets.clone_from(&base.assets);
+            self.price_keys.clone_from(&base.price_keys);
+            self.names.clone_from(&base.names);
+        }
+        self.rules.clone_from(&base.rules);
+        self.quote = base.quote;
+        self.prices.clone_from(&base.prices);
+        self.price_ts.clone_from(&base.price_ts);
+        self.pools.clone_from(&base.pools);
+        self.indices.clone_from(&base.indices);
+        self.funds.clone_from(&base.funds);
+        self.last_funding.clone_from(&base.last_funding);
+        self.now = base.now;
+        journal.catalogue = false;
+        journal.index_whole = false;
+        self.journal = journal;
         // The restored items go into the ordered sets now, at restore's cost.
         self.index.settle();
         Ok(())

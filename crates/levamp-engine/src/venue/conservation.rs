@@ -39,22 +39,41 @@ pub struct Conservation {
 impl Venue {
     /// Checks conservation of every asset and the open-interest balance.
     pub fn conservation(&self) -> Result<Conservation, MathError> {
-        let mut assets = Vec::with_capacity(self.assets.len());
-        for asset in 0..self.assets.len() as AssetId {
-            let mut wallets = Base::ZERO;
-            let mut cost_basis = Base::ZERO;
-            for acc in &self.accounts {
-                if let Some(h) = acc.collateral.iter().find(|h| h.asset == asset) {
-                    wallets = wallets.checked_add(h.amount)?;
-                }
-                if asset == self.quote {
-                    for p in &acc.positions {
-                        cost_basis = cost_basis.checked_add(Base::from_raw(p.cost.raw()))?;
-                        // Isolated margin is quote held inside the position.
-                        wallets = wallets.checked_add(Base::from_raw(p.isolated_margin.raw()))?;
-                    }
+        // One pass over the accounts: per asset Σ wallets and Σ cost bases,
+        // per market Σ long and Σ short sizes.
+        let mut wallets = vec![Base::ZERO; self.assets.len()];
+        let mut cost_basis = Base::ZERO;
+        let mut open_interest = vec![(Base::ZERO, Base::ZERO); self.markets.len()];
+        let quote = self.quote as usize;
+        for acc in &self.accounts {
+            // (A validated state lists every asset and market it holds.)
+            for h in &acc.collateral {
+                if let Some(w) = wallets.get_mut(h.asset as usize) {
+                    *w = w.checked_add(h.amount)?;
                 }
             }
+            for p in &acc.positions {
+                cost_basis = cost_basis.checked_add(Base::from_raw(p.cost.raw()))?;
+                // Isolated margin is quote held inside the position.
+                wallets[quote] =
+                    wallets[quote].checked_add(Base::from_raw(p.isolated_margin.raw()))?;
+                let Some((long, short)) = open_interest.get_mut(p.market as usize) else {
+                    continue;
+                };
+                if p.size.is_positive() {
+                    *long = long.checked_add(p.size)?;
+                } else {
+                    *short = short.checked_sub(p.size)?;
+                }
+            }
+        }
+        let mut assets = Vec::with_capacity(self.assets.len());
+        for asset in 0..self.assets.len() as AssetId {
+            let wallets = wallets[asset as usize];
+            let cost_basis = match asset == self.quote {
+                true => cost_basis,
+                false => Base::ZERO,
+            };
             let f = &self.funds[asset as usize];
             let pool_cash = self.pools[asset as usize]
                 .as_ref()
@@ -80,22 +99,12 @@ impl Venue {
                 difference,
             });
         }
-        let mut open_interest_mismatch = Vec::new();
-        for market in 0..self.markets.len() as u32 {
-            let (mut long, mut short) = (Base::ZERO, Base::ZERO);
-            for acc in &self.accounts {
-                for p in acc.positions.iter().filter(|p| p.market == market) {
-                    if p.size.is_positive() {
-                        long = long.checked_add(p.size)?;
-                    } else {
-                        short = short.checked_sub(p.size)?;
-                    }
-                }
-            }
-            if long != short {
-                open_interest_mismatch.push((market, long, short));
-            }
-        }
+        let open_interest_mismatch: Vec<(u32, Base, Base)> = open_interest
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (long, short))| long != short)
+            .map(|(m, (long, short))| (m as u32, long, short))
+            .collect();
         let ok = assets.iter().all(|a| a.difference.is_zero()) && open_interest_mismatch.is_empty();
         Ok(Conservation {
             ok,

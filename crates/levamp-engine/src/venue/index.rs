@@ -113,6 +113,24 @@ impl LiquidationIndex {
 
     /// Replaces an account's entries; returns the ones it had.
     pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) -> Vec<Entry> {
+        self.unlink(account);
+        let old = std::mem::replace(&mut self.entries[account as usize].1, entries);
+        self.link(account);
+        old
+    }
+
+    /// Replaces an account's entries with a copy of `entries`, reusing the
+    /// account's buffer (a checkpoint restore, without allocating).
+    pub(crate) fn set_copy(&mut self, account: AccountId, entries: &[Entry]) {
+        self.unlink(account);
+        let slot = &mut self.entries[account as usize].1;
+        slot.clear();
+        slot.extend_from_slice(entries);
+        self.link(account);
+    }
+
+    /// Retires an account's entries (their set items go stale).
+    fn unlink(&mut self, account: AccountId) {
         let slot = &mut self.entries[account as usize];
         for e in &slot.1 {
             match *e {
@@ -128,12 +146,16 @@ impl LiquidationIndex {
             .filter(|e| matches!(e, Entry::Trigger(..)))
             .count();
         slot.0 = slot.0.wrapping_add(1);
-        let generation = slot.0;
-        for e in &entries {
+    }
+
+    /// Files an account's entries (under its new generation).
+    fn link(&mut self, account: AccountId) {
+        let (generation, entries) = &self.entries[account as usize];
+        for e in entries {
             match *e {
                 Entry::Trigger(k, side, p, _) => {
                     self.unsorted
-                        .push((k, side == Side::Below, (p, account, generation)))
+                        .push((k, side == Side::Below, (p, account, *generation)))
                 }
                 Entry::Always(k) => {
                     self.always[k as usize].insert(account);
@@ -144,11 +166,9 @@ impl LiquidationIndex {
             .iter()
             .filter(|e| matches!(e, Entry::Trigger(..)))
             .count();
-        let old = std::mem::replace(&mut self.entries[account as usize].1, entries);
         if self.stale > self.live.max(1024) {
             self.sweep();
         }
-        old
     }
 
     /// Inserts the items set since the last lookup (stale ones dropped): one

@@ -26,8 +26,8 @@ impl Venue {
 
     /// Rebuilds the whole index (after loading a state).
     pub fn rebuild_index(&mut self) {
-        let old = std::mem::take(&mut self.index);
-        self.journal.index_replaced(old);
+        self.index = Default::default();
+        self.journal.index_replaced();
         for a in 1..self.accounts.len() as AccountId {
             self.reindex(a);
         }
@@ -45,8 +45,8 @@ impl Venue {
             self.triggers(account)
         };
         self.index.grow(self.prices.len(), self.accounts.len());
-        let old = self.index.set(account, entries);
-        self.journal.index_set(account, old);
+        self.index.set(account, entries);
+        self.journal.index_set(account);
     }
 
     fn triggers(&self, account: AccountId) -> Vec<Entry> {

@@ -459,8 +459,8 @@ impl Venue {
         id
     }
 
-    /// Ends a command that succeeded: drops its undo records (or keeps them
-    /// in the checkpoint journal) and re-indexes every account it changed or
+    /// Ends a command that succeeded: drops its undo records (after the
+    /// checkpoint journal noted the accounts they changed) and re-indexes every account it changed or
     /// checked.
     pub(crate) fn commit(&mut self) {
         self.index.adl = None;
