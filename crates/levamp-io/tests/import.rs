@@ -223,3 +223,120 @@ fn binance_zero_entry_price_is_named() {
         "pr.json: [0].entryPrice: must be > 0 for an open position"
     );
 }
+
+fn hyperliquid_import(state: &str, meta: Option<&str>) -> Result<String, levamp_io::InputError> {
+    let (s, m) = (fixture(state), meta.map(fixture));
+    hyperliquid::import(&hyperliquid::Inputs {
+        state: src(state, &s),
+        meta: meta.zip(m.as_deref()).map(|(n, t)| src(n, t)),
+        id: "hl",
+    })
+}
+
+/// Hyperliquid docs, clearinghouseState: isolated ETH long 0.0335 @ 2986.3,
+/// rawUsd −95.059824 → isolated margin 4.981226; max leverage 50 → the
+/// maintenance rate 1 % (docs *Margin tiers*). Self-consistent: levamp must
+/// give Hyperliquid's 2866.26936529 (up to levamp's rounding in the
+/// protocol's favour), with the docs' meta and with the position's own
+/// maxLeverage alike.
+#[test]
+fn hyperliquid_isolated_agrees_with_hyperliquid() {
+    for meta in [Some("hyperliquid-meta.json"), None] {
+        let snapshot = hyperliquid_import("hyperliquid-clearinghouse-isolated.json", meta)
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            snapshot.contains("\"isolated_margin\": 4.981226"),
+            "{snapshot}"
+        );
+        assert!(
+            snapshot.contains("\"maintenance_margin_rate\": 0.01"),
+            "{snapshot}"
+        );
+        // Cross wallet: totalRawUsd 13104.514502 (no cross positions).
+        assert!(snapshot.contains("\"USDC\": 13104.514502"), "{snapshot}");
+        let reports = margin(&snapshot);
+        agree(&reports[0].positions[0], "0.0001");
+    }
+}
+
+/// A real 2023 mainnet account (python SDK cassette): 12 cross positions
+/// without `maxLeverage` (the API added it later), so the margin table of
+/// ATOM is unknown without `--meta` (the preset has BTC, ETH, SOL only),
+/// and the import names the coin rather than guess a rate. (Cross
+/// liquidation prices also depend on the rates of every other position, so
+/// a meta from another date would not reproduce Hyperliquid's figures.)
+#[test]
+fn hyperliquid_cross_without_margin_tables_names_the_coin() {
+    let e = hyperliquid_import("hyperliquid-clearinghouse-cross-2023.json", None).unwrap_err();
+    assert_eq!(
+        e.at,
+        "hyperliquid-clearinghouse-cross-2023.json: assetPositions[2].position.coin"
+    );
+    assert!(
+        e.message
+            .contains("no margin table for \"ATOM\": pass --meta"),
+        "{e}"
+    );
+}
+
+/// The same account with a meta giving every coin one tier (max leverage
+/// 50, as the docs' meta example does for BTC and ETH): the cross wallet is
+/// totalRawUsd + Σ szi × entryPx, so levamp's equity is Hyperliquid's
+/// account value 1182.312496 (to rounding), whatever the rates.
+#[test]
+fn hyperliquid_cross_equity_is_the_account_value() {
+    let coins = [
+        "BTC", "ETH", "ATOM", "MATIC", "DYDX", "SOL", "AVAX", "BNB", "APE", "OP", "LTC", "ARB",
+    ];
+    let universe: Vec<String> = coins
+        .iter()
+        .map(|c| format!("{{\"name\": \"{c}\", \"szDecimals\": 2, \"maxLeverage\": 50}}"))
+        .collect();
+    let meta = format!("{{\"universe\": [{}]}}", universe.join(","));
+    let state = fixture("hyperliquid-clearinghouse-cross-2023.json");
+    let snapshot = hyperliquid::import(&hyperliquid::Inputs {
+        state: src("state", &state),
+        meta: Some(src("meta", &meta)),
+        id: "hl",
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
+    let reports = margin(&snapshot);
+    let equity = reports[0].health.equity.raw();
+    let expected = price("1182.312496").raw();
+    assert!(
+        (equity - expected).abs() <= price("0.00001").raw(),
+        "equity {}",
+        reports[0].health.equity
+    );
+    // BTC short: Hyperliquid 173198.70 at its 2023 rates; levamp at 1 %.
+    let btc = &reports[0].positions[0];
+    assert_eq!(btc.venue_liquidation_price, Some(price("173198.69592357")));
+    assert!(btc.liquidation_price.is_some());
+}
+
+#[test]
+fn hyperliquid_wrong_responses_say_what_they_look_like() {
+    // Hyperliquid docs, Info endpoint → Spot, "Retrieve a user's token
+    // balances" example (dzmbs/hyperliquid-docs spot.md).
+    let spot = r#"{"balances": [{"coin": "USDC", "token": 0, "hold": "0.0", "total": "14.625485", "entryNtl": "0.0"},
+      {"coin": "PURR", "token": 1, "hold": "0", "total": "2000", "entryNtl": "1234.56"}]}"#;
+    let e = hyperliquid::import(&hyperliquid::Inputs {
+        state: src("spot.json", spot),
+        meta: None,
+        id: "hl",
+    })
+    .unwrap_err();
+    assert_eq!(e.at, "spot.json");
+    assert!(
+        e.message.starts_with("this looks like a Hyperliquid spotClearinghouseState response (spot balances); expected the clearinghouseState"),
+        "{e}"
+    );
+    let e = hyperliquid_import("hyperliquid-meta.json", None).unwrap_err();
+    assert!(
+        e.message
+            .contains("a Hyperliquid meta response (pass it as --meta)"),
+        "{e}"
+    );
+    let e = hyperliquid_import("binance-position-risk-v3.json", None).unwrap_err();
+    assert!(e.message.contains("a Binance response"), "{e}");
+}
