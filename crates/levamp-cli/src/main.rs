@@ -1,6 +1,7 @@
 //! The `levamp` command-line tool: a thin surface over the levamp crates.
 //! Errors surface as one line on stderr and a non-zero exit, never a panic.
 
+mod import_cmd;
 mod input;
 mod margin_cmd;
 mod out_file;
@@ -37,6 +38,8 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+    /// Turns exchange exports (Binance, Hyperliquid API responses; a CSV of positions) into a snapshot for `levamp margin` (docs/import.md).
+    Import(import_cmd::ImportArgs),
     /// Drives a venue with a script of JSON commands (docs/scripts.md) and prints events, state and the conservation check.
     Run {
         /// Script file: one JSON command per line.
@@ -129,6 +132,7 @@ fn main() -> ExitCode {
                 state_out.as_deref(),
             )
         }
+        Some(Command::Import(args)) => import_cmd::run(&args),
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
         Some(Command::Sim {
             scenario,

@@ -108,7 +108,7 @@ pub fn account(r: &AccountReport, out: &mut dyn Write) -> std::io::Result<()> {
                 levamp_engine::MarginMode::Cross => "cross",
                 levamp_engine::MarginMode::Isolated => "isolated",
             };
-            writeln!(
+            write!(
                 out,
                 "  {:<12} {:<8} notional {:>14}  uPnL {:>13}  maint. {:>12}  liq. price {}",
                 escape(&p.market),
@@ -118,6 +118,14 @@ pub fn account(r: &AccountReport, out: &mut dyn Write) -> std::io::Result<()> {
                 cut(p.margin.maintenance_margin.to_string(), 2),
                 opt(p.liquidation_price, 4),
             )?;
+            if let Some(venue) = p.venue_liquidation_price {
+                write!(out, "  venue {}", opt(Some(venue), 4))?;
+                if let Some(diff) = p.difference() {
+                    let relative = diff.ratio_to(venue, levamp_core::Round::Floor).ok();
+                    write!(out, " (diff {}, {})", opt(Some(diff), 4), percent(relative))?;
+                }
+            }
+            writeln!(out)?;
         }
     }
     Ok(())

@@ -15,6 +15,7 @@ const POSITION_KEYS: &[&str] = &[
     "margin_mode",
     "isolated_margin",
     "leverage",
+    "venue_liquidation_price",
 ];
 
 fn margin_mode(v: &Node<'_>, at: &str) -> Result<MarginMode, InputError> {
@@ -32,8 +33,13 @@ fn margin_mode(v: &Node<'_>, at: &str) -> Result<MarginMode, InputError> {
 }
 
 /// Parses and validates one account at path `at`, resolving its markets
-/// and assets in `venue`.
-pub fn parse_account(v: &Node<'_>, at: &str, venue: &mut Catalog) -> Result<Account, InputError> {
+/// and assets in `venue`: the account, and each position's
+/// `venue_liquidation_price` (the exchange's own figure, if given).
+pub fn parse_account(
+    v: &Node<'_>,
+    at: &str,
+    venue: &mut Catalog,
+) -> Result<(Account, Vec<Option<Price>>), InputError> {
     let map = object(v, at)?;
     known_keys(map, at, ACCOUNT_KEYS)?;
     let id = string(get(map, "id").unwrap_or(&Node::Null), &child(at, "id"))?.to_string();
@@ -61,19 +67,37 @@ pub fn parse_account(v: &Node<'_>, at: &str, venue: &mut Catalog) -> Result<Acco
     let collateral = holdings("collateral")?;
     let borrows = holdings("borrows")?;
     let mut positions = Vec::new();
+    let mut venue_prices = Vec::new();
     if let Some(p) = get(map, "positions") {
         let p_at = child(at, "positions");
         for (j, pos) in array(p, &p_at)?.iter().enumerate() {
-            positions.push(parse_position(pos, &index(&p_at, j), default_mode, venue)?);
+            let pos_at = index(&p_at, j);
+            positions.push(parse_position(pos, &pos_at, default_mode, venue)?);
+            venue_prices.push(venue_liquidation_price(pos, &pos_at)?);
         }
     }
-    Ok(Account {
+    let account = Account {
         supplied: Vec::new(),
         id,
         collateral,
         borrows,
         positions,
-    })
+    };
+    Ok((account, venue_prices))
+}
+
+/// A position's `venue_liquidation_price`: > 0, or `null`/absent for none.
+fn venue_liquidation_price(v: &Node<'_>, at: &str) -> Result<Option<Price>, InputError> {
+    match object(v, at)?
+        .iter()
+        .find(|(k, _)| k == "venue_liquidation_price")
+    {
+        None | Some((_, Node::Null)) => Ok(None),
+        Some((_, p)) => Ok(Some(Price::from_raw(positive(
+            p,
+            &child(at, "venue_liquidation_price"),
+        )?))),
+    }
 }
 
 fn parse_position(

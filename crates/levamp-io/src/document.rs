@@ -17,6 +17,7 @@ use crate::preset::Preset;
 use crate::report::{evaluate_account, AccountReport};
 use crate::scan::{self, Bad, Node, Scanner};
 use crate::walk;
+use levamp_core::Price;
 use levamp_engine::{Account, MarginContext};
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -148,6 +149,7 @@ impl<'a> Document<'a> {
     pub fn reader(&self) -> Reader {
         Reader {
             catalog: self.catalog.clone(),
+            venue_prices: Vec::new(),
         }
     }
 
@@ -182,7 +184,8 @@ impl<'a> Document<'a> {
             }
             match parse_account(&node, &index("accounts", i), &mut reader.catalog) {
                 Err(e) => out.bad_account = Some(e),
-                Ok(account) => {
+                Ok((account, venue_prices)) => {
+                    reader.venue_prices = venue_prices;
                     out.ids.push(match node.get("id") {
                         Some(Node::String(id)) => id.clone(),
                         _ => Cow::Owned(account.id.clone()),
@@ -237,6 +240,8 @@ pub struct Outcome<'a> {
 /// and asset ids follow first use within the range) and evaluates them.
 pub struct Reader {
     pub(crate) catalog: Catalog,
+    /// `venue_liquidation_price` of each position of the account last read.
+    pub(crate) venue_prices: Vec<Option<Price>>,
 }
 
 impl Reader {
@@ -251,8 +256,9 @@ impl Reader {
         }
     }
 
-    /// Evaluates `account`, account `i` of the snapshot, read by this reader.
+    /// Evaluates `account`, account `i` of the snapshot, the account this
+    /// reader read last (whose venue liquidation prices it holds).
     pub fn evaluate(&self, account: &Account, i: usize) -> Result<AccountReport, InputError> {
-        evaluate_account(account, &self.context(), i)
+        evaluate_account(account, &self.context(), i, &self.venue_prices)
     }
 }

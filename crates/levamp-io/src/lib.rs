@@ -12,6 +12,7 @@ mod accounts;
 mod catalog;
 pub mod definitions;
 mod document;
+pub mod import;
 pub mod input_limit;
 pub mod json;
 mod preset;
@@ -45,6 +46,8 @@ pub struct Snapshot {
     pub markets: Vec<Market>,
     pub assets: Vec<Asset>,
     pub accounts: Vec<Account>,
+    /// Each account's positions' `venue_liquidation_price`, when given.
+    pub venue_liquidation_prices: Vec<Vec<Option<Price>>>,
 }
 
 impl Snapshot {
@@ -54,8 +57,10 @@ impl Snapshot {
         let doc = Document::open(text, preset)?;
         let mut reader = doc.reader();
         let mut accounts = Vec::with_capacity(doc.len());
-        let outcome = doc.read(&mut reader, 0..doc.len(), |_, account, _| {
+        let mut venue_liquidation_prices = Vec::with_capacity(doc.len());
+        let outcome = doc.read(&mut reader, 0..doc.len(), |_, account, reader| {
             accounts.push(account);
+            venue_liquidation_prices.push(reader.venue_prices.clone());
             Ok(())
         });
         doc.first_error(vec![outcome])?;
@@ -67,6 +72,7 @@ impl Snapshot {
             markets: venue.markets,
             assets: venue.assets,
             accounts,
+            venue_liquidation_prices,
         })
     }
 

@@ -20,6 +20,8 @@ pub struct PositionReport {
     pub margin: PositionMargin,
     /// See `levamp_engine::liquidation_price`.
     pub liquidation_price: Option<Price>,
+    /// The exchange's own liquidation price, when the snapshot carries it.
+    pub venue_liquidation_price: Option<Price>,
 }
 
 /// One account's results.
@@ -32,14 +34,21 @@ pub struct AccountReport {
 
 /// Evaluates account `i` of the snapshot.
 pub fn evaluate(snapshot: &Snapshot, i: usize) -> Result<AccountReport, InputError> {
-    evaluate_account(&snapshot.accounts[i], &snapshot.context(), i)
+    evaluate_account(
+        &snapshot.accounts[i],
+        &snapshot.context(),
+        i,
+        &snapshot.venue_liquidation_prices[i],
+    )
 }
 
-/// Evaluates `account`, account `i` of its snapshot (for error paths).
+/// Evaluates `account`, account `i` of its snapshot (for error paths);
+/// `venue_prices` are its positions' `venue_liquidation_price` (may be empty).
 pub fn evaluate_account(
     account: &Account,
     ctx: &MarginContext<'_>,
     i: usize,
+    venue_prices: &[Option<Price>],
 ) -> Result<AccountReport, InputError> {
     let fail = |e| InputError {
         at: format!("accounts[{i}]"),
@@ -62,6 +71,7 @@ pub fn evaluate_account(
             mode: pos.mode,
             margin,
             liquidation_price,
+            venue_liquidation_price: venue_prices.get(j).copied().flatten(),
         });
     }
     Ok(AccountReport {
@@ -105,6 +115,15 @@ fn field<T: Display>(out: &mut Vec<u8>, key: &str, v: Option<T>) {
             let _ = write!(out, "{v}");
         }
         None => out.extend_from_slice(b"null"),
+    }
+}
+
+impl PositionReport {
+    /// levamp's liquidation price minus the venue's, when both exist.
+    pub fn difference(&self) -> Option<Price> {
+        self.liquidation_price?
+            .checked_sub(self.venue_liquidation_price?)
+            .ok()
     }
 }
 
@@ -154,6 +173,12 @@ impl AccountReport {
             field(out, "initial_margin", Some(p.margin.initial_margin));
             out.push(b',');
             field(out, "liquidation_price", p.liquidation_price);
+            if let Some(venue) = p.venue_liquidation_price {
+                out.push(b',');
+                field(out, "venue_liquidation_price", Some(venue));
+                out.push(b',');
+                field(out, "liquidation_price_difference", p.difference());
+            }
             out.push(b'}');
         }
         out.extend_from_slice(b"]}");
