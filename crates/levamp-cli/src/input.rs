@@ -3,11 +3,12 @@
 //! line by line and only a single line is bounded by that limit. Input must
 //! be UTF-8. Errors name the file (or line) and the limit.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use levamp_io::InputError;
 use std::io::{BufRead, BufReader, Read};
 
-use levamp_io::input_limit::too_large;
+use levamp_io::input_limit::{cannot_read, too_large};
+use std::path::Path;
 
 /// The input limit (see [`levamp_io::input_limit`]).
 pub fn limit() -> Result<u64> {
@@ -20,7 +21,8 @@ fn open(file: Option<&str>) -> Result<(Box<dyn Read>, String)> {
     match file {
         None | Some("-") => Ok((Box::new(std::io::stdin()), "<stdin>".to_string())),
         Some(path) => {
-            let f = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+            let f = std::fs::File::open(path)
+                .map_err(|e| anyhow::anyhow!(cannot_read(Path::new(path), e)))?;
             Ok((Box::new(f), path.to_string()))
         }
     }
@@ -45,7 +47,10 @@ pub fn read_input(file: Option<&str>) -> Result<(String, String)> {
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {name}"))?;
+        .map_err(|e| match file.filter(|f| *f != "-") {
+            Some(f) => anyhow::anyhow!(cannot_read(Path::new(f), e)),
+            None => anyhow::anyhow!("cannot read {name}: {e}"),
+        })?;
     if bytes.len() as u64 > limit {
         bail!("{name}: {}", too_large("larger", limit));
     }
