@@ -8,7 +8,7 @@
 use levamp_sim::run::PathMetrics;
 use levamp_sim::scenario::Scenario;
 use levamp_sim::setup::World;
-use levamp_sim::summary::{expected_shortfall, metric, Stat};
+use levamp_sim::summary::{expected_shortfall, metric, percentile, Stat};
 use std::io::Write;
 
 /// How a metric's value reads.
@@ -172,9 +172,14 @@ pub fn print(
 /// Mean, median and the bad tail (5 %, 1 %, worst) of `values`: the low
 /// tail when `lower_is_worse`, else the high tail.
 fn tail(values: &[f64], lower_is_worse: bool) -> [f64; 5] {
-    let sign = if lower_is_worse { -1.0 } else { 1.0 };
-    let st = Stat::of(values.iter().map(|v| v * sign));
-    [st.mean, st.p50, st.p95, st.p99, st.max].map(|v| v * sign)
+    let st = Stat::of(values.iter().copied());
+    if !lower_is_worse {
+        return [st.mean, st.p50, st.p95, st.p99, st.max];
+    }
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let min = sorted.first().copied().unwrap_or(0.0);
+    [st.mean, st.p50, st.p5, percentile(&sorted, 0.01), min]
 }
 
 /// `v` as its unit reads: "3.81M USDT", "80.50 USDT", "2", "17.1 %", "1.30×".
