@@ -138,6 +138,33 @@ enum Command {
     },
 }
 
+/// A command-line error as one line (with clap's tip, without the usage);
+/// `--help` and `--version` print as clap prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: bad arguments");
+    // Clap's "use '-- -5'" tip misleads: no argument here takes a value after `--`.
+    let tips: Vec<&str> = lines
+        .filter(|l| l.starts_with("tip:") && !l.contains("use '-- "))
+        .collect();
+    let hint = match tips.is_empty() {
+        true => " (see --help)".to_string(),
+        false => format!(" ({})", tips.join("; ")),
+    };
+    eprintln!("{}{hint}", table::escape(first));
+    ExitCode::from(2)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum OnErrorArg {
     Skip,
@@ -151,7 +178,10 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Some(Command::Margin {
             file,

@@ -145,6 +145,7 @@ fn negative_paths_is_a_plain_error() {
         "{stderr}"
     );
     assert!(!stderr.contains("-- -5"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
 }
 
 #[test]
