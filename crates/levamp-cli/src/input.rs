@@ -73,6 +73,7 @@ fn utf8(bytes: Vec<u8>) -> Result<String, String> {
 pub fn lines(file: &str) -> Result<impl Iterator<Item = Result<String, InputError>>> {
     let limit = limit()?;
     let (reader, _) = open(Some(file))?;
+    let path = (file != "-").then(|| std::path::PathBuf::from(file));
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let mut line_no = 0usize;
     let mut done = false;
@@ -95,7 +96,10 @@ pub fn lines(file: &str) -> Result<impl Iterator<Item = Result<String, InputErro
         match read {
             Err(e) => {
                 done = true;
-                return fail(format!("cannot read: {e}"));
+                return fail(match &path {
+                    None => format!("cannot read <stdin>: {e}"),
+                    Some(path) => cannot_read(path, e),
+                });
             }
             Ok(0) => return None,
             Ok(_) => {}

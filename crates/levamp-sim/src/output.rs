@@ -177,7 +177,7 @@ pub fn write(
     std::fs::create_dir_all(out).map_err(out_dir_error(out))?;
     let dir = out.join(&s.name);
     let tmp = fresh(out, &s.name, "partial");
-    std::fs::create_dir(&tmp).map_err(io_error(&tmp))?;
+    std::fs::create_dir(&tmp).map_err(out_dir_error(&tmp))?;
     let mut guard = Temporary(Some(tmp.clone()));
     let metrics = metrics_json(s, world, paths);
     let file = |name: &str, body: &dyn Fn(&mut BufWriter<std::fs::File>) -> std::io::Result<()>| {
