@@ -3,11 +3,12 @@
 //! line by line and only a single line is bounded by that limit. Input must
 //! be UTF-8. Errors name the file (or line) and the limit.
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use levamp_io::InputError;
 use std::io::{BufRead, BufReader, Read};
 
-use levamp_io::input_limit::too_large;
+use levamp_io::input_limit::{cannot_read, too_large};
+use std::path::Path;
 
 /// The input limit (see [`levamp_io::input_limit`]).
 pub fn limit() -> Result<u64> {
@@ -20,7 +21,8 @@ fn open(file: Option<&str>) -> Result<(Box<dyn Read>, String)> {
     match file {
         None | Some("-") => Ok((Box::new(std::io::stdin()), "<stdin>".to_string())),
         Some(path) => {
-            let f = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+            let f = std::fs::File::open(path)
+                .map_err(|e| anyhow::anyhow!(cannot_read(Path::new(path), e)))?;
             Ok((Box::new(f), path.to_string()))
         }
     }
@@ -45,7 +47,10 @@ pub fn read_input(file: Option<&str>) -> Result<(String, String)> {
     reader
         .take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .with_context(|| format!("cannot read {name}"))?;
+        .map_err(|e| match file.filter(|f| *f != "-") {
+            Some(f) => anyhow::anyhow!(cannot_read(Path::new(f), e)),
+            None => anyhow::anyhow!("cannot read {name}: {e}"),
+        })?;
     if bytes.len() as u64 > limit {
         bail!("{name}: {}", too_large("larger", limit));
     }
@@ -68,6 +73,7 @@ fn utf8(bytes: Vec<u8>) -> Result<String, String> {
 pub fn lines(file: &str) -> Result<impl Iterator<Item = Result<String, InputError>>> {
     let limit = limit()?;
     let (reader, _) = open(Some(file))?;
+    let path = (file != "-").then(|| std::path::PathBuf::from(file));
     let mut reader = BufReader::with_capacity(1 << 16, reader);
     let mut line_no = 0usize;
     let mut done = false;
@@ -90,7 +96,10 @@ pub fn lines(file: &str) -> Result<impl Iterator<Item = Result<String, InputErro
         match read {
             Err(e) => {
                 done = true;
-                return fail(format!("cannot read: {e}"));
+                return fail(match &path {
+                    None => format!("cannot read <stdin>: {e}"),
+                    Some(path) => cannot_read(path, e),
+                });
             }
             Ok(0) => return None,
             Ok(_) => {}

@@ -6,6 +6,7 @@ mod input;
 mod margin_cmd;
 mod out_file;
 mod sim_cmd;
+mod sim_summary;
 mod table;
 mod venue_cmd;
 
@@ -15,14 +16,79 @@ use std::process::ExitCode;
 /// levamp — leverage amplification: exact margin, health and liquidation
 /// prices for perp and lending accounts.
 #[derive(Parser, Debug)]
-#[command(name = "levamp", version, about)]
+#[command(
+    name = "levamp",
+    version,
+    about,
+    args_conflicts_with_subcommands = true,
+    after_help = "Without a subcommand, levamp runs the demo: the 2025-10-10 crash replayed on a \
+                  synthetic Binance population, then a Monte-Carlo variant, with results in \
+                  OUT/<scenario>/. The options above apply to the demo."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    /// With no subcommand (the default run): replace what stands at
-    /// out/<scenario> even if levamp did not write it (it is renamed aside).
+    /// The demo's run options (as `levamp sim` takes them).
+    #[command(flatten)]
+    demo: RunArgs,
+}
+
+/// Options of a simulation run, shared by `levamp sim` and the demo.
+#[derive(clap::Args, Debug)]
+struct RunArgs {
+    /// Number of paths (overrides [run] paths).
+    #[arg(long, value_parser = at_least_one("--paths"), allow_negative_numbers = true)]
+    paths: Option<usize>,
+    /// Seed (overrides [run] seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Output directory.
+    #[arg(long, default_value = "out")]
+    out: std::path::PathBuf,
+    /// No progress on standard error.
+    #[arg(long)]
+    quiet: bool,
+    /// Worker threads for the paths (default: one per core); results are
+    /// identical whatever the number.
+    #[arg(long, value_parser = at_least_one("--threads"), allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// When OUT/<name> exists and levamp did not write it, rename it
+    /// aside to OUT/<name>.orig (never deleted) instead of stopping.
     #[arg(long)]
     force: bool,
+}
+
+impl RunArgs {
+    fn options(self) -> sim_cmd::SimOptions {
+        sim_cmd::SimOptions {
+            paths: self.paths,
+            seed: self.seed,
+            out: self.out,
+            quiet: self.quiet,
+            threads: self.threads,
+            force: self.force,
+        }
+    }
+}
+
+/// A parser of whole numbers ≥ 1 whose error names `flag` (and never
+/// suggests `-- -5` for a negative number).
+fn at_least_one(flag: &'static str) -> impl Fn(&str) -> Result<usize, String> + Clone {
+    move |text: &str| match text.trim().parse::<i128>() {
+        Ok(n) if n >= 1 => usize::try_from(n).map_err(|_| format!("{flag}: too large")),
+        Ok(_) => Err(format!("{flag} must be at least 1, found {text}")),
+        Err(_) => Err(format!(
+            "{flag} must be a whole number at least 1, found {text:?}"
+        )),
+    }
+}
+
+/// Help for `--venue`: the presets, from [`levamp_io::PRESETS`].
+fn venue_help(what: &str) -> String {
+    format!(
+        "Venue preset: {what}. One of: {}",
+        levamp_io::PRESETS.join(", ")
+    )
 }
 
 #[derive(Subcommand, Debug)]
@@ -31,8 +97,7 @@ enum Command {
     Margin {
         /// Snapshot file (docs/snapshot.md); `-` or nothing reads standard input.
         file: Option<String>,
-        /// Venue preset whose markets and assets the snapshot may use or override.
-        #[arg(long, default_value = "generic")]
+        #[arg(long, default_value = "generic", help = venue_help("the markets and assets the snapshot may use or override"))]
         venue: String,
         /// Output format; defaults to `table` on a terminal and `json` otherwise.
         #[arg(long, value_enum)]
@@ -44,8 +109,7 @@ enum Command {
     Run {
         /// Script file: one JSON command per line.
         script: String,
-        /// Venue preset: rules, markets and assets.
-        #[arg(long, default_value = "generic")]
+        #[arg(long, default_value = "generic", help = venue_help("rules, markets and assets"))]
         venue: String,
         /// Output format; defaults to `table` on a terminal and `json` otherwise.
         #[arg(long, value_enum)]
@@ -64,22 +128,8 @@ enum Command {
     Sim {
         /// Scenario file.
         scenario: std::path::PathBuf,
-        /// Number of paths (overrides [run] paths).
-        #[arg(long)]
-        paths: Option<usize>,
-        /// Seed (overrides [run] seed).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Output directory.
-        #[arg(long, default_value = "out")]
-        out: std::path::PathBuf,
-        /// No progress bar.
-        #[arg(long)]
-        quiet: bool,
-        /// When OUT/<name> exists and levamp did not write it, rename it
-        /// aside to OUT/<name>.orig (never deleted) instead of stopping.
-        #[arg(long)]
-        force: bool,
+        #[command(flatten)]
+        run: RunArgs,
     },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
@@ -89,6 +139,33 @@ enum Command {
         #[arg(long, value_enum)]
         format: Option<Format>,
     },
+}
+
+/// A command-line error as one line (with clap's tip, without the usage);
+/// `--help` and `--version` print as clap prints them.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(
+        e.kind(),
+        ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+    ) {
+        e.exit();
+    }
+    let text = e.render().to_string();
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines.next().unwrap_or("error: bad arguments");
+    // Clap's "use '-- -5'" tip misleads: no argument here takes a value after `--`.
+    let tips: Vec<&str> = lines
+        .filter(|l| l.starts_with("tip:") && !l.contains("use '-- "))
+        .collect();
+    let hint = match tips.is_empty() {
+        true => " (see --help)".to_string(),
+        false => format!(" ({})", tips.join("; ")),
+    };
+    eprintln!("{}{hint}", table::escape(first));
+    ExitCode::from(2)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -104,7 +181,10 @@ pub enum Format {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
     let result = match cli.command {
         Some(Command::Margin {
             file,
@@ -134,30 +214,8 @@ fn main() -> ExitCode {
         }
         Some(Command::Import(args)) => import_cmd::run(&args),
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
-        Some(Command::Sim {
-            scenario,
-            paths,
-            seed,
-            out,
-            quiet,
-            force,
-        }) => sim_cmd::sim(
-            &scenario,
-            &sim_cmd::SimOptions {
-                paths,
-                seed,
-                out,
-                quiet,
-                force,
-            },
-        ),
-        None => sim_cmd::default_run(&sim_cmd::SimOptions {
-            paths: None,
-            seed: None,
-            out: "out".into(),
-            quiet: false,
-            force: cli.force,
-        }),
+        Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
+        None => sim_cmd::default_run(&cli.demo.options()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,16 +1,16 @@
 //! `levamp sim` and the default run of `cargo run --release`.
 
+use crate::table;
 use crate::venue_cmd::emit_with;
 use anyhow::{Context, Result};
-use levamp_sim::report::human;
 use levamp_sim::scenario::{self, Scenario};
 use levamp_sim::sources::Sources;
-use levamp_sim::summary::{metric, simulate, Stat};
+use levamp_sim::summary::simulate;
 use levamp_sim::{output, setup};
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// Options of `levamp sim`.
 pub struct SimOptions {
@@ -18,20 +18,41 @@ pub struct SimOptions {
     pub seed: Option<u64>,
     pub out: PathBuf,
     pub quiet: bool,
+    /// Worker threads (`None`: one per core).
+    pub threads: Option<usize>,
     /// Rename aside whatever levamp did not write at OUT/<name>.
     pub force: bool,
 }
 
 /// `levamp sim SCENARIO.toml`.
 pub fn sim(file: &Path, opts: &SimOptions) -> Result<()> {
-    let s = scenario::load(file)?;
+    threads(opts.threads)?;
+    let text = levamp_io::input_limit::read_file(file)?;
+    let s = scenario::parse_file(file, &text)?;
     // The name becomes a folder: checked before anything runs.
     output::check_run_name(&s.name).with_context(|| file.display().to_string())?;
-    run(s, &Sources::disk(), opts)
+    run(
+        s,
+        &Sources::disk(),
+        opts,
+        (&file.display().to_string(), &text),
+    )
+}
+
+/// Sets the size of the thread pool the paths run on.
+fn threads(n: Option<usize>) -> Result<()> {
+    if let Some(n) = n {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()
+            .with_context(|| format!("--threads {n}"))?;
+    }
+    Ok(())
 }
 
 /// `levamp` with no arguments: the embedded default scenarios.
 pub fn default_run(opts: &SimOptions) -> Result<()> {
+    threads(opts.threads)?;
     let dir = Path::new("scenarios");
     let mut sources = Sources::disk();
     for (name, text) in levamp_sim::DEFAULT_DATA {
@@ -43,12 +64,19 @@ pub fn default_run(opts: &SimOptions) -> Result<()> {
         let stem = name.trim_end_matches(".toml");
         let s = scenario::parse(text, stem, dir)
             .map_err(|e| anyhow::anyhow!("built-in scenario {name}{e}"))?;
-        run(s, &sources, opts)?;
+        run(
+            s,
+            &sources,
+            opts,
+            (&format!("built-in scenario {name}"), text),
+        )?;
     }
     Ok(())
 }
 
-fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
+/// Runs a parsed scenario; `source` (the file's name for messages, its
+/// text) places setup errors at their line.
+fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions, source: (&str, &str)) -> Result<()> {
     if let Some(p) = opts.paths {
         anyhow::ensure!(p >= 1, "--paths must be at least 1");
         s.run.paths = p;
@@ -59,14 +87,18 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
     }
     output::check_destination(&opts.out, &s.name, opts.force)?;
     let t = Instant::now();
-    let world = setup::build(&s, sources).with_context(|| format!("scenario {}", s.name))?;
+    let world = setup::build(&s, sources).map_err(|e| scenario::at_line(source.0, source.1, e))?;
     let setup_s = t.elapsed().as_secs_f64();
     let done = AtomicUsize::new(0);
     let finished = AtomicBool::new(false);
-    let show = !opts.quiet && std::io::stderr().is_terminal() && s.run.paths > 1;
+    let terminal = std::io::stderr().is_terminal();
+    if !opts.quiet && !terminal {
+        // The first line of a log, before any path can finish.
+        eprintln!("{}: 0/{} paths", table::escape(&s.name), s.run.paths);
+    }
     let paths = std::thread::scope(|scope| {
-        if show {
-            scope.spawn(|| progress(&done, &finished, s.run.paths));
+        if !opts.quiet {
+            scope.spawn(|| progress(&s.name, &done, &finished, s.run.paths, terminal));
         }
         let r = simulate(&s, &world, &done);
         finished.store(true, Ordering::Relaxed);
@@ -83,7 +115,7 @@ fn run(mut s: Scenario, sources: &Sources, opts: &SimOptions) -> Result<()> {
     }
     let report = written.dir.join("report.html");
     emit_with(|out| {
-        print_summary(out, &s, &world, &paths, elapsed, setup_s)?;
+        crate::sim_summary::print(out, &s, &world, &paths, elapsed, setup_s)?;
         writeln!(out, "report: {}\n", report.display())
     })
 }
@@ -93,97 +125,49 @@ fn say(text: &str) -> Result<()> {
     emit_with(|out| out.write_all(text.as_bytes()))
 }
 
-fn progress(done: &AtomicUsize, finished: &AtomicBool, total: usize) {
+/// Progress on standard error while the paths run: on a terminal, one
+/// line redrawn in place with elapsed time and ETA; otherwise (a log) one
+/// plain line every [`LOG_EVERY`] (the caller writes the first).
+fn progress(name: &str, done: &AtomicUsize, finished: &AtomicBool, total: usize, terminal: bool) {
+    let start = Instant::now();
+    // A log's first line is written before the paths start.
+    let mut logged = start;
     while !finished.load(Ordering::Relaxed) {
         let n = done.load(Ordering::Relaxed);
-        let filled = n * 30 / total.max(1);
-        eprint!(
-            "\r  paths {n:>6}/{total} [{}{}]",
-            "#".repeat(filled),
-            ".".repeat(30 - filled)
-        );
-        std::thread::sleep(std::time::Duration::from_millis(150));
+        let elapsed = start.elapsed();
+        if terminal {
+            let filled = n * 30 / total.max(1);
+            eprint!(
+                "\r  {}: paths {n:>6}/{total} [{}{}] {}   ",
+                table::escape(name),
+                "#".repeat(filled),
+                ".".repeat(30 - filled),
+                timing(n, total, elapsed)
+            );
+        } else if logged.elapsed() >= LOG_EVERY {
+            eprintln!(
+                "{}: {n}/{total} paths, {}",
+                table::escape(name),
+                timing(n, total, elapsed)
+            );
+            logged = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(150));
     }
-    eprint!("\r{}\r", " ".repeat(60));
+    if terminal {
+        eprint!("\r{}\r", " ".repeat(100));
+    }
 }
 
-fn print_summary(
-    out: &mut dyn Write,
-    s: &Scenario,
-    world: &setup::World,
-    paths: &[levamp_sim::run::PathMetrics],
-    elapsed: f64,
-    setup_s: f64,
-) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "{} — {} path(s) × {} steps, {} accounts (long open interest {} base), start {}; {:.1} s ({:.1} s setup)",
-        s.name,
-        paths.len(),
-        s.run.steps,
-        world.accounts,
-        human(world.open_interest.to_f64_lossy()),
-        human(world.start.to_f64_lossy()),
-        elapsed,
-        setup_s
-    )?;
-    writeln!(
-        out,
-        "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "metric", "mean", "p50", "p95", "p99", "max"
-    )?;
-    let lending = world.lending.is_some();
-    let lending_rows: &[&str] = if lending {
-        &["lending_collateral_seized", "lending_deficit"]
-    } else {
-        &[]
-    };
-    for name in [
-        "min_price",
-        "max_drawdown",
-        "liquidated_notional",
-        "accounts_liquidated",
-        "bad_debt",
-        "insurance_fund_drawdown",
-        "adl_notional",
-        "cascade_amplification",
-        "rounds",
-    ]
-    .iter()
-    .chain(lending_rows)
-    {
-        let st = Stat::of(paths.iter().map(|m| metric(m, name)));
-        writeln!(
-            out,
-            "  {:<26} {:>10} {:>10} {:>10} {:>10} {:>10}",
-            name,
-            human(st.mean),
-            human(st.p50),
-            human(st.p95),
-            human(st.p99),
-            human(st.max)
-        )?;
+/// How often progress is logged when standard error is not a terminal.
+const LOG_EVERY: Duration = Duration::from_secs(5);
+
+/// "12 s elapsed, about 30 s left" (no estimate before the first path ends).
+fn timing(done: usize, total: usize, elapsed: Duration) -> String {
+    let e = elapsed.as_secs_f64();
+    if done == 0 || done >= total {
+        return format!("{e:.0} s elapsed");
     }
-    let bad: Vec<f64> = paths.iter().map(|m| m.bad_debt).collect();
-    let bad_st = Stat::of(bad.iter().copied());
-    let liq = Stat::of(paths.iter().map(|m| m.liquidated_notional));
-    let depleted = paths.iter().filter(|m| m.insurance_fund_depleted).count() as f64
-        / paths.len().max(1) as f64;
-    writeln!(
-        out,
-        "  risk: bad-debt VaR95 {} · VaR99 {} · ES95 {} · liquidations-at-risk (p95) {} · insurance-fund depletion probability {:.1} %",
-        human(bad_st.p95),
-        human(bad_st.p99),
-        human(levamp_sim::summary::expected_shortfall(&bad, 0.95)),
-        human(liq.p95),
-        depleted * 100.0
-    )?;
-    let refused: usize = paths.iter().map(|m| m.agents.refused_commands).sum();
-    if refused > 0 {
-        writeln!(
-            out,
-            "  agents: {refused} command(s) refused by the venue's rules over all paths (refused_commands in metrics.json)"
-        )?;
-    }
-    Ok(())
+    let left = e * (total - done) as f64 / done as f64;
+    format!("{e:.0} s elapsed, about {left:.0} s left")
 }

@@ -3,8 +3,8 @@
 use crate::out_file::{OutFile, Spool};
 use crate::{table, Format};
 use anyhow::{Context, Result};
-use levamp_engine::venue::Venue;
-use levamp_io::{conservation_json, event_json, state_json, OnError, Preset, Run};
+use levamp_engine::venue::{Venue, MARKET_ACCOUNT_NAME};
+use levamp_io::{conservation_json, state_json, EventNames, OnError, Preset, Run};
 use serde_json::{json, Value};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -31,8 +31,9 @@ pub fn run(
         Format::Table => None,
     };
     let mut count = 0usize;
+    let mut names = EventNames::new();
     let run = Run::stream(lines, preset, on_error, |event| -> Result<()> {
-        let json = event_json(&event)?;
+        let json = names.json(&event)?;
         if let Some(f) = events_file.as_mut() {
             serde_json::to_writer(f.writer(), &json).map_err(|e| f.error(e))?;
             f.write_all(b"\n")?;
@@ -141,10 +142,15 @@ pub fn emit_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Resul
 fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Value) -> Result<()> {
     let mut s = format!("{events} events, venue time {}\n\n", venue.now());
     s.push_str(&format!(
-        "{:<14} {:>16} {:>8}  {:<40} positions\n",
+        "{:<22} {:>16} {:>8}  {:<40} positions\n",
         "account", "equity", "HF", "balances"
     ));
-    for a in state["accounts"].as_array().into_iter().flatten() {
+    for (i, a) in state["accounts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let balances: Vec<String> = a["balances"]
             .as_object()
             .into_iter()
@@ -169,9 +175,16 @@ fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Val
         } else {
             a["health_factor"].to_string()
         };
+        let id = a["id"].as_str().unwrap_or("");
+        // Account 0 is the venue's own side of every trade and liquidation.
+        let id = if i == 0 && id == MARKET_ACCOUNT_NAME {
+            "market (counterparty)".into()
+        } else {
+            table::escape(id)
+        };
         s.push_str(&format!(
-            "{:<14} {:>16} {:>8}  {:<40} {}\n",
-            table::escape(a["id"].as_str().unwrap_or("")),
+            "{:<22} {:>16} {:>8}  {:<40} {}\n",
+            id,
             a["equity"].to_string(),
             hf.chars().take(8).collect::<String>(),
             balances.join(", "),

@@ -151,7 +151,7 @@ fn bad_scenarios_name_file_line_and_key() {
     fails(
         &SCENARIO.replace("accounts.json", "missing.json"),
         None,
-        "missing.json: cannot read",
+        "crash.toml:9: accounts.snapshot: cannot read /",
     );
     let replay = SCENARIO.replace(
         "model = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1",

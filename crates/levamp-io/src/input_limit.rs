@@ -37,6 +37,14 @@ pub fn too_large(what: &str, limit: u64) -> String {
     format!("{what} than the input limit of {limit} bytes (set {LIMIT_VAR} to raise it)")
 }
 
+/// The one message for a file that cannot be opened or read: `cannot read
+/// PATH: reason`, with `PATH` made absolute (resolved against the current
+/// directory) so the user sees which file was meant.
+pub fn cannot_read(path: &Path, reason: impl std::fmt::Display) -> String {
+    let resolved = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("cannot read {}: {reason}", resolved.display())
+}
+
 /// Reads the file at `path` whole as UTF-8 text, up to the input limit;
 /// errors name the file.
 pub fn read_file(path: &Path) -> Result<String, InputError> {
@@ -46,7 +54,11 @@ pub fn read_file(path: &Path) -> Result<String, InputError> {
         message,
     };
     let limit = limit()?;
-    let file = std::fs::File::open(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    let unreadable = |e: std::io::Error| InputError {
+        at: String::new(),
+        message: cannot_read(path, e),
+    };
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     if let Ok(m) = file.metadata() {
         if m.is_file() && m.len() > limit {
             return Err(fail(too_large("larger", limit)));
@@ -55,7 +67,7 @@ pub fn read_file(path: &Path) -> Result<String, InputError> {
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
-        .map_err(|e| fail(format!("cannot read: {e}")))?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > limit {
         return Err(fail(too_large("larger", limit)));
     }

@@ -12,6 +12,7 @@ mod accounts;
 mod catalog;
 pub mod definitions;
 mod document;
+mod event_names;
 pub mod import;
 pub mod input_limit;
 pub mod json;
@@ -24,6 +25,7 @@ mod strict;
 mod walk;
 
 pub use document::{Document, Outcome, Reader};
+pub use event_names::EventNames;
 pub use json::{did_you_mean, InputError};
 pub use preset::{Preset, PRESETS};
 pub use report::{evaluate, AccountReport, PositionReport};

@@ -149,6 +149,14 @@ fn io_error(p: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
     }
 }
 
+/// The error of an output directory (`--out`) that cannot be made or used.
+fn out_dir_error(out: &Path) -> impl Fn(std::io::Error) -> InputError + '_ {
+    move |e| InputError {
+        at: String::new(),
+        message: format!("cannot create output directory {}: {e}", out.display()),
+    }
+}
+
 /// Whether `dir` is a real folder (not a symlink) holding levamp's marker.
 fn is_levamp_result(dir: &Path) -> bool {
     std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir())
@@ -166,10 +174,10 @@ pub fn write(
     force: bool,
 ) -> Result<Written, InputError> {
     check_run_name(&s.name)?;
-    std::fs::create_dir_all(out).map_err(io_error(out))?;
+    std::fs::create_dir_all(out).map_err(out_dir_error(out))?;
     let dir = out.join(&s.name);
     let tmp = fresh(out, &s.name, "partial");
-    std::fs::create_dir(&tmp).map_err(io_error(&tmp))?;
+    std::fs::create_dir(&tmp).map_err(out_dir_error(&tmp))?;
     let mut guard = Temporary(Some(tmp.clone()));
     let metrics = metrics_json(s, world, paths);
     let file = |name: &str, body: &dyn Fn(&mut BufWriter<std::fs::File>) -> std::io::Result<()>| {
@@ -203,6 +211,15 @@ pub fn write(
 /// the simulation so that a run that could not be written fails at once.
 pub fn check_destination(out: &Path, name: &str, force: bool) -> Result<(), InputError> {
     check_run_name(name)?;
+    match std::fs::metadata(out) {
+        Ok(m) if !m.is_dir() => {
+            return Err(out_dir_error(out)(std::io::Error::other(
+                "a file is in the way; choose another --out",
+            )))
+        }
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(out_dir_error(out)(e)),
+        _ => {}
+    }
     let dir = out.join(name);
     match std::fs::symlink_metadata(&dir) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),

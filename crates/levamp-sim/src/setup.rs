@@ -237,7 +237,9 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     run(&mut venue, Command::SetRules(rules), "venue.rules")?;
     let replay = match &s.price {
         PriceModel::Replay { csv, column } => {
-            let prices = sources.csv_column(csv, column)?;
+            let prices = sources
+                .csv_column(csv, column)
+                .map_err(named("price.csv"))?;
             if s.run.steps > prices.len() - 1 {
                 return Err(InputError {
                     at: "run.steps".into(),
@@ -387,6 +389,18 @@ fn driven_key(venue: &Venue, s: &Scenario, main: Option<MarketId>) -> Result<Pri
 
 /// Imports a snapshot: its markets, assets, prices and accounts. Returns the
 /// main market (`None` when no account holds a perp position) and the
+/// An error that names no place (a file that cannot be read) placed at the
+/// scenario `key` that named the file.
+fn named(key: &'static str) -> impl Fn(InputError) -> InputError {
+    move |e| match e.at.is_empty() {
+        true => InputError {
+            at: key.into(),
+            message: e.message,
+        },
+        false => e,
+    }
+}
+
 /// lending book when accounts borrow.
 fn import_snapshot(
     venue: &mut Venue,
@@ -396,7 +410,7 @@ fn import_snapshot(
     path: &std::path::Path,
     t0: i64,
 ) -> Result<(Option<MarketId>, Option<crate::lending::Book>), InputError> {
-    let text = sources.read(path)?;
+    let text = sources.read(path).map_err(named("accounts.snapshot"))?;
     let file = path.display().to_string();
     let snap = Snapshot::parse(&text, preset).map_err(|e| InputError {
         at: format!("{file}: {}", e.at),

@@ -63,8 +63,8 @@ pub struct Stat {
     pub max: f64,
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
+/// Nearest-rank percentile of sorted values (`q` in 0..=1; 0 for none).
+pub fn percentile(sorted: &[f64], q: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

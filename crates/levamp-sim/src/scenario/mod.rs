@@ -160,16 +160,37 @@ const TOP: &[&str] = &[
 /// Reads and checks a scenario file.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
     let text = levamp_io::input_limit::read_file(path)?;
+    parse_file(path, &text)
+}
+
+/// Parses `text`, read from the scenario file `path` (which names the
+/// scenario and resolves its relative paths); errors are `PATH:LINE: key`.
+pub fn parse_file(path: &Path, text: &str) -> Result<Scenario, InputError> {
     let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
     let name = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("scenario")
         .to_string();
-    parse(&text, &name, &dir).map_err(|e| InputError {
+    parse(text, &name, &dir).map_err(|e| InputError {
         at: format!("{}{}", path.display(), e.at),
         message: e.message,
     })
+}
+
+/// A later error about a parsed scenario (its setup: presets, snapshots)
+/// placed in its source `file` with `text`: `FILE:LINE: key: message` when
+/// the error names a key of the file, else `FILE: key: message`.
+pub fn at_line(file: &str, text: &str, e: InputError) -> InputError {
+    let at = match locate(text, &e.at) {
+        Some(line) => format!("{file}:{line}: {}", e.at),
+        None if e.at.is_empty() => file.to_string(),
+        None => format!("{file}: {}", e.at),
+    };
+    InputError {
+        at,
+        message: e.message,
+    }
 }
 
 /// Parses scenario text; `name` defaults the scenario name, `dir` resolves relative paths.

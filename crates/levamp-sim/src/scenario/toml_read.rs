@@ -21,8 +21,15 @@ pub(crate) fn to_json(v: &toml::Value) -> Value {
     }
 }
 
-/// The line of `a.b` in the TOML text (the `[a]` table's `b = …` line), for messages.
+/// The line of `a.b` in the TOML text (the `[a]` table's `b = …` line, or
+/// the `[a.b]` header of a table), for messages.
 pub(crate) fn locate(text: &str, at: &str) -> Option<usize> {
+    if let Some(i) = text.lines().position(|l| {
+        let l = l.split('#').next().unwrap_or("").trim();
+        l.starts_with('[') && l.trim_matches(['[', ']']).trim() == at
+    }) {
+        return Some(i + 1);
+    }
     let mut parts: Vec<&str> = at.split(['.', '[']).collect();
     let key = parts.pop()?.trim_end_matches(']');
     let table = parts.join(".");
