@@ -25,10 +25,13 @@ pub struct World {
     pub accounts: usize,
     /// Open interest (long) in the main market at the start.
     pub open_interest: Base,
-    /// Liquidation prices of the main market's positions at the start (for the report).
+    /// Liquidation prices of the main market's positions at the start (for
+    /// the report's liquidation map); empty when the run does not use them
+    /// ([`uses_liquidation_prices`]).
     pub liquidation_prices: Vec<(f64, bool)>,
     /// Longs of the main market at the start: (liquidation price, account, notional),
-    /// ascending by price (the map liquidation hunters read).
+    /// ascending by price (the map liquidation hunters read); empty when
+    /// the run does not use them.
     pub long_clusters: Vec<(f64, u32, f64)>,
     /// Replay prices, when the price model replays a CSV.
     pub replay: Option<Vec<Price>>,
@@ -254,10 +257,13 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
         _ => None,
     };
+    let solve = uses_liquidation_prices(s);
     let (mut accounts, open_interest, mut liquidation_prices, long_clusters) =
-        main_market_book(&venue, main, start)?;
+        main_market_book(&venue, main, start, solve)?;
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
+    }
+    if let Some(book) = lending.as_ref().filter(|_| solve) {
         let prices = book
             .liquidation_prices(&venue, key)
             .map_err(|e| InputError {
@@ -283,17 +289,26 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     })
 }
 
-/// Liquidation prices of the main market's positions, computed once for
-/// the report's histogram and the hunters' map (in parallel: the exact
-/// solver is the set-up's largest cost at a million accounts). Returns the
-/// number of positions in the market, the long open interest, the
-/// (liquidation price, is long) pairs in account order and the hunters'
-/// long clusters as [`crate::agents::long_clusters`] gives them.
+/// Whether a run uses the liquidation prices at the start: the report draws
+/// them beside path 0's series (so only with a series), and liquidation
+/// hunters aim at them. A run that does neither skips the exact solve, one
+/// per position (at a million accounts, the set-up's largest cost).
+pub fn uses_liquidation_prices(s: &Scenario) -> bool {
+    s.run.series_paths > 0 || s.agents.hunters.is_some()
+}
+
+/// The main market's book at the start: the number of positions in the
+/// market, the long open interest and, when `solve` is set, the liquidation
+/// prices, computed once for the report's histogram and the hunters' map
+/// (in parallel: the exact solver is the set-up's largest cost at a million
+/// accounts) — (liquidation price, is long) pairs in account order and the
+/// hunters' long clusters as [`crate::agents::long_clusters`] gives them.
 #[allow(clippy::type_complexity)]
 fn main_market_book(
     venue: &Venue,
     main: Option<MarketId>,
     start: Price,
+    solve: bool,
 ) -> Result<(usize, Base, Vec<(f64, bool)>, Vec<(f64, u32, f64)>), InputError> {
     use rayon::prelude::*;
     let Some(main) = main else {
@@ -316,10 +331,13 @@ fn main_market_book(
                 }
                 for (i, p) in acc.positions.iter().enumerate() {
                     if p.market == main && !p.size.is_zero() {
-                        let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
-                            at: format!("accounts: {}", acc.id),
-                            message: e.to_string(),
-                        })?;
+                        let lp = match solve {
+                            true => liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                                at: format!("accounts: {}", acc.id),
+                                message: e.to_string(),
+                            })?,
+                            false => None,
+                        };
                         found.push((id, i, lp));
                     }
                 }
