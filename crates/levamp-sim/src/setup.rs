@@ -314,6 +314,23 @@ fn main_market_book(
     let Some(main) = main else {
         return Ok((0, Base::ZERO, Vec::new(), Vec::new()));
     };
+    let oi_error = |e: levamp_core::MathError| InputError {
+        at: "accounts".into(),
+        message: e.to_string(),
+    };
+    if !solve {
+        // Positions and open interest only: one pass, nothing held.
+        let (mut accounts, mut open_interest) = (0, Base::ZERO);
+        for acc in venue.accounts().iter().skip(1) {
+            for p in acc.positions.iter().filter(|p| p.market == main) {
+                accounts += usize::from(!p.size.is_zero());
+                if p.size.is_positive() {
+                    open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
+                }
+            }
+        }
+        return Ok((accounts, open_interest, Vec::new(), Vec::new()));
+    }
     let ctx = venue.context();
     let price = start.to_f64_lossy();
     // (account, position, liquidation price) per chunk of accounts, in order.
@@ -331,13 +348,10 @@ fn main_market_book(
                 }
                 for (i, p) in acc.positions.iter().enumerate() {
                     if p.market == main && !p.size.is_zero() {
-                        let lp = match solve {
-                            true => liquidation_price(acc, i, &ctx).map_err(|e| InputError {
-                                at: format!("accounts: {}", acc.id),
-                                message: e.to_string(),
-                            })?,
-                            false => None,
-                        };
+                        let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                            at: format!("accounts: {}", acc.id),
+                            message: e.to_string(),
+                        })?;
                         found.push((id, i, lp));
                     }
                 }
@@ -353,10 +367,7 @@ fn main_market_book(
             let p = &venue.accounts()[id as usize].positions[i];
             accounts += 1;
             if p.size.is_positive() {
-                open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
-                    at: "accounts".into(),
-                    message: e.to_string(),
-                })?;
+                open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
             }
             if let Some(lp) = lp {
                 liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
