@@ -3,7 +3,7 @@
 //! names are sorted once and the name map is built from (or fed in) the
 //! sorted run instead of by a million scattered inserts, each a walk of a
 //! large tree comparing strings behind pointers. The state equals opening
-//! the accounts one by one, in order.
+//! the accounts one by one, in order (only the lists' spare room differs).
 
 use super::event::Event;
 use super::state::{Appended, Undo, Venue};
@@ -133,8 +133,13 @@ impl Venue {
         self.accounts.reserve(names.len());
         self.undo.reserve(names.len());
         for name in names {
+            // Room for one holding and one position, a generated trader's:
+            // a first push would make room for four (a million such
+            // accounts would hold some 400 MB of empty slots).
             self.accounts.push(Account {
                 id: name.clone(),
+                collateral: Vec::with_capacity(1),
+                positions: Vec::with_capacity(1),
                 ..Account::default()
             });
             self.undo.push(Undo::Appended(Appended::Account));
