@@ -53,7 +53,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 #[test]
 fn readme_commands_are_found() {
-    let cmds = readme_commands("text\n```sh\n# c\nlevamp a  # note\n\nlevamp b < x\n```\n```toml\nx = 1\n```\n");
+    let cmds = readme_commands(
+        "text\n```sh\n# c\nlevamp a  # note\n\nlevamp b < x\n```\n```toml\nx = 1\n```\n",
+    );
     assert_eq!(
         cmds,
         vec![(4, "levamp a".to_string()), (6, "levamp b < x".to_string())]
@@ -64,7 +66,10 @@ fn readme_commands_are_found() {
 fn every_readme_command_runs_as_written() {
     let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
     let cmds = readme_commands(&readme);
-    assert!(cmds.len() >= 8, "the README shows its commands in sh blocks");
+    assert!(
+        cmds.len() >= 8,
+        "the README shows its commands in sh blocks"
+    );
     let ci = std::fs::read_to_string(root().join(".ci/run")).unwrap();
     let d = std::env::temp_dir().join(format!("levamp-readme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);

@@ -1,6 +1,7 @@
 //! A generated population (the scenario's `[population]` table): accounts
-//! drawn with the run's seed, survivors only, each imported in one batch of
-//! commands. Split from `setup.rs`, which builds the rest of the world.
+//! drawn with the run's seed, survivors only, all opened as one command,
+//! then each funded and given its position in one batch.
+//! Split from `setup.rs`, which builds the rest of the world.
 
 use crate::scenario::{Population, Scenario};
 use crate::venue_ops::{base_units, engine, list_market};
@@ -12,7 +13,6 @@ use levamp_io::Preset;
 use levamp_market::{normal, uniform};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::fmt::Write as _;
 
 /// The order that imports position `p` of `account` at its entry price
 /// (no fee, no counterparty: the market account takes the other side).
@@ -69,7 +69,6 @@ pub(crate) fn generate(
         .map_err(engine("price.start"))?;
     let mut rng = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
     let mut events = Vec::new();
-    let mut name = String::new();
     venue.reserve_accounts(p.accounts);
     // The candidate checked for health (its lists reused from draw to draw).
     let mut acc = Account {
@@ -80,63 +79,23 @@ pub(crate) fn generate(
         ..Account::default()
     };
     let s0 = start.to_f64_lossy();
-    let fail = |e: levamp_core::MathError| InputError {
-        at: "population".into(),
-        message: e.to_string(),
-    };
-    for i in 0..p.accounts {
-        let mut tries = 0;
-        let (position, collateral) = loop {
-            tries += 1;
-            let long = uniform(&mut rng) < p.long_share;
-            let isolated = uniform(&mut rng) < p.isolated_share;
-            let leverage = (p.leverage_median * (p.leverage_sigma * normal(&mut rng)).exp())
-                .clamp(p.leverage_min, p.leverage_max);
-            let notional = (p.notional_min
-                * (1.0 - uniform(&mut rng)).powf(-1.0 / p.notional_alpha))
-            .min(p.notional_max);
-            let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(&mut rng) - 1.0));
-            let entry = Price::from_f64(entry, Round::Floor).map_err(fail)?;
-            let size = base_units(notional / entry.to_f64_lossy()).map_err(fail)?;
-            let size = if long {
-                size
-            } else {
-                size.checked_neg().map_err(fail)?
-            };
-            let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
-            // Margin is a requirement: rounded up.
-            let margin = Quote::from_f64(notional / leverage, Round::Ceil).map_err(fail)?;
-            let mode = if isolated {
-                MarginMode::Isolated
-            } else {
-                MarginMode::Cross
-            };
-            let pos = Position {
-                market,
-                size,
-                cost,
-                mode,
-                isolated_margin: if isolated { margin } else { Quote::ZERO },
-                leverage: Some(
-                    Ratio::from_f64(leverage, Round::Floor)
-                        .map_err(fail)?
-                        .max(Ratio::ONE),
-                ),
-            };
-            let collateral = if isolated { Quote::ZERO } else { margin };
-            acc.collateral[0].amount = Base::from_raw(collateral.raw());
-            acc.positions.clear();
-            acc.positions.push(pos.clone());
-            let healthy = !scope_health(&acc, Scope::of(&acc, 0), &venue.context())
-                .map_err(fail)?
-                .liquidatable();
-            if healthy || tries >= 20 {
-                break (pos, collateral);
-            }
-        };
-        name.clear();
-        write!(name, "acct{i}").expect("writing to a String cannot fail");
-        import_generated(venue, &name, collateral, market, &position, &mut events).map_err(
+    // Every account opened as one command (the name map built once from
+    // the sorted names), then each drawn, funded and given its position.
+    let names = (0..p.accounts).map(|i| format!("acct{i}")).collect();
+    let first = venue.accounts().len() as AccountId;
+    venue
+        .execute_into(&Command::OpenAccounts { names }, &mut events)
+        .map_err(engine("population"))?;
+    let opened = |e: &Event| matches!(e, Event::AccountsOpened { first: f, .. } if *f == first);
+    if p.accounts > 0 && !events.first().is_some_and(opened) {
+        return Err(InputError {
+            at: "population".into(),
+            message: "the venue did not open the accounts under the next ids".into(),
+        });
+    }
+    for (i, account) in (0..p.accounts).zip(first..) {
+        let (position, collateral) = draw(&mut rng, p, &mut acc, venue, market, s0)?;
+        import_generated(venue, account, collateral, market, &position, &mut events).map_err(
             |e| InputError {
                 at: format!("population account {i}"),
                 ..e
@@ -146,13 +105,78 @@ pub(crate) fn generate(
     Ok(market)
 }
 
-/// Opens a generated account, funds it and imports its position as one
+/// Draws one account: a survivor — a candidate liquidatable at the start
+/// price is redrawn (up to 20 tries). `acc` is the candidate checked for
+/// health (its lists reused from draw to draw).
+fn draw(
+    rng: &mut ChaCha8Rng,
+    p: &Population,
+    acc: &mut Account,
+    venue: &Venue,
+    market: MarketId,
+    s0: f64,
+) -> Result<(Position, Quote), InputError> {
+    let fail = |e: levamp_core::MathError| InputError {
+        at: "population".into(),
+        message: e.to_string(),
+    };
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let long = uniform(rng) < p.long_share;
+        let isolated = uniform(rng) < p.isolated_share;
+        let leverage = (p.leverage_median * (p.leverage_sigma * normal(rng)).exp())
+            .clamp(p.leverage_min, p.leverage_max);
+        let notional = (p.notional_min * (1.0 - uniform(rng)).powf(-1.0 / p.notional_alpha))
+            .min(p.notional_max);
+        let entry = s0 * (1.0 + p.entry_dispersion * (2.0 * uniform(rng) - 1.0));
+        let entry = Price::from_f64(entry, Round::Floor).map_err(fail)?;
+        let size = base_units(notional / entry.to_f64_lossy()).map_err(fail)?;
+        let size = if long {
+            size
+        } else {
+            size.checked_neg().map_err(fail)?
+        };
+        let cost = size.value_at(entry, Round::Ceil).map_err(fail)?;
+        // Margin is a requirement: rounded up.
+        let margin = Quote::from_f64(notional / leverage, Round::Ceil).map_err(fail)?;
+        let mode = if isolated {
+            MarginMode::Isolated
+        } else {
+            MarginMode::Cross
+        };
+        let pos = Position {
+            market,
+            size,
+            cost,
+            mode,
+            isolated_margin: if isolated { margin } else { Quote::ZERO },
+            leverage: Some(
+                Ratio::from_f64(leverage, Round::Floor)
+                    .map_err(fail)?
+                    .max(Ratio::ONE),
+            ),
+        };
+        let collateral = if isolated { Quote::ZERO } else { margin };
+        acc.collateral[0].amount = Base::from_raw(collateral.raw());
+        acc.positions.clear();
+        acc.positions.push(pos.clone());
+        let healthy = !scope_health(acc, Scope::of(acc, 0), &venue.context())
+            .map_err(fail)?
+            .liquidatable();
+        if healthy || tries >= 20 {
+            return Ok((pos, collateral));
+        }
+    }
+}
+
+/// Funds a generated (opened) account and imports its position as one
 /// batch (`Venue::execute_all`: one commit, so one re-index, per account
 /// instead of one per command) — the same commands, events and state as
 /// issuing them one by one.
 fn import_generated(
     venue: &mut Venue,
-    name: &str,
+    account: AccountId,
     collateral: Quote,
     market: MarketId,
     p: &Position,
@@ -163,11 +187,8 @@ fn import_generated(
         message,
     };
     let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
-    // Ids are dense: the new account takes the next one (checked below).
-    let account = venue.accounts().len() as AccountId;
     let quote = venue.quote();
-    let mut commands = Vec::with_capacity(4);
-    commands.push(Command::OpenAccount { name: name.into() });
+    let mut commands = Vec::with_capacity(3);
     // The collateral, then (isolated) the position's margin, as
     // `open_funded` and `import_position` deposit them.
     let isolated_margin = match p.mode {
@@ -189,11 +210,5 @@ fn import_generated(
     events.clear();
     venue
         .execute_all(&commands, events)
-        .map_err(|e| fail(e.to_string()))?;
-    match events.first() {
-        Some(Event::AccountOpened { account: a, .. }) if *a == account => Ok(()),
-        _ => Err(fail(
-            "the venue did not open the account under the next id".into(),
-        )),
-    }
+        .map_err(|e| fail(e.to_string()))
 }

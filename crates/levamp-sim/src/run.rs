@@ -111,12 +111,26 @@ pub fn run_path(
     keep_series: bool,
     check: bool,
 ) -> Result<PathMetrics, PathError> {
+    run_path_on(s, world, world.venue.clone(), path, keep_series, check).0
+}
+
+/// As [`run_path`], on `venue` (a copy of the world's, or the world's own
+/// taken out of it): returns the venue as the path leaves it.
+pub(crate) fn run_path_on(
+    s: &Scenario,
+    world: &World,
+    venue: Venue,
+    path: usize,
+    keep_series: bool,
+    check: bool,
+) -> (Result<PathMetrics, PathError>, Venue) {
     // One path: no journal to keep and nothing to restore afterwards.
     let mut worker = Worker {
-        venue: world.venue.clone(),
+        venue,
         scratch: Scratch::default(),
     };
-    worker.run_steps(s, world, path, keep_series, check)
+    let m = worker.run_steps(s, world, path, keep_series, check);
+    (m, worker.venue)
 }
 
 /// Runs paths one after another on one copy of the world's venue: the venue

@@ -25,10 +25,13 @@ pub struct World {
     pub accounts: usize,
     /// Open interest (long) in the main market at the start.
     pub open_interest: Base,
-    /// Liquidation prices of the main market's positions at the start (for the report).
+    /// Liquidation prices of the main market's positions at the start (for
+    /// the report's liquidation map); empty when the run does not use them
+    /// ([`uses_liquidation_prices`]).
     pub liquidation_prices: Vec<(f64, bool)>,
     /// Longs of the main market at the start: (liquidation price, account, notional),
-    /// ascending by price (the map liquidation hunters read).
+    /// ascending by price (the map liquidation hunters read); empty when
+    /// the run does not use them.
     pub long_clusters: Vec<(f64, u32, f64)>,
     /// Replay prices, when the price model replays a CSV.
     pub replay: Option<Vec<Price>>,
@@ -256,10 +259,13 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
         _ => None,
     };
+    let solve = uses_liquidation_prices(s);
     let (mut accounts, open_interest, mut liquidation_prices, long_clusters) =
-        main_market_book(&venue, main, start)?;
+        main_market_book(&venue, main, start, solve)?;
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
+    }
+    if let Some(book) = lending.as_ref().filter(|_| solve) {
         let prices = book
             .liquidation_prices(&venue, key)
             .map_err(|e| InputError {
@@ -285,22 +291,48 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     })
 }
 
-/// Liquidation prices of the main market's positions, computed once for
-/// the report's histogram and the hunters' map (in parallel: the exact
-/// solver is the set-up's largest cost at a million accounts). Returns the
-/// number of positions in the market, the long open interest, the
-/// (liquidation price, is long) pairs in account order and the hunters'
-/// long clusters as [`crate::agents::long_clusters`] gives them.
+/// Whether a run uses the liquidation prices at the start: the report draws
+/// them beside path 0's series (so only with a series), and liquidation
+/// hunters aim at them. A run that does neither skips the exact solve, one
+/// per position (at a million accounts, the set-up's largest cost).
+pub fn uses_liquidation_prices(s: &Scenario) -> bool {
+    s.run.series_paths > 0 || s.agents.hunters.is_some()
+}
+
+/// The main market's book at the start: the number of positions in the
+/// market, the long open interest and, when `solve` is set, the liquidation
+/// prices, computed once for the report's histogram and the hunters' map
+/// (in parallel: the exact solver is the set-up's largest cost at a million
+/// accounts) — (liquidation price, is long) pairs in account order and the
+/// hunters' long clusters as [`crate::agents::long_clusters`] gives them.
 #[allow(clippy::type_complexity)]
 fn main_market_book(
     venue: &Venue,
     main: Option<MarketId>,
     start: Price,
+    solve: bool,
 ) -> Result<(usize, Base, Vec<(f64, bool)>, Vec<(f64, u32, f64)>), InputError> {
     use rayon::prelude::*;
     let Some(main) = main else {
         return Ok((0, Base::ZERO, Vec::new(), Vec::new()));
     };
+    let oi_error = |e: levamp_core::MathError| InputError {
+        at: "accounts".into(),
+        message: e.to_string(),
+    };
+    if !solve {
+        // Positions and open interest only: one pass, nothing held.
+        let (mut accounts, mut open_interest) = (0, Base::ZERO);
+        for acc in venue.accounts().iter().skip(1) {
+            for p in acc.positions.iter().filter(|p| p.market == main) {
+                accounts += usize::from(!p.size.is_zero());
+                if p.size.is_positive() {
+                    open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
+                }
+            }
+        }
+        return Ok((accounts, open_interest, Vec::new(), Vec::new()));
+    }
     let ctx = venue.context();
     let price = start.to_f64_lossy();
     // (account, position, liquidation price) per chunk of accounts, in order.
@@ -337,10 +369,7 @@ fn main_market_book(
             let p = &venue.accounts()[id as usize].positions[i];
             accounts += 1;
             if p.size.is_positive() {
-                open_interest = open_interest.checked_add(p.size).map_err(|e| InputError {
-                    at: "accounts".into(),
-                    message: e.to_string(),
-                })?;
+                open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
             }
             if let Some(lp) = lp {
                 liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));

@@ -8,6 +8,7 @@
 use crate::run::{PathError, PathMetrics, Worker};
 use crate::scenario::Scenario;
 use crate::setup::World;
+use levamp_engine::venue::Venue;
 use rayon::prelude::*;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -50,6 +51,31 @@ pub fn simulate(
         })
         .collect();
     results.into_iter().collect()
+}
+
+/// As [`simulate`], for a world no later run starts from: a single path
+/// runs on the world's own venue instead of a copy (at a million accounts
+/// copying the venue and freeing the copy cost more than the path), and
+/// `world.venue` is left as that path ends it. The rest of the world (what
+/// the outputs read) is untouched; several paths run as [`simulate`] runs
+/// them, leaving the venue as it was.
+pub fn simulate_in_place(
+    s: &Scenario,
+    world: &mut World,
+    done: &AtomicUsize,
+) -> Result<Vec<PathMetrics>, PathError> {
+    if s.run.paths != 1 {
+        return simulate(s, world, done);
+    }
+    let series = s.run.series_paths > 0;
+    // A placeholder while the path holds the venue: nothing in a path reads
+    // `world.venue`.
+    let placeholder = Venue::new(world.venue.rules().clone(), "");
+    let venue = std::mem::replace(&mut world.venue, placeholder);
+    let (m, venue) = crate::run::run_path_on(s, world, venue, 0, series, false);
+    world.venue = venue;
+    done.fetch_add(1, Ordering::Relaxed);
+    Ok(vec![m?])
 }
 
 /// Distribution of one metric across paths.

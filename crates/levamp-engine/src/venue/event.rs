@@ -43,6 +43,12 @@ pub enum Event {
         account: AccountId,
         name: String,
     },
+    /// Accounts `first`, `first + 1`, … opened under `names`, in order (one
+    /// `OpenAccounts` command): the state of one `AccountOpened` per name.
+    AccountsOpened {
+        first: AccountId,
+        names: Vec<String>,
+    },
     PriceKeyAdded {
         key: PriceId,
         name: String,
@@ -241,6 +247,7 @@ impl Venue {
             AccountOpened { name, .. } => {
                 self.push_account(name);
             }
+            AccountsOpened { first, names } => self.apply_accounts_opened(*first, names)?,
             PriceKeyAdded { name, .. } => {
                 self.push_price_key(name);
             }

@@ -8,6 +8,7 @@
 //! docs/mechanisms.md.
 
 mod bankruptcy;
+mod bulk;
 mod checkpoint;
 mod conservation;
 mod error;
@@ -60,6 +61,13 @@ pub enum Command {
     },
     OpenAccount {
         name: String,
+    },
+    /// Opens an account per name, as one command: the events (and state) of
+    /// one `OpenAccount` per name in order, checked and applied in bulk (a
+    /// generated population opens a million at once); refused as a whole
+    /// when a name is taken or repeated.
+    OpenAccounts {
+        names: Vec<String>,
     },
     /// Seeds the insurance fund with `amount` of the quote asset (counted as a deposit).
     SeedInsurance {
@@ -254,6 +262,7 @@ impl Venue {
                     },
                 )
             }
+            Command::OpenAccounts { names } => self.open_accounts(names, ev),
             Command::Deposit {
                 account,
                 asset,

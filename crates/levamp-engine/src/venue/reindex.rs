@@ -193,6 +193,9 @@ impl Venue {
             Ok(entries)
         })();
         match computed {
+            // The first scope's list is kept as it is (sized to its
+            // entries: an index of a million accounts holds one each).
+            Ok(entries) if out.is_empty() => *out = entries,
             Ok(entries) => out.extend(entries),
             Err(_) => {
                 // Could not index (overflow): check on every update of any

@@ -157,6 +157,12 @@ impl Venue {
                 next_id("account", "account", *account, self.accounts.len())?;
                 new_name("name", "account", self.account_id(name).is_some())
             }
+            AccountsOpened { first, names } => {
+                next_id("first", "account", *first, self.accounts.len())?;
+                self.sorted_new_names(names)
+                    .map(|_| ())
+                    .map_err(super::bulk::Refused::corrupt)
+            }
             PriceKeyAdded { key, name } => {
                 next_id("key", "price key", *key, self.prices.len())?;
                 new_name("name", "price key", self.price_id(name).is_some())

@@ -1,0 +1,159 @@
+//! Opening many accounts as one command ([`super::Command::OpenAccounts`],
+//! a generated population) and one event ([`Event::AccountsOpened`]). The
+//! names are sorted once and the name map is built from (or fed in) the
+//! sorted run instead of by a million scattered inserts, each a walk of a
+//! large tree comparing strings behind pointers. The state equals opening
+//! the accounts one by one, in order (only the lists' spare room differs).
+
+use super::event::Event;
+use super::state::{Appended, Undo, Venue};
+use super::{AccountId, VenueError};
+use crate::model::Account;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Why a list of names cannot be opened.
+pub(crate) enum Refused {
+    /// The ids would pass `AccountId::MAX` (how many accounts there would be).
+    TooMany(usize),
+    /// The first name, in list order, that is taken or given earlier.
+    Taken(String),
+}
+
+impl Refused {
+    /// As a command's error.
+    fn command_error(self) -> VenueError {
+        match self {
+            Refused::TooMany(n) => VenueError::Invalid {
+                field: "names",
+                reason: format!(
+                    "{n} accounts would pass the limit of {} account ids",
+                    AccountId::MAX
+                ),
+            },
+            Refused::Taken(name) => VenueError::Exists {
+                what: format!("account {name}"),
+            },
+        }
+    }
+
+    /// As a logged event's error.
+    pub(crate) fn corrupt(self) -> VenueError {
+        let reason = match self {
+            Refused::TooMany(n) => format!("{n} accounts pass the limit of account ids"),
+            Refused::Taken(name) => format!("account name {name:?} already taken or repeated"),
+        };
+        VenueError::Corrupt {
+            at: "names".into(),
+            reason,
+        }
+    }
+}
+
+impl Venue {
+    /// Opens an account per name, in order (see the module docs): one
+    /// `AccountsOpened` event. Refused as a whole when a name is taken or
+    /// given twice; the error names the first name that opening them one by
+    /// one would have refused.
+    pub(crate) fn open_accounts(
+        &mut self,
+        names: &[String],
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        if names.is_empty() {
+            return Ok(());
+        }
+        let sorted = self
+            .sorted_new_names(names)
+            .map_err(Refused::command_error)?;
+        let event = Event::AccountsOpened {
+            first: self.accounts.len() as AccountId,
+            names: names.to_vec(),
+        };
+        // What `apply` does for the event, without sorting the names again.
+        self.push_accounts(names, sorted);
+        ev.push(event);
+        Ok(())
+    }
+
+    /// Applies `AccountsOpened`: checks it fits (the next id, new distinct
+    /// names), then opens the accounts.
+    pub(crate) fn apply_accounts_opened(
+        &mut self,
+        first: AccountId,
+        names: &[String],
+    ) -> Result<(), VenueError> {
+        if first as usize != self.accounts.len() {
+            return Err(VenueError::Replay(format!(
+                "accounts_opened: account {first} out of order: the next account is {}",
+                self.accounts.len()
+            )));
+        }
+        let sorted = self.sorted_new_names(names).map_err(Refused::corrupt)?;
+        self.push_accounts(names, sorted);
+        Ok(())
+    }
+
+    /// The names with their new ids, sorted by name, when every name is
+    /// new and given once.
+    pub(crate) fn sorted_new_names(
+        &self,
+        names: &[String],
+    ) -> Result<Vec<(String, AccountId)>, Refused> {
+        let first = self.accounts.len();
+        if AccountId::try_from(first + names.len()).is_err() {
+            return Err(Refused::TooMany(first + names.len()));
+        }
+        let mut entries: Vec<(String, AccountId)> =
+            names.iter().cloned().zip(first as AccountId..).collect();
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let existing = &self.names.accounts;
+        let repeated = entries.windows(2).any(|w| w[0].0 == w[1].0);
+        let taken = match existing.len() <= entries.len() {
+            // Few names held: each looked up in the sorted run.
+            true => existing
+                .keys()
+                .any(|k| entries.binary_search_by(|e| e.0.cmp(k)).is_ok()),
+            false => entries.iter().any(|e| existing.contains_key(&e.0)),
+        };
+        if repeated || taken {
+            // The first refused in list order (rare: a slower pass).
+            let mut seen = BTreeSet::new();
+            let name = names
+                .iter()
+                .find(|n| existing.contains_key(*n) || !seen.insert(n.as_str()))
+                .map_or_else(String::new, String::clone);
+            return Err(Refused::Taken(name));
+        }
+        Ok(entries)
+    }
+
+    /// Opens the accounts (`sorted`: their names and ids, checked and sorted
+    /// by name), each undone as one `OpenAccount` is.
+    fn push_accounts(&mut self, names: &[String], sorted: Vec<(String, AccountId)>) {
+        self.accounts.reserve(names.len());
+        self.undo.reserve(names.len());
+        for name in names {
+            // Room for one holding and one position, a generated trader's:
+            // a first push would make room for four (a million such
+            // accounts would hold some 400 MB of empty slots).
+            self.accounts.push(Account {
+                id: name.clone(),
+                collateral: Vec::with_capacity(1),
+                positions: Vec::with_capacity(1),
+                ..Account::default()
+            });
+            self.undo.push(Undo::Appended(Appended::Account));
+        }
+        let map = &mut self.names.accounts;
+        match map.len() <= sorted.len() {
+            // Built in bulk from the sorted run, then merged (linear in both).
+            true => {
+                let mut added: BTreeMap<String, AccountId> = sorted.into_iter().collect();
+                map.append(&mut added);
+            }
+            // A few into many: inserted in order, each next to the last (a
+            // merge would rebuild the whole map).
+            false => map.extend(sorted),
+        }
+    }
+}
