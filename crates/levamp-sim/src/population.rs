@@ -93,16 +93,59 @@ pub(crate) fn generate(
             message: "the venue did not open the accounts under the next ids".into(),
         });
     }
+    // Funded and given their positions in batches: one commit (so one
+    // re-index pass, spread over the cores) per batch.
+    let mut commands = Vec::new();
+    let mut starts = Vec::new();
     for (i, account) in (0..p.accounts).zip(first..) {
         let (position, collateral) = draw(&mut rng, p, &mut acc, venue, market, s0)?;
-        import_generated(venue, account, collateral, market, &position, &mut events).map_err(
+        starts.push((i, commands.len()));
+        generated_commands(venue, account, collateral, market, &position, &mut commands).map_err(
             |e| InputError {
                 at: format!("population account {i}"),
                 ..e
             },
         )?;
+        if starts.len() == BATCH || i + 1 == p.accounts {
+            import_batch(venue, &commands, &starts, &mut events)?;
+            commands.clear();
+            starts.clear();
+        }
     }
     Ok(market)
+}
+
+/// Generated accounts funded and given their positions per commit.
+const BATCH: usize = 4096;
+
+/// Runs a batch of generated accounts' commands (`starts`: each account's
+/// number and first command) as one command list. When it fails, nothing
+/// of it stays, and the accounts are run one by one to name the first that
+/// fails — the error they would give issued one by one.
+fn import_batch(
+    venue: &mut Venue,
+    commands: &[Command],
+    starts: &[(usize, usize)],
+    events: &mut Vec<Event>,
+) -> Result<(), InputError> {
+    events.clear();
+    let Err(batch_error) = venue.execute_all(commands, events) else {
+        return Ok(());
+    };
+    for (n, &(i, from)) in starts.iter().enumerate() {
+        let to = starts.get(n + 1).map_or(commands.len(), |s| s.1);
+        events.clear();
+        venue
+            .execute_all(&commands[from..to], events)
+            .map_err(|e| InputError {
+                at: format!("population account {i}"),
+                message: e.to_string(),
+            })?;
+    }
+    Err(InputError {
+        at: "population".into(),
+        message: batch_error.to_string(),
+    })
 }
 
 /// Draws one account: a survivor — a candidate liquidatable at the start
@@ -170,27 +213,21 @@ fn draw(
     }
 }
 
-/// Funds a generated (opened) account and imports its position as one
-/// batch (`Venue::execute_all`: one commit, so one re-index, per account
-/// instead of one per command) — the same commands, events and state as
-/// issuing them one by one.
-fn import_generated(
-    venue: &mut Venue,
+/// The commands that fund a generated (opened) account and import its
+/// position — the collateral, then (isolated) the position's margin, as
+/// `open_funded` and `import_position` deposit them — appended to `commands`.
+fn generated_commands(
+    venue: &Venue,
     account: AccountId,
     collateral: Quote,
     market: MarketId,
     p: &Position,
-    events: &mut Vec<Event>,
+    commands: &mut Vec<Command>,
 ) -> Result<(), InputError> {
-    let fail = |message: String| InputError {
+    let entry = p.entry_price().map_err(|e| InputError {
         at: String::new(),
-        message,
-    };
-    let entry = p.entry_price().map_err(|e| fail(e.to_string()))?;
-    let quote = venue.quote();
-    let mut commands = Vec::with_capacity(3);
-    // The collateral, then (isolated) the position's margin, as
-    // `open_funded` and `import_position` deposit them.
+        message: e.to_string(),
+    })?;
     let isolated_margin = match p.mode {
         MarginMode::Isolated => p.isolated_margin,
         MarginMode::Cross => Quote::ZERO,
@@ -199,7 +236,7 @@ fn import_generated(
         if amount.is_positive() {
             commands.push(Command::Deposit {
                 account,
-                asset: quote,
+                asset: venue.quote(),
                 amount: Base::from_raw(amount.raw()),
             });
         }
@@ -207,8 +244,5 @@ fn import_generated(
     commands.push(Command::ImportPosition(import_order(
         account, market, p, entry,
     )));
-    events.clear();
-    venue
-        .execute_all(&commands, events)
-        .map_err(|e| fail(e.to_string()))
+    Ok(())
 }

@@ -18,6 +18,9 @@ use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
 use crate::model::{MarginMode, PriceId, PriceView};
 use levamp_core::{mul_div, MathError, Price, Quote, Round};
 
+/// Accounts re-indexed at once from which the work is spread over the cores.
+const PARALLEL_REINDEX: usize = 256;
+
 impl Venue {
     /// The liquidation index (derived; see the module docs).
     pub fn liquidation_index(&self) -> &LiquidationIndex {
@@ -28,22 +31,58 @@ impl Venue {
     pub fn rebuild_index(&mut self) {
         self.index = Default::default();
         self.journal.index_replaced();
-        for a in 1..self.accounts.len() as AccountId {
-            self.reindex(a);
-        }
+        let all: Vec<AccountId> = (1..self.accounts.len() as AccountId).collect();
+        self.reindex_all(&all);
     }
 
     /// Recomputes one account's triggers from the current state (or keeps
     /// them when they are still valid, see the module docs).
     pub(crate) fn reindex(&mut self, account: AccountId) {
-        if self.trigger_still_valid(account) {
+        if let Some(entries) = self.fresh_entries(account) {
+            self.file_entries(account, entries);
+        }
+    }
+
+    /// Re-indexes `accounts` (in this order). Many at once (a bulk set-up, a
+    /// rebuild) are computed on every core: each account's entries depend
+    /// only on the state and on its own old entries, so the result is the
+    /// same as one by one, whatever the thread count.
+    pub(crate) fn reindex_all(&mut self, accounts: &[AccountId]) {
+        if accounts.len() < PARALLEL_REINDEX {
+            for &a in accounts {
+                self.reindex(a);
+            }
             return;
         }
-        let entries = if account == MARKET_ACCOUNT {
+        let fresh: Vec<Option<Vec<Entry>>> = {
+            use rayon::prelude::*;
+            let this = &*self;
+            accounts
+                .par_iter()
+                .with_min_len(64)
+                .map(|&a| this.fresh_entries(a))
+                .collect()
+        };
+        for (&a, entries) in accounts.iter().zip(fresh) {
+            if let Some(entries) = entries {
+                self.file_entries(a, entries);
+            }
+        }
+    }
+
+    /// An account's new entries; `None` when its trigger is still valid.
+    fn fresh_entries(&self, account: AccountId) -> Option<Vec<Entry>> {
+        if self.trigger_still_valid(account) {
+            return None;
+        }
+        Some(if account == MARKET_ACCOUNT {
             Vec::new()
         } else {
             self.triggers(account)
-        };
+        })
+    }
+
+    fn file_entries(&mut self, account: AccountId, entries: Vec<Entry>) {
         self.index.grow(self.prices.len(), self.accounts.len());
         self.index.set(account, entries);
         self.journal.index_set(account);

@@ -514,8 +514,8 @@ impl Venue {
         touched.sort_unstable();
         for &a in &touched {
             listed[a as usize] = false;
-            self.reindex(a);
         }
+        self.reindex_all(&touched);
         // The buffers are reused by the next command.
         touched.clear();
         self.index.pending = touched;
