@@ -155,7 +155,7 @@ fn freqtrade_binance_docstring_vectors() {
 /// current position (calculated at the opening price) are of different
 /// levels, … substitute the maintenance margin rate and the maintenance
 /// amount of the position level [at the liquidation price]", with the
-/// shipped BTCUSDT brackets.
+/// mid-2024 BTCUSDT brackets (preset `binance-usdm@2024-06`).
 /// Long 100 BTC @ 60000, isolated 3,500,000: tier of 6M (MMR 1 %, cum 11450)
 /// gives 25136.87 → notional 2.51M is tier [600k, 3M) (MMR 0.65 %, cum 950):
 /// (3,500,000 + 950 − 6,000,000) / (100·0.0065 − 100) = 25154.0010065…
@@ -167,7 +167,7 @@ fn binance_tier_crossing_long_and_short() {
     let json = r#"{"prices": {"BTC": 60000}, "accounts": [
         {"id": "long", "positions": [{"market": "BTCUSDT", "size": 100, "entry_price": 60000, "margin_mode": "isolated", "isolated_margin": 3500000}]},
         {"id": "short", "positions": [{"market": "BTCUSDT", "size": -40, "entry_price": 70000, "margin_mode": "isolated", "isolated_margin": 400000}]}]}"#;
-    let r = run(json, "binance-usdm");
+    let r = run(json, "binance-usdm@2024-06");
     assert_near(
         r[0].positions[0].liquidation_price,
         "25154.001006542527",
@@ -423,7 +423,7 @@ fn aave_health_factor_vectors() {
 /// maintenance margin: continuous at each boundary.
 #[test]
 fn shipped_brackets_follow_the_cum_formula() {
-    for venue in ["binance-usdm", "hyperliquid"] {
+    for venue in ["binance-usdm", "binance-usdm@2024-06", "hyperliquid"] {
         let preset = Preset::load(venue).unwrap();
         for (name, (fields, _)) in &preset.markets {
             let tiers = fields["tiers"].as_array().unwrap();
