@@ -134,7 +134,11 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
     if let Some(f) = map.get("funding") {
         let f_at = child(at, "funding");
         let fm = object(f, &f_at)?;
-        known_keys(fm, &f_at, &["formula", "interest_rate", "clamp", "cap"])?;
+        known_keys(
+            fm,
+            &f_at,
+            &["formula", "interest_rate", "clamp", "cap", "cap_per_hour"],
+        )?;
         let g = |k: &str| optional_fraction(fm, &f_at, k);
         let formula = match fm.get("formula") {
             None => FundingFormula::Premium,
@@ -157,10 +161,19 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             formula,
             interest_rate: g("interest_rate")?,
             clamp: g("clamp")?,
-            cap: if fm.contains_key("cap") {
-                g("cap")?
-            } else {
-                Ratio::ONE
+            cap: match (fm.contains_key("cap"), fm.contains_key("cap_per_hour")) {
+                (true, true) => {
+                    return err(
+                        &f_at,
+                        "give \"cap\" (per 8 h) or \"cap_per_hour\", not both",
+                    )
+                }
+                (true, false) => g("cap")?,
+                // Hyperliquid's "capped at 4%/hour": the formula's rate is per
+                // 8 h and paid ⅛ an hour, so the 8-hour cap is 8 × the hourly one.
+                // (A fraction ≤ 1, so × 8 cannot overflow.)
+                (false, true) => Ratio::from_raw(g("cap_per_hour")?.raw() * 8),
+                (false, false) => Ratio::ONE,
             },
         };
     }

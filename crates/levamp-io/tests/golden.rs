@@ -487,3 +487,51 @@ fn aave_preset_pools_follow_the_reported_strategies() {
         "WETH at 100 %: 2.8 % + 80 %"
     );
 }
+
+/// Hyperliquid docs *Funding* (dzmbs/hyperliquid-docs docs/trading/funding.md
+/// @ b1d95841): "interest rate component is predetermined at 0.01% every 8
+/// hours, which is 0.00125% every hour"; "The funding rate formula applies to
+/// 8 hour funding rate. However, funding is paid every hour at one eighth of
+/// the computed rate"; the worked example (premium 1 % → 0.95 %, paid ⅛ an
+/// hour); "Funding on Hyperliquid is capped at 4%/hour".
+#[test]
+fn hyperliquid_funding_is_hourly_with_the_4_percent_cap() {
+    use levamp_engine::venue::funding_rate;
+    let rules = Preset::load("hyperliquid").unwrap().rules.funding;
+    let r = |premium: &str| funding_rate(premium.parse().unwrap(), &rules, 3600).unwrap();
+    let pct = |s: &str| s.parse::<Ratio>().unwrap();
+    assert_eq!(
+        r("0"),
+        pct("0.0000125"),
+        "interest alone: 0.00125 % an hour"
+    );
+    assert_eq!(r("0.01"), pct("0.0011875"), "docs example: 0.95 % ÷ 8");
+    assert_eq!(r("0.5"), pct("0.04"), "capped at 4 % an hour");
+    assert_eq!(r("-0.5"), pct("-0.04"), "and at −4 %");
+}
+
+/// Hyperliquid docs *Margin tiers* (dzmbs/hyperliquid-docs
+/// docs/trading/margin-tiers.md @ de569a88): XRP 0-40M 20×, >40M 10×; DOGE
+/// (and others) 0-20M 10×, >20M 5×; BNB (and others) 0-3M 10×, >3M 5×.
+/// Maintenance rate = half the initial rate at max leverage.
+#[test]
+fn hyperliquid_margin_tiers_from_the_docs() {
+    let p = Preset::load("hyperliquid").unwrap();
+    let tiers = |m: &str| p.markets[m].0["tiers"].to_string();
+    for (market, cap, lev1, lev2) in [
+        ("BTC", "150000000", "40", "20"),
+        ("ETH", "100000000", "25", "15"),
+        ("SOL", "70000000", "20", "10"),
+        ("XRP", "40000000", "20", "10"),
+        ("DOGE", "20000000", "10", "5"),
+        ("BNB", "3000000", "10", "5"),
+    ] {
+        let t = tiers(market);
+        assert!(
+            t.contains(&format!("\"max_notional\":{cap},"))
+                && t.contains(&format!("\"max_leverage\":{lev1}}}"))
+                && t.contains(&format!("\"max_leverage\":{lev2}}}")),
+            "{market}: {t}"
+        );
+    }
+}
