@@ -535,3 +535,19 @@ fn hyperliquid_margin_tiers_from_the_docs() {
         );
     }
 }
+
+/// Hyperliquid docs *Liquidations* (dzmbs/hyperliquid-docs
+/// docs/trading/liquidations.md @ f0e8df55): backstop "below 2/3 of the
+/// maintenance margin"; "positions larger than 100k USDC … only 20%".
+#[test]
+fn hyperliquid_liquidation_rules_from_the_docs() {
+    let rules = Preset::load("hyperliquid").unwrap().rules.liquidation;
+    assert_eq!(
+        rules.backstop_below,
+        Some("0.666666666667".parse().unwrap())
+    );
+    let step = rules.step.unwrap();
+    assert_eq!(step.share, "0.2".parse().unwrap());
+    assert_eq!(step.min_notional, "100000".parse().unwrap());
+    assert_eq!(rules.partial_buffer, None);
+}
