@@ -551,3 +551,24 @@ fn hyperliquid_liquidation_rules_from_the_docs() {
     assert_eq!(step.min_notional, "100000".parse().unwrap());
     assert_eq!(rules.partial_buffer, None);
 }
+
+/// The rule keys the hyperliquid preset uses, refused with their path when
+/// out of range.
+#[test]
+fn liquidation_step_and_funding_cap_keys_are_checked() {
+    use levamp_io::definitions::parse_rules;
+    let bad = |json: &str| {
+        parse_rules("x", &serde_json::from_str(json).unwrap(), "rules")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        bad(r#"{"liquidation": {"step": {"share": 0, "min_notional": 1}}}"#)
+            .contains("rules.liquidation.step.share")
+    );
+    assert!(bad(r#"{"liquidation": {"step": {"share": 0.2}}}"#)
+        .contains("rules.liquidation.step.min_notional"));
+    assert!(bad(r#"{"liquidation": {"backstop_below": 1.5}}"#)
+        .contains("rules.liquidation.backstop_below"));
+    assert!(bad(r#"{"funding": {"cap": 0.1, "cap_per_hour": 0.01}}"#).contains("rules.funding"));
+}

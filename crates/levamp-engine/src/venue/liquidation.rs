@@ -320,8 +320,10 @@ impl Venue {
                     if pos.size.checked_abs()?.value_at(mark, Round::Floor)?
                         > step.min_notional =>
                 {
-                    all_closed = false;
-                    step.share
+                    // Within (0, 1] whatever a (hostile) log's rules say.
+                    let share = step.share.max(Ratio::TICK).min(Ratio::ONE);
+                    all_closed &= share == Ratio::ONE;
+                    share
                 }
                 _ => fraction,
             };
