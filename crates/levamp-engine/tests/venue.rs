@@ -819,3 +819,94 @@ fn fills_move_triggers_so_the_index_misses_no_one() {
     );
     conserved(&v);
 }
+
+/// Hyperliquid's liquidation rules (docs *Liquidations*, dzmbs/hyperliquid-docs
+/// docs/trading/liquidations.md @ f0e8df55): no clearance fee; below ⅔ of
+/// the maintenance margin the liquidator vault takes the scope over;
+/// positions above 100k USDC are liquidated 20 % at a time. ETHUSDT here has
+/// one tier, 25× (maintenance 2 % = half the initial margin at max leverage).
+fn hyperliquid_venue() -> Venue {
+    let mut rules = VenueRules::generic();
+    rules.liquidation.backstop_below = Some(r("0.666666666667"));
+    rules.liquidation.step = Some(LiquidationStep {
+        share: r("0.2"),
+        min_notional: q("100000"),
+    });
+    let mut v = Venue::new(rules, "USDC");
+    v.execute(&eth_listing("0.02", "0")).unwrap();
+    v
+}
+
+/// "The positions are first attempted to be entirely closed by sending
+/// market orders to the book … any remaining collateral remains with the
+/// trader." 1 ETH long at 2,000 with 100 USDC: at 1,938 equity 38 < MM
+/// 38.76 but ≥ ⅔ MM 25.84: closed whole, the trader keeps 38.
+#[test]
+fn hyperliquid_market_liquidation_closes_whole_and_keeps_the_rest() {
+    let mut v = hyperliquid_venue();
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "100");
+    let c = open(&mut v, "c", "1000000");
+    v.execute(&Command::Trade(TradeOrder {
+        counterparty: Some(c),
+        ..order(a, "1", "2000")
+    }))
+    .unwrap();
+    price(&mut v, "ETH", "1938", 2);
+    assert!(v.position(a, 0).is_none());
+    assert_eq!(v.accounts()[a as usize].collateral[0].amount, b("38"));
+    assert_eq!(v.funds()[v.quote() as usize].insurance_fund, b("0"));
+    conserved(&v);
+}
+
+/// "If the account equity drops below 2/3 of the maintenance margin without
+/// successful liquidation through the book, a backstop liquidation happens
+/// through the liquidator vault … the trader ends up with zero account
+/// equity." Same account gapping to 1,920: equity 20 < ⅔ × 38.4 = 25.6 → the
+/// 20 left go to the backstop (the insurance fund here).
+#[test]
+fn hyperliquid_backstop_below_two_thirds_of_maintenance_takes_the_equity() {
+    let mut v = hyperliquid_venue();
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "100");
+    let c = open(&mut v, "c", "1000000");
+    v.execute(&Command::Trade(TradeOrder {
+        counterparty: Some(c),
+        ..order(a, "1", "2000")
+    }))
+    .unwrap();
+    let events = price(&mut v, "ETH", "1920", 2);
+    assert!(
+        events.iter().any(|e| matches!(e, Event::Liquidated { penalty, to_insurance, .. } if *penalty == q("20") && *to_insurance == q("20"))),
+        "{events:#?}"
+    );
+    assert!(v.position(a, 0).is_none());
+    assert!(v.accounts()[a as usize].collateral.is_empty());
+    assert_eq!(v.funds()[v.quote() as usize].insurance_fund, b("20"));
+    conserved(&v);
+}
+
+/// "For liquidatable positions larger than 100k USDC … only 20% of the
+/// position will be sent as a market liquidation order." 60 ETH long at
+/// 2,000 with 6,000 USDC: at 1,938 notional 116,280 > 100k, equity 2,280 <
+/// MM 2,325.6 (≥ ⅔ MM): 12 ETH close, 48 stay; MM 1,860.48 < 2,280 then, so
+/// the next update leaves the rest open.
+#[test]
+fn hyperliquid_large_positions_are_liquidated_a_fifth_at_a_time() {
+    let mut v = hyperliquid_venue();
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "6000");
+    let c = open(&mut v, "c", "10000000");
+    v.execute(&Command::Trade(TradeOrder {
+        counterparty: Some(c),
+        ..order(a, "60", "2000")
+    }))
+    .unwrap();
+    price(&mut v, "ETH", "1938", 61);
+    assert_eq!(v.position(a, 0).unwrap().size, b("48"));
+    price(&mut v, "ETH", "1938", 121);
+    assert_eq!(v.position(a, 0).unwrap().size, b("48"));
+    // 12 × (1,938 − 2,000) = −744 realised; equity 5,256 − 48 × 62 = 2,280.
+    assert_eq!(v.accounts()[a as usize].collateral[0].amount, b("5256"));
+    conserved(&v);
+}

@@ -119,6 +119,14 @@ fn rules(variant: u8) -> VenueRules {
     if variant % 2 == 1 {
         rules.liquidation.partial_buffer = Some(r("0.2"));
         rules.liquidation.liquidator_share = r("0.5");
+    } else if variant.is_multiple_of(4) {
+        // Hyperliquid: backstop below ⅔ of maintenance, fifths above a
+        // (small, so the random books reach it) notional.
+        rules.liquidation.backstop_below = Some(r("0.666666666667"));
+        rules.liquidation.step = Some(LiquidationStep {
+            share: r("0.2"),
+            min_notional: "5000".parse().unwrap(),
+        });
     }
     rules
 }

@@ -5,7 +5,7 @@ use crate::json::{self, child, decimal, err, index, known_keys, object, string, 
 use levamp_core::{Quote, Ratio, SCALE};
 use levamp_engine::venue::{
     AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
-    VenueRules,
+    LiquidationStep, VenueRules,
 };
 use levamp_engine::{Asset, Market, PoolParams, PriceId, RateModel, Tier};
 use serde_json::{Map, Value};
@@ -98,7 +98,17 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
     if let Some(l) = map.get("liquidation") {
         let l_at = child(at, "liquidation");
         let lm = object(l, &l_at)?;
-        known_keys(lm, &l_at, &["auto", "partial_buffer", "liquidator_share"])?;
+        known_keys(
+            lm,
+            &l_at,
+            &[
+                "auto",
+                "partial_buffer",
+                "liquidator_share",
+                "backstop_below",
+                "step",
+            ],
+        )?;
         let auto = match lm.get("auto") {
             Some(Value::Bool(b)) => *b,
             Some(_) => return err(&child(&l_at, "auto"), "expected true or false"),
@@ -108,10 +118,37 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             None | Some(Value::Null) => None,
             Some(_) => Some(optional_fraction(lm, &l_at, "partial_buffer")?),
         };
+        let backstop_below = match lm.get("backstop_below") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(optional_fraction(lm, &l_at, "backstop_below")?),
+        };
+        let step = match lm.get("step") {
+            None | Some(Value::Null) => None,
+            Some(v) => {
+                let s_at = child(&l_at, "step");
+                let sm = object(v, &s_at)?;
+                known_keys(sm, &s_at, &["share", "min_notional"])?;
+                let Some(min) = sm.get("min_notional") else {
+                    return err(&child(&s_at, "min_notional"), "missing");
+                };
+                Some(LiquidationStep {
+                    share: optional_fraction(sm, &s_at, "share")?,
+                    min_notional: Quote::from_raw(non_negative(
+                        min,
+                        &child(&s_at, "min_notional"),
+                    )?),
+                })
+            }
+        };
+        if step.is_some_and(|s| s.share.is_zero()) {
+            return err(&child(&child(&l_at, "step"), "share"), "must be > 0");
+        }
         rules.liquidation = LiquidationRules {
             auto,
             partial_buffer,
             liquidator_share: optional_fraction(lm, &l_at, "liquidator_share")?,
+            backstop_below,
+            step,
         };
     }
     if let Some(a) = map.get("after_insurance") {
@@ -134,7 +171,11 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
     if let Some(f) = map.get("funding") {
         let f_at = child(at, "funding");
         let fm = object(f, &f_at)?;
-        known_keys(fm, &f_at, &["formula", "interest_rate", "clamp", "cap"])?;
+        known_keys(
+            fm,
+            &f_at,
+            &["formula", "interest_rate", "clamp", "cap", "cap_per_hour"],
+        )?;
         let g = |k: &str| optional_fraction(fm, &f_at, k);
         let formula = match fm.get("formula") {
             None => FundingFormula::Premium,
@@ -157,10 +198,19 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             formula,
             interest_rate: g("interest_rate")?,
             clamp: g("clamp")?,
-            cap: if fm.contains_key("cap") {
-                g("cap")?
-            } else {
-                Ratio::ONE
+            cap: match (fm.contains_key("cap"), fm.contains_key("cap_per_hour")) {
+                (true, true) => {
+                    return err(
+                        &f_at,
+                        "give \"cap\" (per 8 h) or \"cap_per_hour\", not both",
+                    )
+                }
+                (true, false) => g("cap")?,
+                // Hyperliquid's "capped at 4%/hour": the formula's rate is per
+                // 8 h and paid ⅛ an hour, so the 8-hour cap is 8 × the hourly one.
+                // (A fraction ≤ 1, so × 8 cannot overflow.)
+                (false, true) => Ratio::from_raw(g("cap_per_hour")?.raw() * 8),
+                (false, false) => Ratio::ONE,
             },
         };
     }

@@ -7,14 +7,18 @@ use levamp_engine::venue::VenueRules;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
-/// Names accepted by `--venue`.
+/// Names accepted by `--venue` and `[venue] preset`. A name without a date
+/// is the venue's current parameters; `name@date` keeps an older table so
+/// results computed with it stay reproducible.
 pub const PRESETS: &[&str] = &[
     "generic",
     "binance-usdm",
+    "binance-usdm@2024-06",
     "hyperliquid",
     "dydx-v4",
     "drift-v2",
     "aave-v3",
+    "aave-v3@2023-10-31",
     "compound-v3",
 ];
 
@@ -39,10 +43,12 @@ fn text(name: &str) -> Option<&'static str> {
             r#"{"source": "no published parameters: everything comes from the snapshot or script; full liquidation at market by the venue, no fees unless given, losses recorded as bad debt", "quote": "USDT"}"#,
         ),
         "binance-usdm" => Some(include_str!("../presets/binance-usdm.json")),
+        "binance-usdm@2024-06" => Some(include_str!("../presets/binance-usdm@2024-06.json")),
         "hyperliquid" => Some(include_str!("../presets/hyperliquid.json")),
         "dydx-v4" => Some(include_str!("../presets/dydx-v4.json")),
         "drift-v2" => Some(include_str!("../presets/drift-v2.json")),
         "aave-v3" => Some(include_str!("../presets/aave-v3.json")),
+        "aave-v3@2023-10-31" => Some(include_str!("../presets/aave-v3@2023-10-31.json")),
         "compound-v3" => Some(include_str!("../presets/compound-v3.json")),
         _ => None,
     }
@@ -120,5 +126,53 @@ mod tests {
             .unwrap_err()
             .message
             .contains("did you mean \"binance-usdm\""));
+    }
+
+    /// A market's tier field as text (`"max_leverage"` of tier `i`).
+    fn tier(preset: &str, market: &str, i: usize, key: &str) -> String {
+        let p = Preset::load(preset).unwrap();
+        p.markets[market].0["tiers"][i][key].to_string()
+    }
+
+    fn asset(preset: &str, asset: &str, key: &str) -> String {
+        let p = Preset::load(preset).unwrap();
+        p.assets[asset].0[key].to_string()
+    }
+
+    /// The current tables and the dated ones they replaced: old results stay
+    /// reproducible under the dated name.
+    #[test]
+    fn dated_presets_keep_the_old_tables() {
+        // binance-usdm now: freqtrade binance_leverage_tiers.json @ HydraQuant
+        // b94b0926 "BTC/USDT:USDT": 0–300k 150× / 0.40 %, 300k–800k 100× / 0.50 % cum 300.
+        assert_eq!(tier("binance-usdm", "BTCUSDT", 0, "max_leverage"), "150");
+        assert_eq!(
+            tier("binance-usdm", "BTCUSDT", 1, "maintenance_amount"),
+            "300"
+        );
+        assert_eq!(
+            tier("binance-usdm", "ETHUSDT", 3, "maintenance_amount"),
+            "12000"
+        );
+        // binance-usdm@2024-06: freqtrade @ 01d10aeb: 0–50k 125×.
+        assert_eq!(
+            tier("binance-usdm@2024-06", "BTCUSDT", 0, "max_leverage"),
+            "125"
+        );
+        assert_eq!(
+            tier("binance-usdm@2024-06", "BTCUSDT", 1, "maintenance_amount"),
+            "50"
+        );
+        // aave-v3 now: USDC 75 / 78 % after GeneralizedLTLTVReductionsOnAaveV3Step2_20240425.
+        assert_eq!(asset("aave-v3", "USDC", "ltv"), "0.75");
+        assert_eq!(asset("aave-v3", "USDT", "liquidation_threshold"), "0.78");
+        assert_eq!(asset("aave-v3@2023-10-31", "USDC", "ltv"), "0.77");
+        assert_eq!(
+            asset("aave-v3@2023-10-31", "USDT", "liquidation_threshold"),
+            "0.76"
+        );
+        for name in ["binance-usdm@2024-06", "aave-v3@2023-10-31"] {
+            assert!(PRESETS.contains(&name), "{name} not listed");
+        }
     }
 }

@@ -155,7 +155,7 @@ fn freqtrade_binance_docstring_vectors() {
 /// current position (calculated at the opening price) are of different
 /// levels, … substitute the maintenance margin rate and the maintenance
 /// amount of the position level [at the liquidation price]", with the
-/// shipped BTCUSDT brackets.
+/// mid-2024 BTCUSDT brackets (preset `binance-usdm@2024-06`).
 /// Long 100 BTC @ 60000, isolated 3,500,000: tier of 6M (MMR 1 %, cum 11450)
 /// gives 25136.87 → notional 2.51M is tier [600k, 3M) (MMR 0.65 %, cum 950):
 /// (3,500,000 + 950 − 6,000,000) / (100·0.0065 − 100) = 25154.0010065…
@@ -167,7 +167,7 @@ fn binance_tier_crossing_long_and_short() {
     let json = r#"{"prices": {"BTC": 60000}, "accounts": [
         {"id": "long", "positions": [{"market": "BTCUSDT", "size": 100, "entry_price": 60000, "margin_mode": "isolated", "isolated_margin": 3500000}]},
         {"id": "short", "positions": [{"market": "BTCUSDT", "size": -40, "entry_price": 70000, "margin_mode": "isolated", "isolated_margin": 400000}]}]}"#;
-    let r = run(json, "binance-usdm");
+    let r = run(json, "binance-usdm@2024-06");
     assert_near(
         r[0].positions[0].liquidation_price,
         "25154.001006542527",
@@ -423,7 +423,7 @@ fn aave_health_factor_vectors() {
 /// maintenance margin: continuous at each boundary.
 #[test]
 fn shipped_brackets_follow_the_cum_formula() {
-    for venue in ["binance-usdm", "hyperliquid"] {
+    for venue in ["binance-usdm", "binance-usdm@2024-06", "hyperliquid"] {
         let preset = Preset::load(venue).unwrap();
         for (name, (fields, _)) in &preset.markets {
             let tiers = fields["tiers"].as_array().unwrap();
@@ -486,4 +486,89 @@ fn aave_preset_pools_follow_the_reported_strategies() {
         pct("0.828"),
         "WETH at 100 %: 2.8 % + 80 %"
     );
+}
+
+/// Hyperliquid docs *Funding* (dzmbs/hyperliquid-docs docs/trading/funding.md
+/// @ b1d95841): "interest rate component is predetermined at 0.01% every 8
+/// hours, which is 0.00125% every hour"; "The funding rate formula applies to
+/// 8 hour funding rate. However, funding is paid every hour at one eighth of
+/// the computed rate"; the worked example (premium 1 % → 0.95 %, paid ⅛ an
+/// hour); "Funding on Hyperliquid is capped at 4%/hour".
+#[test]
+fn hyperliquid_funding_is_hourly_with_the_4_percent_cap() {
+    use levamp_engine::venue::funding_rate;
+    let rules = Preset::load("hyperliquid").unwrap().rules.funding;
+    let r = |premium: &str| funding_rate(premium.parse().unwrap(), &rules, 3600).unwrap();
+    let pct = |s: &str| s.parse::<Ratio>().unwrap();
+    assert_eq!(
+        r("0"),
+        pct("0.0000125"),
+        "interest alone: 0.00125 % an hour"
+    );
+    assert_eq!(r("0.01"), pct("0.0011875"), "docs example: 0.95 % ÷ 8");
+    assert_eq!(r("0.5"), pct("0.04"), "capped at 4 % an hour");
+    assert_eq!(r("-0.5"), pct("-0.04"), "and at −4 %");
+}
+
+/// Hyperliquid docs *Margin tiers* (dzmbs/hyperliquid-docs
+/// docs/trading/margin-tiers.md @ de569a88): XRP 0-40M 20×, >40M 10×; DOGE
+/// (and others) 0-20M 10×, >20M 5×; BNB (and others) 0-3M 10×, >3M 5×.
+/// Maintenance rate = half the initial rate at max leverage.
+#[test]
+fn hyperliquid_margin_tiers_from_the_docs() {
+    let p = Preset::load("hyperliquid").unwrap();
+    let tiers = |m: &str| p.markets[m].0["tiers"].to_string();
+    for (market, cap, lev1, lev2) in [
+        ("BTC", "150000000", "40", "20"),
+        ("ETH", "100000000", "25", "15"),
+        ("SOL", "70000000", "20", "10"),
+        ("XRP", "40000000", "20", "10"),
+        ("DOGE", "20000000", "10", "5"),
+        ("BNB", "3000000", "10", "5"),
+    ] {
+        let t = tiers(market);
+        assert!(
+            t.contains(&format!("\"max_notional\":{cap},"))
+                && t.contains(&format!("\"max_leverage\":{lev1}}}"))
+                && t.contains(&format!("\"max_leverage\":{lev2}}}")),
+            "{market}: {t}"
+        );
+    }
+}
+
+/// Hyperliquid docs *Liquidations* (dzmbs/hyperliquid-docs
+/// docs/trading/liquidations.md @ f0e8df55): backstop "below 2/3 of the
+/// maintenance margin"; "positions larger than 100k USDC … only 20%".
+#[test]
+fn hyperliquid_liquidation_rules_from_the_docs() {
+    let rules = Preset::load("hyperliquid").unwrap().rules.liquidation;
+    assert_eq!(
+        rules.backstop_below,
+        Some("0.666666666667".parse().unwrap())
+    );
+    let step = rules.step.unwrap();
+    assert_eq!(step.share, "0.2".parse().unwrap());
+    assert_eq!(step.min_notional, "100000".parse().unwrap());
+    assert_eq!(rules.partial_buffer, None);
+}
+
+/// The rule keys the hyperliquid preset uses, refused with their path when
+/// out of range.
+#[test]
+fn liquidation_step_and_funding_cap_keys_are_checked() {
+    use levamp_io::definitions::parse_rules;
+    let bad = |json: &str| {
+        parse_rules("x", &serde_json::from_str(json).unwrap(), "rules")
+            .unwrap_err()
+            .to_string()
+    };
+    assert!(
+        bad(r#"{"liquidation": {"step": {"share": 0, "min_notional": 1}}}"#)
+            .contains("rules.liquidation.step.share")
+    );
+    assert!(bad(r#"{"liquidation": {"step": {"share": 0.2}}}"#)
+        .contains("rules.liquidation.step.min_notional"));
+    assert!(bad(r#"{"liquidation": {"backstop_below": 1.5}}"#)
+        .contains("rules.liquidation.backstop_below"));
+    assert!(bad(r#"{"funding": {"cap": 0.1, "cap_per_hour": 0.01}}"#).contains("rules.funding"));
 }

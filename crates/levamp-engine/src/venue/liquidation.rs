@@ -4,7 +4,10 @@
 //! A liquidatable scope (cross pool, or one isolated position) is closed at
 //! the mark against the liquidator (an external account, or the `market`
 //! backstop) — all of it, or with partial liquidation the smallest share
-//! that restores `equity ≥ maintenance × (1 + buffer)`. The penalty
+//! that restores `equity ≥ maintenance × (1 + buffer)`, or (Hyperliquid) a
+//! fixed share of each position above a notional threshold; below the
+//! venue's backstop line (Hyperliquid: ⅔ of maintenance) the whole scope
+//! goes and its equity with it. The penalty
 //! (`liquidation_fee_rate × closed notional`, at most the equity left) goes
 //! to the liquidator (its share) and the insurance fund. A scope left with
 //! negative equity is bankrupt: the insurance fund covers what it can; the
@@ -217,6 +220,16 @@ impl Venue {
         Ok(())
     }
 
+    /// Whether the scope's equity is below the venue's backstop line
+    /// (Hyperliquid: ⅔ of the maintenance margin, rounded up — the venue's
+    /// favour).
+    fn below_backstop(&self, m: &ScopeMargin) -> Result<bool, VenueError> {
+        let Some(share) = self.rules.liquidation.backstop_below else {
+            return Ok(false);
+        };
+        Ok(m.equity < m.maintenance_margin.mul_ratio(share, Round::Ceil)?)
+    }
+
     /// Share of each position to close for a partial liquidation (1 = all).
     fn close_fraction(
         &self,
@@ -282,11 +295,18 @@ impl Venue {
         let insurance = Quote::from_raw(self.funds[quote as usize].insurance_fund.raw());
         let adl = self.rules.after_insurance == AfterInsurance::AutoDeleverage
             && scope_equity.checked_neg()? > insurance;
-        let fraction = if adl {
+        let backstop = !adl && self.below_backstop(&health)?;
+        let fraction = if adl || backstop {
             Ratio::ONE
         } else {
             self.close_fraction(account, isolated, &health)?
         };
+        // A fixed step (Hyperliquid) only where the whole would otherwise go.
+        let step = match (adl || backstop, fraction == Ratio::ONE) {
+            (false, true) => self.rules.liquidation.step,
+            _ => None,
+        };
+        let mut all_closed = fraction == Ratio::ONE;
         let mut penalty = Quote::ZERO;
         let mut closed = Base::ZERO;
         let first_price = self.prices[self.markets[markets[0] as usize].price as usize];
@@ -295,6 +315,18 @@ impl Venue {
                 continue;
             };
             let mark = self.prices[self.markets[m as usize].price as usize];
+            let fraction = match step {
+                Some(step)
+                    if pos.size.checked_abs()?.value_at(mark, Round::Floor)?
+                        > step.min_notional =>
+                {
+                    // Within (0, 1] whatever a (hostile) log's rules say.
+                    let share = step.share.max(Ratio::TICK).min(Ratio::ONE);
+                    all_closed &= share == Ratio::ONE;
+                    share
+                }
+                _ => fraction,
+            };
             let close = match fraction == Ratio::ONE {
                 true => pos.size.checked_neg()?,
                 false => {
@@ -341,6 +373,9 @@ impl Venue {
         let left = self.scope_equity_after(account, isolated)?;
         let penalty = if adl {
             Quote::ZERO
+        } else if backstop {
+            // The backstop takes the scope with all its equity.
+            left.max(Quote::ZERO)
         } else {
             penalty.min(left.max(Quote::ZERO))
         };
@@ -373,7 +408,7 @@ impl Venue {
                 to_insurance,
             },
         )?;
-        if fraction == Ratio::ONE {
+        if all_closed {
             let left = self.scope_equity_after(account, isolated)?;
             if left.is_negative() {
                 self.cover(

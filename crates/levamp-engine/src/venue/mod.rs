@@ -35,7 +35,7 @@ pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
     AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
-    VenueRules,
+    LiquidationStep, VenueRules,
 };
 pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 

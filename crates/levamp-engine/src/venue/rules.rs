@@ -16,6 +16,25 @@ pub struct LiquidationRules {
     /// Share of the liquidation penalty paid to the liquidator; the rest goes
     /// to the insurance fund. With no external liquidator all of it does.
     pub liquidator_share: Ratio,
+    /// Hyperliquid's backstop: a scope whose equity is below this share of
+    /// its maintenance margin (⅔) is taken over whole — its positions close
+    /// at the mark and all the equity left (≥ 0) goes to the backstop (the
+    /// liquidator, or the insurance fund for the venue's own backstop), so
+    /// the trader keeps nothing. `None`: no such rule.
+    #[serde(default)]
+    pub backstop_below: Option<Ratio>,
+    /// Hyperliquid's stepwise liquidation of large positions; `None`: none.
+    #[serde(default)]
+    pub step: Option<LiquidationStep>,
+}
+
+/// A position whose notional at the mark exceeds `min_notional` is closed
+/// `share` at a time (Hyperliquid: 20 % above 100k USDC); smaller ones close
+/// whole. Applies when neither the backstop nor ADL takes the scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LiquidationStep {
+    pub share: Ratio,
+    pub min_notional: Quote,
 }
 
 /// The bad-debt chain after the insurance fund.
@@ -102,6 +121,8 @@ impl VenueRules {
                 auto: true,
                 partial_buffer: None,
                 liquidator_share: Ratio::ZERO,
+                backstop_below: None,
+                step: None,
             },
             after_insurance: AfterInsurance::Record,
             funding: FundingRules {
