@@ -17,7 +17,7 @@ pub struct ImportArgs {
     #[command(subcommand)]
     source: Source,
     /// Write the snapshot to this file (written whole or not at all) instead of standard output.
-    #[arg(short = 'o', long, global = true)]
+    #[arg(short = 'o', long = "out", id = "import_out", global = true)]
     out: Option<PathBuf>,
 }
 
@@ -37,6 +37,10 @@ enum Source {
         /// Account id in the snapshot.
         #[arg(long, default_value = "binance")]
         id: String,
+        /// Preset whose brackets stand in for symbols the brackets response lacks
+        /// (e.g. a dated one, `binance-usdm@2024-06`, for older captures).
+        #[arg(long, default_value = "binance-usdm")]
+        venue: String,
     },
     /// Hyperliquid: the clearinghouseState info response (+ meta for margin tables).
     Hyperliquid {
@@ -81,6 +85,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
             account,
             brackets,
             id,
+            venue,
         } => {
             let position_risk = read(position_risk)?;
             let account = account.as_deref().map(read).transpose()?;
@@ -90,6 +95,7 @@ pub fn run(args: &ImportArgs) -> Result<()> {
                 account: account.as_ref().map(source),
                 brackets: brackets.as_ref().map(source),
                 id,
+                venue,
             })?
         }
         Source::Hyperliquid { state, meta, id } => {

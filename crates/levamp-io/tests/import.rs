@@ -56,6 +56,7 @@ fn binance_import(
         brackets.map(fixture),
     );
     binance::import(&binance::Inputs {
+        venue: "binance-usdm",
         position_risk: src(position_risk, &pr),
         account: account.zip(acc.as_deref()).map(|(n, t)| src(n, t)),
         brackets: brackets.zip(br.as_deref()).map(|(n, t)| src(n, t)),
@@ -117,6 +118,7 @@ fn binance_v3_cross_with_account() {
         fixture("binance-account-v3.json"),
     );
     let snapshot = binance::import(&binance::Inputs {
+        venue: "binance-usdm",
         position_risk: src("pr", &pr),
         account: Some(src("acc", &acc)),
         brackets: Some(src("br", &brackets)),
@@ -194,6 +196,7 @@ fn binance_v1_position_risk_is_refused() {
     v[0].as_object_mut().unwrap().remove("updateTime");
     let text = v.to_string();
     let e = binance::import(&binance::Inputs {
+        venue: "binance-usdm",
         position_risk: src("v1.json", &text),
         account: None,
         brackets: None,
@@ -212,6 +215,7 @@ fn binance_zero_entry_price_is_named() {
         "\"entryPrice\": \"0.00000\"",
     );
     let e = binance::import(&binance::Inputs {
+        venue: "binance-usdm",
         position_risk: src("pr.json", &text),
         account: None,
         brackets: None,

@@ -39,6 +39,9 @@ pub struct Inputs<'a> {
     pub brackets: Option<Source<'a>>,
     /// The snapshot account id.
     pub id: &'a str,
+    /// The preset whose brackets stand in for symbols `brackets` lacks
+    /// (`binance-usdm`, or a dated one such as `binance-usdm@2024-06`).
+    pub venue: &'a str,
 }
 
 /// Prefixes an error with the file it is in.
@@ -79,7 +82,7 @@ fn identify(v: &Value) -> Option<&'static str> {
 
 /// Imports the inputs into snapshot JSON text.
 pub fn import(inputs: &Inputs<'_>) -> Result<String, InputError> {
-    let preset = Preset::load("binance-usdm")?;
+    let preset = Preset::load(inputs.venue)?;
     let pr = inputs.position_risk;
     let positions = parse_json(pr.text)
         .and_then(|v| positions(&v))
@@ -136,8 +139,9 @@ pub fn import(inputs: &Inputs<'_>) -> Result<String, InputError> {
                 &format!("{}: {}", pr.name, child(&p.at, "symbol")),
                 format!(
                     "no leverage brackets for {}: pass --brackets with the GET /fapi/v1/leverageBracket response \
-                     (the binance-usdm preset has only {})",
+                     (the {} preset has only {})",
                     json::quote(symbol),
+                    inputs.venue,
                     preset.markets.keys().cloned().collect::<Vec<_>>().join(", ")
                 ),
             );
