@@ -74,7 +74,12 @@ fn every_readme_command_runs_as_written() {
     let d = std::env::temp_dir().join(format!("levamp-readme-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     // The inputs the README names, at the same relative paths.
-    for dir in ["scenarios", "examples", "crates/levamp-cli/assets"] {
+    for dir in [
+        "scenarios",
+        "examples",
+        "crates/levamp-cli/assets",
+        "crates/levamp-io/tests/fixtures/import",
+    ] {
         if root().join(dir).is_dir() {
             copy_dir(&root().join(dir), &d.join(dir));
         }
