@@ -4,7 +4,7 @@
 //! when the first liquidation came. The report shows it at the top and the
 //! terminal summary prints it.
 
-use crate::report::axis::{human, percent, utc_time};
+use crate::report::axis::{count, duration, human, percent, utc_time};
 use crate::run::PathMetrics;
 use crate::scenario::{PriceModel, Scenario};
 use crate::setup::World;
@@ -66,9 +66,12 @@ pub fn headline(s: &Scenario, world: &World, paths: &[PathMetrics]) -> String {
         true => percent(part / whole),
         false => "n/a".into(),
     };
+    let market = world
+        .market
+        .map(|m| world.venue.markets()[m as usize].name.clone())
+        .unwrap_or_else(|| world.venue.price_keys()[world.key as usize].clone());
     let mut out = format!(
-        "{} on {}: the price follows {}, from {}.",
-        s.market.as_deref().unwrap_or("The venue"),
+        "{market} on {}: the price follows {}, from {}.",
         s.preset,
         price_driver(s),
         q(start)
@@ -76,7 +79,7 @@ pub fn headline(s: &Scenario, world: &World, paths: &[PathMetrics]) -> String {
     match paths {
         [] => out.push_str(" No path ran."),
         [p] => out.push_str(&one_path(s, world, p, &q, &share, fund0, open)),
-        _ => out.push_str(&many_paths(world, paths, &q, &share, fund0, open)),
+        _ => out.push_str(&many_paths(s, world, paths, &q, &share, fund0, open)),
     }
     out
 }
@@ -124,8 +127,8 @@ fn one_path(
         q(p.liquidated_notional),
         q(p.liquidated_long),
         q(p.liquidated_short),
-        p.accounts_liquidated,
-        world.accounts,
+        count(p.accounts_liquidated as f64),
+        count(world.accounts as f64),
         share(p.accounts_liquidated as f64, world.accounts as f64),
         share(p.liquidated_notional, open),
     ));
@@ -138,7 +141,11 @@ fn one_path(
     ));
     out.push_str(&match p.adl_count {
         0 => " No auto-deleveraging.".to_string(),
-        n => format!(" Auto-deleveraging: {n} fill(s), {}.", q(p.adl_notional)),
+        n => format!(
+            " Auto-deleveraging: {} fill(s), {}.",
+            count(n as f64),
+            q(p.adl_notional)
+        ),
     });
     out.push_str(&match p.bad_debt > 0.0 {
         true => format!(" Bad debt: {}.", q(p.bad_debt)),
@@ -156,6 +163,7 @@ fn one_path(
 
 /// The sentences for a Monte-Carlo run: medians with the tail.
 fn many_paths(
+    s: &Scenario,
     world: &World,
     paths: &[PathMetrics],
     q: &dyn Fn(f64) -> String,
@@ -198,7 +206,7 @@ fn many_paths(
         q(long.p50),
         q(short.p50),
         q(liq.p95),
-        accounts.p50,
+        count(accounts.p50),
         share(accounts.p50, world.accounts as f64),
         share(liq.p50, open),
     ));
@@ -210,15 +218,15 @@ fn many_paths(
         prob(&|p| p.insurance_fund_depleted)
     ));
     out.push_str(&format!(
-        " Auto-deleveraging on {} of paths; bad debt on {} (p99 {}).",
+        " Auto-deleveraging on {} of paths; bad debt on {} (worst {}).",
         prob(&|p| p.adl_count > 0),
         prob(&|p| p.bad_debt > 0.0),
-        q(bad.p99)
+        q(bad.max)
     ));
     if any_first {
         out.push_str(&format!(
-            " First liquidation after {} steps median (on {} of paths).",
-            first.p50,
+            " First liquidation after {} median (on {} of paths).",
+            duration(first.p50 * s.run.dt_s as f64),
             prob(&|p| p.time_to_first_liquidation.is_some())
         ));
     } else {

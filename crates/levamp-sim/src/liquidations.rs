@@ -5,8 +5,10 @@
 //!
 //! A perp liquidation is the `TradeFilled { liquidation: true }` fills that
 //! close the scope followed by its `Liquidated` event; a lending one is a
-//! `LendingLiquidated` event. Each path keeps the [`MAX_RECORDS`] largest
-//! records by notional and a [`Breakdown`] of all of them.
+//! `LendingLiquidated` event. An account's liquidations on a path (partial
+//! liquidations) merge into one record per venue family; each path keeps
+//! the [`MAX_RECORDS`] largest by notional and a [`Breakdown`] of all
+//! (counting accounts).
 //!
 //! Definitions (report statistics, f64; money stays exact in the engine):
 //! - *leverage*: the position's chosen leverage (the `leverage` its fills
@@ -45,7 +47,8 @@ impl Family {
     }
 }
 
-/// One liquidation.
+/// One liquidated account (per venue family): its liquidations on the
+/// path merged — notional and loss summed, the rest from the first.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Liquidation {
     /// The account's name (resolved at the path's end).
@@ -67,9 +70,20 @@ pub struct Liquidation {
     pub round: usize,
     /// Equity lost, incl. fees and penalty (quote).
     pub loss: f64,
+    /// Liquidations merged (partial liquidations of one account).
+    pub events: u32,
 }
 
-/// Count and notional of the liquidations in one band.
+impl Liquidation {
+    /// Adds a later liquidation of the same account.
+    fn merge(&mut self, later: &Liquidation) {
+        self.notional += later.notional;
+        self.loss += later.loss;
+        self.events += later.events;
+    }
+}
+
+/// Count (of liquidated accounts) and notional in one band.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct Bucket {
     pub count: u64,
@@ -129,8 +143,8 @@ pub fn size_band(notional: f64) -> usize {
         .unwrap_or(SIZE_BANDS.len() - 1)
 }
 
-/// Counts and notional of liquidations by leverage band, side, margin
-/// mode, position-size band and venue family.
+/// Counts (of liquidated accounts) and notional of liquidations by
+/// leverage band, side, margin mode, position-size band and venue family.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Breakdown {
     /// [`LEVERAGE_BANDS`], then unknown.
@@ -176,7 +190,7 @@ impl Breakdown {
         }
     }
 
-    /// Liquidations counted.
+    /// Records counted (liquidated accounts, per family).
     pub fn count(&self) -> u64 {
         self.side.iter().map(|b| b.count).sum()
     }
@@ -225,7 +239,7 @@ impl Breakdown {
     }
 }
 
-/// A path's liquidations: the largest records and the breakdown of all.
+/// A path's liquidated accounts: the largest records and the breakdown of all.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Liquidations {
     /// At most [`MAX_RECORDS`], largest notional first.
@@ -254,12 +268,14 @@ struct Pending {
     loss: f64,
 }
 
-/// Collects a path's liquidations from its events.
+/// Collects a path's liquidations from its events: one record per
+/// liquidated account and family (at most one per account of the world).
 #[derive(Clone, Debug, Default)]
 pub struct Log {
     pending: Vec<Pending>,
     records: Vec<Liquidation>,
-    breakdown: Breakdown,
+    /// Where each (account, family)'s record is.
+    index: std::collections::HashMap<(AccountId, bool), usize>,
 }
 
 impl Log {
@@ -318,6 +334,7 @@ impl Log {
                     step,
                     round,
                     loss: loss + penalty.to_f64_lossy(),
+                    events: 1,
                 };
                 self.pending.clear();
                 self.push(record);
@@ -347,6 +364,7 @@ impl Log {
                     step,
                     round,
                     loss: seized - repaid,
+                    events: 1,
                 });
             }
             _ => {}
@@ -354,16 +372,23 @@ impl Log {
     }
 
     fn push(&mut self, l: Liquidation) {
-        self.breakdown.add(&l);
-        self.records.push(l);
-        if self.records.len() >= 2 * MAX_RECORDS {
-            self.records.sort_by(by_size);
-            self.records.truncate(MAX_RECORDS);
+        let key = (l.id, l.family == Family::Lending);
+        match self.index.get(&key) {
+            Some(&i) => self.records[i].merge(&l),
+            None => {
+                self.index.insert(key, self.records.len());
+                self.records.push(l);
+            }
         }
     }
 
-    /// The path's liquidations, names resolved on `venue`.
+    /// The path's liquidated accounts: the breakdown of all, the
+    /// [`MAX_RECORDS`] largest with their names resolved on `venue`.
     pub fn finish(mut self, venue: &Venue) -> Liquidations {
+        let mut breakdown = Breakdown::default();
+        for r in &self.records {
+            breakdown.add(r);
+        }
         self.records.sort_by(by_size);
         self.records.truncate(MAX_RECORDS);
         for r in &mut self.records {
@@ -371,7 +396,7 @@ impl Log {
         }
         Liquidations {
             records: self.records,
-            breakdown: self.breakdown,
+            breakdown,
         }
     }
 }
@@ -409,6 +434,7 @@ pub fn liquidations_json(paths: &[crate::run::PathMetrics], largest: usize) -> V
                 "step": r.step,
                 "round": r.round,
                 "loss": r.loss,
+                "liquidations": r.events,
             })
         })
         .collect();
@@ -570,6 +596,21 @@ mod tests {
         );
         assert_eq!(b.size[0], bucket(4, 9750.0));
         assert_eq!(b.family, [bucket(4, 9750.0), Bucket::default()]);
+        assert!(l.records.iter().all(|r| r.events == 1));
+        // A later liquidation of the same account merges into its record.
+        let mut log = Log::default();
+        let events = price(&mut venue(), "2100", 2);
+        for (step, round) in [(1, 1), (2, 3)] {
+            for e in &events {
+                log.event(e, &v, step, round);
+            }
+        }
+        let l2 = log.finish(&v);
+        assert_eq!(l2.records.len(), 1);
+        let c = &l2.records[0];
+        assert_eq!((c.notional, c.loss, c.events), (8400.0, 400.0, 2));
+        assert_eq!((c.step, c.round), (1, 1), "the first liquidation's");
+        assert_eq!(l2.breakdown.side[1], bucket(1, 8400.0), "one account");
         let mut twice = b.clone();
         twice.merge(b);
         assert_eq!(twice.count(), 8);

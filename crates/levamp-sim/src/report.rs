@@ -182,7 +182,7 @@ pub fn html(
         r##"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>levamp — {name}</title><style>
 body{{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:820px}}h1{{font-size:22px}}h2{{font-size:17px;margin-top:28px}}h3{{font-size:15px}}
 .headline{{font-size:15px;background:#f3f6fb;border-left:4px solid #1f4e99;padding:10px 14px}}.note{{font-size:12px;color:#555}}
-svg{{display:block;margin:14px 0;background:#fcfcfd;border:1px solid #e3e6ea}}.t{{font-size:13px;font-weight:600;fill:#222}}.l{{font-size:10px;fill:#555}}
+svg{{display:block;margin:14px 0;background:#fcfcfd;border:1px solid #e3e6ea}}.t{{font-size:13px;font-weight:600;fill:#222}}.l{{font-size:10px;fill:#555}}.n{{font-size:11px;fill:#7f1d1d;font-weight:600}}
 .ax{{stroke:#888}}.grid{{stroke:#eee}}.liq{{fill:rgba(192,57,43,.35);stroke:#c0392b}}
 table{{border-collapse:collapse;font-size:12px;margin:8px 0}}td,th{{border:1px solid #ddd;padding:3px 8px;text-align:right}}td:first-child,th:first-child{{text-align:left}}pre{{background:#f5f6f8;padding:10px;font-size:12px;overflow:auto}}
 .grid2{{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}}

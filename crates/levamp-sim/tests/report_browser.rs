@@ -35,7 +35,10 @@ fn report(dir: &Path, name: &str, scenario: &str) -> PathBuf {
     let paths = simulate(&s, &world, &AtomicUsize::new(0)).unwrap();
     let metrics = metrics_json(&s, &world, &paths);
     let largest = &metrics["liquidations"]["largest"];
-    assert!(largest.as_array().is_some_and(|a| !a.is_empty()), "{largest}");
+    assert!(
+        largest.as_array().is_some_and(|a| !a.is_empty()),
+        "{largest}"
+    );
     let html = levamp_sim::report::html(&s, &world, &paths, &metrics["summary"], 1.0);
     let file = dir.join(format!("{name}.html"));
     std::fs::write(&file, html).unwrap();
@@ -115,7 +118,10 @@ fn report_says_who_got_liquidated_in_headless_chromium() {
     assert!(dom.contains("Leverage (chosen)"), "breakdown by leverage");
     assert!(rows(&dom, "largest") >= 3, "largest liquidations have rows");
     assert!(rows(&dom, "metrics") >= 10, "metrics table");
-    assert!(!dom.contains("Distributions across"), "no histograms for one path");
+    assert!(
+        !dom.contains("Distributions across"),
+        "no histograms for one path"
+    );
     assert!(!dom.contains("hunter"), "unused features left out");
 
     // Several paths: the fan and the distributions.

@@ -21,6 +21,33 @@ pub fn human(x: f64) -> String {
     }
 }
 
+/// A whole number with thousands separators: 10977 → "10,977".
+pub fn count(n: f64) -> String {
+    let digits = format!("{}", n.round().abs() as u64);
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n.round() < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A duration: "45 s", "12 min", "5.5 h".
+pub fn duration(seconds: f64) -> String {
+    if seconds < 120.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 7200.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
 /// A ratio as a percentage: 0.1712 → "17.1 %".
 pub fn percent(x: f64) -> String {
     if x != 0.0 && x.abs() < 0.001 {
@@ -51,7 +78,9 @@ pub fn tick_label(v: f64, step: f64) -> String {
         (-step.log10() - 1e-9).ceil().max(0.0) as usize
     };
     let x = v / div;
-    let x = if x == 0.0 { 0.0 } else { x }; // no "-0"
+    if x == 0.0 {
+        return "0".into();
+    }
     format!("{x:.decimals$}{suffix}")
 }
 
@@ -191,6 +220,10 @@ mod tests {
         assert_eq!(tick_label(0.04, 0.02), "0.04");
         assert_eq!(tick_label(5.2e6, 0.2e6), "5.2M");
         assert_eq!(tick_label(110e3, 5e3), "110k");
+        assert_eq!(tick_label(0.0, 1e8), "0");
+        assert_eq!(count(10977.0), "10,977");
+        assert_eq!(count(999.0), "999");
+        assert_eq!(count(1_234_567.0), "1,234,567");
     }
 
     #[test]

@@ -10,7 +10,7 @@ pub const W: f64 = 760.0;
 pub const H: f64 = 300.0;
 const PAD_L: f64 = 70.0;
 const PAD_R: f64 = 20.0;
-const PAD_T: f64 = 30.0;
+const PAD_T: f64 = 42.0;
 const PAD_B: f64 = 38.0;
 
 /// One axis: its range, its ticks with labels, its title.
@@ -301,7 +301,7 @@ impl Plot {
 
     /// A legend entry (a line or, with `block`, a filled square).
     pub fn legend(&mut self, label: &str, color: &str, dash: bool, block: bool) {
-        let (x, y) = (self.legend_x, PAD_T + 8.0);
+        let (x, y) = (self.legend_x, PAD_T + 10.0);
         if block {
             let _ = write!(
                 self.out,
@@ -330,12 +330,11 @@ impl Plot {
         self.legend_x += 32.0 + 5.6 * label.chars().count() as f64;
     }
 
-    /// A note at the top right.
+    /// A note under the title.
     pub fn note(&mut self, text: &str) {
         let _ = write!(
             self.out,
-            r##"<text x="{}" y="18" class="l" text-anchor="end">{}</text>"##,
-            W - PAD_R,
+            r##"<text x="{PAD_L}" y="32" class="n">{}</text>"##,
             esc(text)
         );
     }

@@ -46,9 +46,11 @@ pub fn section(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) 
     };
     let _ = write!(
         out,
-        "<p>{} liquidations {scope}. Leverage is the position's chosen leverage; \
+        "<p>{} accounts liquidated {scope} (an account's partial liquidations count once, \
+         their notional and loss summed). Leverage is the position's chosen leverage; \
          notional is the value closed ({quote}); loss is the realised loss of the closed \
-         part against its entry plus fees and the liquidation penalty ({quote}).</p>",
+         part against its entry plus fees and the liquidation penalty ({quote}); price, \
+         time and round are those of its first liquidation.</p>",
         total.count()
     );
     if total.count() == 0 {
@@ -60,7 +62,7 @@ pub fn section(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) 
         let notional: f64 = rows.iter().map(|r| r.1.notional).sum();
         let _ = write!(
             out,
-            "<table class=\"breakdown\"><tr><th>{}</th><th>liquidations</th><th>notional ({quote})</th><th>share</th></tr>",
+            "<table class=\"breakdown\"><tr><th>{}</th><th>accounts</th><th>notional ({quote})</th><th>share</th></tr>",
             dimension_title(dim)
         );
         for (band, b) in rows.iter().filter(|r| r.1.count > 0) {
@@ -124,7 +126,7 @@ fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> S
     all.sort_by(|a, b| b.1.notional.total_cmp(&a.1.notional).then(a.0.cmp(&b.0)));
     let many = kept.len() > 1;
     let mut out = format!(
-        "<h3>Largest liquidations</h3><table id=\"largest\"><tr><th>account</th>{}<th>side</th><th>mode</th><th>leverage</th><th>notional ({quote})</th><th>price ({quote})</th><th>time</th><th>round</th><th>loss ({quote})</th></tr>",
+        "<h3>Largest liquidated accounts</h3><table id=\"largest\"><tr><th>account</th>{}<th>side</th><th>mode</th><th>leverage</th><th>notional ({quote})</th><th>price ({quote})</th><th>time</th><th>round</th><th>loss ({quote})</th><th>liquidations</th></tr>",
         if many { "<th>path</th>" } else { "" }
     );
     for (path, r) in all.iter().take(TABLE_ROWS) {
@@ -134,7 +136,7 @@ fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> S
         };
         let _ = write!(
             out,
-            "<tr><td>{}</td>{}<td>{}</td><td>{mode}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td>{}<td>{}</td><td>{mode}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&r.account),
             if many { format!("<td>{path}</td>") } else { String::new() },
             if r.long { "long" } else { "short" },
@@ -143,7 +145,8 @@ fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> S
             human(r.price),
             esc(&when(world, s.run.dt_s, r.step)),
             r.round,
-            human(r.loss)
+            human(r.loss),
+            r.events
         );
     }
     out.push_str("</table>");
