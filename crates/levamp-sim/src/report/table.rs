@@ -2,7 +2,7 @@
 //! scenario does not use (zero on every path) left out; one value column
 //! for one path, the distribution for several.
 
-use super::axis::{human, percent};
+use super::axis::{count, human, percent};
 use crate::run::PathMetrics;
 use crate::summary::{metric, Stat, METRICS};
 use std::fmt::Write;
@@ -82,7 +82,7 @@ pub fn format(x: f64, unit: Unit) -> String {
     match unit {
         Unit::Quote => human(x),
         Unit::Percent => percent(x),
-        Unit::Count => format!("{}", x.round() as i64),
+        Unit::Count => count(x),
         Unit::Times => format!("{x:.2}×"),
     }
 }

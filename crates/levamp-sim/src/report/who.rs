@@ -2,7 +2,7 @@
 //! position size and venue family, a chart by leverage band, and the table
 //! of the largest liquidations, over the paths that keep a series.
 
-use super::axis::{human, percent};
+use super::axis::{count, human, percent, utc_clock};
 use super::chart::{Plot, Scale};
 use super::esc;
 use super::map::BAND_COLORS;
@@ -51,7 +51,7 @@ pub fn section(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) 
          notional is the value closed ({quote}); loss is the realised loss of the closed \
          part against its entry plus fees and the liquidation penalty ({quote}); price, \
          time and round are those of its first liquidation.</p>",
-        total.count()
+        count(total.count() as f64)
     );
     if total.count() == 0 {
         return out;
@@ -70,7 +70,7 @@ pub fn section(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) 
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(band),
-                b.count,
+                count(b.count as f64),
                 human(b.notional),
                 percent(b.notional / notional.max(f64::MIN_POSITIVE))
             );
@@ -116,7 +116,18 @@ fn leverage_chart(total: &Breakdown, quote: &str) -> String {
     p.finish()
 }
 
-/// The table of the largest liquidations.
+/// The time of `step` for the table: the UTC clock when the run lasts at
+/// most a day (the date is on the time axes), else [`when`].
+fn time(s: &Scenario, world: &World, step: usize) -> String {
+    match world.start_time {
+        Some(t0) if s.run.steps as i64 * s.run.dt_s <= 86_400 => {
+            utc_clock(t0 + step as i64 * s.run.dt_s)
+        }
+        _ => when(world, s.run.dt_s, step),
+    }
+}
+
+/// The table of the largest liquidated accounts.
 fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> String {
     let mut all: Vec<(usize, &Liquidation)> = kept
         .iter()
@@ -126,8 +137,12 @@ fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> S
     all.sort_by(|a, b| b.1.notional.total_cmp(&a.1.notional).then(a.0.cmp(&b.0)));
     let many = kept.len() > 1;
     let mut out = format!(
-        "<h3>Largest liquidated accounts</h3><table id=\"largest\"><tr><th>account</th>{}<th>side</th><th>mode</th><th>leverage</th><th>notional ({quote})</th><th>price ({quote})</th><th>time</th><th>round</th><th>loss ({quote})</th><th>liquidations</th></tr>",
-        if many { "<th>path</th>" } else { "" }
+        "<h3>Largest liquidated accounts</h3><table id=\"largest\"><tr><th>account</th>{}<th>side</th><th>mode</th><th>leverage</th><th>notional ({quote})</th><th>price ({quote})</th><th>{}</th><th>round</th><th>loss ({quote})</th><th>liquidations</th></tr>",
+        if many { "<th>path</th>" } else { "" },
+        match world.start_time {
+            Some(_) => "time (UTC)",
+            None => "time",
+        }
     );
     for (path, r) in all.iter().take(TABLE_ROWS) {
         let mode = match r.mode {
@@ -143,7 +158,7 @@ fn largest(s: &Scenario, world: &World, kept: &[&PathMetrics], quote: &str) -> S
             r.leverage.map_or("–".into(), |l| format!("{l:.1}×")),
             human(r.notional),
             human(r.price),
-            esc(&when(world, s.run.dt_s, r.step)),
+            esc(&time(s, world, r.step)),
             r.round,
             human(r.loss),
             r.events
