@@ -10,7 +10,7 @@ pub const W: f64 = 760.0;
 pub const H: f64 = 300.0;
 const PAD_L: f64 = 70.0;
 const PAD_R: f64 = 20.0;
-const PAD_T: f64 = 42.0;
+const PAD_T: f64 = 54.0;
 const PAD_B: f64 = 38.0;
 
 /// One axis: its range, its ticks with labels, its title.
@@ -301,7 +301,7 @@ impl Plot {
 
     /// A legend entry (a line or, with `block`, a filled square).
     pub fn legend(&mut self, label: &str, color: &str, dash: bool, block: bool) {
-        let (x, y) = (self.legend_x, PAD_T + 10.0);
+        let (x, y) = (self.legend_x, PAD_T - 10.0);
         if block {
             let _ = write!(
                 self.out,
