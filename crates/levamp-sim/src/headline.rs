@@ -53,6 +53,15 @@ pub fn when(world: &World, dt_s: i64, step: usize) -> String {
     }
 }
 
+/// [`when`] after "at" when it is a clock time, as is when it is an
+/// offset ("at 21:20 UTC", "5 min after the start").
+fn at(world: &World, dt_s: i64, step: usize) -> String {
+    match world.start_time {
+        Some(_) => format!("at {}", when(world, dt_s, step)),
+        None => when(world, dt_s, step),
+    }
+}
+
 /// The headline paragraph (plain text, no markup).
 pub fn headline(s: &Scenario, world: &World, paths: &[PathMetrics]) -> String {
     let quote = world.venue.asset_name(world.venue.quote());
@@ -103,12 +112,12 @@ fn one_path(
         .fold(f64::INFINITY, f64::min)
         .min(start);
     let mut out = String::new();
-    let at = low.map_or(String::new(), |r| {
-        format!(" at {}", when(world, s.run.dt_s, r.step))
+    let low_at = low.map_or(String::new(), |r| {
+        format!(" {}", at(world, s.run.dt_s, r.step))
     });
     if exo_low.is_finite() && exo_low < start {
         out.push_str(&format!(
-            " The outside price fell {} to {}; the market fell {} to {}{at}, {:.2}× the outside fall (cascade amplification).",
+            " The outside price fell {} to {}; the market fell {} to {}{low_at}, {:.2}× the outside fall (cascade amplification).",
             percent(1.0 - exo_low / start),
             q(exo_low),
             percent(1.0 - p.min_price / start),
@@ -117,7 +126,7 @@ fn one_path(
         ));
     } else {
         out.push_str(&format!(
-            " The market's low was {}{at} ({} below the start).",
+            " The market's low was {}{low_at} ({} below the start).",
             q(p.min_price),
             percent(1.0 - p.min_price / start)
         ));
@@ -133,12 +142,16 @@ fn one_path(
         share(p.liquidated_notional, open),
     ));
     let end = series.last().map_or(fund0, |r| r.insurance_fund);
-    out.push_str(&format!(
-        " Insurance fund: {} → {} (lowest {}).",
-        q(fund0),
-        q(end),
-        q(fund0 - p.insurance_fund_drawdown)
-    ));
+    if fund0 == 0.0 && end == 0.0 {
+        out.push_str(" No insurance fund.");
+    } else {
+        out.push_str(&format!(
+            " Insurance fund: {} → {} (lowest {}).",
+            q(fund0),
+            q(end),
+            q(fund0 - p.insurance_fund_drawdown)
+        ));
+    }
     out.push_str(&match p.adl_count {
         0 => " No auto-deleveraging.".to_string(),
         n => format!(
@@ -153,8 +166,8 @@ fn one_path(
     });
     out.push_str(&match p.time_to_first_liquidation {
         Some(t) => format!(
-            " First liquidation at {} (step {t}).",
-            when(world, s.run.dt_s, t)
+            " First liquidation {} (step {t}).",
+            at(world, s.run.dt_s, t)
         ),
         None => " No liquidation.".to_string(),
     });
