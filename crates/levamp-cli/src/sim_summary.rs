@@ -107,8 +107,12 @@ pub fn print(
         human(world.open_interest.to_f64_lossy()),
         format_value(world.start.to_f64_lossy(), Unit::Price, &quote),
     )?;
-    // HEADLINE (issue #11 part 1): the lead wires the one-paragraph headline
-    // here, above the table: `writeln!(out, "{}", levamp_sim::headline::headline(...))?;`
+    // What happened, in words (the report's headline), wrapped for a terminal.
+    let headline = levamp_sim::headline::headline(s, world, paths);
+    let headline = crate::table::escape(&headline);
+    for line in wrap(&headline, 78) {
+        writeln!(out, "  {line}")?;
+    }
     let one = paths.len() == 1;
     let columns: &[&str] = if one {
         &["value"]
@@ -252,5 +256,37 @@ mod tests {
         assert_eq!(format_value(4.0, Unit::Count, ""), "4");
         assert_eq!(format_value(0.1712, Unit::Percent, ""), "17.1 %");
         assert_eq!(format_value(1.3, Unit::Times, ""), "1.30×");
+    }
+}
+
+/// Splits `text` into lines of at most `width` characters at spaces (a
+/// longer word stands on its own line).
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod wrap_tests {
+    #[test]
+    fn wraps_at_spaces_within_the_width() {
+        assert_eq!(
+            super::wrap("aa bb cc dddddd e", 5),
+            vec!["aa bb", "cc", "dddddd", "e"]
+        );
+        assert!(super::wrap("", 5).is_empty());
     }
 }

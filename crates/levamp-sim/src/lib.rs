@@ -9,8 +9,10 @@
 pub mod actors;
 pub mod agents;
 pub mod follow;
+pub mod headline;
 pub mod lending;
 pub mod limits;
+pub mod liquidations;
 pub mod makers;
 pub mod marks;
 mod models;

@@ -60,7 +60,11 @@ fn fresh(out: &Path, name: &str, suffix: &str) -> PathBuf {
     }
 }
 
-/// The `metrics.json` document.
+/// The largest liquidations `metrics.json` lists.
+pub const LARGEST_IN_METRICS: usize = 100;
+
+/// The `metrics.json` document (`liquidations`: who was liquidated on the
+/// paths that keep a series, [`crate::liquidations::liquidations_json`]).
 pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value {
     json!({
         "scenario": {
@@ -79,6 +83,7 @@ pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value
         },
         "summary": summary_json(paths),
         "paths": paths.iter().map(path_json).collect::<Vec<_>>(),
+        "liquidations": crate::liquidations::liquidations_json(paths, LARGEST_IN_METRICS),
     })
 }
 

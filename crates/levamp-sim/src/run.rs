@@ -88,6 +88,8 @@ pub struct PathMetrics {
     pub liquidity: crate::makers::LiquidityStats,
     /// The recorded series, at most [`crate::series::MAX_POINTS`] records.
     pub series: Option<Vec<StepRecord>>,
+    /// Who was liquidated, on the paths that keep a series.
+    pub liquidations: Option<crate::liquidations::Liquidations>,
 }
 
 /// The seed of path `path`: the run's seed mixed with the path index
@@ -223,6 +225,7 @@ fn start_metrics(path: usize, world: &World) -> PathMetrics {
         lending: Default::default(),
         liquidity: Default::default(),
         series: None,
+        liquidations: None,
     }
 }
 
@@ -242,6 +245,7 @@ fn steps(
     let (venue, scratch) = (&mut worker.venue, &mut worker.scratch);
     let m = start_metrics(path, world);
     let mut st = PathState::new(s, world, venue, scratch, rng, impact, m)?;
+    st.log = keep_series.then(crate::liquidations::Log::default);
     let mut actors = crate::actors::register(&st)?;
     let mut series = keep_series.then(|| crate::series::Recorder::new(s.run.steps));
     let every_step = check || cfg!(debug_assertions);

@@ -33,8 +33,16 @@ pub struct World {
     /// ascending by price (the map liquidation hunters read); empty when
     /// the run does not use them.
     pub long_clusters: Vec<(f64, u32, f64)>,
+    /// Positions of the main market with a liquidation price, at the start
+    /// (for the report's liquidation map).
+    pub at_risk: Vec<AtRisk>,
+    /// Open notional of the main market at the start price (quote): long, short.
+    pub open_notional: (f64, f64),
     /// Replay prices, when the price model replays a CSV.
     pub replay: Option<Vec<Price>>,
+    /// Unix time (s) of step 0, when the scenario has one (a replay CSV
+    /// with a time column): the report's axes are then in UTC.
+    pub start_time: Option<i64>,
     /// Venue time of step 0.
     pub t0: i64,
     /// Trader accounts are ids 1 ..= traders (agents' accounts come after).
@@ -43,6 +51,18 @@ pub struct World {
     pub lending: Option<crate::lending::Book>,
     /// Price keys that follow the driven one (`[[price.follow]]`).
     pub followers: Vec<Follow>,
+}
+
+/// A position that a price move can liquidate (report statistics, f64).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AtRisk {
+    /// Its liquidation price at the start.
+    pub price: f64,
+    pub long: bool,
+    /// Notional at the start price (quote).
+    pub notional: f64,
+    /// The position's chosen leverage (×), if it has one.
+    pub leverage: Option<f64>,
 }
 
 /// A resolved `[[price.follow]]` entry.
@@ -238,11 +258,13 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     // External liquidators replace the venue's own automatic liquidation.
     rules.liquidation.auto = auto && s.agents.liquidators.is_none();
     run(&mut venue, Command::SetRules(rules), "venue.rules")?;
+    let mut start_time = None;
     let replay = match &s.price {
         PriceModel::Replay { csv, column } => {
-            let prices = sources
-                .csv_column(csv, column)
+            let (prices, first) = sources
+                .csv_series(csv, column)
                 .map_err(named("price.csv"))?;
+            start_time = first;
             if s.run.steps > prices.len() - 1 {
                 return Err(InputError {
                     at: "run.steps".into(),
@@ -260,8 +282,14 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         _ => None,
     };
     let solve = uses_liquidation_prices(s);
-    let (mut accounts, open_interest, mut liquidation_prices, long_clusters) =
-        main_market_book(&venue, main, start, solve)?;
+    let Book {
+        mut accounts,
+        open_interest,
+        mut liquidation_prices,
+        long_clusters,
+        at_risk,
+        open_notional,
+    } = main_market_book(&venue, main, start, solve)?;
     if let Some(book) = &lending {
         accounts += book.borrowers.len();
     }
@@ -285,7 +313,10 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         open_interest,
         liquidation_prices,
         long_clusters,
+        at_risk,
+        open_notional,
         replay,
+        start_time,
         t0,
         traders,
     })
@@ -299,40 +330,41 @@ pub fn uses_liquidation_prices(s: &Scenario) -> bool {
     s.run.series_paths > 0 || s.agents.hunters.is_some()
 }
 
-/// The main market's book at the start: the number of positions in the
-/// market, the long open interest and, when `solve` is set, the liquidation
-/// prices, computed once for the report's histogram and the hunters' map
-/// (in parallel: the exact solver is the set-up's largest cost at a million
-/// accounts) — (liquidation price, is long) pairs in account order and the
-/// hunters' long clusters as [`crate::agents::long_clusters`] gives them.
-#[allow(clippy::type_complexity)]
+/// The main market's book at the start, for the report and the hunters.
+#[derive(Default)]
+struct Book {
+    /// Positions in the market.
+    accounts: usize,
+    /// Long open interest (base).
+    open_interest: Base,
+    /// (liquidation price, is long) in account order.
+    liquidation_prices: Vec<(f64, bool)>,
+    /// The hunters' long clusters as [`crate::agents::long_clusters`] gives them.
+    long_clusters: Vec<(f64, u32, f64)>,
+    /// Positions with a liquidation price, for the liquidation map.
+    at_risk: Vec<AtRisk>,
+    /// Open notional long and short at the start price (quote).
+    open_notional: (f64, f64),
+}
+
+/// The main market's book at the start: positions, open interest and
+/// notional and, when `solve` is set, the liquidation prices, computed once
+/// for the report and the hunters' map (in parallel: the exact solver is
+/// the set-up's largest cost at a million accounts).
 fn main_market_book(
     venue: &Venue,
     main: Option<MarketId>,
     start: Price,
     solve: bool,
-) -> Result<(usize, Base, Vec<(f64, bool)>, Vec<(f64, u32, f64)>), InputError> {
+) -> Result<Book, InputError> {
     use rayon::prelude::*;
     let Some(main) = main else {
-        return Ok((0, Base::ZERO, Vec::new(), Vec::new()));
+        return Ok(Book::default());
     };
     let oi_error = |e: levamp_core::MathError| InputError {
         at: "accounts".into(),
         message: e.to_string(),
     };
-    if !solve {
-        // Positions and open interest only: one pass, nothing held.
-        let (mut accounts, mut open_interest) = (0, Base::ZERO);
-        for acc in venue.accounts().iter().skip(1) {
-            for p in acc.positions.iter().filter(|p| p.market == main) {
-                accounts += usize::from(!p.size.is_zero());
-                if p.size.is_positive() {
-                    open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
-                }
-            }
-        }
-        return Ok((accounts, open_interest, Vec::new(), Vec::new()));
-    }
     let ctx = venue.context();
     let price = start.to_f64_lossy();
     // (account, position, liquidation price) per chunk of accounts, in order.
@@ -350,10 +382,13 @@ fn main_market_book(
                 }
                 for (i, p) in acc.positions.iter().enumerate() {
                     if p.market == main && !p.size.is_zero() {
-                        let lp = liquidation_price(acc, i, &ctx).map_err(|e| InputError {
-                            at: format!("accounts: {}", acc.id),
-                            message: e.to_string(),
-                        })?;
+                        let lp = match solve {
+                            true => liquidation_price(acc, i, &ctx).map_err(|e| InputError {
+                                at: format!("accounts: {}", acc.id),
+                                message: e.to_string(),
+                            })?,
+                            false => None,
+                        };
                         found.push((id, i, lp));
                     }
                 }
@@ -364,6 +399,7 @@ fn main_market_book(
     let (mut accounts, mut open_interest) = (0, Base::ZERO);
     let mut liquidation_prices = Vec::new();
     let mut clusters = Vec::new();
+    let (mut at_risk, mut open_notional) = (Vec::new(), (0.0, 0.0));
     for chunk in chunks {
         for (id, i, lp) in chunk? {
             let p = &venue.accounts()[id as usize].positions[i];
@@ -371,8 +407,20 @@ fn main_market_book(
             if p.size.is_positive() {
                 open_interest = open_interest.checked_add(p.size).map_err(oi_error)?;
             }
+            let notional = p.size.to_f64_lossy().abs() * price;
+            if p.size.is_positive() {
+                open_notional.0 += notional;
+            } else {
+                open_notional.1 += notional;
+            }
             if let Some(lp) = lp {
                 liquidation_prices.push((lp.to_f64_lossy(), p.size.is_positive()));
+                at_risk.push(AtRisk {
+                    price: lp.to_f64_lossy(),
+                    long: p.size.is_positive(),
+                    notional,
+                    leverage: p.leverage.map(|l| l.to_f64_lossy()),
+                });
                 if p.size.is_positive() {
                     clusters.push((lp.to_f64_lossy(), id, p.size.to_f64_lossy() * price));
                 }
@@ -380,7 +428,14 @@ fn main_market_book(
         }
     }
     clusters.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Ok((accounts, open_interest, liquidation_prices, clusters))
+    Ok(Book {
+        accounts,
+        open_interest,
+        liquidation_prices,
+        long_clusters: clusters,
+        at_risk,
+        open_notional,
+    })
 }
 
 /// The price key the price model drives: `[price] key`, else the main market's.

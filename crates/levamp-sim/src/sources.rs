@@ -37,6 +37,17 @@ impl Sources {
     /// decimal > 0; if a time column (`open_time`, `timestamp`, `time`) holds
     /// integers, strictly increasing with a constant step (no gaps).
     pub fn csv_column(&self, path: &Path, column: &str) -> Result<Vec<Price>, InputError> {
+        self.csv_series(path, column).map(|(prices, _)| prices)
+    }
+
+    /// [`Sources::csv_column`] and the first row's time as Unix seconds, when
+    /// the series has an integer time column (milliseconds, as Binance
+    /// exports, when above 10¹¹).
+    pub fn csv_series(
+        &self,
+        path: &Path,
+        column: &str,
+    ) -> Result<(Vec<Price>, Option<i64>), InputError> {
         let text = self.read(path)?;
         let file = path.display().to_string();
         let mut lines = text
@@ -68,6 +79,7 @@ impl Sources {
             .position(|n| matches!(*n, "open_time" | "timestamp" | "time"));
         let mut out = Vec::new();
         let (mut last_t, mut step): (Option<i128>, Option<i128>) = (None, None);
+        let mut first_t: Option<i128> = None;
         for (i, line) in lines {
             let at = format!("{file}:{}", i + 1);
             let cells: Vec<&str> = line.split(',').map(str::trim).collect();
@@ -116,6 +128,7 @@ impl Sources {
                     }
                 }
                 last_t = Some(t);
+                first_t.get_or_insert(t);
             }
         }
         if out.len() < 2 {
@@ -124,7 +137,8 @@ impl Sources {
                 message: "needs at least two prices".into(),
             });
         }
-        Ok(out)
+        let start = first_t.map(|t| if t > 100_000_000_000 { t / 1000 } else { t });
+        Ok((out, start.and_then(|t| i64::try_from(t).ok())))
     }
 }
 

@@ -93,6 +93,10 @@ pub struct PathState<'a> {
     debt0: f64,
     step_notional: f64,
     step_rounds: usize,
+    /// The cascade round being tallied (1-based; for the liquidation log).
+    round_no: usize,
+    /// Who was liquidated (only on paths that keep a series).
+    pub log: Option<crate::liquidations::Log>,
 }
 
 impl<'a> PathState<'a> {
@@ -151,6 +155,8 @@ impl<'a> PathState<'a> {
             },
             step_notional: 0.0,
             step_rounds: 0,
+            round_no: 0,
+            log: None,
         })
     }
 
@@ -270,6 +276,7 @@ impl<'a> PathState<'a> {
                 self.m.time_to_first_liquidation.get_or_insert(self.step);
             }
             // Every event of the round: the oracle's, the keeper's, the liquidators'.
+            self.round_no = rounds;
             self.tally();
             if !self.round.sold.is_zero() {
                 each(actors, Phase::Absorb, self)?;
@@ -380,6 +387,11 @@ impl<'a> PathState<'a> {
                 _ => {}
             }
         }
+        if let Some(log) = self.log.as_mut() {
+            for e in self.events.iter() {
+                log.event(e, self.venue, self.step, self.round_no);
+            }
+        }
     }
 
     /// The step's metrics.
@@ -442,6 +454,7 @@ impl<'a> PathState<'a> {
         self.m.final_price = self.price.to_f64_lossy();
         self.m.accounts_liquidated = self.liquidated.count();
         self.m.bad_debt = self.bad_debt();
+        self.m.liquidations = self.log.take().map(|l| l.finish(self.venue));
         let start = self.world.start.to_f64_lossy();
         let min_exo = self.extremes.min_exo;
         self.m.cascade_amplification = if min_exo < start {
