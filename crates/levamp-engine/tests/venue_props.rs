@@ -385,8 +385,18 @@ proptest! {
         for op in &ops {
             let cmd = command(&v, op);
             let before = v.clone();
+            // Accounts this command liquidated (a Hyperliquid-style step may
+            // leave one liquidatable until the next update of its key).
+            let mut stepped = Vec::new();
             match v.execute(&cmd) {
-                Ok(events) => log.extend(events),
+                Ok(events) => {
+                    for e in &events {
+                        if let Event::Liquidated { account, .. } = e {
+                            stepped.push(*account);
+                        }
+                    }
+                    log.extend(events)
+                }
                 Err(_) => prop_assert_eq!(&v, &before, "a refused command changed the state: {:?}", cmd),
             }
             let c = v.conservation().unwrap();
@@ -402,6 +412,9 @@ proptest! {
                 for (i, acc) in v.accounts().iter().enumerate().skip(1) {
                     for j in 0..acc.positions.len() {
                         if acc.positions[j].size.is_zero() || !scope_exposed(&v, acc, j, key) { continue; }
+                        // A step closes a share of a large position per update:
+                        // liquidated this update, it may still be liquidatable.
+                        if v.rules().liquidation.step.is_some() && stepped.contains(&(i as AccountId)) { continue; }
                         let m = scope_health(acc, Scope::of(acc, j), &v.context()).unwrap();
                         prop_assert!(!m.liquidatable(), "account {} left liquidatable after {:?}: {:?}", i, cmd, m);
                     }
