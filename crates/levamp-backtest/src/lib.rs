@@ -14,6 +14,7 @@
 pub mod data;
 pub mod files;
 pub mod metrics;
+pub mod report;
 pub mod run;
 pub mod strategy;
 pub mod time;
