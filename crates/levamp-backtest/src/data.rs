@@ -177,15 +177,14 @@ fn header(file: &str, text: &str, columns: &[&str]) -> Result<(), InputError> {
 }
 
 /// Checks that `time` follows `last` (strictly), recording a gap of more
-/// than one `step`; a gap longer than `max_gap_hours` is refused.
+/// than one `step` (seconds); a gap longer than `max_gap_hours` is refused.
 fn follow(
     file: &str,
     line: usize,
     field: &str,
     last: Option<i64>,
     time: i64,
-    step: i64,
-    max_gap_hours: i64,
+    (step, max_gap_hours): (i64, i64),
     gaps: &mut Vec<Gap>,
 ) -> Result<(), InputError> {
     let Some(last) = last else { return Ok(()) };
@@ -274,8 +273,7 @@ pub fn parse_bars(file: &str, text: &str, max_gap_hours: i64) -> Result<Series, 
             COLUMNS[0],
             bars.last().map(|b| b.time),
             time,
-            HOUR,
-            max_gap_hours,
+            (HOUR, max_gap_hours),
             &mut gaps,
         )?;
         bars.push(Bar {
@@ -355,8 +353,7 @@ pub fn parse_funding(
             COLUMNS[0],
             last,
             time,
-            interval_s,
-            max_gap_hours,
+            (interval_s, max_gap_hours),
             &mut gaps,
         )?;
         rows.push((time, rate));
