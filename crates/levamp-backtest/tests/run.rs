@@ -141,3 +141,25 @@ fn windows_outside_the_data_and_unknown_markets_name_the_key() {
         "strategy.capitol"
     );
 }
+
+/// Cross margin: the same carry pays the same funding (the rule does not
+/// depend on the margin mode) and survives 2020-03-12 too.
+#[test]
+fn cross_margin_carry_matches_isolated_funding() {
+    let body = |mode: &str| {
+        format!("kind = \"carry\"\nsize = 1\ncapital = 16000\nmargin_mode = \"{mode}\"\nfee_rate = 0.0004\n")
+    };
+    let run = |mode: &str| {
+        backtest(&strategy(
+            "2020-03-12T00:00:00Z",
+            "2020-03-20T00:00:00Z",
+            &body(mode),
+        ))
+        .unwrap()
+    };
+    let (cross, isolated) = (run("cross"), run("isolated"));
+    assert!(cross.liquidations.is_empty());
+    assert_eq!(cross.funding_pnl, isolated.funding_pnl);
+    assert_eq!(cross.fees, isolated.fees);
+    assert_eq!(cross.settlements.len(), 8 * 3 - 1);
+}
