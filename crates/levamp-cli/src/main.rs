@@ -1,6 +1,7 @@
 //! The `levamp` command-line tool: a thin surface over the levamp crates.
 //! Errors surface as one line on stderr and a non-zero exit, never a panic.
 
+mod backtest_cmd;
 mod import_cmd;
 mod input;
 mod margin_cmd;
@@ -131,6 +132,21 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Backtests a strategy on Binance history through the exact venue (docs/backtest.md): metrics, CSVs and an HTML report in OUT/<name>/.
+    Backtest {
+        /// Strategy file (TOML).
+        strategy: std::path::PathBuf,
+        /// Output directory.
+        #[arg(long, default_value = "out")]
+        out: std::path::PathBuf,
+        /// Print nothing on success.
+        #[arg(long)]
+        quiet: bool,
+        /// When OUT/<name> exists and levamp did not write it, rename it
+        /// aside to OUT/<name>.orig (never deleted) instead of stopping.
+        #[arg(long)]
+        force: bool,
+    },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
         /// Event log written by `levamp run --events`, or a state snapshot
@@ -214,6 +230,12 @@ fn main() -> ExitCode {
         }
         Some(Command::Import(args)) => import_cmd::run(&args),
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
+        Some(Command::Backtest {
+            strategy,
+            out,
+            quiet,
+            force,
+        }) => backtest_cmd::run(&strategy, &out, quiet, force),
         Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
         None => sim_cmd::default_run(&cli.demo.options()),
     };

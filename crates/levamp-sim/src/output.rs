@@ -87,7 +87,7 @@ pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value
     })
 }
 
-fn paths_csv(paths: &[PathMetrics], out: &mut impl Write) -> std::io::Result<()> {
+fn paths_csv(paths: &[PathMetrics], out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"path")?;
     for m in METRICS {
         write!(out, ",{m}")?;
@@ -106,7 +106,7 @@ fn paths_csv(paths: &[PathMetrics], out: &mut impl Write) -> std::io::Result<()>
     Ok(())
 }
 
-fn series_csv(paths: &[PathMetrics], out: &mut impl Write) -> std::io::Result<()> {
+fn series_csv(paths: &[PathMetrics], out: &mut dyn Write) -> std::io::Result<()> {
     out.write_all(b"path,step,exogenous_price,price,oracle_price,liquidated_notional,rounds,insurance_fund,bad_debt\n")?;
     for p in paths {
         for r in p.series.iter().flatten() {
@@ -179,34 +179,66 @@ pub fn write(
     force: bool,
 ) -> Result<Written, InputError> {
     check_run_name(&s.name)?;
+    let metrics = metrics_json(s, world, paths);
+    write_files(
+        out,
+        &s.name,
+        &[
+            ("metrics.json", &|w| {
+                serde_json::to_writer_pretty(&mut *w, &metrics).map_err(std::io::Error::from)
+            }),
+            ("paths.csv", &|w| paths_csv(paths, w)),
+            ("series.csv", &|w| series_csv(paths, w)),
+            ("report.html", &|w| {
+                let html = crate::report::html(s, world, paths, &metrics["summary"], elapsed_s);
+                w.write_all(html.as_bytes())
+            }),
+            ("scenario.toml", &|w| w.write_all(s.text.as_bytes())),
+        ],
+        "levamp sim",
+        force,
+    )
+}
+
+/// One file of a result: its name in the folder and what writes it.
+pub type ResultFile<'a> = (&'a str, &'a dyn Fn(&mut dyn Write) -> std::io::Result<()>);
+
+/// Writes `files` and the [`MARKER`] (naming `tool`, e.g. `levamp sim`)
+/// into a fresh temporary folder in `out`, then puts it at `out/<name>`
+/// under the rules of the module documentation; returns where. Any
+/// failure leaves nothing behind but what was there before.
+pub fn write_files(
+    out: &Path,
+    name: &str,
+    files: &[ResultFile],
+    tool: &str,
+    force: bool,
+) -> Result<Written, InputError> {
+    check_run_name(name)?;
     std::fs::create_dir_all(out).map_err(out_dir_error(out))?;
-    let dir = out.join(&s.name);
-    let tmp = fresh(out, &s.name, "partial");
+    let dir = out.join(name);
+    let tmp = fresh(out, name, "partial");
     std::fs::create_dir(&tmp).map_err(out_dir_error(&tmp))?;
     let mut guard = Temporary(Some(tmp.clone()));
-    let metrics = metrics_json(s, world, paths);
-    let file = |name: &str, body: &dyn Fn(&mut BufWriter<std::fs::File>) -> std::io::Result<()>| {
-        let p = tmp.join(name);
+    let marker = format!(
+        "Written by {tool}; levamp replaces this folder when the same run is made again.\n"
+    );
+    let marker_body = |w: &mut dyn Write| w.write_all(marker.as_bytes());
+    for (file, body) in files.iter().chain(
+        [(
+            MARKER,
+            &marker_body as &dyn Fn(&mut dyn Write) -> std::io::Result<()>,
+        )]
+        .iter(),
+    ) {
+        let p = tmp.join(file);
         let f = std::fs::File::create_new(&p).map_err(io_error(&p))?;
         let mut w = BufWriter::with_capacity(1 << 16, f);
-        body(&mut w).and_then(|()| w.flush()).map_err(io_error(&p))
-    };
-    file("metrics.json", &|w| {
-        serde_json::to_writer_pretty(&mut *w, &metrics).map_err(std::io::Error::from)
-    })?;
-    file("paths.csv", &|w| paths_csv(paths, w))?;
-    file("series.csv", &|w| series_csv(paths, w))?;
-    file("report.html", &|w| {
-        let html = crate::report::html(s, world, paths, &metrics["summary"], elapsed_s);
-        w.write_all(html.as_bytes())
-    })?;
-    file("scenario.toml", &|w| w.write_all(s.text.as_bytes()))?;
-    file(MARKER, &|w| {
-        w.write_all(
-            b"Written by levamp sim; levamp replaces this folder when the scenario runs again.\n",
-        )
-    })?;
-    let set_aside = place(out, &tmp, &dir, &s.name, force)?;
+        body(&mut w)
+            .and_then(|()| w.flush())
+            .map_err(io_error(&p))?;
+    }
+    let set_aside = place(out, &tmp, &dir, name, force)?;
     guard.0 = None;
     Ok(Written { dir, set_aside })
 }

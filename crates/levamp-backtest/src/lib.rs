@@ -1,0 +1,39 @@
+//! levamp-backtest: strategies on real market history through the exact
+//! levamp venue.
+//!
+//! A strategy file ([`strategy`]) names a market, a window and a venue
+//! preset; [`data`] loads the hourly perp, spot and mark candles and the
+//! funding rates with checks (the Binance BTCUSDT and ETHUSDT history is
+//! shipped); [`run`] drives the venue engine hour by hour — oracle updates,
+//! funding settlements at the historical rates, fills with fees, mark-price
+//! liquidation — and [`metrics`] and [`files`] turn the outcome into
+//! `metrics.json`, the CSVs and `report.html`. Money stays fixed-point from
+//! the data to the ledger; floats appear only in ratios of the summary and
+//! in the chart.
+
+pub mod data;
+pub mod files;
+pub mod metrics;
+pub mod report;
+pub mod run;
+pub mod strategy;
+pub mod time;
+
+use levamp_io::json::InputError;
+
+/// Loads the history of `s`'s window and runs it.
+pub fn backtest(s: &strategy::Strategy) -> Result<run::Outcome, InputError> {
+    let w = load_window(s)?;
+    run::run(s, &w)
+}
+
+/// Reads and checks the four series and cuts the strategy's window.
+pub fn load_window(s: &strategy::Strategy) -> Result<data::Window, InputError> {
+    let bars = |src: &data::Source| data::parse_bars(&src.name(), &src.text()?, s.max_gap_hours);
+    let perp = bars(&s.sources.perp)?;
+    let spot = bars(&s.sources.spot)?;
+    let mark = bars(&s.sources.mark)?;
+    let f = &s.sources.funding;
+    let funding = data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)?;
+    data::Window::cut(&perp, &spot, &mark, &funding, s.start, s.end)
+}

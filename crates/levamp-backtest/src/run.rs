@@ -1,0 +1,496 @@
+//! The hourly loop: the strategy's positions through the exact venue
+//! (`levamp_engine::venue::Venue`), one hour at a time.
+//!
+//! Each hour `t` of the window, in this order:
+//! 1. oracle update to the mark `open` at `t`;
+//! 2. at a funding time of the data, one settlement at the data's rate
+//!    (`Command::Funding` with `rate`): every position pays or receives
+//!    `rate × size × mark`, `mark` the open of the mark hour starting at the
+//!    settlement (longs pay when the rate is > 0; magnitudes rounded in the
+//!    venue's favour: a payer's up, a receiver's down);
+//! 3. in the first hour only, after the settlement: the fills at the perp
+//!    `open` (taker `fee_rate`), the spot leg bought at the spot `open`;
+//! 4. while a position is open, an oracle update to the hour's adverse mark
+//!    extreme (`low` for a long, `high` for a short) at `t + 30 min`: the
+//!    venue liquidates on the mark as Binance does, intrahour;
+//! 5. an oracle update to the mark `close` at `t + 59 min 59 s`, and the
+//!    hour's record (equity, legs, margin ratio, liquidation price).
+//!
+//! The spot leg is held outside the venue: its value is `size × spot close`.
+//! Nothing is closed at the end: the last hour values the legs at the mark
+//! and the spot close.
+
+use crate::data::{Gap, Window};
+use crate::strategy::{Kind, Strategy};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
+use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
+use levamp_engine::{account_health, liquidation_price, MarginMode, MarketId, PriceId};
+use levamp_io::json::InputError;
+use levamp_io::Preset;
+
+/// One hour's record (at the hour's close).
+#[derive(Clone, Debug)]
+pub struct Hour {
+    pub time: i64,
+    pub mark: Price,
+    pub spot: Price,
+    /// Perp position after the hour (signed base units).
+    pub position: Base,
+    /// The venue account's equity: wallet + margin + unrealised PnL at the mark.
+    pub perp_value: Quote,
+    /// `spot size × spot close` (rounded down).
+    pub spot_value: Quote,
+    pub equity: Quote,
+    /// Maintenance margin ÷ equity (≥ 1: liquidation), when equity > 0 and a position is open.
+    pub margin_ratio: Option<Ratio>,
+    pub liquidation_price: Option<Price>,
+}
+
+/// One fill of the strategy.
+#[derive(Clone, Debug)]
+pub struct Trade {
+    pub time: i64,
+    pub leg: &'static str,
+    /// Signed size (+ bought).
+    pub size: Base,
+    pub price: Price,
+    pub fee: Quote,
+    /// A liquidation fill by the venue.
+    pub liquidation: bool,
+}
+
+/// One funding settlement as the strategy saw it.
+#[derive(Clone, Debug)]
+pub struct Settlement {
+    pub time: i64,
+    pub rate: Ratio,
+    pub mark: Price,
+    pub position: Base,
+    /// Signed: > 0 received.
+    pub payment: Quote,
+}
+
+/// A liquidation of the strategy's perp position.
+#[derive(Clone, Debug)]
+pub struct Liquidation {
+    pub time: i64,
+    /// The mark that triggered it.
+    pub mark: Price,
+    pub size: Base,
+    pub price: Price,
+    pub penalty: Quote,
+}
+
+/// Everything a run produced.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    pub capital: Quote,
+    pub hours: Vec<Hour>,
+    pub trades: Vec<Trade>,
+    pub settlements: Vec<Settlement>,
+    pub liquidations: Vec<Liquidation>,
+    /// Σ settlement payments (signed, exact).
+    pub funding_pnl: Quote,
+    /// Σ trading fees, both legs (exact).
+    pub fees: Quote,
+    pub gaps: Vec<Gap>,
+}
+
+/// Account name of the strategy on the venue.
+const ACCOUNT: &str = "strategy";
+
+fn math(at: &'static str) -> impl Fn(MathError) -> InputError {
+    move |e| InputError {
+        at: at.into(),
+        message: e.to_string(),
+    }
+}
+
+fn venue_error(at: &'static str) -> impl Fn(VenueError) -> InputError {
+    move |e| InputError {
+        at: at.into(),
+        message: e.to_string(),
+    }
+}
+
+/// The run's venue: the preset's rules and the strategy's market.
+struct Book {
+    venue: Venue,
+    market: MarketId,
+    key: PriceId,
+    account: AccountId,
+    events: Vec<Event>,
+}
+
+impl Book {
+    fn open(s: &Strategy) -> Result<Book, InputError> {
+        let preset = Preset::load(&s.preset).map_err(|e| InputError {
+            at: "venue.preset".into(),
+            message: e.message,
+        })?;
+        let mut venue = Venue::new(preset.rules.clone(), &preset.quote);
+        let Some((fields, def_at)) = preset.markets.get(&s.market) else {
+            let hint =
+                levamp_io::did_you_mean(&s.market, preset.markets.keys().map(String::as_str))
+                    .map(|m| format!("; did you mean {m:?}?"))
+                    .unwrap_or_default();
+            return Err(InputError {
+                at: "data.market".into(),
+                message: format!(
+                    "unknown market {:?}: preset {} does not list it{hint}",
+                    s.market, s.preset
+                ),
+            });
+        };
+        let spec = levamp_io::definitions::parse_market(&s.market, fields, def_at, 0)?;
+        let base = levamp_io::json::string(
+            fields.get("base").unwrap_or(&serde_json::Value::Null),
+            &format!("{def_at}.base"),
+        )?
+        .to_string();
+        venue
+            .execute(&Command::ListMarket { spec, base })
+            .map_err(venue_error("data.market"))?;
+        let market = (venue.markets().len() - 1) as MarketId;
+        let key = venue.markets()[market as usize].price;
+        venue
+            .execute(&Command::OpenAccount {
+                name: ACCOUNT.into(),
+            })
+            .map_err(venue_error("strategy"))?;
+        let account = venue.account_id(ACCOUNT).ok_or_else(|| InputError {
+            at: "strategy".into(),
+            message: "the venue opened no account".into(),
+        })?;
+        Ok(Book {
+            venue,
+            market,
+            key,
+            account,
+            events: Vec::with_capacity(16),
+        })
+    }
+
+    /// Executes `c`; its events are in `self.events` until the next command.
+    fn exec(&mut self, c: &Command, at: &'static str) -> Result<(), InputError> {
+        self.events.clear();
+        self.venue
+            .execute_into(c, &mut self.events)
+            .map_err(venue_error(at))
+    }
+
+    fn price(&mut self, price: Price, ts: i64) -> Result<(), InputError> {
+        let c = Command::Price {
+            key: self.key,
+            price,
+            ts,
+            confidence: None,
+        };
+        self.exec(&c, "data.mark")
+    }
+
+    fn position(&self) -> Base {
+        self.venue
+            .position(self.account, self.market)
+            .map_or(Base::ZERO, |p| p.size)
+    }
+}
+
+/// Checks the opening leverage against the venue's tier maximum and
+/// returns (perp notional, perp fee), both rounded up.
+fn check_leverage(
+    book: &Book,
+    s: &Strategy,
+    price: Price,
+    margin: Quote,
+) -> Result<(Quote, Quote), InputError> {
+    let m = math("strategy.size");
+    let notional = s
+        .perp_size
+        .checked_abs()
+        .map_err(&m)?
+        .value_at(price, Round::Ceil)
+        .map_err(&m)?;
+    let fee = notional.mul_ratio(s.fee_rate, Round::Ceil).map_err(&m)?;
+    let market = &book.venue.markets()[book.market as usize];
+    let max = market.tier(notional).max_leverage;
+    let left = margin.checked_sub(fee).map_err(&m)?;
+    // notional ≤ margin × max leverage (the margin after the opening fee).
+    let allowed = match left.is_positive() {
+        true => left.mul_ratio(max, Round::Floor).map_err(&m)?,
+        false => Quote::ZERO,
+    };
+    if notional > allowed {
+        let leverage = match left.is_positive() {
+            true => format!("{:.2}×", notional.to_f64_lossy() / left.to_f64_lossy()),
+            false => "unbounded".into(),
+        };
+        return Err(InputError {
+            at: "strategy.size".into(),
+            message: format!(
+                "leverage {leverage} (perp notional {notional} at {price} over margin {left} after fees) is above {}'s maximum {}× at that notional",
+                market.name, max
+            ),
+        });
+    }
+    Ok((notional, fee))
+}
+
+/// Runs `s` over `w`.
+pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
+    let mut book = Book::open(s)?;
+    let n = w.hours.len();
+    let mut out = Outcome {
+        capital: s.capital,
+        hours: Vec::with_capacity(n),
+        trades: Vec::new(),
+        settlements: Vec::with_capacity(n / 8 + 1),
+        liquidations: Vec::new(),
+        funding_pnl: Quote::ZERO,
+        fees: Quote::ZERO,
+        gaps: w.gaps.clone(),
+    };
+    let spot_size = match s.kind {
+        Kind::Carry => s.perp_size.checked_neg().map_err(math("strategy.size"))?,
+        Kind::Directional => Base::ZERO,
+    };
+    let mut funding = w.funding.iter().peekable();
+    for i in 0..n {
+        let t = w.hours[i];
+        let mark = w.mark[i];
+        book.price(mark.open, t)?;
+        while let Some(&&(ft, rate)) = funding.peek() {
+            if ft > t {
+                break;
+            }
+            funding.next();
+            if i == 0 {
+                continue; // Settled before the position opens.
+            }
+            settle(&mut book, &mut out, ft, rate, mark.open)?;
+        }
+        if i == 0 {
+            open(&mut book, s, w, spot_size, &mut out)?;
+        }
+        let held = book.position();
+        if !held.is_zero() {
+            let adverse = if held.is_positive() {
+                mark.low
+            } else {
+                mark.high
+            };
+            book.price(adverse, t + 1800)?;
+            record_liquidations(&book, &mut out, t + 1800, adverse);
+        }
+        book.price(mark.close, t + 3599)?;
+        record_liquidations(&book, &mut out, t + 3599, mark.close);
+        out.hours
+            .push(hour(&book, t, mark.close, w.spot[i].close, spot_size)?);
+    }
+    Ok(out)
+}
+
+/// One settlement at `rate` with the oracle at `mark`.
+fn settle(
+    book: &mut Book,
+    out: &mut Outcome,
+    ts: i64,
+    rate: Ratio,
+    mark: Price,
+) -> Result<(), InputError> {
+    let position = book.position();
+    let c = Command::Funding {
+        market: book.market,
+        ts,
+        rate: Some(rate),
+        premium: None,
+    };
+    book.exec(&c, "data.funding")?;
+    let mut payment = Quote::ZERO;
+    for e in &book.events {
+        if let Event::FundingPaid {
+            account, amount, ..
+        } = e
+        {
+            if *account == book.account {
+                payment = payment.checked_add(*amount).map_err(math("data.funding"))?;
+            }
+        }
+    }
+    out.funding_pnl = out
+        .funding_pnl
+        .checked_add(payment)
+        .map_err(math("data.funding"))?;
+    out.settlements.push(Settlement {
+        time: ts,
+        rate,
+        mark,
+        position,
+        payment,
+    });
+    Ok(())
+}
+
+/// The opening fills at the first hour's opens.
+fn open(
+    book: &mut Book,
+    s: &Strategy,
+    w: &Window,
+    spot_size: Base,
+    out: &mut Outcome,
+) -> Result<(), InputError> {
+    let t = w.hours[0];
+    let cap = math("strategy.capital");
+    let (spot_cost, spot_fee) = match spot_size.is_positive() {
+        true => {
+            let cost = spot_size
+                .value_at(w.spot[0].open, Round::Ceil)
+                .map_err(&cap)?;
+            (cost, cost.mul_ratio(s.fee_rate, Round::Ceil).map_err(&cap)?)
+        }
+        false => (Quote::ZERO, Quote::ZERO),
+    };
+    let margin = s
+        .capital
+        .checked_sub(spot_cost)
+        .and_then(|m| m.checked_sub(spot_fee))
+        .map_err(&cap)?;
+    if !margin.is_positive() {
+        return Err(InputError {
+            at: "strategy.capital".into(),
+            message: format!(
+                "{} does not cover the spot leg ({spot_size} at {} plus fee = {})",
+                s.capital,
+                w.spot[0].open,
+                spot_cost.checked_add(spot_fee).map_err(&cap)?
+            ),
+        });
+    }
+    let price = w.perp[0].open;
+    let (_, perp_fee) = check_leverage(book, s, price, margin)?;
+    let quote = book.venue.quote();
+    let deposit = Command::Deposit {
+        account: book.account,
+        asset: quote,
+        amount: Base::from_raw(margin.raw()),
+    };
+    book.exec(&deposit, "strategy.capital")?;
+    let isolated = s.margin_mode == MarginMode::Isolated;
+    let order = TradeOrder {
+        account: book.account,
+        market: book.market,
+        size: s.perp_size,
+        price,
+        fee_rate: s.fee_rate,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: Some(s.margin_mode),
+        isolated_margin: match isolated {
+            true => Some(margin.checked_sub(perp_fee).map_err(&cap)?),
+            false => None,
+        },
+        leverage: None,
+    };
+    book.exec(&Command::Trade(order), "strategy.size")?;
+    let fee = own_fills(book, out, t);
+    if spot_size.is_positive() {
+        out.trades.push(Trade {
+            time: t,
+            leg: "spot",
+            size: spot_size,
+            price: w.spot[0].open,
+            fee: spot_fee,
+            liquidation: false,
+        });
+    }
+    out.fees = fee.checked_add(spot_fee).map_err(&cap)?;
+    Ok(())
+}
+
+/// Records the strategy's fills among the last command's events; returns their fees.
+fn own_fills(book: &Book, out: &mut Outcome, t: i64) -> Quote {
+    let mut fees = Quote::ZERO;
+    for e in &book.events {
+        if let Event::TradeFilled {
+            price,
+            buyer,
+            seller,
+            liquidation,
+            ..
+        } = e
+        {
+            for side in [buyer, seller] {
+                if side.account == book.account {
+                    fees = Quote::from_raw(fees.raw().saturating_add(side.fee.raw()));
+                    out.trades.push(Trade {
+                        time: t,
+                        leg: "perp",
+                        size: side.size,
+                        price: *price,
+                        fee: side.fee,
+                        liquidation: *liquidation,
+                    });
+                }
+            }
+        }
+    }
+    fees
+}
+
+fn record_liquidations(book: &Book, out: &mut Outcome, t: i64, mark: Price) {
+    for e in &book.events {
+        if let Event::Liquidated {
+            account,
+            size,
+            price,
+            penalty,
+            ..
+        } = e
+        {
+            if *account == book.account {
+                out.liquidations.push(Liquidation {
+                    time: t,
+                    mark,
+                    size: *size,
+                    price: *price,
+                    penalty: *penalty,
+                });
+            }
+        }
+    }
+    own_fills(book, out, t);
+}
+
+/// The hour's record at the close.
+fn hour(
+    book: &Book,
+    time: i64,
+    mark: Price,
+    spot: Price,
+    spot_size: Base,
+) -> Result<Hour, InputError> {
+    let m = math("strategy");
+    let ctx = book.venue.context();
+    let account = &book.venue.accounts()[book.account as usize];
+    let health = account_health(account, &ctx).map_err(&m)?;
+    let spot_value = spot_size.value_at(spot, Round::Floor).map_err(&m)?;
+    let index = account
+        .positions
+        .iter()
+        .position(|p| p.market == book.market && !p.size.is_zero());
+    let liquidation_price = match index {
+        Some(i) => liquidation_price(account, i, &ctx).map_err(&m)?,
+        None => None,
+    };
+    Ok(Hour {
+        time,
+        mark,
+        spot,
+        position: index.map_or(Base::ZERO, |i| account.positions[i].size),
+        perp_value: health.equity,
+        spot_value,
+        equity: health.equity.checked_add(spot_value).map_err(&m)?,
+        margin_ratio: index.and(health.margin_ratio),
+        liquidation_price,
+    })
+}

@@ -1,0 +1,285 @@
+//! A strategy file (TOML): `name`, `[data]`, `[venue]`, `[strategy]`, every
+//! key checked (unknown keys refused). Errors name the key (`strategy.size`);
+//! the CLI adds the file and line.
+
+use crate::data::{self, Source, Sources};
+use crate::time::{self, HOUR};
+use levamp_core::{Base, Quote, Ratio};
+use levamp_engine::MarginMode;
+use levamp_io::json::InputError;
+use std::path::{Path, PathBuf};
+
+/// What the strategy holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Long spot, short perp of equal size.
+    Carry,
+    /// Perp only: size > 0 long, < 0 short.
+    Directional,
+}
+
+/// A checked strategy file.
+#[derive(Clone, Debug)]
+pub struct Strategy {
+    pub name: String,
+    /// Perp market (a market of the venue preset).
+    pub market: String,
+    /// First hour (inclusive) and end (exclusive), Unix seconds on the hour.
+    pub start: i64,
+    pub end: i64,
+    pub sources: Sources,
+    /// Longest gap accepted in a series, hours.
+    pub max_gap_hours: i64,
+    pub preset: String,
+    pub kind: Kind,
+    /// Perp leg in base units, signed (carry: the spot leg is `−size`).
+    pub perp_size: Base,
+    /// Quote deposited at the start (perp margin + spot purchase).
+    pub capital: Quote,
+    pub margin_mode: MarginMode,
+    /// Taker fee on every fill, both legs.
+    pub fee_rate: Ratio,
+}
+
+/// Default `[data] max_gap_hours`: the shipped spot series' longest outage is 5 h.
+pub const DEFAULT_MAX_GAP_HOURS: i64 = 6;
+
+fn fail<T>(at: &str, message: impl Into<String>) -> Result<T, InputError> {
+    levamp_io::json::err(at, message)
+}
+
+/// A TOML table with its path, refusing keys outside `allowed`.
+struct Table<'a> {
+    map: &'a toml::Table,
+    at: &'a str,
+}
+
+impl<'a> Table<'a> {
+    fn of(root: &'a toml::Table, key: &'a str, allowed: &[&str]) -> Result<Table<'a>, InputError> {
+        let Some(v) = root.get(key) else {
+            return fail(key, "required table is missing");
+        };
+        let Some(map) = v.as_table() else {
+            return fail(key, "must be a table");
+        };
+        check_keys(map, key, allowed)?;
+        Ok(Table { map, at: key })
+    }
+
+    fn path(&self, key: &str) -> String {
+        format!("{}.{key}", self.at)
+    }
+
+    fn text(&self, key: &str) -> Result<Option<String>, InputError> {
+        match self.map.get(key) {
+            None => Ok(None),
+            Some(toml::Value::String(s)) => Ok(Some(s.clone())),
+            Some(toml::Value::Datetime(d)) => Ok(Some(d.to_string())),
+            Some(_) => fail(&self.path(key), "must be a string"),
+        }
+    }
+
+    fn required_text(&self, key: &str) -> Result<String, InputError> {
+        self.text(key)?.ok_or_else(|| InputError {
+            at: self.path(key),
+            message: "required".into(),
+        })
+    }
+
+    /// An exact decimal (a TOML number, read from its shortest text).
+    fn decimal(&self, key: &str) -> Result<Option<i128>, InputError> {
+        let text = match self.map.get(key) {
+            None => return Ok(None),
+            Some(toml::Value::Integer(i)) => i.to_string(),
+            Some(toml::Value::Float(f)) if f.is_finite() => format!("{f:?}"),
+            Some(_) => return fail(&self.path(key), "must be a number"),
+        };
+        levamp_io::json::decimal_text(&text, &self.path(key)).map(Some)
+    }
+
+    fn time(&self, key: &str) -> Result<i64, InputError> {
+        let text = self.required_text(key)?;
+        let t = time::parse(&text).map_err(|m| InputError {
+            at: self.path(key),
+            message: m,
+        })?;
+        match t % HOUR {
+            0 => Ok(t),
+            _ => fail(&self.path(key), format!("{text} is not on the hour")),
+        }
+    }
+}
+
+fn check_keys(map: &toml::Table, at: &str, allowed: &[&str]) -> Result<(), InputError> {
+    for k in map.keys() {
+        if !allowed.contains(&k.as_str()) {
+            let place = match at.is_empty() {
+                true => k.clone(),
+                false => format!("{at}.{k}"),
+            };
+            let hint = levamp_io::did_you_mean(k, allowed.iter().copied())
+                .map(|s| format!(" (did you mean {s}?)"))
+                .unwrap_or_default();
+            return fail(
+                &place,
+                format!("unknown key; expected one of {}{hint}", allowed.join(", ")),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Parses a strategy file's text; `default_name` is the file stem, `dir`
+/// resolves relative CSV paths.
+pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, InputError> {
+    let root: toml::Table = text.parse().map_err(|e: toml::de::Error| InputError {
+        at: String::new(),
+        message: format!(
+            "malformed TOML: {}",
+            levamp_io::json::clip(e.message(), 200)
+        ),
+    })?;
+    check_keys(&root, "", &["name", "data", "venue", "strategy"])?;
+    let name = match root.get("name") {
+        None => default_name.to_string(),
+        Some(toml::Value::String(s)) => s.clone(),
+        Some(_) => return fail("name", "must be a string"),
+    };
+    let d = Table::of(
+        &root,
+        "data",
+        &[
+            "market",
+            "start",
+            "end",
+            "perp",
+            "spot",
+            "mark",
+            "funding",
+            "max_gap_hours",
+        ],
+    )?;
+    let market = d.required_text("market")?;
+    let (start, end) = (d.time("start")?, d.time("end")?);
+    if end <= start {
+        return fail(
+            "data.end",
+            format!("must be after data.start ({})", time::format(start)),
+        );
+    }
+    let max_gap_hours = match d.map.get("max_gap_hours") {
+        None => DEFAULT_MAX_GAP_HOURS,
+        Some(toml::Value::Integer(h)) if *h >= 0 => *h,
+        Some(_) => return fail("data.max_gap_hours", "must be a whole number of hours ≥ 0"),
+    };
+    let sources = sources(&d, &market, dir)?;
+    let v = Table::of(&root, "venue", &["preset"])?;
+    let preset = v.required_text("preset")?;
+    let s = Table::of(
+        &root,
+        "strategy",
+        &["kind", "size", "capital", "margin_mode", "fee_rate"],
+    )?;
+    let kind = match s.required_text("kind")?.as_str() {
+        "carry" => Kind::Carry,
+        "directional" => Kind::Directional,
+        "hedger" => {
+            return fail(
+                "strategy.kind",
+                "\"hedger\" is not implemented yet (carry, directional)",
+            )
+        }
+        other => {
+            return fail(
+                "strategy.kind",
+                format!("unknown kind {other:?}; expected carry or directional"),
+            )
+        }
+    };
+    let size = s.decimal("size")?.ok_or_else(|| InputError {
+        at: "strategy.size".into(),
+        message: "required".into(),
+    })?;
+    if size == 0 {
+        return fail("strategy.size", "must not be 0");
+    }
+    if kind == Kind::Carry && size < 0 {
+        return fail(
+            "strategy.size",
+            "a carry's size is the (positive) spot leg; the perp leg is short that size",
+        );
+    }
+    let perp_size = match kind {
+        Kind::Carry => Base::from_raw(-size),
+        Kind::Directional => Base::from_raw(size),
+    };
+    let capital = Quote::from_raw(s.decimal("capital")?.ok_or_else(|| InputError {
+        at: "strategy.capital".into(),
+        message: "required".into(),
+    })?);
+    if !capital.is_positive() {
+        return fail("strategy.capital", "must be > 0");
+    }
+    let margin_mode = match s.text("margin_mode")?.as_deref() {
+        None | Some("isolated") => MarginMode::Isolated,
+        Some("cross") => MarginMode::Cross,
+        Some(other) => {
+            return fail(
+                "strategy.margin_mode",
+                format!("{other:?}: expected \"isolated\" or \"cross\""),
+            )
+        }
+    };
+    let fee_rate = Ratio::from_raw(s.decimal("fee_rate")?.unwrap_or(0));
+    if fee_rate.is_negative() || fee_rate >= Ratio::ONE {
+        return fail("strategy.fee_rate", "must be ≥ 0 and < 1");
+    }
+    Ok(Strategy {
+        name,
+        market,
+        start,
+        end,
+        sources,
+        max_gap_hours,
+        preset,
+        kind,
+        perp_size,
+        capital,
+        margin_mode,
+        fee_rate,
+    })
+}
+
+/// The market's sources: the shipped history, each series replaced by a
+/// CSV path when `[data]` gives one; all four paths for an unshipped market.
+fn sources(d: &Table, market: &str, dir: &Path) -> Result<Sources, InputError> {
+    let path = |key: &str| -> Result<Option<Source>, InputError> {
+        Ok(d.text(key)?
+            .map(|p| Source::File(dir.join(PathBuf::from(p)))))
+    };
+    let given = [
+        path("perp")?,
+        path("spot")?,
+        path("mark")?,
+        path("funding")?,
+    ];
+    let base = data::shipped(market);
+    if base.is_none() && given.iter().any(Option::is_none) {
+        return fail(
+            "data.market",
+            format!(
+                "no shipped history for {market:?} (shipped: {}); give perp, spot, mark and funding CSV paths",
+                data::SHIPPED_MARKETS.join(", ")
+            ),
+        );
+    }
+    let [perp, spot, mark, funding] = given;
+    let pick =
+        |g: Option<Source>, s: Option<&Source>| g.or_else(|| s.cloned()).expect("checked above");
+    Ok(Sources {
+        perp: pick(perp, base.as_ref().map(|b| &b.perp)),
+        spot: pick(spot, base.as_ref().map(|b| &b.spot)),
+        mark: pick(mark, base.as_ref().map(|b| &b.mark)),
+        funding: pick(funding, base.as_ref().map(|b| &b.funding)),
+    })
+}
