@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod agents;
+pub mod fan;
 pub mod follow;
 pub mod headline;
 pub mod lending;

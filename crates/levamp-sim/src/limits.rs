@@ -12,7 +12,8 @@ use levamp_io::json::InputError;
 /// a small population; a longer horizon is better served by a larger `dt_s`.
 pub const MAX_STEPS: usize = 10_000_000;
 /// Most paths in one run (`run.paths`): `metrics.json` is built in memory
-/// with one object per path (≈1.5 kB written, a few kB held).
+/// with one object per path (≈1.5 kB written, a few kB held, plus at most
+/// [`crate::series::FAN_POINTS`] prices for the fan: ≤ 4 kB).
 pub const MAX_PATHS: usize = 100_000;
 /// Most accounts in the venue (population or snapshot, agents included):
 /// each simulation thread holds a copy of the venue (restored between paths).

@@ -64,7 +64,8 @@ fn fresh(out: &Path, name: &str, suffix: &str) -> PathBuf {
 pub const LARGEST_IN_METRICS: usize = 100;
 
 /// The `metrics.json` document (`liquidations`: who was liquidated on the
-/// paths that keep a series, [`crate::liquidations::liquidations_json`]).
+/// paths that keep a series, [`crate::liquidations::liquidations_json`];
+/// `price_quantiles`: the price fan over every path, [`crate::fan`]).
 pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value {
     json!({
         "scenario": {
@@ -84,6 +85,7 @@ pub fn metrics_json(s: &Scenario, world: &World, paths: &[PathMetrics]) -> Value
         "summary": summary_json(paths),
         "paths": paths.iter().map(path_json).collect::<Vec<_>>(),
         "liquidations": crate::liquidations::liquidations_json(paths, LARGEST_IN_METRICS),
+        "price_quantiles": crate::fan::price_quantiles_json(&crate::fan::price_fan(paths, s.run.steps)),
     })
 }
 

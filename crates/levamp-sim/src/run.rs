@@ -86,6 +86,10 @@ pub struct PathMetrics {
     pub lending: crate::lending::LendingStats,
     /// What the arbitrageurs and market makers did.
     pub liquidity: crate::makers::LiquidityStats,
+    /// The market price at the close of each fan bucket
+    /// ([`crate::series::fan_close_steps`]), on every path: at most
+    /// [`crate::series::FAN_POINTS`] values, for the price fan ([`crate::fan`]).
+    pub price_closes: Vec<f64>,
     /// The recorded series, at most [`crate::series::MAX_POINTS`] records.
     pub series: Option<Vec<StepRecord>>,
     /// Who was liquidated, on the paths that keep a series.
@@ -197,12 +201,14 @@ impl Worker {
     }
 }
 
-/// The metrics of a path before its first step.
-fn start_metrics(path: usize, world: &World) -> PathMetrics {
+/// The metrics of path `path` of `steps` steps before its first step, at
+/// price `start` (room for every fan bucket's close reserved now, so the
+/// steps do not allocate).
+pub(crate) fn start_metrics(path: usize, start: f64, steps: usize) -> PathMetrics {
     PathMetrics {
         path,
         final_price: 0.0,
-        min_price: world.start.to_f64_lossy(),
+        min_price: start,
         max_drawdown: 0.0,
         exogenous_drawdown: 0.0,
         liquidated_notional: 0.0,
@@ -224,6 +230,7 @@ fn start_metrics(path: usize, world: &World) -> PathMetrics {
         agents: Default::default(),
         lending: Default::default(),
         liquidity: Default::default(),
+        price_closes: Vec::with_capacity(crate::series::fan_close_steps(steps).count()),
         series: None,
         liquidations: None,
     }
@@ -243,7 +250,7 @@ fn steps(
     let mut process = crate::models::process(s, world)?;
     let impact = crate::models::impact(s, world.start);
     let (venue, scratch) = (&mut worker.venue, &mut worker.scratch);
-    let m = start_metrics(path, world);
+    let m = start_metrics(path, world.start.to_f64_lossy(), s.run.steps);
     let mut st = PathState::new(s, world, venue, scratch, rng, impact, m)?;
     st.log = keep_series.then(crate::liquidations::Log::default);
     let mut actors = crate::actors::register(&st)?;

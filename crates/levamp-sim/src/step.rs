@@ -95,6 +95,8 @@ pub struct PathState<'a> {
     step_rounds: usize,
     /// The cascade round being tallied (1-based; for the liquidation log).
     round_no: usize,
+    /// Steps per fan bucket ([`crate::series::fan_bucket_steps`]).
+    fan_bucket: usize,
     /// Who was liquidated (only on paths that keep a series).
     pub log: Option<crate::liquidations::Log>,
 }
@@ -156,6 +158,7 @@ impl<'a> PathState<'a> {
             step_notional: 0.0,
             step_rounds: 0,
             round_no: 0,
+            fan_bucket: crate::series::fan_bucket_steps(s.run.steps),
             log: None,
         })
     }
@@ -417,6 +420,10 @@ impl<'a> PathState<'a> {
             .insurance_fund
             .to_f64_lossy();
         m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(self.fund0 - fund);
+        // The fan bucket's close (capacity reserved: no allocation).
+        if self.step.is_multiple_of(self.fan_bucket) || self.step == self.s.run.steps {
+            m.price_closes.push(p);
+        }
     }
 
     /// The quote asset's insurance fund now.

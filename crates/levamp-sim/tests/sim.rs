@@ -385,3 +385,43 @@ fn a_worker_restores_the_venue_between_paths() {
         assert_eq!(&reused, fresh, "path {path}");
     }
 }
+
+/// Issue #11: the report's price fan and metrics.json's `price_quantiles`
+/// cover every path, not only those that keep a series: with one series
+/// path they are the same as with every path keeping one; the last bucket
+/// (the close of the last step) is the nearest-rank p5/p50/p95 of the
+/// paths' final prices.
+#[test]
+fn price_fan_covers_every_path() {
+    let (mut s, sources) = scenario(MC, "");
+    let world = build(&s, &sources).unwrap();
+    let mut fan = |series_paths| {
+        s.run.series_paths = series_paths;
+        let paths = simulate(&s, &world, &AtomicUsize::new(0)).unwrap();
+        let metrics = levamp_sim::output::metrics_json(&s, &world, &paths);
+        let html = levamp_sim::report::html(&s, &world, &paths, &metrics["summary"], 1.0);
+        let from = html.find("<h2>What happened</h2>").expect("time charts");
+        let to = from + html[from..].find("</svg>").expect("price chart");
+        (metrics, html[from..to].to_string())
+    };
+    let (one, chart_one) = fan(1);
+    let (all, chart_all) = fan(12);
+    assert_eq!(
+        chart_one, chart_all,
+        "the fan does not depend on series_paths"
+    );
+    assert!(chart_one.contains("12 paths"), "{chart_one}");
+    assert_eq!(one["price_quantiles"], all["price_quantiles"]);
+    let buckets = one["price_quantiles"].as_array().expect("price_quantiles");
+    assert_eq!(buckets.len(), 240, "240 steps: one bucket per step");
+    let last = &buckets[239];
+    let finals = &one["summary"]["final_price"];
+    assert_eq!(last["step"], 240);
+    for q in ["p5", "p50", "p95"] {
+        assert_eq!(last[q], finals[q], "{q}");
+    }
+    assert!(
+        last["p5"].as_f64() < last["p95"].as_f64(),
+        "the paths differ"
+    );
+}

@@ -1,6 +1,6 @@
 //! The stacked time charts, on one shared time axis (UTC when the scenario
 //! has a start time): the price (one path, or the Monte-Carlo p5/p50/p95
-//! fan), liquidated notional per step, the insurance fund (y fitted to its
+//! fan over every path, [`crate::fan`]), liquidated notional per step, the insurance fund (y fitted to its
 //! path, not from zero) and bad debt when there is any.
 
 use super::axis::percent;
@@ -8,30 +8,6 @@ use super::chart::{Plot, Scale};
 use crate::run::{PathMetrics, StepRecord};
 use crate::scenario::Scenario;
 use crate::setup::World;
-use std::collections::BTreeMap;
-
-/// Nearest-rank quantile of sorted values.
-fn quantile(sorted: &[f64], q: f64) -> f64 {
-    let rank = ((q * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len());
-    sorted[rank - 1]
-}
-
-/// Per-step p5, p50 and p95 of the market price across `series`, by step.
-pub fn price_fan(series: &[&[StepRecord]]) -> Vec<(usize, [f64; 3])> {
-    let mut by_step: BTreeMap<usize, Vec<f64>> = BTreeMap::new();
-    for s in series {
-        for r in s.iter() {
-            by_step.entry(r.step).or_default().push(r.price);
-        }
-    }
-    by_step
-        .into_iter()
-        .map(|(step, mut v)| {
-            v.sort_by(f64::total_cmp);
-            (step, [0.05, 0.5, 0.95].map(|q| quantile(&v, q)))
-        })
-        .collect()
-}
 
 /// `(min, max)` of values.
 fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
@@ -42,15 +18,14 @@ fn range(v: impl Iterator<Item = f64>) -> (f64, f64) {
 
 /// The charts' HTML.
 pub fn charts(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) -> String {
-    let series: Vec<&[StepRecord]> = paths.iter().filter_map(|p| p.series.as_deref()).collect();
-    let Some(first) = series.first().copied() else {
+    let Some(first) = paths.iter().find_map(|p| p.series.as_deref()) else {
         return String::new();
     };
     let dt = s.run.dt_s as f64;
     let t = |r: &StepRecord| r.step as f64 * dt;
     let x = Scale::time(world.start_time, s.run.steps as f64 * dt);
     let mut out = String::new();
-    out.push_str(&price_chart(paths, &series, &x, dt, quote));
+    out.push_str(&price_chart(paths, first, s.run.steps, &x, dt, quote));
     // Liquidated notional per step (bars one step wide).
     let liq: Vec<(f64, f64)> = first
         .iter()
@@ -90,27 +65,28 @@ pub fn charts(s: &Scenario, world: &World, paths: &[PathMetrics], quote: &str) -
 }
 
 /// The price chart: path 0 (market and outside price, liquidations as
-/// circles) and, with several series, the p5/p50/p95 fan across them with
-/// the run's probabilities of bad debt, ADL and fund exhaustion.
+/// circles) and, with several paths, the p5/p50/p95 fan across all of them
+/// (not only those that keep a series) with the run's probabilities of bad
+/// debt, ADL and fund exhaustion.
 fn price_chart(
     paths: &[PathMetrics],
-    series: &[&[StepRecord]],
+    first: &[StepRecord],
+    steps: usize,
     x: &Scale,
     dt: f64,
     quote: &str,
 ) -> String {
-    let first = series[0];
     let t = |step: usize| step as f64 * dt;
-    let fan = (series.len() > 1).then(|| price_fan(series));
+    let fan = (paths.len() > 1).then(|| crate::fan::price_fan(paths, steps));
     let (mut lo, mut hi) = range(first.iter().flat_map(|r| [r.price, r.exogenous]));
     if let Some(fan) = &fan {
-        let (a, b) = range(fan.iter().flat_map(|f| [f.1[0], f.1[2]]));
+        let (a, b) = range(fan.iter().flat_map(|f| [f.quantiles[0], f.quantiles[2]]));
         (lo, hi) = (lo.min(a), hi.max(b));
     }
     let title = match &fan {
         Some(_) => format!(
-            "Market price: p5–p95 across {} paths, median, and path 0",
-            series.len()
+            "Market price: p5–p95 across all {} paths, median, and path 0",
+            paths.len()
         ),
         None => "Market price and outside price (liquidations as circles, area ∝ notional)".into(),
     };
@@ -120,10 +96,19 @@ fn price_chart(
         Scale::fitted(lo, hi, &format!("price ({quote})"), false),
     );
     if let Some(fan) = &fan {
-        let band = |i: usize| fan.iter().map(|f| (t(f.0), f.1[i])).collect::<Vec<_>>();
+        let band = |i: usize| {
+            fan.iter()
+                .map(|f| (t(f.step), f.quantiles[i]))
+                .collect::<Vec<_>>()
+        };
         p.band(&band(0), &band(2), "rgba(31,78,153,0.18)");
         p.line(&band(1), "#1f4e99", 1.8, false);
-        p.legend("p5–p95", "rgba(31,78,153,0.35)", false, true);
+        p.legend(
+            &format!("p5–p95 of {} paths", paths.len()),
+            "rgba(31,78,153,0.35)",
+            false,
+            true,
+        );
         p.legend("median", "#1f4e99", false, false);
         let n = paths.len() as f64;
         let prob = |f: &dyn Fn(&PathMetrics) -> bool| {
@@ -167,33 +152,4 @@ fn price_chart(
         }
     }
     p.finish()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec(step: usize, price: f64) -> StepRecord {
-        StepRecord {
-            step,
-            exogenous: price,
-            price,
-            oracle: price,
-            liquidated_notional: 0.0,
-            rounds: 0,
-            insurance_fund: 0.0,
-            bad_debt: 0.0,
-        }
-    }
-
-    #[test]
-    fn fan_is_per_step_quantiles_across_paths() {
-        let paths: Vec<Vec<StepRecord>> = (1..=20)
-            .map(|k| vec![rec(1, k as f64), rec(2, 100.0 - k as f64)])
-            .collect();
-        let refs: Vec<&[StepRecord]> = paths.iter().map(Vec::as_slice).collect();
-        let fan = price_fan(&refs);
-        assert_eq!(fan[0], (1, [1.0, 10.0, 19.0]));
-        assert_eq!(fan[1], (2, [80.0, 89.0, 98.0]));
-    }
 }
