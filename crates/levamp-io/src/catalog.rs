@@ -176,6 +176,7 @@ impl Catalog {
                     liquidation_threshold: Ratio::ZERO,
                     liquidation_bonus: Ratio::ZERO,
                     liquidation_protocol_fee: Ratio::ZERO,
+                    emode: None,
                     pool: None,
                 }
             }

@@ -383,6 +383,7 @@ pub fn parse_asset(
         liquidation_threshold: f("liquidation_threshold")?,
         liquidation_bonus: f("liquidation_bonus")?,
         liquidation_protocol_fee: f("liquidation_protocol_fee")?,
+        emode: None,
         pool: parse_pool(fields, at)?,
     };
     if asset.ltv > asset.liquidation_threshold {

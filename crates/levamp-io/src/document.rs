@@ -253,6 +253,7 @@ impl Reader {
             prices: self.catalog.prices(),
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+            emode_categories: &[],
         }
     }
 

@@ -86,6 +86,7 @@ impl Snapshot {
             prices: &self.prices,
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+            emode_categories: &[],
         }
     }
 }
