@@ -35,6 +35,9 @@ pub struct Preset {
     pub rules: VenueRules,
     pub markets: Entries,
     pub assets: Entries,
+    /// Aave v3 e-mode categories (`ltv`, `liquidation_threshold`,
+    /// `liquidation_bonus`, `assets`).
+    pub emode_categories: Entries,
 }
 
 fn text(name: &str) -> Option<&'static str> {
@@ -79,7 +82,14 @@ impl Preset {
         known_keys(
             root,
             &at,
-            &["source", "quote", "rules", "markets", "assets"],
+            &[
+                "source",
+                "quote",
+                "rules",
+                "markets",
+                "assets",
+                "emode_categories",
+            ],
         )?;
         let quote = match root.get("quote") {
             Some(v) => string(v, &child(&at, "quote"))?.to_string(),
@@ -109,6 +119,7 @@ impl Preset {
             quote,
             markets: section("markets")?,
             assets: section("assets")?,
+            emode_categories: section("emode_categories")?,
         })
     }
 }

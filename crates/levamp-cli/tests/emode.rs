@@ -1,0 +1,64 @@
+//! `levamp margin --venue aave-v3` with Aave v3 e-mode: the same account in
+//! and out of the "ETH-correlated" category, and the validation of `emode`.
+//!
+//! Worked by hand (crates/levamp-engine/tests/emode.rs has the sources):
+//! 10 WETH at $2,000 supplied; 5 WETH + 3 wstETH at $2,400 borrowed, debt
+//! $17,200. Out of e-mode WETH's LT 83 %: 16,600 ÷ 17,200 = 0.965116279069…
+//! (liquidatable); in e-mode LT 95 %: 19,000 ÷ 17,200 = 1.104651162790….
+
+mod common;
+
+const SNAPSHOT: &str = r#"{"prices": {"ETH": 2000, "wstETH": 2400},
+  "accounts": [
+    {"id": "out", "collateral": {"WETH": 10}, "borrows": {"WETH": 5, "wstETH": 3}},
+    {"id": "in", "emode": "ETH-correlated", "collateral": {"WETH": 10}, "borrows": {"WETH": 5, "wstETH": 3}}]}"#;
+
+fn margin(input: &str) -> (i32, String, String) {
+    common::levamp(&["margin", "--venue", "aave-v3", "--format", "json"], input)
+}
+
+#[test]
+fn health_factor_differs_in_and_out_of_emode() {
+    let (code, stdout, stderr) = margin(SNAPSHOT);
+    assert_eq!(code, 0, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let a = &v["accounts"];
+    assert_eq!(a[0]["health_factor"].to_string(), "0.965116279069");
+    assert_eq!(a[0]["liquidatable"], true);
+    assert_eq!(a[1]["health_factor"].to_string(), "1.10465116279");
+    assert_eq!(a[1]["liquidatable"], false);
+}
+
+fn fails(input: &str, expected: &str) {
+    let (code, stdout, stderr) = margin(input);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stdout.is_empty(), "{stdout}");
+    assert!(
+        stderr.contains(expected),
+        "{stderr:?} should contain {expected:?}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn unknown_category_names_the_field() {
+    fails(
+        &SNAPSHOT.replace("\"ETH-correlated\"", "\"ETH-corelated\""),
+        "accounts[1].emode: unknown e-mode category \"ETH-corelated\"; did you mean \"ETH-correlated\"?",
+    );
+}
+
+#[test]
+fn borrow_outside_the_category_is_an_error() {
+    let text = SNAPSHOT
+        .replace("\"ETH\": 2000", "\"ETH\": 2000, \"USDC\": 1")
+        .replace(
+            "\"emode\": \"ETH-correlated\", \"collateral\": {\"WETH\": 10}, \"borrows\": {\"WETH\": 5,",
+            "\"emode\": \"ETH-correlated\", \"collateral\": {\"WETH\": 10}, \"borrows\": {\"USDC\": 5,",
+        );
+    assert!(text.contains("\"USDC\": 5"));
+    fails(
+        &text,
+        "accounts[1].borrows.USDC: the account is in e-mode \"ETH-correlated\", which does not include \"USDC\"",
+    );
+}
