@@ -62,3 +62,42 @@ fn borrow_outside_the_category_is_an_error() {
         "accounts[1].borrows.USDC: the account is in e-mode \"ETH-correlated\", which does not include \"USDC\"",
     );
 }
+
+/// The venue has no e-mode yet: a simulation must refuse an e-mode account
+/// (naming the field) instead of silently simulating it out of e-mode.
+#[test]
+fn sim_rejects_an_emode_account() {
+    let d = std::env::temp_dir().join(format!("levamp-emode-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    std::fs::write(
+        d.join("accounts.json"),
+        r#"{"quote": "USDT", "prices": {"ETH": 100},
+  "markets": {"ETHUSDT": {"base": "ETH", "tiers": [{"max_notional": null, "maintenance_margin_rate": 0.005, "max_leverage": 100}]}},
+  "assets": {"WETH": {"price_key": "ETH", "ltv": 0.8, "liquidation_threshold": 0.83}},
+  "emode_categories": {"E": {"ltv": 0.9, "liquidation_threshold": 0.93, "assets": ["WETH"]}},
+  "accounts": [
+    {"id": "a", "collateral": {"USDT": 16500}, "positions": [{"market": "ETHUSDT", "size": 1000, "entry_price": 100}]},
+    {"id": "b", "emode": "E", "collateral": {"USDT": 16500}, "positions": [{"market": "ETHUSDT", "size": 10, "entry_price": 100}]}]}"#,
+    )
+    .unwrap();
+    let scenario = d.join("s.toml");
+    std::fs::write(&scenario, "[run]\nseed = 7\npaths = 1\nsteps = 3\ndt_s = 60\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"shock\"\nstart = 100.0\nshock = -0.15\nshock_steps = 1\n").unwrap();
+    let out = d.join("out");
+    let (code, _, stderr) = common::levamp(
+        &[
+            "sim",
+            scenario.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ],
+        "",
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("accounts[1].emode: e-mode accounts"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&d);
+}

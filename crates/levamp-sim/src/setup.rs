@@ -554,6 +554,13 @@ fn import_snapshot(
     let mut book = crate::lending::lend(venue, &snap, s.lending.utilization, &file)?;
     for (i, acc) in snap.accounts.iter().enumerate() {
         let at = format!("{file}: accounts[{i}]");
+        if acc.emode.is_some() {
+            // The margin model has e-mode; the venue has no command for it yet.
+            return Err(InputError {
+                at: format!("{at}.emode"),
+                message: "e-mode accounts can be evaluated (levamp margin) but not yet simulated; remove \"emode\" to simulate with the reserves' own parameters".into(),
+            });
+        }
         let deposits: Vec<(AssetId, Base)> = acc
             .collateral
             .iter()
