@@ -101,3 +101,15 @@ fn sim_rejects_an_emode_account() {
     );
     let _ = std::fs::remove_dir_all(&d);
 }
+
+/// Aave v3.0/3.1: a reserve belongs to at most one category.
+#[test]
+fn an_asset_in_two_categories_is_an_error() {
+    fails(
+        &SNAPSHOT.replace(
+            "\"accounts\"",
+            "\"emode_categories\": {\"X\": {\"liquidation_threshold\": 0.9, \"assets\": [\"WETH\"]}}, \"accounts\"",
+        ),
+        "emode_categories.X.assets[0]: \"WETH\" is already in e-mode category \"ETH-correlated\"",
+    );
+}

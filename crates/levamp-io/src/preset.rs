@@ -186,4 +186,23 @@ mod tests {
             assert!(PRESETS.contains(&name), "{name} not listed");
         }
     }
+
+    /// Both Aave presets carry the "ETH-correlated" e-mode category, and it
+    /// parses: 93 / 95 / 1 % now, 90 / 93 / 1 % in the 2023-10-31 report.
+    #[test]
+    fn aave_presets_have_the_eth_correlated_emode() {
+        for (name, ltv, lt) in [
+            ("aave-v3", "0.93", "0.95"),
+            ("aave-v3@2023-10-31", "0.9", "0.93"),
+        ] {
+            let p = Preset::load(name).unwrap();
+            let (fields, at) = &p.emode_categories["ETH-correlated"];
+            let (c, assets) =
+                crate::definitions::parse_emode_category("ETH-correlated", fields, at).unwrap();
+            assert_eq!(c.ltv.to_string(), ltv, "{name}");
+            assert_eq!(c.liquidation_threshold.to_string(), lt, "{name}");
+            assert_eq!(c.liquidation_bonus.to_string(), "0.01", "{name}");
+            assert_eq!(assets, ["WETH", "wstETH"], "{name}");
+        }
+    }
 }
