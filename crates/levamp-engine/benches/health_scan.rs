@@ -109,6 +109,7 @@ fn main() {
         liquidation_threshold: r("0.825"),
         liquidation_bonus: r("0.05"),
         liquidation_protocol_fee: r("0.1"),
+        emode: None,
         pool: None,
     };
     let assets = vec![asset("USDT", 3, "0"), asset("ETH", 1, "0.05")];
@@ -118,6 +119,7 @@ fn main() {
         prices: &prices,
         indices: &[],
         lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+        emode_categories: &[],
     };
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
@@ -151,6 +153,7 @@ fn main() {
                 .collect();
             Account {
                 supplied: vec![],
+                emode: None,
                 id: format!("a{i}"),
                 collateral: vec![
                     Holding {

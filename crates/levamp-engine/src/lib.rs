@@ -20,7 +20,7 @@ pub use margin::{
     MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,
 };
 pub use model::{
-    Account, Asset, AssetId, Holding, LendingCollateral, MarginContext, MarginMode, Market,
-    MarketId, PoolIndex, PoolParams, Position, PriceId, RateModel, Tier,
-    DEFAULT_FUNDING_INTERVAL_S,
+    lending_weights, Account, Asset, AssetId, EmodeCategory, EmodeId, Holding, LendingCollateral,
+    LendingWeights, MarginContext, MarginMode, Market, MarketId, PoolIndex, PoolParams, Position,
+    PriceId, RateModel, Tier, DEFAULT_FUNDING_INTERVAL_S,
 };

@@ -254,7 +254,9 @@ pub struct AccountHealth {
 }
 
 /// Aave health factor: `Σ collateral_value × LT ÷ Σ debt_value` (Aave v3
-/// `GenericLogic.calculateUserAccountData`); `None` without debt.
+/// `GenericLogic.calculateUserAccountData`); `None` without debt. LT is the
+/// account's e-mode category's for the category's assets
+/// ([`crate::model::lending_weights`]).
 pub fn health_factor(
     account: &Account,
     ctx: &MarginContext<'_>,
@@ -271,8 +273,8 @@ pub fn health_factor(
     for item in ctx.lending_collateral(account) {
         let (asset, amount) = item?;
         let value = amount.value_at(ctx.prices[asset.price as usize], Round::Floor)?;
-        weighted =
-            weighted.checked_add(value.mul_ratio(asset.liquidation_threshold, Round::Floor)?)?;
+        let threshold = ctx.weights(asset, account).liquidation_threshold;
+        weighted = weighted.checked_add(value.mul_ratio(threshold, Round::Floor)?)?;
     }
     weighted.ratio_to(debt, Round::Floor).map(Some)
 }

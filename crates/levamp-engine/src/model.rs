@@ -12,6 +12,8 @@ pub type PriceId = u32;
 pub type AssetId = u32;
 /// Index into [`MarginContext::markets`].
 pub type MarketId = u32;
+/// Index into [`MarginContext::emode_categories`].
+pub type EmodeId = u32;
 
 /// One notional bracket of a market's margin table (Binance "leverage
 /// bracket", Hyperliquid "margin tier").
@@ -83,6 +85,26 @@ pub struct Asset {
     pub liquidation_protocol_fee: Ratio,
     /// Lending-pool parameters; `None`: the asset cannot be supplied or borrowed.
     pub pool: Option<PoolParams>,
+    /// The e-mode category the asset belongs to, if any (Aave v3.0/3.1: one
+    /// category per reserve, `ReserveConfiguration.getEModeCategory`).
+    #[serde(default)]
+    pub emode: Option<EmodeId>,
+}
+
+/// An Aave v3 efficiency-mode category (v3.0/3.1 semantics): an account
+/// that entered it values the collateral and debt of the category's assets
+/// with the category's LTV, liquidation threshold and liquidation bonus
+/// instead of each reserve's own (aave-v3-core `GenericLogic.
+/// calculateUserAccountData`, `LiquidationLogic.executeLiquidationCall`),
+/// and may borrow only the category's assets (`ValidationLogic.validateBorrow`,
+/// `INCONSISTENT_EMODE_CATEGORY`). Membership is [`Asset::emode`].
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EmodeCategory {
+    pub name: String,
+    pub ltv: Ratio,
+    pub liquidation_threshold: Ratio,
+    /// Above 100 % (0.01 = the liquidator gets 101 %).
+    pub liquidation_bonus: Ratio,
 }
 
 /// Parameters of an asset's lending pool.
@@ -163,6 +185,9 @@ pub struct Account {
     pub supplied: Vec<Holding>,
     pub borrows: Vec<Holding>,
     pub positions: Vec<Position>,
+    /// The e-mode category the account entered, if any.
+    #[serde(default)]
+    pub emode: Option<EmodeId>,
 }
 
 impl Clone for Account {
@@ -173,6 +198,7 @@ impl Clone for Account {
             supplied: self.supplied.clone(),
             borrows: self.borrows.clone(),
             positions: self.positions.clone(),
+            emode: self.emode,
         }
     }
 
@@ -184,6 +210,7 @@ impl Clone for Account {
         self.supplied.clone_from(&source.supplied);
         self.borrows.clone_from(&source.borrows);
         self.positions.clone_from(&source.positions);
+        self.emode = source.emode;
     }
 }
 
@@ -204,6 +231,44 @@ pub struct MarginContext<'a> {
     pub indices: &'a [PoolIndex],
     /// What counts as lending collateral in the health factor.
     pub lending_collateral: LendingCollateral,
+    /// E-mode categories by [`EmodeId`]; empty when the venue has none.
+    pub emode_categories: &'a [EmodeCategory],
+}
+
+/// The lending weights of one asset for one account: the reserve's own, or
+/// its e-mode category's when the account is in that category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LendingWeights {
+    pub ltv: Ratio,
+    pub liquidation_threshold: Ratio,
+    pub liquidation_bonus: Ratio,
+}
+
+/// The weights `asset` has for an account in e-mode `account_emode` (Aave
+/// v3.0 `GenericLogic.calculateUserAccountData`: `isInEModeCategory ?
+/// eModeLtv : ltv`, the same for the threshold; `LiquidationLogic`: the
+/// category's bonus when the collateral is in the user's category).
+#[inline]
+pub fn lending_weights(
+    asset: &Asset,
+    account_emode: Option<EmodeId>,
+    categories: &[EmodeCategory],
+) -> LendingWeights {
+    match account_emode
+        .filter(|c| asset.emode == Some(*c))
+        .and_then(|c| categories.get(c as usize))
+    {
+        Some(c) => LendingWeights {
+            ltv: c.ltv,
+            liquidation_threshold: c.liquidation_threshold,
+            liquidation_bonus: c.liquidation_bonus,
+        },
+        None => LendingWeights {
+            ltv: asset.ltv,
+            liquidation_threshold: asset.liquidation_threshold,
+            liquidation_bonus: asset.liquidation_bonus,
+        },
+    }
 }
 
 /// What the health factor counts as collateral.
@@ -217,6 +282,11 @@ pub enum LendingCollateral {
 }
 
 impl MarginContext<'_> {
+    /// The lending weights of `asset` for `account` (see [`lending_weights`]).
+    #[inline]
+    pub fn weights(&self, asset: &Asset, account: &Account) -> LendingWeights {
+        lending_weights(asset, account.emode, self.emode_categories)
+    }
     /// Every collateral holding of `account` (wallet, then supplied) with its
     /// asset and actual amount.
     pub fn collateral<'b>(

@@ -58,6 +58,7 @@ impl World {
             liquidation_threshold: Ratio::ZERO,
             liquidation_bonus: Ratio::ZERO,
             liquidation_protocol_fee: Ratio::ZERO,
+            emode: None,
             pool: None,
         };
         World {
@@ -78,6 +79,7 @@ impl World {
             prices: &self.prices,
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+            emode_categories: &[],
         }
     }
 }
@@ -92,6 +94,7 @@ fn liquidatable_at(world: &World, account: &Account, position: usize, price: i12
         prices: &prices,
         indices: &[],
         lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+        emode_categories: &[],
     };
     scope_health(account, Scope::of(account, position), &ctx)
         .unwrap()
@@ -119,6 +122,7 @@ fn build(world: &World, spec: &(Vec<PositionSpec>, i64, i64)) -> Account {
     let (positions, usdt, eth) = spec;
     Account {
         supplied: vec![],
+        emode: None,
         id: "p".into(),
         collateral: vec![
             Holding {

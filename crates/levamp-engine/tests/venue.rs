@@ -255,6 +255,7 @@ fn aave_example_venue() -> (Venue, AssetId, AssetId, AccountId, AccountId) {
         liquidation_threshold: r(lt),
         liquidation_bonus: r(bonus),
         liquidation_protocol_fee: r(fee),
+        emode: None,
         pool,
     };
     v.execute(&Command::ListAsset {

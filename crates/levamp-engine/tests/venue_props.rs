@@ -152,6 +152,7 @@ fn setup(variant: u8) -> (Venue, Vec<Event>) {
         liquidation_threshold: r("0.8"),
         liquidation_bonus: r("0.05"),
         liquidation_protocol_fee: r("0.1"),
+        emode: None,
         pool,
     };
     let mut commands = vec![

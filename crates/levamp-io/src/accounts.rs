@@ -7,7 +7,14 @@ use crate::walk::{array, decimal, get, known_keys, non_negative, object, positiv
 use levamp_core::{Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::{Account, Holding, MarginMode, Position};
 
-const ACCOUNT_KEYS: &[&str] = &["id", "margin_mode", "collateral", "borrows", "positions"];
+const ACCOUNT_KEYS: &[&str] = &[
+    "id",
+    "margin_mode",
+    "emode",
+    "collateral",
+    "borrows",
+    "positions",
+];
 const POSITION_KEYS: &[&str] = &[
     "market",
     "size",
@@ -66,6 +73,30 @@ pub fn parse_account(
     };
     let collateral = holdings("collateral")?;
     let borrows = holdings("borrows")?;
+    let emode = match get(map, "emode") {
+        None | Some(Node::Null) => None,
+        Some(e) => {
+            let e_at = child(at, "emode");
+            Some(venue.emode(string(e, &e_at)?, &e_at)?)
+        }
+    };
+    if let Some(e) = emode {
+        // Aave v3.0/3.1 `ValidationLogic.validateBorrow`: in e-mode, only the
+        // category's assets can be borrowed (INCONSISTENT_EMODE_CATEGORY).
+        for h in &borrows {
+            let asset = &venue.assets[h.asset as usize];
+            if asset.emode != Some(e) {
+                return err(
+                    &child(&child(at, "borrows"), &asset.name),
+                    format!(
+                        "the account is in e-mode {}, which does not include {} (in e-mode only the category's assets can be borrowed)",
+                        crate::json::quote(&venue.emode_categories[e as usize].name),
+                        crate::json::quote(&asset.name)
+                    ),
+                );
+            }
+        }
+    }
     let mut positions = Vec::new();
     let mut venue_prices = Vec::new();
     if let Some(p) = get(map, "positions") {
@@ -82,6 +113,7 @@ pub fn parse_account(
         collateral,
         borrows,
         positions,
+        emode,
     };
     Ok((account, venue_prices))
 }

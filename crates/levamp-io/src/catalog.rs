@@ -1,11 +1,11 @@
 //! The catalogue of a snapshot: markets, assets and prices, merged over a venue preset and
 //! resolved to dense ids on first use.
 
-use crate::definitions::{parse_asset, parse_market};
+use crate::definitions::{parse_asset, parse_emode_category, parse_market};
 use crate::json::{child, decimal, did_you_mean, err, object, string, InputError};
 use crate::preset::Preset;
 use levamp_core::{Price, Ratio};
-use levamp_engine::{Asset, AssetId, Market, MarketId, PriceId};
+use levamp_engine::{Asset, AssetId, EmodeCategory, EmodeId, Market, MarketId, PriceId};
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 
@@ -30,6 +30,10 @@ pub struct Catalog {
     asset_ids: BTreeMap<String, AssetId>,
     pub markets: Vec<Market>,
     pub assets: Vec<Asset>,
+    /// E-mode categories by `EmodeId` (name order), all read up front.
+    pub emode_categories: Vec<EmodeCategory>,
+    /// The category each member asset belongs to, by asset name.
+    emode_of: BTreeMap<String, EmodeId>,
 }
 
 impl Catalog {
@@ -51,6 +55,8 @@ impl Catalog {
             asset_ids: BTreeMap::new(),
             markets: Vec::new(),
             assets: Vec::new(),
+            emode_categories: Vec::new(),
+            emode_of: BTreeMap::new(),
         };
         if let Some(prices) = root.get("prices") {
             for (key, v) in object(prices, "prices")? {
@@ -74,7 +80,55 @@ impl Catalog {
         for (name, def) in &venue.asset_defs {
             parse_asset(name, &def.fields, &def.at, 0)?;
         }
+        let categories = merge(
+            &preset.emode_categories,
+            root.get("emode_categories"),
+            "emode_categories",
+        )?;
+        for (name, def) in &categories {
+            let (category, assets) = parse_emode_category(name, &def.fields, &def.at)?;
+            let id = venue.emode_categories.len() as EmodeId;
+            for (i, asset) in assets.into_iter().enumerate() {
+                // Aave v3.0/3.1: a reserve is in at most one category.
+                if let Some(other) = venue.emode_of.insert(asset.clone(), id) {
+                    return err(
+                        &crate::json::index(&child(&def.at, "assets"), i),
+                        format!(
+                            "{} is already in e-mode category {} (an asset belongs to at most one)",
+                            crate::json::quote(&asset),
+                            crate::json::quote(&venue.emode_categories[other as usize].name)
+                        ),
+                    );
+                }
+            }
+            venue.emode_categories.push(category);
+        }
         Ok(venue)
+    }
+
+    /// The id of e-mode category `name`, named at path `at`.
+    pub fn emode(&self, name: &str, at: &str) -> Result<EmodeId, InputError> {
+        match self.emode_categories.iter().position(|c| c.name == name) {
+            Some(i) => Ok(i as EmodeId),
+            None => {
+                let known: Vec<&str> = self
+                    .emode_categories
+                    .iter()
+                    .map(|c| c.name.as_str())
+                    .collect();
+                let hint = match did_you_mean(name, known.iter().copied()) {
+                    Some(s) => format!("; did you mean {}?", crate::json::quote(s)),
+                    None if known.is_empty() => {
+                        " (the venue has no \"emode_categories\")".to_string()
+                    }
+                    None => format!("; known: {}", known.join(", ")),
+                };
+                err(
+                    at,
+                    format!("unknown e-mode category {}{hint}", crate::json::quote(name)),
+                )
+            }
+        }
     }
 
     fn set_price(&mut self, key: &str, price: Price) {
@@ -176,11 +230,16 @@ impl Catalog {
                     liquidation_threshold: Ratio::ZERO,
                     liquidation_bonus: Ratio::ZERO,
                     liquidation_protocol_fee: Ratio::ZERO,
+                    emode: None,
                     pool: None,
                 }
             }
         };
         let id = self.assets.len() as AssetId;
+        let asset = Asset {
+            emode: self.emode_of.get(name).copied(),
+            ..asset
+        };
         self.assets.push(asset);
         self.asset_ids.insert(name.to_string(), id);
         Ok(id)

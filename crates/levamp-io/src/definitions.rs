@@ -7,7 +7,7 @@ use levamp_engine::venue::{
     AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
     LiquidationStep, VenueRules,
 };
-use levamp_engine::{Asset, Market, PoolParams, PriceId, RateModel, Tier};
+use levamp_engine::{Asset, EmodeCategory, Market, PoolParams, PriceId, RateModel, Tier};
 use serde_json::{Map, Value};
 
 pub const MARKET_KEYS: &[&str] = &[
@@ -34,6 +34,52 @@ pub const ASSET_KEYS: &[&str] = &[
     "reserve_factor",
     "source",
 ];
+
+const EMODE_KEYS: &[&str] = &[
+    "ltv",
+    "liquidation_threshold",
+    "liquidation_bonus",
+    "assets",
+    "source",
+];
+
+/// An e-mode category definition at path `at`: the category and the names
+/// of its assets.
+pub fn parse_emode_category(
+    name: &str,
+    fields: &Map<String, Value>,
+    at: &str,
+) -> Result<(EmodeCategory, Vec<String>), InputError> {
+    known_keys(fields, at, EMODE_KEYS)?;
+    let f = |k: &str| optional_fraction(fields, at, k);
+    let category = EmodeCategory {
+        name: name.to_string(),
+        ltv: f("ltv")?,
+        liquidation_threshold: f("liquidation_threshold")?,
+        liquidation_bonus: f("liquidation_bonus")?,
+    };
+    if category.liquidation_threshold.is_zero() {
+        return err(&child(at, "liquidation_threshold"), "required, > 0");
+    }
+    if category.ltv > category.liquidation_threshold {
+        return err(
+            &child(at, "ltv"),
+            format!(
+                "must not exceed liquidation_threshold ({})",
+                category.liquidation_threshold
+            ),
+        );
+    }
+    let a_at = child(at, "assets");
+    let Some(Value::Array(list)) = fields.get("assets") else {
+        return err(&a_at, "required (an array of asset names)");
+    };
+    let mut assets = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        assets.push(string(v, &index(&a_at, i))?.to_string());
+    }
+    Ok((category, assets))
+}
 
 /// `rate_model` + `reserve_factor` → the asset's lending pool, if any.
 fn parse_pool(fields: &Map<String, Value>, at: &str) -> Result<Option<PoolParams>, InputError> {
@@ -383,6 +429,7 @@ pub fn parse_asset(
         liquidation_threshold: f("liquidation_threshold")?,
         liquidation_bonus: f("liquidation_bonus")?,
         liquidation_protocol_fee: f("liquidation_protocol_fee")?,
+        emode: None,
         pool: parse_pool(fields, at)?,
     };
     if asset.ltv > asset.liquidation_threshold {

@@ -111,7 +111,14 @@ impl<'a> Document<'a> {
         walk::known_keys(
             entries,
             "",
-            &["quote", "prices", "markets", "assets", "accounts"],
+            &[
+                "quote",
+                "prices",
+                "markets",
+                "assets",
+                "emode_categories",
+                "accounts",
+            ],
         )
         .map_err(top)?;
         let header: serde_json::Map<String, serde_json::Value> = entries
@@ -253,6 +260,7 @@ impl Reader {
             prices: self.catalog.prices(),
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+            emode_categories: &self.catalog.emode_categories,
         }
     }
 

@@ -36,7 +36,7 @@ pub use state_json::{
 };
 
 use levamp_core::Price;
-use levamp_engine::{Account, Asset, MarginContext, Market};
+use levamp_engine::{Account, Asset, EmodeCategory, MarginContext, Market};
 
 /// A validated snapshot, resolved to engine values.
 #[derive(Clone, Debug)]
@@ -47,6 +47,8 @@ pub struct Snapshot {
     pub prices: Vec<Price>,
     pub markets: Vec<Market>,
     pub assets: Vec<Asset>,
+    /// E-mode categories by `EmodeId`.
+    pub emode_categories: Vec<EmodeCategory>,
     pub accounts: Vec<Account>,
     /// Each account's positions' `venue_liquidation_price`, when given.
     pub venue_liquidation_prices: Vec<Vec<Option<Price>>>,
@@ -73,6 +75,7 @@ impl Snapshot {
             prices: venue.prices().to_vec(),
             markets: venue.markets,
             assets: venue.assets,
+            emode_categories: venue.emode_categories,
             accounts,
             venue_liquidation_prices,
         })
@@ -86,6 +89,7 @@ impl Snapshot {
             prices: &self.prices,
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
+            emode_categories: &self.emode_categories,
         }
     }
 }

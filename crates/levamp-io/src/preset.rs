@@ -35,6 +35,9 @@ pub struct Preset {
     pub rules: VenueRules,
     pub markets: Entries,
     pub assets: Entries,
+    /// Aave v3 e-mode categories (`ltv`, `liquidation_threshold`,
+    /// `liquidation_bonus`, `assets`).
+    pub emode_categories: Entries,
 }
 
 fn text(name: &str) -> Option<&'static str> {
@@ -79,7 +82,14 @@ impl Preset {
         known_keys(
             root,
             &at,
-            &["source", "quote", "rules", "markets", "assets"],
+            &[
+                "source",
+                "quote",
+                "rules",
+                "markets",
+                "assets",
+                "emode_categories",
+            ],
         )?;
         let quote = match root.get("quote") {
             Some(v) => string(v, &child(&at, "quote"))?.to_string(),
@@ -109,6 +119,7 @@ impl Preset {
             quote,
             markets: section("markets")?,
             assets: section("assets")?,
+            emode_categories: section("emode_categories")?,
         })
     }
 }
@@ -173,6 +184,25 @@ mod tests {
         );
         for name in ["binance-usdm@2024-06", "aave-v3@2023-10-31"] {
             assert!(PRESETS.contains(&name), "{name} not listed");
+        }
+    }
+
+    /// Both Aave presets carry the "ETH-correlated" e-mode category, and it
+    /// parses: 93 / 95 / 1 % now, 90 / 93 / 1 % in the 2023-10-31 report.
+    #[test]
+    fn aave_presets_have_the_eth_correlated_emode() {
+        for (name, ltv, lt) in [
+            ("aave-v3", "0.93", "0.95"),
+            ("aave-v3@2023-10-31", "0.9", "0.93"),
+        ] {
+            let p = Preset::load(name).unwrap();
+            let (fields, at) = &p.emode_categories["ETH-correlated"];
+            let (c, assets) =
+                crate::definitions::parse_emode_category("ETH-correlated", fields, at).unwrap();
+            assert_eq!(c.ltv.to_string(), ltv, "{name}");
+            assert_eq!(c.liquidation_threshold.to_string(), lt, "{name}");
+            assert_eq!(c.liquidation_bonus.to_string(), "0.01", "{name}");
+            assert_eq!(assets, ["WETH", "wstETH"], "{name}");
         }
     }
 }

@@ -97,6 +97,7 @@ impl Speculator {
             liquidation_threshold: ltv,
             liquidation_bonus: Ratio::ZERO,
             liquidation_protocol_fee: Ratio::ZERO,
+            emode: None,
             pool,
         };
         for (spec, key) in [

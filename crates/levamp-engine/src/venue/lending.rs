@@ -400,7 +400,12 @@ impl Venue {
                 account: acc.id.clone(),
             });
         };
-        let bonus = self.assets[collateral_asset as usize].liquidation_bonus;
+        // Aave `LiquidationLogic`: the e-mode category's bonus when the
+        // collateral is in the account's category.
+        let bonus = self
+            .context()
+            .weights(&self.assets[collateral_asset as usize], acc)
+            .liquidation_bonus;
         if self.assets[collateral_asset as usize]
             .liquidation_threshold
             .is_zero()

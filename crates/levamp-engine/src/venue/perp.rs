@@ -497,7 +497,8 @@ impl Venue {
         for item in ctx.lending_collateral(acc) {
             let (asset, amount) = item?;
             let value = amount.value_at(self.prices[asset.price as usize], Round::Floor)?;
-            capacity = capacity.checked_add(value.mul_ratio(asset.ltv, Round::Floor)?)?;
+            capacity = capacity
+                .checked_add(value.mul_ratio(ctx.weights(asset, acc).ltv, Round::Floor)?)?;
         }
         if capacity < debt {
             return Err(VenueError::InsufficientCollateral {

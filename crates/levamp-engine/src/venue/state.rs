@@ -228,6 +228,7 @@ impl Venue {
             liquidation_threshold: levamp_core::Ratio::ZERO,
             liquidation_bonus: levamp_core::Ratio::ZERO,
             liquidation_protocol_fee: levamp_core::Ratio::ZERO,
+            emode: None,
             pool: None,
         });
         v.push_account(MARKET_ACCOUNT_NAME);
@@ -243,6 +244,8 @@ impl Venue {
             prices: &self.prices,
             indices: &self.indices,
             lending_collateral: crate::model::LendingCollateral::SuppliedOnly,
+            // No venue command lists e-mode categories yet: reserve weights.
+            emode_categories: &[],
         }
     }
 
