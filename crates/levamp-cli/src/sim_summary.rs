@@ -5,6 +5,7 @@
 //! where lower is worse (the lowest price), the high tail (p95, p99, max)
 //! for the others. Figures are for reading; metrics.json has them exactly.
 
+use levamp_sim::report::human;
 use levamp_sim::run::PathMetrics;
 use levamp_sim::scenario::Scenario;
 use levamp_sim::setup::World;
@@ -214,24 +215,6 @@ fn thousands(v: f64) -> String {
         out.insert(0, '-');
     }
     out
-}
-
-/// A large amount shortened: 426.37M, 51.0k, 950, 12.50.
-fn human(x: f64) -> String {
-    let a = x.abs();
-    if a >= 1e9 {
-        format!("{:.2}B", x / 1e9)
-    } else if a >= 1e6 {
-        format!("{:.2}M", x / 1e6)
-    } else if a >= 1e4 {
-        format!("{:.1}k", x / 1e3)
-    } else if a >= 100.0 {
-        format!("{x:.0}")
-    } else if a == 0.0 {
-        "0".into()
-    } else {
-        format!("{x:.2}")
-    }
 }
 
 #[cfg(test)]

@@ -20,21 +20,10 @@ pub enum Unit {
     Times,
 }
 
-/// The core metrics, shown even when zero.
-const CORE: &[&str] = &[
-    "final_price",
-    "min_price",
-    "max_drawdown",
-    "liquidated_notional",
-    "liquidated_long",
-    "liquidated_short",
-    "accounts_liquidated",
-    "bad_debt",
-    "insurance_fund_drawdown",
-    "cascade_amplification",
-    "rounds",
-    "max_rounds_in_a_step",
-];
+/// The core metrics, shown even when zero: the first twelve of
+/// [`crate::summary::METRICS`] (prices, drawdown, liquidations, bad debt,
+/// insurance fund, amplification, rounds).
+const CORE: &[&str] = METRICS.split_at(12).0;
 
 /// A metric's human name and unit.
 pub fn describe(name: &str) -> (&'static str, Unit) {
