@@ -11,6 +11,7 @@
 //! the data to the ledger; floats appear only in ratios of the summary and
 //! in the chart.
 
+pub mod crashes;
 pub mod data;
 pub mod files;
 pub mod metrics;
