@@ -219,18 +219,23 @@ fn follow(
     Ok(())
 }
 
+/// The data rows of a CSV after its header: (1-based line number, row
+/// without its line ending), blank rows skipped.
+fn data_rows(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .map(|(i, row)| (i + 1, row.trim_end_matches('\r')))
+        .filter(|(_, row)| !row.is_empty())
+}
+
 /// Reads an hourly candle CSV (`open_time_utc,open,high,low,close[,volume]`).
 pub fn parse_bars(file: &str, text: &str, max_gap_hours: i64) -> Result<Series, InputError> {
     const COLUMNS: [&str; 5] = ["open_time_utc", "open", "high", "low", "close"];
     header(file, text, &COLUMNS)?;
     let mut bars: Vec<Bar> = Vec::with_capacity(text.len() / 48);
     let mut gaps = Vec::new();
-    for (i, row) in text.lines().enumerate().skip(1) {
-        let line = i + 1;
-        let row = row.trim_end_matches('\r');
-        if row.is_empty() {
-            continue;
-        }
+    for (line, row) in data_rows(text) {
         let mut cells = row.split(',');
         let mut cell = |name: &str| {
             cells.next().ok_or_else(|| InputError {
@@ -309,12 +314,7 @@ pub fn parse_funding(
     header(file, text, &COLUMNS)?;
     let mut rows: Vec<(i64, Ratio)> = Vec::with_capacity(text.len() / 30);
     let mut gaps = Vec::new();
-    for (i, row) in text.lines().enumerate().skip(1) {
-        let line = i + 1;
-        let row = row.trim_end_matches('\r');
-        if row.is_empty() {
-            continue;
-        }
+    for (line, row) in data_rows(text) {
         let mut cells = row.split(',');
         let (Some(t), Some(r), None) = (cells.next(), cells.next(), cells.next()) else {
             return Err(InputError {
