@@ -911,3 +911,41 @@ fn hyperliquid_large_positions_are_liquidated_a_fifth_at_a_time() {
     assert_eq!(v.accounts()[a as usize].collateral[0].amount, b("5256"));
     conserved(&v);
 }
+
+/// The index marks the items an oracle update crossed as scanned and skips
+/// them afterwards, which is sound only because every crossed account is
+/// re-indexed at commit. A batch that crosses an account's trigger, makes
+/// the account a little safer and moves the price back before its commit
+/// leaves the old trigger looking valid (a fill or deposit may keep a
+/// trigger that still guards the new state): it must be re-indexed anyway,
+/// or the next fall past it finds no one. (Venue liquidation off, so the
+/// crossed account stays open.)
+#[test]
+fn a_batch_that_crosses_and_returns_does_not_hide_the_account() {
+    let mut rules = VenueRules::generic();
+    rules.liquidation.auto = false;
+    let mut v = Venue::new(rules, "USDT");
+    list_eth_market(&mut v, "0.01");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "300");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    // The bases are built at a checkpoint: the trigger is a base item now.
+    v.checkpoint();
+    let key = v.price_id("ETH").unwrap();
+    let at = |px: &str, ts| Command::Price {
+        key,
+        price: p(px),
+        ts,
+        confidence: None,
+    };
+    let deposit = Command::Deposit {
+        account: a,
+        asset: v.quote(),
+        amount: b("10"),
+    };
+    v.execute_all(&[at("1500", 2), deposit, at("2000", 3)], &mut Vec::new())
+        .unwrap();
+    assert!(v.at_risk(key).unwrap().is_empty());
+    v.execute(&at("1500", 4)).unwrap();
+    assert_eq!(v.at_risk(key).unwrap(), vec![(a, None)]);
+}

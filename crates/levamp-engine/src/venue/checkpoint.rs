@@ -97,6 +97,7 @@ impl Venue {
     pub fn checkpoint(&mut self) {
         self.rollback();
         self.journal = Journal::default();
+        self.index.freeze();
         let base = self.clone();
         self.journal.base = Some(Box::new(base));
     }
@@ -114,6 +115,7 @@ impl Venue {
     /// Drops the checkpoint and its journal; changes are no longer kept.
     pub fn clear_checkpoint(&mut self) {
         self.journal = Journal::default();
+        self.index.thaw();
     }
 
     /// Rolls the venue back to exactly the state (and liquidation index) it
@@ -131,13 +133,12 @@ impl Venue {
         let mut journal = std::mem::take(&mut self.journal);
         let base = journal.base.as_deref().expect("checked above");
         let n = base.accounts.len();
-        // Accounts opened since the checkpoint go (their index slots emptied).
-        if !journal.index_whole {
-            for a in n..self.accounts.len() {
-                self.index.set_copy(a as AccountId, &[]);
-            }
-        }
         self.accounts.truncate(n);
+        if journal.index_whole {
+            self.index.clone_from(&base.index);
+        } else {
+            self.index.restore_from(&base.index, &journal.dirty);
+        }
         for &a in &journal.dirty {
             let i = a as usize;
             journal.marked[i] = false;
@@ -150,14 +151,8 @@ impl Venue {
             now.supplied.clone_from(&then.supplied);
             now.borrows.clone_from(&then.borrows);
             now.positions.clone_from(&then.positions);
-            if !journal.index_whole && self.index.live(i) != base.index.live(i) {
-                self.index.set_copy(a, base.index.live(i));
-            }
         }
         journal.dirty.clear();
-        if journal.index_whole {
-            self.index.clone_from(&base.index);
-        }
         if journal.catalogue {
             self.markets.clone_from(&base.markets);
             self.assets.clone_from(&base.assets);
@@ -176,8 +171,6 @@ impl Venue {
         journal.catalogue = false;
         journal.index_whole = false;
         self.journal = journal;
-        // The restored items go into the ordered sets now, at restore's cost.
-        self.index.settle();
         Ok(())
     }
 }

@@ -49,19 +49,69 @@ pub(crate) enum Entry {
 /// lookups and swept out when they outnumber the live ones.
 type Item = (Price, AccountId, u32);
 
+/// The trigger items of one price key and losing side: a sorted `base`
+/// array with a scan mark, and an ordered `overlay` of the items filed
+/// since the base was built.
+///
+/// The base is crossed from one end (`below`: the items at or above the
+/// price, a suffix; `above`: at or below it, a prefix). Its `scanned` items
+/// at that end were met by an earlier oracle update, and every account an
+/// update meets is re-indexed at commit under a new generation, so those
+/// items are all stale: later lookups skip them without touching them. A
+/// checkpoint builds the base once; a path's lookups only move the mark,
+/// and a restore puts the mark and the generations back, which makes the
+/// base's items current again — no item is deleted or re-inserted per
+/// liquidated account. Items filed during a path go to the overlay (stale
+/// ones removed when met), which a restore empties.
+#[derive(Clone, Debug, Default)]
+struct Triggers {
+    base: Vec<Item>,
+    /// How many base items at the crossed end were scanned.
+    scanned: usize,
+    overlay: BTreeSet<Item>,
+}
+
+impl Triggers {
+    /// The base items an update to `price` crosses that no earlier update
+    /// met, as a range of `base`; and the new scan mark.
+    fn unscanned(&self, price: Price, below: bool) -> (std::ops::Range<usize>, usize) {
+        let n = self.base.len();
+        if below {
+            // Liquidatable at or below the trigger: crossed when trigger ≥ price.
+            let start = self.base.partition_point(|it| it.0 < price);
+            let end = n - self.scanned;
+            (start.min(end)..end, self.scanned.max(n - start))
+        } else {
+            let end = self.base.partition_point(|it| it.0 <= price);
+            (self.scanned.min(end)..end, self.scanned.max(end))
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.base.len() + self.overlay.len()
+    }
+}
+
 /// See the module docs.
 #[derive(Clone, Debug, Default)]
 pub struct LiquidationIndex {
     /// By price key: items liquidatable at or below the trigger.
-    below: Vec<BTreeSet<Item>>,
+    below: Vec<Triggers>,
     /// By price key: liquidatable at or above the trigger.
-    above: Vec<BTreeSet<Item>>,
+    above: Vec<Triggers>,
     /// By price key: accounts checked on every update.
     always: Vec<BTreeSet<AccountId>>,
     /// By account: live entries and generation.
     entries: Vec<(u32, Vec<Entry>)>,
     live: usize,
     stale: usize,
+    /// A checkpoint is active: the bases stay as they are (only their scan
+    /// marks move) until the checkpoint is dropped, so a restore can reuse
+    /// them.
+    frozen: bool,
+    /// Scan marks moved by the current command: (key, below, mark before),
+    /// put back if the command is rolled back.
+    marks_moved: Vec<(PriceId, bool, usize)>,
     /// Accounts checked during the current command (unordered, may repeat):
     /// re-indexed at commit.
     pub(crate) pending: Vec<AccountId>,
@@ -70,10 +120,11 @@ pub struct LiquidationIndex {
     pub(crate) last_crossed: Vec<AccountId>,
     /// By account: on the commit's re-index list already (cleared after it).
     pub(crate) listed: Vec<bool>,
-    /// Items set but not yet inserted into `below`/`above`: inserted at the
-    /// next lookup, in bulk when many (a million-account set-up builds each
-    /// ordered set once from sorted items instead of a million scattered
-    /// inserts). (key, losing side is `Below`, item).
+    /// Items set but not yet filed: filed at the next lookup, into the
+    /// overlays one by one, or (when they outnumber the items held and no
+    /// checkpoint is active) by rebuilding the bases from sorted items — a
+    /// million-account set-up builds each base once. (key, losing side is
+    /// `Below`, item).
     unsorted: Vec<(PriceId, bool, Item)>,
     /// Scratch for stale items met by a lookup (reused).
     stale_items: Vec<Item>,
@@ -83,8 +134,8 @@ pub struct LiquidationIndex {
 
 impl PartialEq for LiquidationIndex {
     /// Equal when both hold the same live entries for every account (an
-    /// account with no slot has none). The ordered sets, generations and
-    /// stale items are bookkeeping: two indexes built by different
+    /// account with no slot has none). The sets, generations, scan marks
+    /// and stale items are bookkeeping: two indexes built by different
     /// histories compare equal when they would find the same accounts.
     fn eq(&self, other: &Self) -> bool {
         let n = self.entries.len().max(other.entries.len());
@@ -102,8 +153,8 @@ impl LiquidationIndex {
     /// Makes room for `keys` price keys and `accounts` accounts.
     pub(crate) fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {
-            self.below.resize_with(keys, BTreeSet::new);
-            self.above.resize_with(keys, BTreeSet::new);
+            self.below.resize_with(keys, Default::default);
+            self.above.resize_with(keys, Default::default);
             self.always.resize_with(keys, BTreeSet::new);
         }
         if self.entries.len() < accounts {
@@ -111,22 +162,23 @@ impl LiquidationIndex {
         }
     }
 
-    /// Replaces an account's entries; returns the ones it had.
-    pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) -> Vec<Entry> {
-        self.unlink(account);
-        let old = std::mem::replace(&mut self.entries[account as usize].1, entries);
-        self.link(account);
-        old
-    }
-
-    /// Replaces an account's entries with a copy of `entries`, reusing the
-    /// account's buffer (a checkpoint restore, without allocating).
-    pub(crate) fn set_copy(&mut self, account: AccountId, entries: &[Entry]) {
+    /// Replaces an account's entries (copied into its slot's buffer, which a
+    /// checkpoint restore then refills without allocating).
+    pub(crate) fn set(&mut self, account: AccountId, entries: &[Entry]) {
         self.unlink(account);
         let slot = &mut self.entries[account as usize].1;
         slot.clear();
         slot.extend_from_slice(entries);
         self.link(account);
+    }
+
+    /// Retires an account's entries (their items go stale): it is re-indexed
+    /// from scratch next.
+    pub(crate) fn retire(&mut self, account: AccountId) {
+        if (account as usize) < self.entries.len() {
+            self.unlink(account);
+            self.entries[account as usize].1.clear();
+        }
     }
 
     /// Retires an account's entries (their set items go stale).
@@ -140,11 +192,7 @@ impl LiquidationIndex {
                 Entry::Trigger(..) => self.stale += 1,
             }
         }
-        self.live -= slot
-            .1
-            .iter()
-            .filter(|e| matches!(e, Entry::Trigger(..)))
-            .count();
+        self.live -= triggers(&slot.1);
         slot.0 = slot.0.wrapping_add(1);
     }
 
@@ -162,19 +210,16 @@ impl LiquidationIndex {
                 }
             };
         }
-        self.live += entries
-            .iter()
-            .filter(|e| matches!(e, Entry::Trigger(..)))
-            .count();
+        self.live += triggers(entries);
         if self.stale > self.live.max(1024) {
             self.sweep();
         }
     }
 
-    /// Inserts the items set since the last lookup (stale ones dropped): one
-    /// by one, unless they outnumber the items held (a bulk set-up), then by
-    /// rebuilding each set they go to from its sorted items (linear, and
-    /// cache-friendly at a million items).
+    /// Files the items set since the last lookup (stale ones dropped): into
+    /// the overlays one by one, unless they outnumber the items held and the
+    /// bases may be rebuilt (a bulk set-up): then every base is rebuilt from
+    /// sorted items (linear, and cache-friendly at a million items).
     pub(crate) fn settle(&mut self) {
         if self.unsorted.is_empty() {
             return;
@@ -187,44 +232,69 @@ impl LiquidationIndex {
             .below
             .iter()
             .chain(&self.above)
-            .map(BTreeSet::len)
+            .map(Triggers::len)
             .sum();
-        if unsorted.len() < 1024 || unsorted.len() < held {
+        if self.frozen || unsorted.len() < 1024 || unsorted.len() < held {
             for &(k, below, item) in &unsorted {
                 match below {
-                    true => self.below[k as usize].insert(item),
-                    false => self.above[k as usize].insert(item),
+                    true => self.below[k as usize].overlay.insert(item),
+                    false => self.above[k as usize].overlay.insert(item),
                 };
             }
+            unsorted.clear();
+            self.unsorted = unsorted;
         } else {
-            unsorted.sort_unstable();
-            let mut rest = &unsorted[..];
-            while let Some(&(k, below, _)) = rest.first() {
-                let n = rest.partition_point(|&(k2, b2, _)| (k2, b2) == (k, below));
-                let set = match below {
-                    true => &mut self.below[k as usize],
-                    false => &mut self.above[k as usize],
-                };
-                let mut items: Vec<Item> = std::mem::take(set).into_iter().collect();
-                items.extend(rest[..n].iter().map(|&(_, _, item)| item));
-                // Sorted runs merge in linear time; the set is built in bulk.
-                items.sort();
-                *set = items.into_iter().collect();
-                rest = &rest[n..];
-            }
+            self.unsorted = unsorted;
+            self.compact();
         }
-        unsorted.clear();
-        self.unsorted = unsorted;
     }
 
-    /// Drops stale items.
+    /// Rebuilds every base from the current items (base, overlay and not yet
+    /// filed), drops the stale ones, and resets the scan marks. Not while a
+    /// checkpoint is active (its restore reuses the bases).
+    fn compact(&mut self) {
+        debug_assert!(!self.frozen);
+        let mut unsorted = std::mem::take(&mut self.unsorted);
+        let entries = &self.entries;
+        let current = |&(_, a, g): &Item| entries.get(a as usize).is_some_and(|(gen, _)| *gen == g);
+        // The new items by set: below of key k at 2k, above at 2k + 1.
+        let mut new: Vec<Vec<Item>> = Vec::new();
+        new.resize_with(2 * self.below.len(), Vec::new);
+        for (k, below, item) in unsorted.drain(..) {
+            if current(&item) {
+                new[2 * k as usize + usize::from(!below)].push(item);
+            }
+        }
+        let sets = self.below.iter_mut().zip(self.above.iter_mut());
+        for (set, added) in sets.flat_map(|(b, a)| [b, a]).zip(new.iter_mut()) {
+            let mut items = std::mem::take(&mut set.base);
+            items.retain(current);
+            items.extend(std::mem::take(&mut set.overlay).into_iter().filter(current));
+            items.append(added);
+            // Sorted runs merge in linear time.
+            items.sort_unstable();
+            set.base = items;
+            set.scanned = 0;
+        }
+        self.unsorted = unsorted;
+        self.stale = 0;
+        self.marks_moved.clear();
+    }
+
+    /// Drops stale items: every base is rebuilt, or (while a checkpoint
+    /// holds the bases) the overlays are swept.
     fn sweep(&mut self) {
+        if !self.frozen {
+            return self.compact();
+        }
         self.settle();
         let entries = &self.entries;
         let live = |&(_, a, g): &Item| entries.get(a as usize).is_some_and(|(gen, _)| *gen == g);
         for set in self.below.iter_mut().chain(self.above.iter_mut()) {
-            set.retain(live);
+            set.overlay.retain(live);
         }
+        // The bases' stale items are bounded by their size, and skipped by
+        // the scan marks: not counted.
         self.stale = 0;
     }
 
@@ -235,16 +305,18 @@ impl LiquidationIndex {
     }
 
     /// Accounts an update of `key` to `price` may have made liquidatable, in id order.
-    /// (Stale items met on the way are dropped, so each is scanned at most once.)
+    /// (Stale overlay items met on the way are dropped.)
     pub fn crossed(&mut self, key: PriceId, price: Price) -> Vec<AccountId> {
         let mut out = Vec::new();
-        self.crossed_into(key, price, &mut out);
+        self.crossed_into(key, price, &mut out, false);
         out
     }
 
     /// As [`LiquidationIndex::crossed`], into `out` (cleared first): no
-    /// allocation once the buffers have grown.
-    pub(crate) fn crossed_into(&mut self, key: PriceId, price: Price, out: &mut Vec<AccountId>) {
+    /// allocation once the buffers have grown. `mark`: the base items met are
+    /// marked scanned — only for an applied update, whose crossed accounts
+    /// are all re-indexed at commit (the marks move back on rollback).
+    fn crossed_into(&mut self, key: PriceId, price: Price, out: &mut Vec<AccountId>, mark: bool) {
         out.clear();
         let k = key as usize;
         if k >= self.below.len() {
@@ -252,44 +324,140 @@ impl LiquidationIndex {
         }
         self.settle();
         out.extend(self.always[k].iter().copied());
-        let mut stale = std::mem::take(&mut self.stale_items);
-        stale.clear();
-        for item in self.below[k].range((price, 0, 0)..) {
-            if self.current(item) {
-                out.push(item.1);
-            } else {
-                stale.push(*item);
+        for below in [true, false] {
+            let set = match below {
+                true => &mut self.below[k],
+                false => &mut self.above[k],
+            };
+            let (range, scanned) = set.unscanned(price, below);
+            for item in &set.base[range] {
+                if self
+                    .entries
+                    .get(item.1 as usize)
+                    .is_some_and(|e| e.0 == item.2)
+                {
+                    out.push(item.1);
+                }
             }
-        }
-        for item in &stale {
-            self.below[k].remove(item);
-        }
-        let dropped = stale.len();
-        stale.clear();
-        for item in self.above[k].range(..=(price, AccountId::MAX, u32::MAX)) {
-            if self.current(item) {
-                out.push(item.1);
-            } else {
-                stale.push(*item);
+            if mark && scanned != set.scanned {
+                self.marks_moved.push((key, below, set.scanned));
+                set.scanned = scanned;
             }
+            let mut stale = std::mem::take(&mut self.stale_items);
+            stale.clear();
+            let range = match below {
+                true => set.overlay.range((price, 0, 0)..),
+                false => set.overlay.range(..=(price, AccountId::MAX, u32::MAX)),
+            };
+            for item in range {
+                if self
+                    .entries
+                    .get(item.1 as usize)
+                    .is_some_and(|e| e.0 == item.2)
+                {
+                    out.push(item.1);
+                } else {
+                    stale.push(*item);
+                }
+            }
+            for item in &stale {
+                set.overlay.remove(item);
+            }
+            self.stale = self.stale.saturating_sub(stale.len());
+            self.stale_items = stale;
         }
-        for item in &stale {
-            self.above[k].remove(item);
-        }
-        self.stale = self.stale.saturating_sub(dropped + stale.len());
-        self.stale_items = stale;
         out.sort_unstable();
         out.dedup();
     }
 
     /// Looks up the accounts an applied oracle update of `key` to `price`
     /// crossed: kept in `last_crossed` for the liquidation pass and put on
-    /// the list re-indexed at commit.
+    /// the list re-indexed (from scratch) at commit.
     pub(crate) fn note_update(&mut self, key: PriceId, price: Price) {
         let mut crossed = std::mem::take(&mut self.last_crossed);
-        self.crossed_into(key, price, &mut crossed);
+        self.crossed_into(key, price, &mut crossed, true);
         self.pending.extend_from_slice(&crossed);
         self.last_crossed = crossed;
+    }
+
+    /// The command succeeded: its scan marks stay.
+    pub(crate) fn commit_marks(&mut self) {
+        self.marks_moved.clear();
+    }
+
+    /// The command was rolled back: its scan marks move back.
+    pub(crate) fn rollback_marks(&mut self) {
+        while let Some((k, below, scanned)) = self.marks_moved.pop() {
+            match below {
+                true => self.below[k as usize].scanned = scanned,
+                false => self.above[k as usize].scanned = scanned,
+            }
+        }
+    }
+
+    /// A checkpoint starts: the bases are rebuilt from the live items and
+    /// kept as they are until [`LiquidationIndex::thaw`].
+    pub(crate) fn freeze(&mut self) {
+        self.frozen = false;
+        self.compact();
+        self.frozen = true;
+    }
+
+    /// The checkpoint is dropped: the bases may be rebuilt again.
+    pub(crate) fn thaw(&mut self) {
+        self.frozen = false;
+    }
+
+    /// Puts the index back as `base` (the index at the checkpoint, frozen
+    /// then) had it, given the accounts whose entries changed since: their
+    /// entries and generations are copied back (which makes their base items
+    /// current again), the scan marks reset and the overlays emptied. Slots
+    /// of accounts opened since are dropped.
+    pub(crate) fn restore_from(&mut self, base: &LiquidationIndex, dirty: &[AccountId]) {
+        let n = base.entries.len();
+        for a in n..self.entries.len() {
+            self.unlink(a as AccountId);
+        }
+        self.entries.truncate(n);
+        for &a in dirty {
+            let i = a as usize;
+            if i >= n {
+                continue;
+            }
+            if self.live(i) != base.live(i) {
+                for e in &self.entries[i].1 {
+                    if let Entry::Always(k) = *e {
+                        self.always[k as usize].remove(&a);
+                    }
+                }
+                for e in &base.entries[i].1 {
+                    if let Entry::Always(k) = *e {
+                        // A key of the checkpoint: held by the slot below `keys`.
+                        self.always[k as usize].insert(a);
+                    }
+                }
+            }
+            self.entries[i].1.clone_from(&base.entries[i].1);
+            self.entries[i].0 = base.entries[i].0;
+        }
+        // Keys added since have no base items (the bases were frozen): their
+        // sets go, and the others' marks and overlays are reset.
+        let keys = base.below.len();
+        self.below.truncate(keys);
+        self.above.truncate(keys);
+        self.always.truncate(keys);
+        for (now, then) in self.below.iter_mut().zip(&base.below) {
+            now.scanned = then.scanned;
+            now.overlay.clear();
+        }
+        for (now, then) in self.above.iter_mut().zip(&base.above) {
+            now.scanned = then.scanned;
+            now.overlay.clear();
+        }
+        self.unsorted.clear();
+        self.marks_moved.clear();
+        self.live = base.live;
+        self.stale = base.stale;
     }
 
     /// Number of live entries (for tests and benchmarks).
@@ -301,4 +469,12 @@ impl LiquidationIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Number of trigger entries in a list.
+fn triggers(entries: &[Entry]) -> usize {
+    entries
+        .iter()
+        .filter(|e| matches!(e, Entry::Trigger(..)))
+        .count()
 }

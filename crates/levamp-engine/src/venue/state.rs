@@ -475,8 +475,15 @@ impl Venue {
             listed.resize(self.accounts.len(), false);
         }
         touched.retain(|&a| !std::mem::replace(&mut listed[a as usize], true));
+        // Accounts an oracle update crossed are re-indexed from scratch: the
+        // index marked their items scanned (see `venue/index.rs`).
+        for &a in &touched {
+            self.index.retire(a);
+        }
+        self.index.commit_marks();
+        // The market account is exempt from margin: it has no entries.
         let mut list = |a: AccountId| {
-            if !std::mem::replace(&mut listed[a as usize], true) {
+            if a != MARKET_ACCOUNT && !std::mem::replace(&mut listed[a as usize], true) {
                 touched.push(a);
             }
         };
@@ -528,6 +535,7 @@ impl Venue {
     /// Restores every primitive changed since the last commit, newest first.
     pub(crate) fn rollback(&mut self) {
         self.index.pending.clear();
+        self.index.rollback_marks();
         self.index.adl = None;
         while let Some(u) = self.undo.pop() {
             self.revert(u);
