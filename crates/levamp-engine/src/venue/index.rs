@@ -14,9 +14,16 @@
 //! checked or changed accounts (and the holders of a re-listed market) are
 //! re-indexed with fresh slacks at the end of the command.
 //!
-//! New trigger items are buffered and go into the ordered sets at the next
-//! lookup — in bulk, from sorted items, when they outnumber the items held
-//! (a set-up that imports a million accounts builds each set once).
+//! Each key's items sit in a sorted base array and an ordered overlay
+//! ([`Triggers`]): an update only moves the base's scan mark past the items
+//! it met (their accounts are re-indexed from scratch at commit, so those
+//! items are stale from then on), and new items go to the overlay. A
+//! checkpoint freezes the bases; a restore puts the marks and the touched
+//! accounts' generations back and empties the overlays, so a Monte-Carlo
+//! path neither deletes nor re-inserts an item per liquidated account. New
+//! items are buffered until the next lookup; when they outnumber the items
+//! held (a set-up that imports a million accounts) the bases are rebuilt
+//! from sorted items instead.
 //!
 //! The index is derived data: it is not serialised and is rebuilt on load.
 //! It is part of the venue's equality (its live entries per account): since

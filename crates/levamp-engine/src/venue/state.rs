@@ -306,6 +306,10 @@ impl Venue {
         asset: AssetId,
         delta: Base,
     ) -> Result<(), MathError> {
+        // Nothing moves: no undo record, and the account is not touched.
+        if delta.is_zero() {
+            return Ok(());
+        }
         let v = self.wallet(account, asset).checked_add(delta)?;
         self.set_wallet(account, asset, v);
         Ok(())
@@ -355,6 +359,9 @@ impl Venue {
         field: fn(&mut Funds) -> &mut Base,
         delta: Base,
     ) -> Result<(), MathError> {
+        if delta.is_zero() {
+            return Ok(());
+        }
         let mut funds = self.funds[asset as usize].clone();
         let slot = field(&mut funds);
         *slot = slot.checked_add(delta)?;
