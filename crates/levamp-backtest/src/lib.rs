@@ -19,6 +19,7 @@ pub mod report;
 pub mod run;
 pub mod strategy;
 pub mod time;
+pub mod yearly;
 
 use levamp_io::json::InputError;
 
