@@ -15,6 +15,7 @@ pub mod crashes;
 pub mod data;
 pub mod files;
 pub mod metrics;
+pub mod regime;
 pub mod report;
 pub mod run;
 pub mod strategy;
