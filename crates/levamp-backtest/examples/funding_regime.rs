@@ -7,8 +7,8 @@ use levamp_backtest::regime::{negative_episodes, rolling_funding};
 use levamp_backtest::time::{self, HOUR};
 
 fn main() {
-    println!("| market | settlements | negative | episodes | ≥ 3 days | longest episodes (start → end UTC, settlements, mean rate / 8 h) | lowest 30-day annualised |");
-    println!("|---|---|---|---|---|---|---|");
+    println!("| market | settlements | negative | episodes | ≥ 3 days | longest episodes (start → end UTC, settlements, mean rate / 8 h) | lowest 30-day annualised | highest 30-day annualised |");
+    println!("|---|---|---|---|---|---|---|---|");
     for market in ["BTCUSDT", "ETHUSDT"] {
         let h = History::load(market).unwrap_or_else(|e| {
             eprintln!("{}: {}", e.at, e.message);
@@ -43,15 +43,22 @@ fn main() {
             .skip(90) // a full 30 days of settlements
             .min_by(|a, b| a.annualized_30d.total_cmp(&b.annualized_30d))
             .expect("more than 30 days of funding");
+        let high = rolling
+            .iter()
+            .skip(90)
+            .max_by(|a, b| a.annualized_30d.total_cmp(&b.annualized_30d))
+            .expect("more than 30 days of funding");
         println!(
-            "| {market} | {} | {:.1}% | {} | {} | {} | {:.2}% (to {}) |",
+            "| {market} | {} | {:.1}% | {} | {} | {} | {:.2}% (to {}) | {:.2}% (to {}) |",
             rows.len(),
             negative as f64 / rows.len() as f64 * 100.0,
             episodes.len(),
             episodes.iter().filter(|e| e.days() >= 3.0).count(),
             top.join("; "),
             low.annualized_30d * 100.0,
-            &time::format(low.time)[..10]
+            &time::format(low.time)[..10],
+            high.annualized_30d * 100.0,
+            &time::format(high.time)[..10]
         );
     }
 }
