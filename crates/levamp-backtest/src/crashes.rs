@@ -76,7 +76,26 @@ impl History {
         &self.template.market
     }
 
-    fn window(&self, start: i64, end: i64) -> Result<Window, InputError> {
+    /// The strategy the history was loaded for (a template to clone).
+    pub fn strategy(&self) -> &Strategy {
+        &self.template
+    }
+
+    /// The whole checked funding series.
+    pub fn funding(&self) -> &Funding {
+        &self.funding
+    }
+
+    /// `[first, end)`: the hours every hourly series covers.
+    pub fn span(&self) -> (i64, i64) {
+        let series = [&self.perp, &self.spot, &self.mark];
+        let first = series.iter().map(|s| s.bars[0].time).max().unwrap_or(0);
+        let last = series.iter().map(|s| s.bars[s.bars.len() - 1].time).min();
+        (first, last.unwrap_or(0) + HOUR)
+    }
+
+    /// The aligned series of `[start, end)` (see [`Window::cut`]).
+    pub fn window(&self, start: i64, end: i64) -> Result<Window, InputError> {
         Window::cut(
             &self.perp,
             &self.spot,

@@ -15,10 +15,12 @@ pub mod crashes;
 pub mod data;
 pub mod files;
 pub mod metrics;
+pub mod regime;
 pub mod report;
 pub mod run;
 pub mod strategy;
 pub mod time;
+pub mod yearly;
 
 use levamp_io::json::InputError;
 

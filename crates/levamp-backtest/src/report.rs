@@ -3,6 +3,7 @@
 //! liquidations marked, the liquidation price against the mark.
 
 use crate::metrics::Summary;
+use crate::regime::Regime;
 use crate::run::Outcome;
 use crate::strategy::Strategy;
 use crate::time;
@@ -122,8 +123,78 @@ fn fmt_num(v: f64) -> String {
     }
 }
 
+/// The funding-regime section: rolling annualised funding, the basis, and
+/// the window's longest negative-funding episodes (all in `regime.csv`).
+fn regime_section(r: &Regime) -> String {
+    let x = |t: i64| t as f64;
+    let week = r
+        .funding
+        .iter()
+        .map(|p| (x(p.time), p.annualized_7d))
+        .collect();
+    let month = r
+        .funding
+        .iter()
+        .map(|p| (x(p.time), p.annualized_30d))
+        .collect();
+    let basis = r
+        .basis
+        .iter()
+        .map(|b| (x(b.time), b.basis.to_f64_lossy()))
+        .collect();
+    let basis_7d = r.basis.iter().map(|b| (x(b.time), b.mean_7d)).collect();
+    let line = |label, colour, points| Line {
+        label,
+        colour,
+        points: thin(points),
+    };
+    let mut out = chart(
+        "Funding regime: rolling annualised funding (mean rate × settlements a year)",
+        &[
+            line("7-day", "#2ca02c", week),
+            line("30-day", "#1f77b4", month),
+        ],
+        &[],
+    );
+    out.push_str(&chart(
+        "Basis: perp close ÷ spot close − 1",
+        &[
+            line("hourly", "#c7c7c7", basis),
+            line("7-day mean", "#9467bd", basis_7d),
+        ],
+        &[],
+    ));
+    let mut longest: Vec<_> = r.episodes.iter().collect();
+    longest.sort_by_key(|e| (std::cmp::Reverse(e.settlements), e.start));
+    let _ = write!(
+        out,
+        "<p>{} negative-funding episode(s) in the window (regime.csv); the longest:</p>\
+         <table><tr><th>start</th><th>end</th><th>settlements</th><th>days</th><th>mean rate</th></tr>",
+        r.episodes.len()
+    );
+    for e in longest.iter().take(5) {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.1}</td><td>{:.4}%</td></tr>",
+            &time::format(e.start)[..16],
+            &time::format(e.end)[..16],
+            e.settlements,
+            e.days(),
+            e.mean_rate() * 100.0
+        );
+    }
+    out.push_str("</table>\n");
+    out
+}
+
 /// The page.
-pub fn html(s: &Strategy, o: &Outcome, m: &Summary, metrics: &serde_json::Value) -> String {
+pub fn html(
+    s: &Strategy,
+    o: &Outcome,
+    m: &Summary,
+    metrics: &serde_json::Value,
+    regime: &Regime,
+) -> String {
     let t = |h: &crate::run::Hour| h.time as f64 + 3599.0;
     let equity: Vec<(f64, f64)> = o
         .hours
@@ -231,6 +302,7 @@ pub fn html(s: &Strategy, o: &Outcome, m: &Summary, metrics: &serde_json::Value)
         ],
         &markers,
     ));
+    page.push_str(&regime_section(regime));
     page.push_str("<p>Written by levamp backtest (docs/backtest.md). Data: Binance via freqtrade (GPL-3.0), see data/binance/SOURCE.md.</p></body></html>\n");
     page
 }

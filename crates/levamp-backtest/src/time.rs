@@ -53,6 +53,16 @@ pub fn format(t: i64) -> String {
     )
 }
 
+/// The calendar year (UTC) of Unix seconds `t`.
+pub fn year_of(t: i64) -> i64 {
+    civil_from_days(t.div_euclid(86_400)).0
+}
+
+/// 00:00:00 UTC on 1 January of `year`, in Unix seconds.
+pub fn year_start(year: i64) -> i64 {
+    days_from_civil(year, 1, 1) * 86_400
+}
+
 fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
@@ -98,5 +108,8 @@ mod tests {
         );
         assert!(parse("2023-02-29T00:00:00Z").is_err());
         assert!(parse("2020-03-12 00:00:00").is_err());
+        assert_eq!(year_start(2021), 1_609_459_200);
+        assert_eq!(year_of(1_609_459_199), 2020);
+        assert_eq!(year_of(1_609_459_200), 2021);
     }
 }

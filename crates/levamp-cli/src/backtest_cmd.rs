@@ -3,7 +3,7 @@
 //! rules as `levamp sim` (levamp_sim::output).
 
 use anyhow::Result;
-use levamp_backtest::{files, load_window, metrics, report, run, strategy};
+use levamp_backtest::{files, load_window, metrics, regime, report, run, strategy};
 use levamp_io::json::InputError;
 use levamp_sim::output;
 use std::io::Write;
@@ -46,6 +46,10 @@ pub fn run(file: &Path, out: &Path, quiet: bool, force: bool) -> Result<()> {
         message: e.to_string(),
     })?;
     let ran = started.elapsed() - loaded;
+    let regime = regime::Regime::of(&window).map_err(|e| InputError {
+        at: file.display().to_string(),
+        message: e.to_string(),
+    })?;
     let json = metrics::metrics_json(&s, &o, &summary);
     let written = output::write_files(
         out,
@@ -58,8 +62,9 @@ pub fn run(file: &Path, out: &Path, quiet: bool, force: bool) -> Result<()> {
             ("equity.csv", &|w| files::equity_csv(&o, w)),
             ("trades.csv", &|w| files::trades_csv(&o, w)),
             ("funding.csv", &|w| files::funding_csv(&o, w)),
+            ("regime.csv", &|w| regime::episodes_csv(&regime, w)),
             ("report.html", &|w| {
-                w.write_all(report::html(&s, &o, &summary, &json).as_bytes())
+                w.write_all(report::html(&s, &o, &summary, &json, &regime).as_bytes())
             }),
             ("strategy.toml", &|w| w.write_all(text.as_bytes())),
         ],

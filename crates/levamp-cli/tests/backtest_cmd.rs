@@ -54,11 +54,16 @@ fn a_good_run_writes_the_contract_files() {
         "equity.csv",
         "trades.csv",
         "funding.csv",
+        "regime.csv",
         "report.html",
         ".levamp-result",
     ] {
         assert!(dir.join("out/t").join(f).is_file(), "{f}");
     }
+    let regime = std::fs::read_to_string(dir.join("out/t/regime.csv")).unwrap();
+    assert!(regime.starts_with("start,end,settlements,days,mean_rate,min_rate,sum_rate\n"));
+    let html = std::fs::read_to_string(dir.join("out/t/report.html")).unwrap();
+    assert!(html.contains("Funding regime"), "no regime section");
     let m: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("out/t/metrics.json")).unwrap())
             .unwrap();
