@@ -49,6 +49,8 @@ struct Oracle {
     history: VecDeque<Price>,
     /// The last published price.
     reported: Price,
+    /// The updates delivered by the last observation (reused).
+    delivered: Vec<levamp_engine::venue::OracleUpdate>,
 }
 
 /// Funding settlements on the market's interval grid, from the average premium.
@@ -143,6 +145,7 @@ impl<'a> PathState<'a> {
                 feed,
                 history: VecDeque::from(vec![world.start; s.latency_steps + 1]),
                 reported: world.start,
+                delivered: Vec::new(),
             },
             funding: FundingClock {
                 interval,
@@ -301,13 +304,9 @@ impl<'a> PathState<'a> {
     /// The feed decides whether the observed price is published (deviation,
     /// heartbeat); a published price goes to the venue.
     fn publish(&mut self, observed: Price) -> Result<(), VenueError> {
-        let Some(p) = self
-            .oracle
-            .feed
-            .observe(self.ts, observed)?
-            .last()
-            .map(|u| u.price)
-        else {
+        let o = &mut self.oracle;
+        o.feed.observe_into(self.ts, observed, &mut o.delivered)?;
+        let Some(p) = o.delivered.last().map(|u| u.price) else {
             return Ok(());
         };
         self.oracle.reported = p;

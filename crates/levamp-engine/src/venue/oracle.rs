@@ -62,6 +62,20 @@ impl OracleFeed {
     /// Observes the true price at `ts` (non-decreasing); returns the updates
     /// delivered at or before `ts`, oldest first.
     pub fn observe(&mut self, ts: i64, price: Price) -> Result<Vec<OracleUpdate>, MathError> {
+        let mut out = Vec::new();
+        self.observe_into(ts, price, &mut out)?;
+        Ok(out)
+    }
+
+    /// As [`OracleFeed::observe`], into `out` (cleared first): a simulator
+    /// reuses one buffer from step to step.
+    pub fn observe_into(
+        &mut self,
+        ts: i64,
+        price: Price,
+        out: &mut Vec<OracleUpdate>,
+    ) -> Result<(), MathError> {
+        out.clear();
         self.window.push_back((ts, price));
         let value = self.value(ts)?;
         let due = match (
@@ -98,11 +112,10 @@ impl OracleFeed {
                 confidence,
             });
         }
-        let mut out = Vec::new();
         while self.in_flight.front().is_some_and(|u| u.ts <= ts) {
             out.extend(self.in_flight.pop_front());
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Updates still in flight (delivered later).
