@@ -15,8 +15,10 @@ pub mod crashes;
 pub mod data;
 pub mod files;
 pub mod metrics;
+pub mod rebalance;
 pub mod report;
 pub mod run;
+pub mod sizing;
 pub mod strategy;
 pub mod time;
 
@@ -36,5 +38,9 @@ pub fn load_window(s: &strategy::Strategy) -> Result<data::Window, InputError> {
     let mark = bars(&s.sources.mark)?;
     let f = &s.sources.funding;
     let funding = data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)?;
-    data::Window::cut(&perp, &spot, &mark, &funding, s.start, s.end)
+    data::Window::cut(&perp, &spot, &mark, &funding, s.start, s.end)?.with_warmup(
+        &perp,
+        s.start,
+        s.sizing.warmup_hours,
+    )
 }

@@ -21,6 +21,8 @@
 //! and the spot close.
 
 use crate::data::{Gap, Window};
+use crate::rebalance::{self, Resize};
+use crate::sizing::Estimator;
 use crate::strategy::{Kind, Strategy};
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
@@ -57,6 +59,8 @@ pub struct Trade {
     pub fee: Quote,
     /// A liquidation fill by the venue.
     pub liquidation: bool,
+    /// Why: `open`, `rebalance` or `liquidation`.
+    pub reason: &'static str,
 }
 
 /// One funding settlement as the strategy saw it.
@@ -94,12 +98,16 @@ pub struct Outcome {
     /// Σ trading fees, both legs (exact).
     pub fees: Quote,
     pub gaps: Vec<Gap>,
+    /// Rebalances that traded (dynamic sizing).
+    pub resizes: Vec<Resize>,
+    /// Rebalances whose target the venue's tier maximum cut.
+    pub clamps: usize,
 }
 
 /// Account name of the strategy on the venue.
 const ACCOUNT: &str = "strategy";
 
-fn math(at: &'static str) -> impl Fn(MathError) -> InputError {
+pub(crate) fn math(at: &'static str) -> impl Fn(MathError) -> InputError {
     move |e| InputError {
         at: at.into(),
         message: e.to_string(),
@@ -114,11 +122,11 @@ fn venue_error(at: &'static str) -> impl Fn(VenueError) -> InputError {
 }
 
 /// The run's venue: the preset's rules and the strategy's market.
-struct Book {
-    venue: Venue,
-    market: MarketId,
+pub(crate) struct Book {
+    pub(crate) venue: Venue,
+    pub(crate) market: MarketId,
     key: PriceId,
-    account: AccountId,
+    pub(crate) account: AccountId,
     events: Vec<Event>,
 }
 
@@ -172,7 +180,7 @@ impl Book {
     }
 
     /// Executes `c`; its events are in `self.events` until the next command.
-    fn exec(&mut self, c: &Command, at: &'static str) -> Result<(), InputError> {
+    pub(crate) fn exec(&mut self, c: &Command, at: &'static str) -> Result<(), InputError> {
         self.events.clear();
         self.venue
             .execute_into(c, &mut self.events)
@@ -189,7 +197,7 @@ impl Book {
         self.exec(&c, "data.mark")
     }
 
-    fn position(&self) -> Base {
+    pub(crate) fn position(&self) -> Base {
         self.venue
             .position(self.account, self.market)
             .map_or(Base::ZERO, |p| p.size)
@@ -249,7 +257,14 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         funding_pnl: Quote::ZERO,
         fees: Quote::ZERO,
         gaps: w.gaps.clone(),
+        resizes: Vec::new(),
+        clamps: 0,
     };
+    let dynamic = s.sizing.is_dynamic();
+    let mut est = Estimator::new(&s.sizing.model);
+    for b in &w.warmup {
+        est.observe(b.close.to_f64_lossy());
+    }
     let spot_size = match s.kind {
         Kind::Carry => s.perp_size.checked_neg().map_err(math("strategy.size"))?,
         Kind::Directional => Base::ZERO,
@@ -269,7 +284,15 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
             }
             settle(&mut book, &mut out, ft, rate, mark.open)?;
         }
-        if i == 0 {
+        if dynamic {
+            if i == 0 {
+                rebalance::deposit(&mut book, s)?;
+            }
+            if i as i64 % s.sizing.rebalance_hours == 0 {
+                let perp = w.perp[i].open;
+                rebalance::rebalance(&mut book, s, &est, perp, mark.open, t, &mut out)?;
+            }
+        } else if i == 0 {
             open(&mut book, s, w, spot_size, &mut out)?;
         }
         let held = book.position();
@@ -286,6 +309,8 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         record_liquidations(&book, &mut out, t + 3599, mark.close);
         out.hours
             .push(hour(&book, t, mark.close, w.spot[i].close, spot_size)?);
+        // The hour has ended: only now may the estimator see its close.
+        est.observe(w.perp[i].close.to_f64_lossy());
     }
     Ok(out)
 }
@@ -392,7 +417,7 @@ fn open(
         leverage: None,
     };
     book.exec(&Command::Trade(order), "strategy.size")?;
-    let fee = own_fills(book, out, t);
+    let fee = own_fills(book, out, t, "open");
     if spot_size.is_positive() {
         out.trades.push(Trade {
             time: t,
@@ -401,14 +426,16 @@ fn open(
             price: w.spot[0].open,
             fee: spot_fee,
             liquidation: false,
+            reason: "open",
         });
     }
     out.fees = fee.checked_add(spot_fee).map_err(&cap)?;
     Ok(())
 }
 
-/// Records the strategy's fills among the last command's events; returns their fees.
-fn own_fills(book: &Book, out: &mut Outcome, t: i64) -> Quote {
+/// Records the strategy's fills among the last command's events (a
+/// liquidation fill's reason is `liquidation`); returns their fees.
+pub(crate) fn own_fills(book: &Book, out: &mut Outcome, t: i64, reason: &'static str) -> Quote {
     let mut fees = Quote::ZERO;
     for e in &book.events {
         if let Event::TradeFilled {
@@ -429,6 +456,7 @@ fn own_fills(book: &Book, out: &mut Outcome, t: i64) -> Quote {
                         price: *price,
                         fee: side.fee,
                         liquidation: *liquidation,
+                        reason: if *liquidation { "liquidation" } else { reason },
                     });
                 }
             }
@@ -458,7 +486,7 @@ fn record_liquidations(book: &Book, out: &mut Outcome, t: i64, mark: Price) {
             }
         }
     }
-    own_fills(book, out, t);
+    own_fills(book, out, t, "liquidation");
 }
 
 /// The hour's record at the close.

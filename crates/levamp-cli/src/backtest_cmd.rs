@@ -14,7 +14,7 @@ use std::time::Instant;
 /// errors in a data file already name that file and line.
 fn place<'a>(file: &'a Path, text: &'a str) -> impl Fn(InputError) -> InputError + 'a {
     move |e| {
-        let own = ["name", "data", "venue", "strategy"]
+        let own = ["name", "data", "venue", "strategy", "sizing"]
             .iter()
             .any(|k| e.at == *k || e.at.starts_with(&format!("{k}.")))
             || e.at.is_empty();
