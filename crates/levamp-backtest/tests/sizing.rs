@@ -92,7 +92,7 @@ fn vol_target_halves_the_position_when_the_ewma_vol_doubles() {
     let rebalances = out
         .trades
         .iter()
-        .filter(|t| t.reason == "rebalance")
+        .filter(|t| t.reason == "rebalance" || t.reason == "open")
         .count();
     assert_eq!(rebalances, out.resizes.len());
     assert!(out.resizes.len() > 5);
