@@ -11,6 +11,7 @@
 //! the data to the ledger; floats appear only in ratios of the summary and
 //! in the chart.
 
+pub mod compare;
 pub mod crashes;
 pub mod data;
 pub mod files;
@@ -32,15 +33,47 @@ pub fn backtest(s: &strategy::Strategy) -> Result<run::Outcome, InputError> {
 
 /// Reads and checks the four series and cuts the strategy's window.
 pub fn load_window(s: &strategy::Strategy) -> Result<data::Window, InputError> {
-    let bars = |src: &data::Source| data::parse_bars(&src.name(), &src.text()?, s.max_gap_hours);
-    let perp = bars(&s.sources.perp)?;
-    let spot = bars(&s.sources.spot)?;
-    let mark = bars(&s.sources.mark)?;
-    let f = &s.sources.funding;
-    let funding = data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)?;
-    data::Window::cut(&perp, &spot, &mark, &funding, s.start, s.end)?.with_warmup(
-        &perp,
-        s.start,
-        s.sizing.warmup_hours,
-    )
+    History::load(s)?.window(s, s.sizing.warmup_hours)
+}
+
+/// The four checked series of a strategy's market, read once and shared by
+/// every variant that runs over them.
+#[derive(Clone, Debug)]
+pub struct History {
+    pub perp: data::Series,
+    pub spot: data::Series,
+    pub mark: data::Series,
+    pub funding: data::Funding,
+}
+
+impl History {
+    /// Reads and checks `s`'s sources.
+    pub fn load(s: &strategy::Strategy) -> Result<History, InputError> {
+        let bars =
+            |src: &data::Source| data::parse_bars(&src.name(), &src.text()?, s.max_gap_hours);
+        let f = &s.sources.funding;
+        Ok(History {
+            perp: bars(&s.sources.perp)?,
+            spot: bars(&s.sources.spot)?,
+            mark: bars(&s.sources.mark)?,
+            funding: data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)?,
+        })
+    }
+
+    /// `s`'s window with `warmup_hours` perp candles before it.
+    pub fn window(
+        &self,
+        s: &strategy::Strategy,
+        warmup_hours: i64,
+    ) -> Result<data::Window, InputError> {
+        data::Window::cut(
+            &self.perp,
+            &self.spot,
+            &self.mark,
+            &self.funding,
+            s.start,
+            s.end,
+        )?
+        .with_warmup(&self.perp, s.start, warmup_hours)
+    }
 }

@@ -262,7 +262,12 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
     };
     let dynamic = s.sizing.is_dynamic();
     let mut est = Estimator::new(&s.sizing.model);
-    for b in &w.warmup {
+    // A window shared by variants may carry more warm-up than this one asks.
+    let warmup = &w.warmup[w
+        .warmup
+        .len()
+        .saturating_sub(s.sizing.warmup_hours as usize)..];
+    for b in warmup {
         est.observe(b.close.to_f64_lossy());
     }
     let spot_size = match s.kind {

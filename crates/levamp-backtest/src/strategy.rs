@@ -142,6 +142,15 @@ pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, Inp
     parse_table(&toml_table(text)?, default_name, dir)
 }
 
+/// The file's `name` (default `default_name`).
+pub fn parse_name(text: &str, default_name: &str) -> Result<String, InputError> {
+    match toml_table(text)?.get("name") {
+        None => Ok(default_name.to_string()),
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        Some(_) => fail("name", "must be a string"),
+    }
+}
+
 /// The text as a TOML table (a syntax error names no key).
 pub(crate) fn toml_table(text: &str) -> Result<toml::Table, InputError> {
     text.parse().map_err(|e: toml::de::Error| InputError {
