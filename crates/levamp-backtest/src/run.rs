@@ -26,7 +26,9 @@ use crate::sizing::Estimator;
 use crate::strategy::{Kind, Strategy};
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
-use levamp_engine::{account_health, liquidation_price, MarginMode, MarketId, PriceId};
+use levamp_engine::{
+    account_health, liquidation_price, MarginContext, MarginMode, MarketId, PriceId,
+};
 use levamp_io::json::InputError;
 use levamp_io::Preset;
 
@@ -128,6 +130,11 @@ pub(crate) struct Book {
     key: PriceId,
     pub(crate) account: AccountId,
     events: Vec<Event>,
+    /// Set when a command changed the account other than through the
+    /// oracle (a fill, a settlement, a liquidation, a deposit): the
+    /// position's liquidation price, which does not depend on the mark,
+    /// must then be computed again.
+    changed: bool,
 }
 
 impl Book {
@@ -176,6 +183,7 @@ impl Book {
             key,
             account,
             events: Vec::with_capacity(16),
+            changed: true,
         })
     }
 
@@ -184,7 +192,13 @@ impl Book {
         self.events.clear();
         self.venue
             .execute_into(c, &mut self.events)
-            .map_err(venue_error(at))
+            .map_err(venue_error(at))?;
+        let oracle_only =
+            |e: &Event| matches!(e, Event::OracleUpdated { .. } | Event::TimeAdvanced { .. });
+        if !self.events.iter().all(oracle_only) {
+            self.changed = true;
+        }
+        Ok(())
     }
 
     fn price(&mut self, price: Price, ts: i64) -> Result<(), InputError> {
@@ -275,10 +289,21 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         Kind::Directional => Base::ZERO,
     };
     let mut funding = w.funding.iter().peekable();
+    // The liquidation price after the last hour (`None`: none or unknown).
+    let mut liquidation = Boundary::Flat;
     for i in 0..n {
         let t = w.hours[i];
         let mark = w.mark[i];
-        book.price(mark.open, t)?;
+        let settles = funding.peek().is_some_and(|f| f.0 <= t);
+        let trades = i == 0 || (dynamic && i as i64 % s.sizing.rebalance_hours == 0);
+        // The open matters for a settlement, a fill, or a liquidation at the
+        // open; otherwise the hour's adverse extreme (never better than the
+        // open) comes next and the state is the same without it.
+        refresh(&mut book, &mut liquidation)?;
+        if settles || trades || at_risk(book.position(), mark.open, liquidation) {
+            book.price(mark.open, t)?;
+            record_liquidations(&book, &mut out, t, mark.open);
+        }
         while let Some(&&(ft, rate)) = funding.peek() {
             if ft > t {
                 break;
@@ -307,13 +332,30 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
             } else {
                 mark.high
             };
-            book.price(adverse, t + 1800)?;
-            record_liquidations(&book, &mut out, t + 1800, adverse);
+            // Skipped when even the extreme leaves the position safe: the
+            // close update comes next and the state is the same without it.
+            refresh(&mut book, &mut liquidation)?;
+            if at_risk(held, adverse, liquidation) {
+                book.price(adverse, t + 1800)?;
+                record_liquidations(&book, &mut out, t + 1800, adverse);
+            }
         }
-        book.price(mark.close, t + 3599)?;
-        record_liquidations(&book, &mut out, t + 3599, mark.close);
-        out.hours
-            .push(hour(&book, t, mark.close, w.spot[i].close, spot_size)?);
+        // The close update only when it may liquidate: otherwise the record
+        // values the account at the close without it (the same numbers).
+        refresh(&mut book, &mut liquidation)?;
+        if at_risk(book.position(), mark.close, liquidation) {
+            book.price(mark.close, t + 3599)?;
+            record_liquidations(&book, &mut out, t + 3599, mark.close);
+        }
+        refresh(&mut book, &mut liquidation)?;
+        out.hours.push(hour(
+            &book,
+            t,
+            mark.close,
+            w.spot[i].close,
+            spot_size,
+            liquidation.price(),
+        )?);
         // The hour has ended: only now may the estimator see its close.
         est.observe(w.perp[i].close.to_f64_lossy());
     }
@@ -494,6 +536,72 @@ fn record_liquidations(book: &Book, out: &mut Outcome, t: i64, mark: Price) {
     own_fills(book, out, t, "liquidation");
 }
 
+/// Where the position's margin scope becomes liquidatable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Boundary {
+    /// No position.
+    Flat,
+    /// At this mark or beyond (lower for a long, higher for a short).
+    At(Price),
+    /// At no positive mark.
+    Never,
+    /// At every mark.
+    Always,
+}
+
+impl Boundary {
+    fn price(self) -> Option<Price> {
+        match self {
+            Boundary::At(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a position of `held` is liquidatable with the mark at `price`
+/// (exactly: the venue's liquidation price is the boundary of its own
+/// predicate).
+fn at_risk(held: Base, price: Price, liquidation: Boundary) -> bool {
+    match liquidation {
+        Boundary::Flat | Boundary::Never => false,
+        Boundary::Always => true,
+        Boundary::At(lp) if held.is_positive() => price <= lp,
+        Boundary::At(lp) => price >= lp,
+    }
+}
+
+/// Recomputes `liquidation` if the account changed since.
+fn refresh(book: &mut Book, liquidation: &mut Boundary) -> Result<(), InputError> {
+    if std::mem::take(&mut book.changed) {
+        *liquidation = position_liquidation_price(book)?;
+    }
+    Ok(())
+}
+
+/// The exact liquidation price of the strategy's perp position. It depends
+/// on the position, its margin and the wallet, not on the mark (the venue
+/// solves for the mark), so it is computed only after a change.
+fn position_liquidation_price(book: &Book) -> Result<Boundary, InputError> {
+    let m = math("strategy");
+    let ctx = book.venue.context();
+    let account = &book.venue.accounts()[book.account as usize];
+    let index = account
+        .positions
+        .iter()
+        .position(|p| p.market == book.market && !p.size.is_zero());
+    let Some(i) = index else {
+        return Ok(Boundary::Flat);
+    };
+    Ok(match liquidation_price(account, i, &ctx).map_err(&m)? {
+        Some(p) => Boundary::At(p),
+        // No price changes the outcome: whatever it is at this mark.
+        None => match account_health(account, &ctx).map_err(&m)?.liquidatable {
+            true => Boundary::Always,
+            false => Boundary::Never,
+        },
+    })
+}
+
 /// The hour's record at the close.
 fn hour(
     book: &Book,
@@ -501,9 +609,18 @@ fn hour(
     mark: Price,
     spot: Price,
     spot_size: Base,
+    liquidation_price: Option<Price>,
 ) -> Result<Hour, InputError> {
     let m = math("strategy");
-    let ctx = book.venue.context();
+    // The venue's context with the market's price at the close (the venue's
+    // own oracle is there unless an update that could change nothing was
+    // skipped).
+    let mut prices = book.venue.context().prices.to_vec();
+    prices[book.key as usize] = mark;
+    let ctx = MarginContext {
+        prices: &prices,
+        ..book.venue.context()
+    };
     let account = &book.venue.accounts()[book.account as usize];
     let health = account_health(account, &ctx).map_err(&m)?;
     let spot_value = spot_size.value_at(spot, Round::Floor).map_err(&m)?;
@@ -511,10 +628,6 @@ fn hour(
         .positions
         .iter()
         .position(|p| p.market == book.market && !p.size.is_zero());
-    let liquidation_price = match index {
-        Some(i) => liquidation_price(account, i, &ctx).map_err(&m)?,
-        None => None,
-    };
     Ok(Hour {
         time,
         mark,

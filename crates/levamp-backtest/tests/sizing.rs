@@ -75,8 +75,7 @@ fn vol_target_halves_the_position_when_the_ewma_vol_doubles() {
     let at = |hour: i64| {
         out.resizes
             .iter()
-            .filter(|r| r.time <= T0 + hour * time::HOUR)
-            .next_back()
+            .rfind(|r| r.time <= T0 + hour * time::HOUR)
             .unwrap()
     };
     let (before, after) = (at(1190), at(1990));

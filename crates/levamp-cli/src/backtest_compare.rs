@@ -85,17 +85,12 @@ fn finish(
     let csv = |w: &mut dyn Write| compare::compare_csv(&rows, w);
     let page = |w: &mut dyn Write| w.write_all(html.as_bytes());
     let mut files: Vec<ResultFile> = vec![("compare.csv", &csv), ("report.html", &page)];
-    let writers: Vec<(String, Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>>)> = inputs
+    let copies: Vec<_> = inputs
         .iter()
-        .map(|(n, t)| {
-            let t = t.clone();
-            let w: Box<dyn Fn(&mut dyn Write) -> std::io::Result<()>> =
-                Box::new(move |w: &mut dyn Write| w.write_all(t.as_bytes()));
-            (n.clone(), w)
-        })
+        .map(|(_, t)| move |w: &mut dyn Write| w.write_all(t.as_bytes()))
         .collect();
-    for (n, w) in &writers {
-        files.push((n.as_str(), w.as_ref()));
+    for ((n, _), copy) in inputs.iter().zip(&copies) {
+        files.push((n.as_str(), copy));
     }
     let written = output::write_files(out, name, &files, "levamp backtest", force)?;
     if !quiet {
