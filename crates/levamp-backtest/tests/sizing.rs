@@ -12,13 +12,23 @@ const T0: i64 = 1_577_836_800;
 /// Writes perp = spot = mark candles with closes `closes` (open = the
 /// previous close) and zero funding every 8 h into a fresh folder.
 fn history(tag: &str, closes: &[f64]) -> PathBuf {
+    let bars: Vec<(f64, f64)> = closes
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (if i == 0 { c } else { closes[i - 1] }, c))
+        .collect();
+    history_bars(tag, &bars)
+}
+
+/// As [`history`] with each hour's (open, close) given (an open away from
+/// the previous close is a gap).
+fn history_bars(tag: &str, oc: &[(f64, f64)]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("levamp-sizing-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut bars = String::from("open_time_utc,open,high,low,close\n");
     let mut funding = String::from("funding_time_utc,funding_rate\n");
-    for (i, &c) in closes.iter().enumerate() {
+    for (i, &(o, c)) in oc.iter().enumerate() {
         let t = T0 + i as i64 * time::HOUR;
-        let o = if i == 0 { c } else { closes[i - 1] };
         let (h, l) = (o.max(c), o.min(c));
         let (o, h, l, c) = (r2(o), r2(h), r2(l), r2(c));
         bars.push_str(&format!("{},{o},{h},{l},{c}\n", time::format(t)));
@@ -260,4 +270,24 @@ fn bad_sizing_keys_are_named() {
         + "[sizing]\nmodel = \"vol_target\"\ntarget_vol = 0.5\nwarmup_hours = 100000\n";
     let e = load_window(&parse(&early, "t", Path::new(".")).unwrap()).unwrap_err();
     assert_eq!(e.at, "sizing.warmup_hours", "{}", e.message);
+}
+
+/// A mark that opens below the liquidation price liquidates at the open
+/// update, and that liquidation is recorded (it used to be applied but
+/// left out of `liquidations` and trades.csv).
+#[test]
+fn a_liquidation_at_a_gapped_open_is_recorded() {
+    let mut bars = vec![(100.0, 100.0); 40];
+    bars[30] = (50.0, 50.0);
+    for b in bars.iter_mut().skip(31) {
+        *b = (50.0, 50.0);
+    }
+    let dir = history_bars("gap", &bars);
+    let body = "[strategy]\nkind = \"directional\"\nsize = 9\ncapital = 100\nfee_rate = 0\n";
+    let out = backtest(&own(&dir, 8, 40, body)).unwrap();
+    let first = out.liquidations.first().expect("liquidated and recorded");
+    assert_eq!(first.time, T0 + 30 * time::HOUR);
+    assert_eq!(first.mark.to_f64_lossy(), 50.0);
+    assert!(out.trades.iter().any(|t| t.reason == "liquidation"));
+    assert!(out.hours.last().unwrap().position.is_zero());
 }
