@@ -47,16 +47,24 @@ pub struct History {
 }
 
 impl History {
-    /// Reads and checks `s`'s sources.
+    /// Reads and checks `s`'s sources (the four files in parallel).
     pub fn load(s: &strategy::Strategy) -> Result<History, InputError> {
         let bars =
             |src: &data::Source| data::parse_bars(&src.name(), &src.text()?, s.max_gap_hours);
-        let f = &s.sources.funding;
+        let funding = || {
+            let f = &s.sources.funding;
+            data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)
+        };
+        let ((perp, spot), (mark, funding)) = rayon::join(
+            || rayon::join(|| bars(&s.sources.perp), || bars(&s.sources.spot)),
+            || rayon::join(|| bars(&s.sources.mark), funding),
+        );
+        // Errors in the order perp, spot, mark, funding (deterministic).
         Ok(History {
-            perp: bars(&s.sources.perp)?,
-            spot: bars(&s.sources.spot)?,
-            mark: bars(&s.sources.mark)?,
-            funding: data::parse_funding(&f.name(), &f.text()?, 8 * time::HOUR, s.max_gap_hours)?,
+            perp: perp?,
+            spot: spot?,
+            mark: mark?,
+            funding: funding?,
         })
     }
 
