@@ -7,7 +7,9 @@
 //! shipped); [`run`] drives the venue engine hour by hour — oracle updates,
 //! funding settlements at the historical rates, fills with fees, mark-price
 //! liquidation — and [`metrics`] and [`files`] turn the outcome into
-//! `metrics.json`, the CSVs and `report.html`. Money stays fixed-point from
+//! `metrics.json`, the CSVs and `report.html`. A directional position can
+//! be sized dynamically ([`sizing`], traded by [`rebalance`]), and
+//! [`compare`] runs variants side by side over one loaded [`History`]. Money stays fixed-point from
 //! the data to the ledger; floats appear only in ratios of the summary and
 //! in the chart.
 

@@ -16,7 +16,9 @@
 //! * size = `N ÷ max(perp open, mark)` (the notional is at most `N` at
 //!   either price), rounded toward the smaller size to a multiple of
 //!   `sizing.step`;
-//! * no fill when the position is held and |target − held| ≤ band × |held|.
+//! * no fill when the position is held, |target − held| ≤ band × |held|,
+//!   and the held position is within the hard limits (a position beyond
+//!   them is cut back whatever the band).
 //!
 //! Isolated margin: when the position grows, the whole quote wallet moves
 //! into the position's margin with the fill (so the margin is the equity,
@@ -76,7 +78,6 @@ pub(crate) fn rebalance(
     let c = s.fee_rate.to_f64_lossy() + (p - mark_f).abs() / mark_f;
     let market = &book.venue.markets()[book.market as usize];
     let tier_at = |notional: f64| market.tier(Quote::from_raw((notional * SCALE) as i128));
-    // The maintenance rate of the tier the target lands in (two passes).
     let held = book.position();
     let held_notional = held.checked_abs().map_err(&m)?.to_f64_lossy() * mark_f;
     // The maintenance rate of the tier the target lands in (two passes).
@@ -85,17 +86,21 @@ pub(crate) fn rebalance(
         return Ok(());
     };
     let mut notional = lev * e;
+    // The largest notional the hard limits allow (the band never keeps more).
+    let mut hard = f64::INFINITY;
     if matches!(s.sizing.model, Model::LiquidationBuffer { .. }) {
         mmr = tier_at(notional).maintenance_margin_rate.to_f64_lossy();
         lev = sizing::target_leverage(&s.sizing.model, est, side, mmr).unwrap_or(lev);
         // A hard limit: met after the fill's costs.
         notional = max_notional(e, held_notional, 1.0 / lev, c);
+        hard = notional;
     }
     if let Some(cap) = s.sizing.max_leverage {
         notional = notional.min(cap * e);
     }
     let max = tier_at(notional).max_leverage.to_f64_lossy();
     let allowed = max_notional(e, held_notional, 1.0 / max, c) * (1.0 - CLAMP_SAFETY);
+    hard = hard.min(allowed);
     let clamped = notional > allowed;
     if clamped {
         notional = allowed;
@@ -120,10 +125,11 @@ pub(crate) fn rebalance(
         false => magnitude.checked_neg().map_err(&m)?,
     };
     let delta = target.checked_sub(held).map_err(&m)?;
-    let band = held.checked_abs().map_err(&m)?.to_f64_lossy() * s.sizing.band;
-    if delta.is_zero()
-        || (!held.is_zero() && delta.checked_abs().map_err(&m)?.to_f64_lossy() <= band)
-    {
+    let held_abs = held.checked_abs().map_err(&m)?.to_f64_lossy();
+    let within_band = !held.is_zero()
+        && delta.checked_abs().map_err(&m)?.to_f64_lossy() <= held_abs * s.sizing.band
+        && held_abs * p.max(mark_f) <= hard;
+    if delta.is_zero() || within_band {
         return Ok(());
     }
     let grows = target.checked_abs().map_err(&m)? > held.checked_abs().map_err(&m)?;

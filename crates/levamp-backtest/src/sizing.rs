@@ -67,7 +67,8 @@ pub struct Sizing {
     pub max_leverage: Option<f64>,
     /// Hours between rebalance checks (the first at the window's first hour).
     pub rebalance_hours: i64,
-    /// No-trade band: no resize when |target − held| ≤ band × |held|.
+    /// No-trade band: no resize when |target − held| ≤ band × |held| and the
+    /// held position is within the hard limits (liquidation buffer, tier).
     pub band: f64,
     /// Hours of perp closes before `data.start` that warm the estimator up.
     pub warmup_hours: i64,

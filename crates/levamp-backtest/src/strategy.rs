@@ -1,5 +1,6 @@
-//! A strategy file (TOML): `name`, `[data]`, `[venue]`, `[strategy]`, every
-//! key checked (unknown keys refused). Errors name the key (`strategy.size`);
+//! A strategy file (TOML): `name`, `[data]`, `[venue]`, `[strategy]` and
+//! an optional `[sizing]` ([`crate::sizing`]), every key checked (unknown
+//! keys refused); `[[variant]]` lists are expanded by [`crate::compare`]. Errors name the key (`strategy.size`);
 //! the CLI adds the file and line.
 
 use crate::data::{self, Source, Sources};

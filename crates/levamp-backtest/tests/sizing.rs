@@ -291,3 +291,28 @@ fn a_liquidation_at_a_gapped_open_is_recorded() {
     assert!(out.trades.iter().any(|t| t.reason == "liquidation"));
     assert!(out.hours.last().unwrap().position.is_zero());
 }
+
+/// The no-trade band never keeps a position beyond a hard limit: after a
+/// 5 % fall the buffered long is above its liquidation-buffer leverage by
+/// less than the (wide) band, and is cut back at the next check anyway.
+#[test]
+fn the_band_does_not_keep_a_position_beyond_the_buffer() {
+    let closes: Vec<f64> = (0..1100)
+        .map(|i| {
+            let level = if i <= 1000 { 100.0 } else { 95.0 };
+            level * if i % 2 == 0 { 1.0 } else { 1.01 }
+        })
+        .collect();
+    let dir = history("band", &closes);
+    let body = "[strategy]\nkind = \"directional\"\nsize = 1\ncapital = 10000\nfee_rate = 0\n\
+        [sizing]\nmodel = \"liquidation_buffer\"\nk = 10\nhorizon_hours = 4\nrebalance_hours = 24\nband = 0.9\n";
+    let out = backtest(&own(&dir, 720, 1100, body)).unwrap();
+    assert!(out.liquidations.is_empty());
+    assert_eq!(out.resizes[0].time, T0 + 720 * time::HOUR, "the open");
+    let after: Vec<_> = out.resizes.iter().skip(1).collect();
+    let first = after.first().expect("a cut after the fall");
+    assert_eq!(first.time, T0 + 1008 * time::HOUR);
+    assert!(first.to < first.from, "{} → {}", first.from, first.to);
+    let cut = 1.0 - first.to.to_f64_lossy() / first.from.to_f64_lossy();
+    assert!(cut < 0.9, "within the band: {cut}");
+}
