@@ -383,6 +383,9 @@ pub struct Window {
     pub funding: Vec<(i64, Ratio)>,
     /// Gaps inside the window (forward-filled: the hour repeats the last close).
     pub gaps: Vec<Gap>,
+    /// Perp candles of the hours just before `start` that warm a sizing
+    /// estimator up (empty unless [`Window::with_warmup`]).
+    pub warmup: Vec<Bar>,
 }
 
 /// The candle of every hour of `[start, end)` from `s`; a missing hour (a
@@ -481,7 +484,35 @@ impl Window {
             hours,
             funding: funding_rows,
             gaps,
+            warmup: Vec::new(),
         })
+    }
+
+    /// Adds the `hours` perp candles before the window's first hour
+    /// (`start` is the window's start; the error names `sizing.warmup_hours`).
+    pub fn with_warmup(
+        mut self,
+        perp: &Series,
+        start: i64,
+        hours: i64,
+    ) -> Result<Window, InputError> {
+        if hours == 0 {
+            return Ok(self);
+        }
+        let from = start - hours * HOUR;
+        if from < perp.bars[0].time {
+            return Err(InputError {
+                at: "sizing.warmup_hours".into(),
+                message: format!(
+                    "{hours} h of perp history before data.start are needed from {}, but the perp series starts {} ({})",
+                    time::format(from),
+                    time::format(perp.bars[0].time),
+                    perp.file
+                ),
+            });
+        }
+        self.warmup = align(perp, from, start, "perp")?;
+        Ok(self)
     }
 }
 

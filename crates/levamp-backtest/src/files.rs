@@ -31,19 +31,21 @@ pub fn equity_csv(o: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// `trades.csv`: every fill of the strategy, liquidations included.
+/// `trades.csv`: every fill of the strategy, liquidations included; `reason`
+/// is `open`, `rebalance` (a dynamic resize) or `liquidation`.
 pub fn trades_csv(o: &Outcome, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "time,leg,size,price,fee,liquidation")?;
+    writeln!(w, "time,leg,size,price,fee,liquidation,reason")?;
     for t in &o.trades {
         writeln!(
             w,
-            "{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{}",
             time::format(t.time),
             t.leg,
             t.size,
             t.price,
             t.fee,
-            t.liquidation
+            t.liquidation,
+            t.reason
         )?;
     }
     Ok(())

@@ -131,6 +131,11 @@ pub fn metrics_json(s: &Strategy, o: &Outcome, m: &Summary) -> Value {
             "liquidations": m.liquidations,
             "min_liquidation_distance": m.min_liquidation_distance.map_or(Value::Null, ratio),
         },
+        "sizing": {
+            "model": s.sizing.model.name(),
+            "rebalances": o.resizes.len(),
+            "tier_clamps": o.clamps,
+        },
         "liquidation_events": o.liquidations.iter().map(|l| json!({
             "time": time::format(l.time),
             "mark": levamp_io::json::number(l.mark.to_string()),

@@ -13,13 +13,13 @@ use std::fmt::Write;
 const MAX_POINTS: usize = 1500;
 
 /// A line: label, colour, (x, y) points (x = Unix seconds).
-struct Line<'a> {
-    label: &'a str,
-    colour: &'a str,
-    points: Vec<(f64, f64)>,
+pub(crate) struct Line<'a> {
+    pub(crate) label: &'a str,
+    pub(crate) colour: &'a str,
+    pub(crate) points: Vec<(f64, f64)>,
 }
 
-fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
+pub(crate) fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     let step = points.len().div_ceil(MAX_POINTS).max(1);
     let last = points.last().copied();
     let mut out: Vec<(f64, f64)> = points.into_iter().step_by(step).collect();
@@ -31,7 +31,7 @@ fn thin(points: Vec<(f64, f64)>) -> Vec<(f64, f64)> {
     out
 }
 
-fn escape(s: &str) -> String {
+pub(crate) fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -39,7 +39,7 @@ fn escape(s: &str) -> String {
 }
 
 /// An SVG chart of `lines` with vertical `markers` (x values) in red.
-fn chart(title: &str, lines: &[Line], markers: &[f64]) -> String {
+pub(crate) fn chart(title: &str, lines: &[Line], markers: &[f64]) -> String {
     let (w, h, pad) = (900.0, 260.0, 50.0);
     let pts = lines
         .iter()
@@ -105,8 +105,8 @@ fn chart(title: &str, lines: &[Line], markers: &[f64]) -> String {
             "<path d=\"{d}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.2\"/>\
              <text x=\"{}\" y=\"{}\" fill=\"{}\">{}</text>",
             l.colour,
-            pad + 10.0 + 160.0 * i as f64,
-            pad - 8.0,
+            pad + 10.0 + 160.0 * (i % 5) as f64,
+            pad - 8.0 - 13.0 * (i / 5) as f64,
             l.colour,
             escape(l.label)
         );

@@ -21,10 +21,14 @@
 //! and the spot close.
 
 use crate::data::{Gap, Window};
+use crate::rebalance::{self, Resize};
+use crate::sizing::Estimator;
 use crate::strategy::{Kind, Strategy};
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
-use levamp_engine::{account_health, liquidation_price, MarginMode, MarketId, PriceId};
+use levamp_engine::{
+    account_health, liquidation_price, MarginContext, MarginMode, MarketId, PriceId,
+};
 use levamp_io::json::InputError;
 use levamp_io::Preset;
 
@@ -57,6 +61,8 @@ pub struct Trade {
     pub fee: Quote,
     /// A liquidation fill by the venue.
     pub liquidation: bool,
+    /// Why: `open`, `rebalance` or `liquidation`.
+    pub reason: &'static str,
 }
 
 /// One funding settlement as the strategy saw it.
@@ -94,12 +100,16 @@ pub struct Outcome {
     /// Σ trading fees, both legs (exact).
     pub fees: Quote,
     pub gaps: Vec<Gap>,
+    /// Rebalances that traded (dynamic sizing).
+    pub resizes: Vec<Resize>,
+    /// Rebalances whose target the venue's tier maximum cut.
+    pub clamps: usize,
 }
 
 /// Account name of the strategy on the venue.
 const ACCOUNT: &str = "strategy";
 
-fn math(at: &'static str) -> impl Fn(MathError) -> InputError {
+pub(crate) fn math(at: &'static str) -> impl Fn(MathError) -> InputError {
     move |e| InputError {
         at: at.into(),
         message: e.to_string(),
@@ -114,12 +124,17 @@ fn venue_error(at: &'static str) -> impl Fn(VenueError) -> InputError {
 }
 
 /// The run's venue: the preset's rules and the strategy's market.
-struct Book {
-    venue: Venue,
-    market: MarketId,
+pub(crate) struct Book {
+    pub(crate) venue: Venue,
+    pub(crate) market: MarketId,
     key: PriceId,
-    account: AccountId,
+    pub(crate) account: AccountId,
     events: Vec<Event>,
+    /// Set when a command changed the account other than through the
+    /// oracle (a fill, a settlement, a liquidation, a deposit): the
+    /// position's liquidation price, which does not depend on the mark,
+    /// must then be computed again.
+    changed: bool,
 }
 
 impl Book {
@@ -168,15 +183,22 @@ impl Book {
             key,
             account,
             events: Vec::with_capacity(16),
+            changed: true,
         })
     }
 
     /// Executes `c`; its events are in `self.events` until the next command.
-    fn exec(&mut self, c: &Command, at: &'static str) -> Result<(), InputError> {
+    pub(crate) fn exec(&mut self, c: &Command, at: &'static str) -> Result<(), InputError> {
         self.events.clear();
         self.venue
             .execute_into(c, &mut self.events)
-            .map_err(venue_error(at))
+            .map_err(venue_error(at))?;
+        let oracle_only =
+            |e: &Event| matches!(e, Event::OracleUpdated { .. } | Event::TimeAdvanced { .. });
+        if !self.events.iter().all(oracle_only) {
+            self.changed = true;
+        }
+        Ok(())
     }
 
     fn price(&mut self, price: Price, ts: i64) -> Result<(), InputError> {
@@ -189,7 +211,7 @@ impl Book {
         self.exec(&c, "data.mark")
     }
 
-    fn position(&self) -> Base {
+    pub(crate) fn position(&self) -> Base {
         self.venue
             .position(self.account, self.market)
             .map_or(Base::ZERO, |p| p.size)
@@ -249,16 +271,39 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         funding_pnl: Quote::ZERO,
         fees: Quote::ZERO,
         gaps: w.gaps.clone(),
+        resizes: Vec::new(),
+        clamps: 0,
     };
+    let dynamic = s.sizing.is_dynamic();
+    let mut est = Estimator::new(&s.sizing.model);
+    // A window shared by variants may carry more warm-up than this one asks.
+    let warmup = &w.warmup[w
+        .warmup
+        .len()
+        .saturating_sub(s.sizing.warmup_hours as usize)..];
+    for b in warmup {
+        est.observe(b.close.to_f64_lossy());
+    }
     let spot_size = match s.kind {
         Kind::Carry => s.perp_size.checked_neg().map_err(math("strategy.size"))?,
         Kind::Directional => Base::ZERO,
     };
     let mut funding = w.funding.iter().peekable();
+    // The liquidation price after the last hour (`None`: none or unknown).
+    let mut liquidation = Boundary::Flat;
     for i in 0..n {
         let t = w.hours[i];
         let mark = w.mark[i];
-        book.price(mark.open, t)?;
+        let settles = funding.peek().is_some_and(|f| f.0 <= t);
+        let trades = i == 0 || (dynamic && i as i64 % s.sizing.rebalance_hours == 0);
+        // The open matters for a settlement, a fill, or a liquidation at the
+        // open; otherwise the hour's adverse extreme (never better than the
+        // open) comes next and the state is the same without it.
+        refresh(&mut book, &mut liquidation)?;
+        if settles || trades || at_risk(book.position(), mark.open, liquidation) {
+            book.price(mark.open, t)?;
+            record_liquidations(&book, &mut out, t, mark.open);
+        }
         while let Some(&&(ft, rate)) = funding.peek() {
             if ft > t {
                 break;
@@ -269,7 +314,15 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
             }
             settle(&mut book, &mut out, ft, rate, mark.open)?;
         }
-        if i == 0 {
+        if dynamic {
+            if i == 0 {
+                rebalance::deposit(&mut book, s)?;
+            }
+            if i as i64 % s.sizing.rebalance_hours == 0 {
+                let perp = w.perp[i].open;
+                rebalance::rebalance(&mut book, s, &est, perp, mark.open, t, &mut out)?;
+            }
+        } else if i == 0 {
             open(&mut book, s, w, spot_size, &mut out)?;
         }
         let held = book.position();
@@ -279,13 +332,32 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
             } else {
                 mark.high
             };
-            book.price(adverse, t + 1800)?;
-            record_liquidations(&book, &mut out, t + 1800, adverse);
+            // Skipped when even the extreme leaves the position safe: the
+            // close update comes next and the state is the same without it.
+            refresh(&mut book, &mut liquidation)?;
+            if at_risk(held, adverse, liquidation) {
+                book.price(adverse, t + 1800)?;
+                record_liquidations(&book, &mut out, t + 1800, adverse);
+            }
         }
-        book.price(mark.close, t + 3599)?;
-        record_liquidations(&book, &mut out, t + 3599, mark.close);
-        out.hours
-            .push(hour(&book, t, mark.close, w.spot[i].close, spot_size)?);
+        // The close update only when it may liquidate: otherwise the record
+        // values the account at the close without it (the same numbers).
+        refresh(&mut book, &mut liquidation)?;
+        if at_risk(book.position(), mark.close, liquidation) {
+            book.price(mark.close, t + 3599)?;
+            record_liquidations(&book, &mut out, t + 3599, mark.close);
+        }
+        refresh(&mut book, &mut liquidation)?;
+        out.hours.push(hour(
+            &book,
+            t,
+            mark.close,
+            w.spot[i].close,
+            spot_size,
+            liquidation.price(),
+        )?);
+        // The hour has ended: only now may the estimator see its close.
+        est.observe(w.perp[i].close.to_f64_lossy());
     }
     Ok(out)
 }
@@ -392,7 +464,7 @@ fn open(
         leverage: None,
     };
     book.exec(&Command::Trade(order), "strategy.size")?;
-    let fee = own_fills(book, out, t);
+    let fee = own_fills(book, out, t, "open");
     if spot_size.is_positive() {
         out.trades.push(Trade {
             time: t,
@@ -401,14 +473,16 @@ fn open(
             price: w.spot[0].open,
             fee: spot_fee,
             liquidation: false,
+            reason: "open",
         });
     }
     out.fees = fee.checked_add(spot_fee).map_err(&cap)?;
     Ok(())
 }
 
-/// Records the strategy's fills among the last command's events; returns their fees.
-fn own_fills(book: &Book, out: &mut Outcome, t: i64) -> Quote {
+/// Records the strategy's fills among the last command's events (a
+/// liquidation fill's reason is `liquidation`); returns their fees.
+pub(crate) fn own_fills(book: &Book, out: &mut Outcome, t: i64, reason: &'static str) -> Quote {
     let mut fees = Quote::ZERO;
     for e in &book.events {
         if let Event::TradeFilled {
@@ -429,6 +503,7 @@ fn own_fills(book: &Book, out: &mut Outcome, t: i64) -> Quote {
                         price: *price,
                         fee: side.fee,
                         liquidation: *liquidation,
+                        reason: if *liquidation { "liquidation" } else { reason },
                     });
                 }
             }
@@ -458,7 +533,73 @@ fn record_liquidations(book: &Book, out: &mut Outcome, t: i64, mark: Price) {
             }
         }
     }
-    own_fills(book, out, t);
+    own_fills(book, out, t, "liquidation");
+}
+
+/// Where the position's margin scope becomes liquidatable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Boundary {
+    /// No position.
+    Flat,
+    /// At this mark or beyond (lower for a long, higher for a short).
+    At(Price),
+    /// At no positive mark.
+    Never,
+    /// At every mark.
+    Always,
+}
+
+impl Boundary {
+    fn price(self) -> Option<Price> {
+        match self {
+            Boundary::At(p) => Some(p),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a position of `held` is liquidatable with the mark at `price`
+/// (exactly: the venue's liquidation price is the boundary of its own
+/// predicate).
+fn at_risk(held: Base, price: Price, liquidation: Boundary) -> bool {
+    match liquidation {
+        Boundary::Flat | Boundary::Never => false,
+        Boundary::Always => true,
+        Boundary::At(lp) if held.is_positive() => price <= lp,
+        Boundary::At(lp) => price >= lp,
+    }
+}
+
+/// Recomputes `liquidation` if the account changed since.
+fn refresh(book: &mut Book, liquidation: &mut Boundary) -> Result<(), InputError> {
+    if std::mem::take(&mut book.changed) {
+        *liquidation = position_liquidation_price(book)?;
+    }
+    Ok(())
+}
+
+/// The exact liquidation price of the strategy's perp position. It depends
+/// on the position, its margin and the wallet, not on the mark (the venue
+/// solves for the mark), so it is computed only after a change.
+fn position_liquidation_price(book: &Book) -> Result<Boundary, InputError> {
+    let m = math("strategy");
+    let ctx = book.venue.context();
+    let account = &book.venue.accounts()[book.account as usize];
+    let index = account
+        .positions
+        .iter()
+        .position(|p| p.market == book.market && !p.size.is_zero());
+    let Some(i) = index else {
+        return Ok(Boundary::Flat);
+    };
+    Ok(match liquidation_price(account, i, &ctx).map_err(&m)? {
+        Some(p) => Boundary::At(p),
+        // No price changes the outcome: whatever it is at this mark.
+        None => match account_health(account, &ctx).map_err(&m)?.liquidatable {
+            true => Boundary::Always,
+            false => Boundary::Never,
+        },
+    })
 }
 
 /// The hour's record at the close.
@@ -468,9 +609,18 @@ fn hour(
     mark: Price,
     spot: Price,
     spot_size: Base,
+    liquidation_price: Option<Price>,
 ) -> Result<Hour, InputError> {
     let m = math("strategy");
-    let ctx = book.venue.context();
+    // The venue's context with the market's price at the close (the venue's
+    // own oracle is there unless an update that could change nothing was
+    // skipped).
+    let mut prices = book.venue.context().prices.to_vec();
+    prices[book.key as usize] = mark;
+    let ctx = MarginContext {
+        prices: &prices,
+        ..book.venue.context()
+    };
     let account = &book.venue.accounts()[book.account as usize];
     let health = account_health(account, &ctx).map_err(&m)?;
     let spot_value = spot_size.value_at(spot, Round::Floor).map_err(&m)?;
@@ -478,10 +628,6 @@ fn hour(
         .positions
         .iter()
         .position(|p| p.market == book.market && !p.size.is_zero());
-    let liquidation_price = match index {
-        Some(i) => liquidation_price(account, i, &ctx).map_err(&m)?,
-        None => None,
-    };
     Ok(Hour {
         time,
         mark,

@@ -1,8 +1,10 @@
-//! A strategy file (TOML): `name`, `[data]`, `[venue]`, `[strategy]`, every
-//! key checked (unknown keys refused). Errors name the key (`strategy.size`);
+//! A strategy file (TOML): `name`, `[data]`, `[venue]`, `[strategy]` and
+//! an optional `[sizing]` ([`crate::sizing`]), every key checked (unknown
+//! keys refused); `[[variant]]` lists are expanded by [`crate::compare`]. Errors name the key (`strategy.size`);
 //! the CLI adds the file and line.
 
 use crate::data::{self, Source, Sources};
+use crate::sizing::{self, Model, Sizing};
 use crate::time::{self, HOUR};
 use levamp_core::{Base, Quote, Ratio};
 use levamp_engine::MarginMode;
@@ -39,23 +41,29 @@ pub struct Strategy {
     pub margin_mode: MarginMode,
     /// Taker fee on every fill, both legs.
     pub fee_rate: Ratio,
+    /// `[sizing]` (directional only; default static).
+    pub sizing: Sizing,
 }
 
 /// Default `[data] max_gap_hours`: the shipped spot series' longest outage is 5 h.
 pub const DEFAULT_MAX_GAP_HOURS: i64 = 6;
 
-fn fail<T>(at: &str, message: impl Into<String>) -> Result<T, InputError> {
+pub(crate) fn fail<T>(at: &str, message: impl Into<String>) -> Result<T, InputError> {
     levamp_io::json::err(at, message)
 }
 
 /// A TOML table with its path, refusing keys outside `allowed`.
-struct Table<'a> {
-    map: &'a toml::Table,
-    at: &'a str,
+pub(crate) struct Table<'a> {
+    pub(crate) map: &'a toml::Table,
+    pub(crate) at: &'a str,
 }
 
 impl<'a> Table<'a> {
-    fn of(root: &'a toml::Table, key: &'a str, allowed: &[&str]) -> Result<Table<'a>, InputError> {
+    pub(crate) fn of(
+        root: &'a toml::Table,
+        key: &'a str,
+        allowed: &[&str],
+    ) -> Result<Table<'a>, InputError> {
         let Some(v) = root.get(key) else {
             return fail(key, "required table is missing");
         };
@@ -66,11 +74,11 @@ impl<'a> Table<'a> {
         Ok(Table { map, at: key })
     }
 
-    fn path(&self, key: &str) -> String {
+    pub(crate) fn path(&self, key: &str) -> String {
         format!("{}.{key}", self.at)
     }
 
-    fn text(&self, key: &str) -> Result<Option<String>, InputError> {
+    pub(crate) fn text(&self, key: &str) -> Result<Option<String>, InputError> {
         match self.map.get(key) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s.clone())),
@@ -87,7 +95,7 @@ impl<'a> Table<'a> {
     }
 
     /// An exact decimal (a TOML number, read from its shortest text).
-    fn decimal(&self, key: &str) -> Result<Option<i128>, InputError> {
+    pub(crate) fn decimal(&self, key: &str) -> Result<Option<i128>, InputError> {
         let text = match self.map.get(key) {
             None => return Ok(None),
             Some(toml::Value::Integer(i)) => i.to_string(),
@@ -110,7 +118,7 @@ impl<'a> Table<'a> {
     }
 }
 
-fn check_keys(map: &toml::Table, at: &str, allowed: &[&str]) -> Result<(), InputError> {
+pub(crate) fn check_keys(map: &toml::Table, at: &str, allowed: &[&str]) -> Result<(), InputError> {
     for k in map.keys() {
         if !allowed.contains(&k.as_str()) {
             let place = match at.is_empty() {
@@ -132,21 +140,43 @@ fn check_keys(map: &toml::Table, at: &str, allowed: &[&str]) -> Result<(), Input
 /// Parses a strategy file's text; `default_name` is the file stem, `dir`
 /// resolves relative CSV paths.
 pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, InputError> {
-    let root: toml::Table = text.parse().map_err(|e: toml::de::Error| InputError {
+    parse_table(&toml_table(text)?, default_name, dir)
+}
+
+/// The file's `name` (default `default_name`).
+pub fn parse_name(text: &str, default_name: &str) -> Result<String, InputError> {
+    match toml_table(text)?.get("name") {
+        None => Ok(default_name.to_string()),
+        Some(toml::Value::String(s)) => Ok(s.clone()),
+        Some(_) => fail("name", "must be a string"),
+    }
+}
+
+/// The text as a TOML table (a syntax error names no key).
+pub(crate) fn toml_table(text: &str) -> Result<toml::Table, InputError> {
+    text.parse().map_err(|e: toml::de::Error| InputError {
         at: String::new(),
         message: format!(
             "malformed TOML: {}",
             levamp_io::json::clip(e.message(), 200)
         ),
-    })?;
-    check_keys(&root, "", &["name", "data", "venue", "strategy"])?;
+    })
+}
+
+/// Parses a strategy file's table (see [`parse`]).
+pub(crate) fn parse_table(
+    root: &toml::Table,
+    default_name: &str,
+    dir: &Path,
+) -> Result<Strategy, InputError> {
+    check_keys(root, "", &["name", "data", "venue", "strategy", "sizing"])?;
     let name = match root.get("name") {
         None => default_name.to_string(),
         Some(toml::Value::String(s)) => s.clone(),
         Some(_) => return fail("name", "must be a string"),
     };
     let d = Table::of(
-        &root,
+        root,
         "data",
         &[
             "market",
@@ -173,10 +203,10 @@ pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, Inp
         Some(_) => return fail("data.max_gap_hours", "must be a whole number of hours ≥ 0"),
     };
     let sources = sources(&d, &market, dir)?;
-    let v = Table::of(&root, "venue", &["preset"])?;
+    let v = Table::of(root, "venue", &["preset"])?;
     let preset = v.required_text("preset")?;
     let s = Table::of(
-        &root,
+        root,
         "strategy",
         &["kind", "size", "capital", "margin_mode", "fee_rate"],
     )?;
@@ -234,6 +264,13 @@ pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, Inp
     if fee_rate.is_negative() || fee_rate >= Ratio::ONE {
         return fail("strategy.fee_rate", "must be ≥ 0 and < 1");
     }
+    let sizing = sizing::parse(root)?;
+    if kind != Kind::Directional && sizing.model != Model::Static {
+        return fail(
+            "sizing.model",
+            "dynamic sizing is for kind = \"directional\" only",
+        );
+    }
     Ok(Strategy {
         name,
         market,
@@ -247,6 +284,7 @@ pub fn parse(text: &str, default_name: &str, dir: &Path) -> Result<Strategy, Inp
         capital,
         margin_mode,
         fee_rate,
+        sizing,
     })
 }
 

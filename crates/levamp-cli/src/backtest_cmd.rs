@@ -3,7 +3,7 @@
 //! rules as `levamp sim` (levamp_sim::output).
 
 use anyhow::Result;
-use levamp_backtest::{files, load_window, metrics, regime, report, run, strategy};
+use levamp_backtest::{compare, files, load_window, metrics, regime, report, run};
 use levamp_io::json::InputError;
 use levamp_sim::output;
 use std::io::Write;
@@ -12,9 +12,9 @@ use std::time::Instant;
 
 /// Places an error of the strategy file at its line (`FILE:LINE: key`);
 /// errors in a data file already name that file and line.
-fn place<'a>(file: &'a Path, text: &'a str) -> impl Fn(InputError) -> InputError + 'a {
+pub(crate) fn place<'a>(file: &'a Path, text: &'a str) -> impl Fn(InputError) -> InputError + 'a {
     move |e| {
-        let own = ["name", "data", "venue", "strategy"]
+        let own = ["name", "data", "venue", "strategy", "sizing", "variant"]
             .iter()
             .any(|k| e.at == *k || e.at.starts_with(&format!("{k}.")))
             || e.at.is_empty();
@@ -25,7 +25,7 @@ fn place<'a>(file: &'a Path, text: &'a str) -> impl Fn(InputError) -> InputError
     }
 }
 
-/// Runs `levamp backtest`.
+/// Runs `levamp backtest FILE` (a file with `[[variant]]`s: a comparison).
 pub fn run(file: &Path, out: &Path, quiet: bool, force: bool) -> Result<()> {
     let started = Instant::now();
     let text = levamp_io::input_limit::read_file(file)?;
@@ -35,7 +35,11 @@ pub fn run(file: &Path, out: &Path, quiet: bool, force: bool) -> Result<()> {
         .and_then(|s| s.to_str())
         .unwrap_or("strategy");
     let dir = file.parent().unwrap_or(Path::new(""));
-    let s = strategy::parse(&text, stem, dir).map_err(&at)?;
+    let (variants, mut list) = compare::expand(&text, stem, dir).map_err(&at)?;
+    if variants {
+        return crate::backtest_compare::run_variants(file, &text, list, out, quiet, force);
+    }
+    let s = list.remove(0);
     // The name becomes a folder: checked before anything runs.
     output::check_destination(out, &s.name, force).map_err(&at)?;
     let window = load_window(&s).map_err(&at)?;

@@ -2,6 +2,7 @@
 //! Errors surface as one line on stderr and a non-zero exit, never a panic.
 
 mod backtest_cmd;
+mod backtest_compare;
 mod import_cmd;
 mod input;
 mod margin_cmd;
@@ -134,8 +135,13 @@ enum Command {
     },
     /// Backtests a strategy on Binance history through the exact venue (docs/backtest.md): metrics, CSVs and an HTML report in OUT/<name>/.
     Backtest {
-        /// Strategy file (TOML).
-        strategy: std::path::PathBuf,
+        /// Strategy file (TOML); a file with `[[variant]]`s runs them side by side.
+        #[arg(required_unless_present = "compare", conflicts_with = "compare")]
+        strategy: Option<std::path::PathBuf>,
+        /// Runs these strategy files side by side over the same history
+        /// (OUT/compare/: compare.csv, report.html).
+        #[arg(long, num_args = 1..)]
+        compare: Vec<std::path::PathBuf>,
         /// Output directory.
         #[arg(long, default_value = "out")]
         out: std::path::PathBuf,
@@ -232,10 +238,14 @@ fn main() -> ExitCode {
         Some(Command::Replay { events, format }) => venue_cmd::replay(&events, format),
         Some(Command::Backtest {
             strategy,
+            compare,
             out,
             quiet,
             force,
-        }) => backtest_cmd::run(&strategy, &out, quiet, force),
+        }) => match strategy {
+            Some(file) => backtest_cmd::run(&file, &out, quiet, force),
+            None => backtest_compare::run(&compare, &out, quiet, force),
+        },
         Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
         None => sim_cmd::default_run(&cli.demo.options()),
     };

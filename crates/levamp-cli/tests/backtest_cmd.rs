@@ -179,3 +179,100 @@ fn csv_rows_are_checked_with_file_and_line() {
     let _ = std::fs::remove_dir_all(dir);
     let _ = Path::new(".");
 }
+
+const SIZED: &str = "name = \"t\"\n[data]\nmarket = \"BTCUSDT\"\nstart = \"2021-01-01T00:00:00Z\"\nend = \"2021-01-03T00:00:00Z\"\n\
+[venue]\npreset = \"binance-usdm\"\n[strategy]\nkind = \"directional\"\nsize = 1.0\ncapital = 10000.0\nfee_rate = 0.0004\n\
+[sizing]\nmodel = \"vol_target\"\ntarget_vol = 0.5\n";
+
+#[test]
+fn sizing_keys_are_checked_with_file_and_line() {
+    fails(
+        "sizing-key",
+        &SIZED.replace("target_vol = 0.5", "target_vol = 0.5\nlamda = 0.9"),
+        &[],
+        "s.toml:16: sizing.lamda: unknown key",
+    );
+    fails(
+        "sizing-value",
+        &SIZED.replace("target_vol = 0.5", "target_vol = -0.5"),
+        &[],
+        "s.toml:15: sizing.target_vol: -0.5 is not > 0",
+    );
+    fails(
+        "variant-key",
+        &format!("{SIZED}[[variant]]\nname = \"a\"\nsizing = {{ k = 2 }}\n"),
+        &[],
+        "variant[1].sizing.k: unknown key",
+    );
+}
+
+/// A file with `[[variant]]`s and `--compare FILES` write one table.
+#[test]
+fn variants_and_compare_write_compare_csv_and_report() {
+    let text = format!(
+        "{SIZED}[[variant]]\nname = \"vt50\"\n[[variant]]\nname = \"vt25\"\nsizing = {{ target_vol = 0.25 }}\n"
+    );
+    let (code, err, dir) = run("variants", &text, &[]);
+    assert_eq!(code, 0, "{err}");
+    let csv = std::fs::read_to_string(dir.join("out/t/compare.csv")).unwrap();
+    let names: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(names, ["vt50", "vt25"]);
+    assert!(dir.join("out/t/report.html").is_file());
+    std::fs::write(
+        dir.join("b.toml"),
+        GOOD.replace("name = \"t\"", "name = \"carry\""),
+    )
+    .unwrap();
+    let out = levamp()
+        .args([
+            "backtest",
+            "--compare",
+            "s.toml",
+            "b.toml",
+            "--out",
+            "out",
+            "--quiet",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.join("out/compare/compare.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 4, "{csv}");
+    std::fs::write(
+        dir.join("c.toml"),
+        GOOD.replace("2021-01-03", "2021-01-04")
+            .replace("\"t\"", "\"c\""),
+    )
+    .unwrap();
+    let out = levamp()
+        .args([
+            "backtest",
+            "--compare",
+            "b.toml",
+            "c.toml",
+            "--out",
+            "out2",
+            "--quiet",
+        ])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("c.toml: data.end: differs from b.toml's"),
+        "{err}"
+    );
+    assert!(!dir.join("out2/compare").exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
