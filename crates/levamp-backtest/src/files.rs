@@ -9,12 +9,12 @@ use std::io::{self, Write};
 pub fn equity_csv(o: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
-        "time,equity,perp_value,spot_value,position,mark,spot,margin_ratio,liquidation_price"
+        "time,equity,perp_value,spot_value,position,mark,spot,margin_ratio,liquidation_price,spot_position"
     )?;
     for h in &o.hours {
         writeln!(
             w,
-            "{},{},{},{},{},{},{},{},{}",
+            "{},{},{},{},{},{},{},{},{},{}",
             time::format(h.time),
             h.equity,
             h.perp_value,
@@ -26,13 +26,16 @@ pub fn equity_csv(o: &Outcome, w: &mut dyn Write) -> io::Result<()> {
             h.liquidation_price
                 .map(|p| p.to_string())
                 .unwrap_or_default(),
+            h.spot_position,
         )?;
     }
     Ok(())
 }
 
 /// `trades.csv`: every fill of the strategy, liquidations included; `reason`
-/// is `open`, `rebalance` (a dynamic resize) or `liquidation`.
+/// is `open`, `rebalance` (a dynamic resize), `liquidation`, or the
+/// hedger's or carry flip's action (`top_up`, `draw_back`, `rehedge`,
+/// `derisk_funding`, `derisk_liquidation`, `flip_close`, `flip_reopen`).
 pub fn trades_csv(o: &Outcome, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "time,leg,size,price,fee,liquidation,reason")?;
     for t in &o.trades {

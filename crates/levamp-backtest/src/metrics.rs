@@ -19,6 +19,7 @@ use crate::strategy::{Kind, Strategy};
 use crate::time;
 use levamp_core::{MathError, Quote};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// Hours in a year (365 days).
 pub const HOURS_PER_YEAR: f64 = 8760.0;
@@ -112,7 +113,7 @@ pub fn metrics_json(s: &Strategy, o: &Outcome, m: &Summary) -> Value {
     json!({
         "name": s.name,
         "market": s.market,
-        "kind": match s.kind { Kind::Carry => "carry", Kind::Directional => "directional" },
+        "kind": s.kind.name(),
         "start": time::format(s.start),
         "end": time::format(s.end),
         "hours": o.hours.len(),
@@ -136,6 +137,7 @@ pub fn metrics_json(s: &Strategy, o: &Outcome, m: &Summary) -> Value {
             "rebalances": o.resizes.len(),
             "tier_clamps": o.clamps,
         },
+        "actions": actions_json(s, o),
         "liquidation_events": o.liquidations.iter().map(|l| json!({
             "time": time::format(l.time),
             "mark": levamp_io::json::number(l.mark.to_string()),
@@ -146,5 +148,45 @@ pub fn metrics_json(s: &Strategy, o: &Outcome, m: &Summary) -> Value {
         "data_gaps": o.gaps.iter().map(|g| json!({
             "file": g.file, "after": time::format(g.after), "missing": g.missing,
         })).collect::<Vec<_>>(),
+    })
+}
+
+/// The agent's actions (hedger, carry flip): how often it acted by reason,
+/// what it paid and whether it survived. `fees` are those of the agent's
+/// fills after the opening; `slippage` is 0: every fill is at the hour's
+/// open (perp or spot) with the taker fee, no impact model.
+fn actions_json(s: &Strategy, o: &Outcome) -> Value {
+    let mut by_reason: BTreeMap<&str, usize> = BTreeMap::new();
+    for a in &o.actions {
+        *by_reason.entry(a.reason).or_default() += 1;
+    }
+    let agent = |t: &&crate::run::Trade| !matches!(t.reason, "open" | "liquidation" | "rebalance");
+    let fees = o.trades.iter().filter(agent).fold(Quote::ZERO, |a, t| {
+        Quote::from_raw(a.raw().saturating_add(t.fee.raw()))
+    });
+    let paid = |sign: i128| {
+        o.settlements
+            .iter()
+            .filter(|x| x.payment.raw().signum() == sign)
+            .fold(Quote::ZERO, |a, x| {
+                Quote::from_raw(a.raw().saturating_add(x.payment.raw()))
+            })
+    };
+    let last = o.hours.last();
+    json!({
+        "agent": match (s.kind, s.flip_after_hours) {
+            (Kind::Hedger, _) => "hedger",
+            (_, Some(_)) => "carry_flip",
+            _ => "none",
+        },
+        "count": o.actions.len(),
+        "by_reason": by_reason,
+        "fees": money(fees),
+        "funding_paid": money(paid(-1)),
+        "funding_received": money(paid(1)),
+        "slippage": money(Quote::ZERO),
+        "survived": o.liquidations.is_empty(),
+        "final_spot": last.map_or(Value::Null, |h| levamp_io::json::number(h.spot_position.to_string())),
+        "final_perp": last.map_or(Value::Null, |h| levamp_io::json::number(h.position.to_string())),
     })
 }

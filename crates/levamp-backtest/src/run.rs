@@ -21,6 +21,8 @@
 //! and the spot close.
 
 use crate::data::{Gap, Window};
+use crate::flip::Flip;
+use crate::hedger::{self, Action, Open};
 use crate::rebalance::{self, Resize};
 use crate::sizing::Estimator;
 use crate::strategy::{Kind, Strategy};
@@ -42,6 +44,8 @@ pub struct Hour {
     pub position: Base,
     /// The venue account's equity: wallet + margin + unrealised PnL at the mark.
     pub perp_value: Quote,
+    /// Spot leg held after the hour (base units).
+    pub spot_position: Base,
     /// `spot size × spot close` (rounded down).
     pub spot_value: Quote,
     pub equity: Quote,
@@ -61,7 +65,8 @@ pub struct Trade {
     pub fee: Quote,
     /// A liquidation fill by the venue.
     pub liquidation: bool,
-    /// Why: `open`, `rebalance` or `liquidation`.
+    /// Why: `open`, `rebalance`, `liquidation`, or the hedger's or flip's
+    /// action (see [`Action`]).
     pub reason: &'static str,
 }
 
@@ -104,6 +109,8 @@ pub struct Outcome {
     pub resizes: Vec<Resize>,
     /// Rebalances whose target the venue's tier maximum cut.
     pub clamps: usize,
+    /// The hedger's or the carry flip's actions, in order.
+    pub actions: Vec<Action>,
 }
 
 /// Account name of the strategy on the venue.
@@ -273,6 +280,7 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         gaps: w.gaps.clone(),
         resizes: Vec::new(),
         clamps: 0,
+        actions: Vec::new(),
     };
     let dynamic = s.sizing.is_dynamic();
     let mut est = Estimator::new(&s.sizing.model);
@@ -284,10 +292,21 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
     for b in warmup {
         est.observe(b.close.to_f64_lossy());
     }
-    let spot_size = match s.kind {
-        Kind::Carry => s.perp_size.checked_neg().map_err(math("strategy.size"))?,
+    let mut spot_size = match s.kind {
+        Kind::Carry | Kind::Hedger => s.perp_size.checked_neg().map_err(math("strategy.size"))?,
         Kind::Directional => Base::ZERO,
     };
+    // An agent acts at the open of every hour.
+    let agent = s.hedger.is_some() || s.flip_after_hours.is_some();
+    let mut flip = match s.flip_after_hours {
+        Some(hours) => {
+            let cost = spot_size.value_at(w.spot[0].open, Round::Ceil);
+            let cost = cost.map_err(math("strategy.size"))?.to_f64_lossy();
+            Some(Flip::new(hours, cost / s.capital.to_f64_lossy()))
+        }
+        None => None,
+    };
+    let mut hedger_state = hedger::State::default();
     let mut funding = w.funding.iter().peekable();
     // The liquidation price after the last hour (`None`: none or unknown).
     let mut liquidation = Boundary::Flat;
@@ -295,7 +314,7 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         let t = w.hours[i];
         let mark = w.mark[i];
         let settles = funding.peek().is_some_and(|f| f.0 <= t);
-        let trades = i == 0 || (dynamic && i as i64 % s.sizing.rebalance_hours == 0);
+        let trades = i == 0 || agent || (dynamic && i as i64 % s.sizing.rebalance_hours == 0);
         // The open matters for a settlement, a fill, or a liquidation at the
         // open; otherwise the hour's adverse extreme (never better than the
         // open) comes next and the state is the same without it.
@@ -309,6 +328,9 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
                 break;
             }
             funding.next();
+            if let Some(f) = flip.as_mut() {
+                f.observe(ft, rate);
+            }
             if i == 0 {
                 continue; // Settled before the position opens.
             }
@@ -324,6 +346,30 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
             }
         } else if i == 0 {
             open(&mut book, s, w, spot_size, &mut out)?;
+        } else if agent {
+            let o = Open {
+                t,
+                perp: w.perp[i].open,
+                spot: w.spot[i].open,
+                mark: mark.open,
+            };
+            if let Some(h) = &s.hedger {
+                let f = &w.funding;
+                hedger::act(
+                    &mut book,
+                    s,
+                    h,
+                    &mut hedger_state,
+                    &mut spot_size,
+                    &o,
+                    f,
+                    &est,
+                    &mut out,
+                )?;
+            }
+            if let Some(f) = flip.as_mut() {
+                f.step(&mut book, s, &mut spot_size, &o, &mut out)?;
+            }
         }
         let held = book.position();
         if !held.is_zero() {
@@ -632,6 +678,7 @@ fn hour(
         time,
         mark,
         spot,
+        spot_position: spot_size,
         position: index.map_or(Base::ZERO, |i| account.positions[i].size),
         perp_value: health.equity,
         spot_value,

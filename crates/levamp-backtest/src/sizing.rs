@@ -176,7 +176,7 @@ pub fn parse(root: &toml::Table) -> Result<Sizing, InputError> {
 }
 
 /// A finite number (integer or float) satisfying `ok`, or `default`.
-fn number(
+pub(crate) fn number(
     t: &Table,
     key: &str,
     default: f64,
@@ -195,7 +195,7 @@ fn number(
     }
 }
 
-fn required(
+pub(crate) fn required(
     t: &Table,
     key: &str,
     ok: impl Fn(f64) -> bool,
@@ -208,7 +208,7 @@ fn required(
 }
 
 /// A whole number ≥ `min`, or `default`.
-fn whole(t: &Table, key: &str, default: i64, min: i64) -> Result<i64, InputError> {
+pub(crate) fn whole(t: &Table, key: &str, default: i64, min: i64) -> Result<i64, InputError> {
     match t.map.get(key) {
         None => Ok(default),
         Some(toml::Value::Integer(i)) if *i >= min && *i <= 1_000_000 => Ok(*i),

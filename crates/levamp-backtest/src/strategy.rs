@@ -4,6 +4,7 @@
 //! the CLI adds the file and line.
 
 use crate::data::{self, Source, Sources};
+use crate::hedger::{self, Hedger};
 use crate::sizing::{self, Model, Sizing};
 use crate::time::{self, HOUR};
 use levamp_core::{Base, Quote, Ratio};
@@ -18,6 +19,20 @@ pub enum Kind {
     Carry,
     /// Perp only: size > 0 long, < 0 short.
     Directional,
+    /// A spot inventory hedged with a short perp by an agent
+    /// ([`crate::hedger`]).
+    Hedger,
+}
+
+impl Kind {
+    /// The name used in files.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Carry => "carry",
+            Kind::Directional => "directional",
+            Kind::Hedger => "hedger",
+        }
+    }
 }
 
 /// A checked strategy file.
@@ -43,6 +58,11 @@ pub struct Strategy {
     pub fee_rate: Ratio,
     /// `[sizing]` (directional only; default static).
     pub sizing: Sizing,
+    /// The hedging agent's settings (`kind = "hedger"` only).
+    pub hedger: Option<Hedger>,
+    /// Carry only: close the carry after funding has been negative this many
+    /// hours, reopen after it has been positive as long ([`crate::flip`]).
+    pub flip_after_hours: Option<i64>,
 }
 
 /// Default `[data] max_gap_hours`: the shipped spot series' longest outage is 5 h.
@@ -205,43 +225,31 @@ pub(crate) fn parse_table(
     let sources = sources(&d, &market, dir)?;
     let v = Table::of(root, "venue", &["preset"])?;
     let preset = v.required_text("preset")?;
-    let s = Table::of(
-        root,
-        "strategy",
-        &["kind", "size", "capital", "margin_mode", "fee_rate"],
-    )?;
-    let kind = match s.required_text("kind")?.as_str() {
-        "carry" => Kind::Carry,
-        "directional" => Kind::Directional,
-        "hedger" => {
-            return fail(
-                "strategy.kind",
-                "\"hedger\" is not implemented yet (carry, directional)",
-            )
-        }
-        other => {
-            return fail(
-                "strategy.kind",
-                format!("unknown kind {other:?}; expected carry or directional"),
-            )
-        }
+    let kind = strategy_kind(root)?;
+    let common = ["kind", "capital", "margin_mode", "fee_rate"];
+    let extra: &[&str] = match kind {
+        Kind::Carry => &["size", "flip_after_hours"],
+        Kind::Directional => &["size"],
+        Kind::Hedger => hedger::KEYS,
     };
-    let size = s.decimal("size")?.ok_or_else(|| InputError {
-        at: "strategy.size".into(),
-        message: "required".into(),
-    })?;
-    if size == 0 {
-        return fail("strategy.size", "must not be 0");
-    }
-    if kind == Kind::Carry && size < 0 {
-        return fail(
-            "strategy.size",
-            "a carry's size is the (positive) spot leg; the perp leg is short that size",
-        );
-    }
-    let perp_size = match kind {
-        Kind::Carry => Base::from_raw(-size),
-        Kind::Directional => Base::from_raw(size),
+    let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
+    let s = Table::of(root, "strategy", &allowed)?;
+    let (perp_size, hedger) = match kind {
+        Kind::Hedger => {
+            let h = hedger::parse(&s)?;
+            (
+                h.inventory.checked_neg().map_err(|e| InputError {
+                    at: "strategy.inventory".into(),
+                    message: e.to_string(),
+                })?,
+                Some(h),
+            )
+        }
+        _ => (perp_size(&s, kind)?, None),
+    };
+    let flip_after_hours = match s.map.contains_key("flip_after_hours") {
+        true => Some(sizing::whole(&s, "flip_after_hours", 0, 1)?),
+        false => None,
     };
     let capital = Quote::from_raw(s.decimal("capital")?.ok_or_else(|| InputError {
         at: "strategy.capital".into(),
@@ -285,6 +293,50 @@ pub(crate) fn parse_table(
         margin_mode,
         fee_rate,
         sizing,
+        hedger,
+        flip_after_hours,
+    })
+}
+
+/// `strategy.kind` (read before the table's keys, which depend on it).
+fn strategy_kind(root: &toml::Table) -> Result<Kind, InputError> {
+    let kind = match root.get("strategy").and_then(|v| v.as_table()) {
+        None => return fail("strategy", "required table is missing"),
+        Some(map) => map.get("kind"),
+    };
+    match kind {
+        None => fail("strategy.kind", "required"),
+        Some(toml::Value::String(k)) => match k.as_str() {
+            "carry" => Ok(Kind::Carry),
+            "directional" => Ok(Kind::Directional),
+            "hedger" => Ok(Kind::Hedger),
+            other => fail(
+                "strategy.kind",
+                format!("unknown kind {other:?}; expected carry, directional or hedger"),
+            ),
+        },
+        Some(_) => fail("strategy.kind", "must be a string"),
+    }
+}
+
+/// The signed perp leg of a carry or directional position (`strategy.size`).
+fn perp_size(s: &Table, kind: Kind) -> Result<Base, InputError> {
+    let size = s.decimal("size")?.ok_or_else(|| InputError {
+        at: "strategy.size".into(),
+        message: "required".into(),
+    })?;
+    if size == 0 {
+        return fail("strategy.size", "must not be 0");
+    }
+    if kind == Kind::Carry && size < 0 {
+        return fail(
+            "strategy.size",
+            "a carry's size is the (positive) spot leg; the perp leg is short that size",
+        );
+    }
+    Ok(match kind {
+        Kind::Carry => Base::from_raw(-size),
+        _ => Base::from_raw(size),
     })
 }
 
