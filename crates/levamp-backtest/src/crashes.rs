@@ -1,5 +1,6 @@
 //! The crash survival table (issue #12, "checks against the real world"):
-//! static isolated longs at several leverages and a 1× carry, opened at
+//! static isolated longs at several leverages, a 1× carry and the hedger
+//! ([`crate::hedger`], [`HEDGER`]) on the carry's inventory, opened at
 //! 00:00 UTC on each known crash day and held to the end of that day
 //! (24 hourly steps, `[day, day + 24 h)`), through the same venue run as
 //! `levamp backtest`.
@@ -8,6 +9,7 @@
 //! each cell only cuts its one-day window.
 
 use crate::data::{self, Funding, Series, Window};
+use crate::hedger::Hedger;
 use crate::run::{self, Outcome};
 use crate::strategy::{self, Kind, Strategy};
 use crate::time::{self, HOUR};
@@ -34,6 +36,21 @@ pub const CAPITAL: i64 = 1_000;
 
 /// Taker fee on every fill (Binance USDⓈ-M's base taker rate).
 pub const FEE_RATE: &str = "0.0004";
+
+/// The hedger of the table (its inventory is the carry's spot leg): delta
+/// band 5 %, margin ratio kept in [0.01, 0.04], de-risk (half of both legs)
+/// when the liquidation price comes within 3 σ of a day (σ̂ from the day's
+/// own hourly closes) or the funding paid over 24 h exceeds 0.1 % of notional.
+pub const HEDGER: Hedger = Hedger {
+    inventory: Base::ZERO,
+    delta_band: 0.05,
+    margin_band: (0.01, 0.04),
+    funding_window_hours: 24,
+    max_funding_cost: Some(0.001),
+    min_liquidation_sigmas: Some(3.0),
+    sigma_horizon_hours: 24.0,
+    derisk_fraction: 0.5,
+};
 
 /// Perp sizes are rounded down to this many base units (0.001).
 const LOT: i128 = SCALE / 1_000;
@@ -126,6 +143,8 @@ pub struct Cell {
     pub fate: Fate,
     /// Largest peak-to-trough fall of equity at hourly closes, as a fraction.
     pub max_drawdown: f64,
+    /// The hedger's actions that day (0 for the static positions).
+    pub actions: usize,
 }
 
 /// One crash day of one market.
@@ -137,7 +156,7 @@ pub struct Row {
     /// Mark open at 00:00 and the day's lowest mark.
     pub open: Price,
     pub low: Price,
-    /// The longs in [`LEVERAGES`] order, then the carry.
+    /// The longs in [`LEVERAGES`] order, then the carry, then the hedger.
     pub cells: Vec<Cell>,
 }
 
@@ -155,6 +174,7 @@ fn cell(w: &Window, s: Strategy, leverage: Option<u32>) -> Result<Cell, InputErr
                 leverage,
                 fate: Fate::Refused(e.message),
                 max_drawdown: 0.0,
+                actions: 0,
             })
         }
         Err(e) => return Err(e),
@@ -171,6 +191,7 @@ fn cell(w: &Window, s: Strategy, leverage: Option<u32>) -> Result<Cell, InputErr
         leverage,
         fate,
         max_drawdown: m.max_drawdown,
+        actions: out.actions.len(),
     })
 }
 
@@ -193,9 +214,17 @@ pub fn row(h: &History, day: i64) -> Result<Row, InputError> {
     // 1× carry: half the capital buys spot, half is the short perp's margin.
     let mut c = s.clone();
     c.kind = Kind::Carry;
-    let half = size_for(1, open);
-    c.perp_size = Base::from_raw(-(half.raw() / 2 / LOT * LOT));
+    let half = Base::from_raw(size_for(1, open).raw() / 2 / LOT * LOT);
+    c.perp_size = Base::from_raw(-half.raw());
+    let mut hedged = c.clone();
     cells.push(cell(&w, c, None)?);
+    // The hedger on the carry's inventory and split of the deposit.
+    hedged.kind = Kind::Hedger;
+    hedged.hedger = Some(Hedger {
+        inventory: half,
+        ..HEDGER
+    });
+    cells.push(cell(&w, hedged, None)?);
     let low = w
         .mark
         .iter()
@@ -227,8 +256,8 @@ pub fn markdown(rows: &[Row]) -> String {
     for l in LEVERAGES {
         let _ = write!(t, " {l}× long |");
     }
-    t.push_str(" 1× carry |\n|---|---|---|");
-    for _ in 0..=LEVERAGES.len() {
+    t.push_str(" 1× carry | hedger |\n|---|---|---|");
+    for _ in 0..=LEVERAGES.len() + 1 {
         t.push_str("---|");
     }
     t.push('\n');
@@ -245,6 +274,9 @@ pub fn markdown(rows: &[Row]) -> String {
         );
         for c in &r.cells {
             let text = match &c.fate {
+                Fate::Survived if c.actions > 0 => {
+                    format!("ok −{:.1}%, {} actions", c.max_drawdown * 100.0, c.actions)
+                }
                 Fate::Survived => format!("ok −{:.1}%", c.max_drawdown * 100.0),
                 Fate::Liquidated(at) => format!("**liq {}h**", &time::format(*at)[11..13]),
                 Fate::Refused(_) => "refused".to_string(),

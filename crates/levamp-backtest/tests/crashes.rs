@@ -30,10 +30,24 @@ fn a_20x_long_is_liquidated_on_2020_03_12() {
 fn a_1x_carry_survives_every_crash() {
     assert_eq!(btc().len(), CRASH_DAYS.len());
     for r in btc() {
-        let carry = r.cells.last().unwrap();
+        let carry = &r.cells[LEVERAGES.len()];
         assert_eq!(carry.leverage, None);
         assert_eq!(carry.fate, Fate::Survived, "{}", time::format(r.day));
         assert!(carry.max_drawdown < 0.05, "{}", carry.max_drawdown);
+    }
+}
+
+/// The hedger (1× carry-sized inventory, margin band [0.01, 0.04]) is the
+/// last cell: it survives every crash (its short gains as the price falls;
+/// it draws the excess margin back into spot and re-hedges) and acts.
+#[test]
+fn the_hedger_survives_every_crash_and_acts() {
+    for r in btc() {
+        assert_eq!(r.cells.len(), LEVERAGES.len() + 2);
+        let hedger = &r.cells[LEVERAGES.len() + 1];
+        assert_eq!(hedger.leverage, None);
+        assert_eq!(hedger.fate, Fate::Survived, "{}", time::format(r.day));
+        assert!(hedger.actions > 0, "{}", time::format(r.day));
     }
 }
 
