@@ -22,7 +22,8 @@
 //!    `derisk_fraction` (sell spot, buy back perp; the spot proceeds go to
 //!    the margin), so the book stays delta-neutral. It acts when a
 //!    condition *crosses* its threshold (false at the previous hour, true
-//!    now), not every hour it holds; it never re-grows the book;
+//!    now), not every hour it holds (a later draw-back may grow the book
+//!    again: the margin freed buys spot, which the re-hedge then shorts);
 //! 3. **re-hedge** — delta = spot + perp (base units); when
 //!    |delta| > `delta_band` × spot, trade the perp by −delta.
 //!
@@ -158,6 +159,7 @@ pub(crate) struct Open {
 }
 
 /// The hedger's decisions at the open of hour `o.t` (see the module doc).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn act(
     book: &mut Book,
     s: &Strategy,

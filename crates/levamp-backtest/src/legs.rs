@@ -65,6 +65,7 @@ pub(crate) fn perp(
 
 /// Sells `size` (> 0) of the spot leg at `price` and deposits the proceeds
 /// net of the fee into the venue wallet; returns them.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn sell_spot(
     book: &mut Book,
     s: &Strategy,
@@ -95,6 +96,7 @@ pub(crate) fn sell_spot(
 /// Buys `size` (> 0) of spot at `price`, paid from the venue wallet (cost
 /// and fee rounded up). Returns `false` (nothing changed) when the venue
 /// refuses the withdrawal.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn buy_spot(
     book: &mut Book,
     s: &Strategy,
