@@ -134,7 +134,7 @@ pub(crate) fn rebalance(
     }
     let grows = target.checked_abs().map_err(&m)? > held.checked_abs().map_err(&m)?;
     let isolated_margin = match (s.margin_mode, grows) {
-        (MarginMode::Isolated, true) => Some(wallet(book)),
+        (MarginMode::Isolated, true) => Some(crate::legs::wallet(book)),
         _ => None,
     };
     let order = TradeOrder {
@@ -190,16 +190,6 @@ fn max_notional(e: f64, held: f64, g: f64, c: f64) -> f64 {
         true => ((e - c * held) / (g - c)).max(0.0),
         false => 0.0,
     }
-}
-
-/// The account's quote wallet (what a growing isolated position takes in).
-fn wallet(book: &Book) -> Quote {
-    let quote = book.venue.quote();
-    book.venue.accounts()[book.account as usize]
-        .collateral
-        .iter()
-        .find(|h| h.asset == quote)
-        .map_or(Quote::ZERO, |h| Quote::from_raw(h.amount.raw().max(0)))
 }
 
 /// Deposits the whole capital as the dynamic strategy's wallet (the first
