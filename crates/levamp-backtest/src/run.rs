@@ -16,7 +16,11 @@
 //! 5. an oracle update to the mark `close` at `t + 59 min 59 s`, and the
 //!    hour's record (equity, legs, margin ratio, liquidation price).
 //!
-//! The spot leg is held outside the venue: its value is `size × spot close`.
+//! The spot leg is held outside the venue, or, with `spot_collateral`
+//! (carry, cross margin), deposited into the venue account as collateral of
+//! the market's base asset, priced by the market's price key (the mark) and
+//! counted by the venue's cross margin at value × (1 − haircut). Either way
+//! the record values it at `size × spot close` and the perp leg without it.
 //! Nothing is closed at the end: the last hour values the legs at the mark
 //! and the spot close.
 
@@ -29,7 +33,7 @@ use crate::strategy::{Kind, Strategy};
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AccountId, Command, Event, TradeOrder, Venue, VenueError};
 use levamp_engine::{
-    account_health, liquidation_price, MarginContext, MarginMode, MarketId, PriceId,
+    account_health, liquidation_price, Asset, AssetId, MarginContext, MarginMode, MarketId, PriceId,
 };
 use levamp_io::json::InputError;
 use levamp_io::Preset;
@@ -136,6 +140,8 @@ pub(crate) struct Book {
     pub(crate) market: MarketId,
     key: PriceId,
     pub(crate) account: AccountId,
+    /// The base asset the spot leg is deposited as (`spot_collateral`).
+    collateral: Option<AssetId>,
     events: Vec<Event>,
     /// Set when a command changed the account other than through the
     /// oracle (a fill, a settlement, a liquidation, a deposit): the
@@ -171,10 +177,17 @@ impl Book {
         )?
         .to_string();
         venue
-            .execute(&Command::ListMarket { spec, base })
+            .execute(&Command::ListMarket {
+                spec,
+                base: base.clone(),
+            })
             .map_err(venue_error("data.market"))?;
         let market = (venue.markets().len() - 1) as MarketId;
         let key = venue.markets()[market as usize].price;
+        let collateral = match s.spot_collateral {
+            Some(haircut) => Some(list_collateral(&mut venue, &base, haircut)?),
+            None => None,
+        };
         venue
             .execute(&Command::OpenAccount {
                 name: ACCOUNT.into(),
@@ -189,6 +202,7 @@ impl Book {
             market,
             key,
             account,
+            collateral,
             events: Vec::with_capacity(16),
             changed: true,
         })
@@ -223,6 +237,34 @@ impl Book {
             .position(self.account, self.market)
             .map_or(Base::ZERO, |p| p.size)
     }
+}
+
+/// Lists the market's base asset (priced by the market's own price key, the
+/// mark) as perp collateral counted at value × (1 − `haircut`); it lends
+/// nothing (no pool, no loan-to-value).
+fn list_collateral(venue: &mut Venue, base: &str, haircut: Ratio) -> Result<AssetId, InputError> {
+    let spec = Asset {
+        name: base.to_string(),
+        price: 0, // set by the venue from `price_key`
+        haircut,
+        ltv: Ratio::ZERO,
+        liquidation_threshold: Ratio::ZERO,
+        liquidation_bonus: Ratio::ZERO,
+        liquidation_protocol_fee: Ratio::ZERO,
+        pool: None,
+        emode: None,
+    };
+    let c = Command::ListAsset {
+        spec,
+        price_key: base.to_string(),
+    };
+    venue
+        .execute(&c)
+        .map_err(venue_error("strategy.spot_collateral"))?;
+    venue.asset_id(base).ok_or_else(|| InputError {
+        at: "strategy.spot_collateral".into(),
+        message: format!("the venue listed no asset {base}"),
+    })
 }
 
 /// Checks the opening leverage against the venue's tier maximum and
@@ -405,7 +447,21 @@ pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
         // The hour has ended: only now may the estimator see its close.
         est.observe(w.perp[i].close.to_f64_lossy());
     }
+    check_conservation(&book)?;
     Ok(out)
+}
+
+/// The venue's own conservation check after the run (every asset, the
+/// spot collateral included): a broken ledger is an error, never a result.
+fn check_conservation(book: &Book) -> Result<(), InputError> {
+    let c = book.venue.conservation().map_err(math("strategy"))?;
+    match c.ok {
+        true => Ok(()),
+        false => Err(InputError {
+            at: "strategy".into(),
+            message: format!("the venue's ledger does not balance after the run: {c:?}"),
+        }),
+    }
 }
 
 /// One settlement at `rate` with the oracle at `mark`.
@@ -485,7 +541,16 @@ fn open(
         });
     }
     let price = w.perp[0].open;
-    let (_, perp_fee) = check_leverage(book, s, price, margin)?;
+    // Spot collateral backs the perp as the venue counts it at the mark.
+    let collateral_value = match (book.collateral, s.spot_collateral) {
+        (Some(_), Some(haircut)) => spot_size
+            .value_at(w.mark[0].open, Round::Floor)
+            .and_then(|v| v.mul_ratio(Ratio::ONE.checked_sub(haircut)?, Round::Floor))
+            .map_err(&cap)?,
+        _ => Quote::ZERO,
+    };
+    let backing = margin.checked_add(collateral_value).map_err(&cap)?;
+    let (_, perp_fee) = check_leverage(book, s, price, backing)?;
     let quote = book.venue.quote();
     let deposit = Command::Deposit {
         account: book.account,
@@ -493,6 +558,14 @@ fn open(
         amount: Base::from_raw(margin.raw()),
     };
     book.exec(&deposit, "strategy.capital")?;
+    if let Some(asset) = book.collateral {
+        let c = Command::Deposit {
+            account: book.account,
+            asset,
+            amount: spot_size,
+        };
+        book.exec(&c, "strategy.spot_collateral")?;
+    }
     let isolated = s.margin_mode == MarginMode::Isolated;
     let order = TradeOrder {
         account: book.account,
@@ -669,6 +742,26 @@ fn hour(
     };
     let account = &book.venue.accounts()[book.account as usize];
     let health = account_health(account, &ctx).map_err(&m)?;
+    // Spot held as collateral is the spot leg: valued once, at the spot
+    // close, and taken out of the account's equity (where it counts at the
+    // mark after the haircut, exactly as the venue's cross margin counts it).
+    let (spot_size, counted) = match book.collateral {
+        Some(asset) => {
+            let held = account
+                .collateral
+                .iter()
+                .find(|h| h.asset == asset)
+                .map_or(Base::ZERO, |h| h.amount);
+            let a = &book.venue.assets()[asset as usize];
+            let counted = held
+                .value_at(prices[a.price as usize], Round::Floor)
+                .and_then(|v| v.mul_ratio(Ratio::ONE.checked_sub(a.haircut)?, Round::Floor))
+                .map_err(&m)?;
+            (held, counted)
+        }
+        None => (spot_size, Quote::ZERO),
+    };
+    let perp_value = health.equity.checked_sub(counted).map_err(&m)?;
     let spot_value = spot_size.value_at(spot, Round::Floor).map_err(&m)?;
     let index = account
         .positions
@@ -680,9 +773,9 @@ fn hour(
         spot,
         spot_position: spot_size,
         position: index.map_or(Base::ZERO, |i| account.positions[i].size),
-        perp_value: health.equity,
+        perp_value,
         spot_value,
-        equity: health.equity.checked_add(spot_value).map_err(&m)?,
+        equity: perp_value.checked_add(spot_value).map_err(&m)?,
         margin_ratio: index.and(health.margin_ratio),
         liquidation_price,
     })

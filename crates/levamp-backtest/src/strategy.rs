@@ -63,7 +63,19 @@ pub struct Strategy {
     /// Carry only: close the carry after funding has been negative this many
     /// hours, reopen after it has been positive as long ([`crate::flip`]).
     pub flip_after_hours: Option<i64>,
+    /// Carry in cross margin only (`spot_collateral = true`): the spot leg
+    /// is deposited into the venue account as base-asset collateral that
+    /// counts at value × (1 − this haircut), valued at the market's mark
+    /// (`collateral_haircut`, default [`DEFAULT_COLLATERAL_HAIRCUT`]).
+    /// `None`: the spot leg is held outside the venue.
+    pub spot_collateral: Option<Ratio>,
 }
+
+/// Default `collateral_haircut`: Binance's multi-assets mode counts BTC and
+/// ETH margin at 95 % of their value, a 5 % haircut ("What Is Multi-Assets
+/// Mode and Which Assets Are Supported?", Binance FAQ, 2021-04-19,
+/// <https://www.binance.com/en/support/faq/29b45c485d664028b9ca1cdf90b24f6f>).
+pub const DEFAULT_COLLATERAL_HAIRCUT: Ratio = Ratio::from_raw(levamp_core::SCALE / 20);
 
 /// Default `[data] max_gap_hours`: the shipped spot series' longest outage is 5 h.
 pub const DEFAULT_MAX_GAP_HOURS: i64 = 6;
@@ -226,7 +238,14 @@ pub(crate) fn parse_table(
     let v = Table::of(root, "venue", &["preset"])?;
     let preset = v.required_text("preset")?;
     let kind = strategy_kind(root)?;
-    let common = ["kind", "capital", "margin_mode", "fee_rate"];
+    let common = [
+        "kind",
+        "capital",
+        "margin_mode",
+        "fee_rate",
+        "spot_collateral",
+        "collateral_haircut",
+    ];
     let extra: &[&str] = match kind {
         Kind::Carry => &["size", "flip_after_hours"],
         Kind::Directional => &["size"],
@@ -234,6 +253,21 @@ pub(crate) fn parse_table(
     };
     let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
     let s = Table::of(root, "strategy", &allowed)?;
+    let margin_mode = match s.text("margin_mode")?.as_deref() {
+        None | Some("isolated") => MarginMode::Isolated,
+        Some("cross") => MarginMode::Cross,
+        Some(other) => {
+            return fail(
+                "strategy.margin_mode",
+                format!("{other:?}: expected \"isolated\" or \"cross\""),
+            )
+        }
+    };
+    let flip_after_hours = match s.map.contains_key("flip_after_hours") {
+        true => Some(sizing::whole(&s, "flip_after_hours", 0, 1)?),
+        false => None,
+    };
+    let spot_collateral = spot_collateral(&s, kind, margin_mode, flip_after_hours)?;
     let (perp_size, hedger) = match kind {
         Kind::Hedger => {
             let h = hedger::parse(&s)?;
@@ -247,10 +281,6 @@ pub(crate) fn parse_table(
         }
         _ => (perp_size(&s, kind)?, None),
     };
-    let flip_after_hours = match s.map.contains_key("flip_after_hours") {
-        true => Some(sizing::whole(&s, "flip_after_hours", 0, 1)?),
-        false => None,
-    };
     let capital = Quote::from_raw(s.decimal("capital")?.ok_or_else(|| InputError {
         at: "strategy.capital".into(),
         message: "required".into(),
@@ -258,16 +288,6 @@ pub(crate) fn parse_table(
     if !capital.is_positive() {
         return fail("strategy.capital", "must be > 0");
     }
-    let margin_mode = match s.text("margin_mode")?.as_deref() {
-        None | Some("isolated") => MarginMode::Isolated,
-        Some("cross") => MarginMode::Cross,
-        Some(other) => {
-            return fail(
-                "strategy.margin_mode",
-                format!("{other:?}: expected \"isolated\" or \"cross\""),
-            )
-        }
-    };
     let fee_rate = Ratio::from_raw(s.decimal("fee_rate")?.unwrap_or(0));
     if fee_rate.is_negative() || fee_rate >= Ratio::ONE {
         return fail("strategy.fee_rate", "must be ≥ 0 and < 1");
@@ -295,7 +315,58 @@ pub(crate) fn parse_table(
         sizing,
         hedger,
         flip_after_hours,
+        spot_collateral,
     })
+}
+
+/// `spot_collateral` and `collateral_haircut`: the haircut when the carry's
+/// spot leg is the cross account's collateral. Supported for a carry in
+/// cross margin without the flip (Binance's multi-assets mode is cross
+/// only; the flip and the hedger trade spot through the quote wallet).
+fn spot_collateral(
+    s: &Table,
+    kind: Kind,
+    margin_mode: MarginMode,
+    flip_after_hours: Option<i64>,
+) -> Result<Option<Ratio>, InputError> {
+    let on = match s.map.get("spot_collateral") {
+        None => false,
+        Some(toml::Value::Boolean(b)) => *b,
+        Some(_) => return fail("strategy.spot_collateral", "must be true or false"),
+    };
+    let haircut = s.decimal("collateral_haircut")?.map(Ratio::from_raw);
+    if !on {
+        return match haircut {
+            Some(_) => fail(
+                "strategy.collateral_haircut",
+                "only with spot_collateral = true",
+            ),
+            None => Ok(None),
+        };
+    }
+    if kind != Kind::Carry {
+        return fail(
+            "strategy.spot_collateral",
+            format!("is for kind = \"carry\" only (not {:?})", kind.name()),
+        );
+    }
+    if margin_mode != MarginMode::Cross {
+        return fail(
+            "strategy.spot_collateral",
+            "needs margin_mode = \"cross\" (collateral backs the cross account, as Binance's multi-assets mode)",
+        );
+    }
+    if flip_after_hours.is_some() {
+        return fail(
+            "strategy.flip_after_hours",
+            "cannot be combined with spot_collateral = true (the flip sells spot through the quote wallet)",
+        );
+    }
+    let haircut = haircut.unwrap_or(DEFAULT_COLLATERAL_HAIRCUT);
+    if haircut.is_negative() || haircut >= Ratio::ONE {
+        return fail("strategy.collateral_haircut", "must be ≥ 0 and < 1");
+    }
+    Ok(Some(haircut))
 }
 
 /// `strategy.kind` (read before the table's keys, which depend on it).
