@@ -20,6 +20,7 @@ pub mod files;
 pub mod flip;
 pub mod hedger;
 pub mod legs;
+pub mod leverage;
 pub mod metrics;
 pub mod rebalance;
 pub mod regime;

@@ -275,7 +275,11 @@ fn check_leverage(
     price: Price,
     margin: Quote,
 ) -> Result<(Quote, Quote), InputError> {
-    let m = math("strategy.size");
+    let at = match s.leverage {
+        Some(_) => "strategy.leverage",
+        None => "strategy.size",
+    };
+    let m = math(at);
     let notional = s
         .perp_size
         .checked_abs()
@@ -297,7 +301,7 @@ fn check_leverage(
             false => "unbounded".into(),
         };
         return Err(InputError {
-            at: "strategy.size".into(),
+            at: at.into(),
             message: format!(
                 "leverage {leverage} (perp notional {notional} at {price} over margin {left} after fees) is above {}'s maximum {}× at that notional",
                 market.name, max
@@ -309,6 +313,16 @@ fn check_leverage(
 
 /// Runs `s` over `w`.
 pub fn run(s: &Strategy, w: &Window) -> Result<Outcome, InputError> {
+    let sized;
+    let s = match s.leverage {
+        Some(leverage) => {
+            let mut copy = s.clone();
+            copy.perp_size = crate::leverage::perp_size(s, leverage, w)?;
+            sized = copy;
+            &sized
+        }
+        None => s,
+    };
     let mut book = Book::open(s)?;
     let n = w.hours.len();
     let mut out = Outcome {

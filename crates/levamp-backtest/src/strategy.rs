@@ -50,7 +50,13 @@ pub struct Strategy {
     pub preset: String,
     pub kind: Kind,
     /// Perp leg in base units, signed (carry: the spot leg is `−size`).
+    /// With `leverage` it is set at the first open ([`crate::leverage`]);
+    /// until then it is one lot of the side.
     pub perp_size: Base,
+    /// `strategy.leverage` (carry and static directional; instead of
+    /// `size`): the perp notional ÷ the capital left for its margin at the
+    /// first open, signed as `size`.
+    pub leverage: Option<Ratio>,
     /// Quote deposited at the start (perp margin + spot purchase).
     pub capital: Quote,
     pub margin_mode: MarginMode,
@@ -247,8 +253,8 @@ pub(crate) fn parse_table(
         "collateral_haircut",
     ];
     let extra: &[&str] = match kind {
-        Kind::Carry => &["size", "flip_after_hours"],
-        Kind::Directional => &["size"],
+        Kind::Carry => &["size", "leverage", "flip_after_hours"],
+        Kind::Directional => &["size", "leverage"],
         Kind::Hedger => hedger::KEYS,
     };
     let allowed: Vec<&str> = common.iter().chain(extra).copied().collect();
@@ -268,6 +274,7 @@ pub(crate) fn parse_table(
         false => None,
     };
     let spot_collateral = spot_collateral(&s, kind, margin_mode, flip_after_hours)?;
+    let leverage = leverage(&s, kind)?;
     let (perp_size, hedger) = match kind {
         Kind::Hedger => {
             let h = hedger::parse(&s)?;
@@ -279,7 +286,7 @@ pub(crate) fn parse_table(
                 Some(h),
             )
         }
-        _ => (perp_size(&s, kind)?, None),
+        _ => (perp_size(&s, kind, leverage)?, None),
     };
     let capital = Quote::from_raw(s.decimal("capital")?.ok_or_else(|| InputError {
         at: "strategy.capital".into(),
@@ -299,6 +306,12 @@ pub(crate) fn parse_table(
             "dynamic sizing is for kind = \"directional\" only",
         );
     }
+    if leverage.is_some() && sizing.model != Model::Static {
+        return fail(
+            "strategy.leverage",
+            "is for static sizing only (a [sizing] model sets the size itself; give strategy.size, its sign the side)",
+        );
+    }
     Ok(Strategy {
         name,
         market,
@@ -309,6 +322,7 @@ pub(crate) fn parse_table(
         preset,
         kind,
         perp_size,
+        leverage,
         capital,
         margin_mode,
         fee_rate,
@@ -390,12 +404,40 @@ fn strategy_kind(root: &toml::Table) -> Result<Kind, InputError> {
     }
 }
 
-/// The signed perp leg of a carry or directional position (`strategy.size`).
-fn perp_size(s: &Table, kind: Kind) -> Result<Base, InputError> {
-    let size = s.decimal("size")?.ok_or_else(|| InputError {
-        at: "strategy.size".into(),
-        message: "required".into(),
-    })?;
+/// `strategy.leverage`, checked (≠ 0; a carry's > 0); exclusive with `size`.
+fn leverage(s: &Table, kind: Kind) -> Result<Option<Ratio>, InputError> {
+    let Some(raw) = s.decimal("leverage")? else {
+        return Ok(None);
+    };
+    if s.map.contains_key("size") {
+        return fail(
+            "strategy.leverage",
+            "give strategy.size or strategy.leverage, not both",
+        );
+    }
+    if raw == 0 {
+        return fail("strategy.leverage", "must not be 0");
+    }
+    if kind == Kind::Carry && raw < 0 {
+        return fail(
+            "strategy.leverage",
+            "a carry's leverage must be > 0 (its perp leg is the short)",
+        );
+    }
+    Ok(Some(Ratio::from_raw(raw)))
+}
+
+/// The signed perp leg of a carry or directional position (`strategy.size`;
+/// with `leverage`, one lot of its side until the first open sizes it).
+fn perp_size(s: &Table, kind: Kind, leverage: Option<Ratio>) -> Result<Base, InputError> {
+    let size = match leverage {
+        Some(l) if l.is_negative() => -crate::leverage::PERP_LOT,
+        Some(_) => crate::leverage::PERP_LOT,
+        None => s.decimal("size")?.ok_or_else(|| InputError {
+            at: "strategy.size".into(),
+            message: "required (or strategy.leverage with capital)".into(),
+        })?,
+    };
     if size == 0 {
         return fail("strategy.size", "must not be 0");
     }

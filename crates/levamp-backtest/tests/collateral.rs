@@ -100,3 +100,97 @@ fn unsupported_spot_collateral_combinations_name_the_key() {
         assert!(message.contains(words), "{body}: {message}");
     }
 }
+
+/// The opening perp fill of a run.
+fn opening_perp(out: &levamp_backtest::run::Outcome) -> (f64, f64, f64) {
+    let t = out.trades.iter().find(|t| t.leg == "perp").unwrap();
+    (
+        t.size.to_f64_lossy(),
+        t.price.to_f64_lossy(),
+        t.fee.to_f64_lossy(),
+    )
+}
+
+/// `capital + leverage`: the perp notional is `leverage ×` the capital left
+/// for margin after the spot leg and both fees, the size rounded down to
+/// the 0.001 lot: the largest lot count whose leverage is ≤ the asked one.
+#[test]
+fn leverage_sizes_a_directional_position_from_capital() {
+    for (leverage, sign) in [(3.0f64, 1.0), (-2.0, -1.0)] {
+        let s = strategy(
+            "2021-01-01T00:00:00Z",
+            "2021-01-03T00:00:00Z",
+            &format!("kind = \"directional\"\nleverage = {leverage:?}\ncapital = 10000\nfee_rate = 0.0004\n"),
+        );
+        let out = backtest(&s).unwrap();
+        let (size, price, fee) = opening_perp(&out);
+        assert_eq!(size.signum(), sign);
+        let lots = (size.abs() * 1000.0).round();
+        assert!(
+            (size.abs() * 1000.0 - lots).abs() < 1e-9,
+            "{size} is not whole lots"
+        );
+        let lev = |size: f64| size * price / (10_000.0 - size * price * 0.0004);
+        assert!(
+            lev(size.abs()) <= leverage.abs() + 1e-9,
+            "{}",
+            lev(size.abs())
+        );
+        assert!(
+            lev(size.abs() + 0.001) > leverage.abs(),
+            "{size} is not the largest"
+        );
+        assert!((fee - size.abs() * price * 0.0004).abs() < 1e-6);
+    }
+}
+
+#[test]
+fn leverage_sizes_a_carry_after_its_spot_leg() {
+    let s = strategy(
+        RALLY.0,
+        "2020-10-03T00:00:00Z",
+        "kind = \"carry\"\nleverage = 1\ncapital = 22000\nmargin_mode = \"cross\"\nfee_rate = 0.0004\n",
+    );
+    let out = backtest(&s).unwrap();
+    let (size, price, _) = opening_perp(&out);
+    let spot = out.trades.iter().find(|t| t.leg == "spot").unwrap();
+    assert_eq!(spot.size.to_f64_lossy(), -size);
+    let spot_price = spot.price.to_f64_lossy();
+    let lev = |n: f64| {
+        let margin = 22_000.0 - n * spot_price * 1.0004 - n * price * 0.0004;
+        n * price / margin
+    };
+    assert!(size < 0.0);
+    assert!(lev(-size) <= 1.0 + 1e-12, "{}", lev(-size));
+    assert!(lev(-size + 0.001) > 1.0);
+    assert!(out.liquidations.is_empty());
+}
+
+#[test]
+fn size_and_leverage_are_exclusive_and_checked() {
+    let cases = [
+        ("kind = \"carry\"\nsize = 1\nleverage = 1\ncapital = 22000\n", "strategy.leverage", "not both"),
+        ("kind = \"directional\"\ncapital = 22000\n", "strategy.size", "strategy.leverage"),
+        ("kind = \"directional\"\nleverage = 0\ncapital = 22000\n", "strategy.leverage", "not be 0"),
+        ("kind = \"carry\"\nleverage = -1\ncapital = 22000\n", "strategy.leverage", "> 0"),
+        ("kind = \"directional\"\nleverage = 2\ncapital = 22000\n[sizing]\nmodel = \"vol_target\"\ntarget_vol = 0.5\n", "strategy.leverage", "static"),
+    ];
+    for (body, at, words) in cases {
+        let (got_at, message) = refused(body);
+        assert_eq!(got_at, at, "{body}: {message}");
+        assert!(message.contains(words), "{body}: {message}");
+    }
+    // Above the tier maximum, and too little for one lot: at the open.
+    for (body, words) in [
+        (
+            "kind = \"directional\"\nleverage = 200\ncapital = 1000\n",
+            "maximum",
+        ),
+        ("kind = \"directional\"\nleverage = 1\ncapital = 1\n", "lot"),
+    ] {
+        let s = strategy("2021-01-01T00:00:00Z", "2021-01-02T00:00:00Z", body);
+        let e = backtest(&s).unwrap_err();
+        assert_eq!(e.at, "strategy.leverage", "{}", e.message);
+        assert!(e.message.contains(words), "{}", e.message);
+    }
+}
