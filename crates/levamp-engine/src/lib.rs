@@ -11,6 +11,7 @@ mod liquidation_price;
 mod margin;
 mod model;
 pub mod venue;
+pub mod volatility;
 
 pub use liquidation_price::{
     liquidation_price, liquidation_prices, scope_boundary, scope_trigger, Side,

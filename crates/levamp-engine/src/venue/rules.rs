@@ -2,6 +2,7 @@
 //! dYdX v4, Drift v2, Aave v3, Compound III) fill these in; see
 //! docs/mechanisms.md for the table and sources.
 
+pub use super::dynamic_margin::DynamicMargin;
 use levamp_core::{Quote, Ratio};
 
 /// How a venue treats a liquidatable perp account.
@@ -105,6 +106,9 @@ pub struct VenueRules {
     pub lending: LendingLiquidationRules,
     /// Oracle prices older than this (seconds) pause liquidations; `None`: never stale.
     pub oracle_max_age_s: Option<i64>,
+    /// Volatility-sensitive margin; `None`: the tiers as listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_margin: Option<DynamicMargin>,
 }
 
 fn ratio(s: &str) -> Ratio {
@@ -138,6 +142,7 @@ impl VenueRules {
                 min_leftover: Quote::from_int(1000),
             },
             oracle_max_age_s: None,
+            dynamic_margin: None,
         }
     }
 }
