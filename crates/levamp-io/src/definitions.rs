@@ -136,6 +136,7 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             "funding",
             "lending",
             "oracle_max_age_s",
+            "dynamic_margin",
             "source",
         ],
     )?;
@@ -308,6 +309,15 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                 }
                 Some((raw / SCALE) as i64)
             }
+        };
+    }
+    if let Some(d) = map.get("dynamic_margin") {
+        rules.dynamic_margin = match d {
+            Value::Null => None,
+            d => Some(crate::dynamic_margin::parse_dynamic_margin(
+                d,
+                &child(at, "dynamic_margin"),
+            )?),
         };
     }
     Ok(rules)

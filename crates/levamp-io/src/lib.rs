@@ -12,6 +12,7 @@ mod accounts;
 mod catalog;
 pub mod definitions;
 mod document;
+pub mod dynamic_margin;
 mod event_names;
 pub mod import;
 pub mod input_limit;
