@@ -10,6 +10,7 @@
 mod liquidation_price;
 mod margin;
 mod model;
+pub mod size_premium;
 pub mod venue;
 pub mod volatility;
 

@@ -173,8 +173,16 @@ fn a_spike_raises_the_rate_phased_in_over_the_notice() {
     let lev = v.markets()[0].tiers[0].max_leverage;
     assert_eq!(
         lev,
-        Ratio::from_raw(levamp_core::mul_div(100 * levamp_core::SCALE, r("0.005").raw(), now.raw(), Round::Floor).unwrap())
-            .max(Ratio::ONE)
+        Ratio::from_raw(
+            levamp_core::mul_div(
+                100 * levamp_core::SCALE,
+                r("0.005").raw(),
+                now.raw(),
+                Round::Floor
+            )
+            .unwrap()
+        )
+        .max(Ratio::ONE)
     );
     // The phase-in lands on its target (after the notice, no decrease yet):
     // calm updates for 40 minutes move the target only down.
@@ -280,4 +288,83 @@ fn bad_parameters_are_refused_naming_the_key() {
     rules.dynamic_margin.as_mut().unwrap().lambda = Ratio::ONE;
     let err = v.execute(&Command::SetRules(rules)).unwrap_err();
     assert!(err.to_string().contains("dynamic_margin.lambda"), "{err}");
+}
+
+#[test]
+fn the_size_premium_raises_large_positions_and_their_liquidation_price() {
+    // 1,000 ETH long at 2000 with 300,000 of margin (15 %): safe at the
+    // listed 0.5 %; with imf = 0.005, 0.8 × 0.5 % + 0.005 × √1000 ≈ 16.2 %.
+    let setup = |imf: &str| {
+        let mut rules = VenueRules::generic();
+        rules.imf_factor = r(imf);
+        let (mut v, _) = venue(rules);
+        v.execute(&Command::OpenAccount { name: "big".into() })
+            .unwrap();
+        v.execute(&Command::Deposit {
+            account: 2,
+            asset: 0,
+            amount: Base::from_int(300_000),
+        })
+        .unwrap();
+        let order = TradeOrder {
+            account: 2,
+            market: 0,
+            size: Base::from_int(1000),
+            price: Price::from_int(2000),
+            fee_rate: Ratio::ZERO,
+            counterparty: None,
+            counterparty_fee_rate: Ratio::ZERO,
+            margin_mode: Some(MarginMode::Cross),
+            isolated_margin: None,
+            leverage: Some(Ratio::from_int(10)),
+        };
+        // Initial margin: 200,000 at 10×; with the premium on 1 ÷ 10 too,
+        // (0.08 + 0.158) × 2M ≈ 476,000: the trade is refused.
+        let traded = v.clone().execute(&Command::Trade(order.clone())).is_ok();
+        v.execute(&Command::ImportPosition(order)).unwrap();
+        (v, traded)
+    };
+    let (plain, plain_traded) = setup("0");
+    let (premium, premium_traded) = setup("0.005");
+    assert!(plain_traded && !premium_traded);
+    let ctx_plain = plain.context();
+    let ctx = premium.context();
+    let acc = &premium.accounts()[2];
+    let mm = |v: &Venue, c| {
+        scope_health(&v.accounts()[2], Scope::Cross, c)
+            .unwrap()
+            .maintenance_margin
+    };
+    assert_eq!(mm(&plain, &ctx_plain), Quote::from_int(10_000)); // 2M × 0.5 %
+    let expected = Quote::from_int(2_000_000)
+        .mul_ratio(
+            levamp_engine::size_premium::size_premium_rate(
+                Base::from_int(1000),
+                r("0.005"),
+                r("0.005"),
+            )
+            .unwrap(),
+            Round::Ceil,
+        )
+        .unwrap();
+    assert_eq!(mm(&premium, &ctx), expected);
+    assert!(expected > Quote::from_int(320_000));
+    // The solver's root is the exact boundary of the predicate with the premium.
+    let lp = liquidation_price(acc, 0, &ctx).unwrap().unwrap();
+    let at = |p: Price| {
+        let mut prices = premium.prices().to_vec();
+        prices[1] = p;
+        let c = MarginContext {
+            prices: &prices,
+            ..ctx
+        };
+        scope_health(acc, Scope::Cross, &c).unwrap().liquidatable()
+    };
+    assert!(at(lp));
+    assert!(!at(Price::from_raw(lp.raw() + 1)));
+    assert!(
+        lp > liquidation_price(&plain.accounts()[2], 0, &ctx_plain)
+            .unwrap()
+            .unwrap()
+    );
 }

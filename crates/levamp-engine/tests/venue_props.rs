@@ -385,8 +385,14 @@ proptest! {
         let (v, log) = setup(variant);
         check_stream(v, log, &ops)?;
     }
+}
 
-    /// The same streams with volatility-sensitive margin on (issue #13):
+proptest! {
+    // Fewer cases: every rate change re-indexes and re-checks the holders.
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// The same streams with volatility-sensitive margin (and, on half the
+    /// runs, Drift's size premium) on (issue #13):
     /// rates that move with the oracle re-index their markets' holders, so
     /// the index still misses no liquidatable account after any command,
     /// and an automatic venue leaves none liquidatable after an update.
@@ -395,6 +401,7 @@ proptest! {
         variant in 0u8..6,
         k in 1i64..6,
         notice_s in prop::sample::select(vec![0i64, 600, 7200]),
+        imf in prop::sample::select(vec!["0", "0.01"]),
         ops in prop::collection::vec(op(), 1..120),
     ) {
         let (mut v, mut log) = setup(variant);
@@ -403,6 +410,8 @@ proptest! {
             notice_s,
             ..DynamicMargin::with_k(Ratio::from_int(k))
         });
+        // Drift's size premium on top (its own re-indexing path).
+        rules.imf_factor = r(imf);
         log.extend(v.execute(&Command::SetRules(rules)).unwrap());
         check_stream(v, log, &ops)?;
     }

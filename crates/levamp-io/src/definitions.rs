@@ -137,6 +137,7 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             "lending",
             "oracle_max_age_s",
             "dynamic_margin",
+            "imf_factor",
             "source",
         ],
     )?;
@@ -310,6 +311,9 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                 Some((raw / SCALE) as i64)
             }
         };
+    }
+    if map.contains_key("imf_factor") {
+        rules.imf_factor = optional_fraction(map, at, "imf_factor")?;
     }
     if let Some(d) = map.get("dynamic_margin") {
         rules.dynamic_margin = match d {

@@ -91,6 +91,7 @@ impl Snapshot {
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
             emode_categories: &self.emode_categories,
+            size_premium: levamp_core::Ratio::ZERO,
         }
     }
 }

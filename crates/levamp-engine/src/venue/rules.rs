@@ -109,6 +109,15 @@ pub struct VenueRules {
     /// Volatility-sensitive margin; `None`: the tiers as listed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_margin: Option<DynamicMargin>,
+    /// Drift's IMF size premium on every market's maintenance and initial
+    /// rate, `max(rate, 0.8·rate + imf·√|size|)` ([`crate::size_premium`]);
+    /// zero: none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub imf_factor: Ratio,
+}
+
+fn is_zero(r: &Ratio) -> bool {
+    r.is_zero()
 }
 
 fn ratio(s: &str) -> Ratio {
@@ -143,6 +152,7 @@ impl VenueRules {
             },
             oracle_max_age_s: None,
             dynamic_margin: None,
+            imf_factor: Ratio::ZERO,
         }
     }
 }

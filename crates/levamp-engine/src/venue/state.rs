@@ -259,6 +259,7 @@ impl Venue {
             lending_collateral: crate::model::LendingCollateral::SuppliedOnly,
             // No venue command lists e-mode categories yet: reserve weights.
             emode_categories: &[],
+            size_premium: self.rules.imf_factor,
         }
     }
 
@@ -536,6 +537,10 @@ impl Venue {
                 }
                 // A market's tiers (or price key) changed: its holders' triggers may have.
                 Undo::Market(market, _) => relisted.push(*market),
+                // The size premium changed: every market's requirements did.
+                Undo::Rules(old) if old.imf_factor != self.rules.imf_factor => {
+                    relisted.extend(0..self.markets.len() as MarketId)
+                }
                 // A new market has no holders yet: no trigger moved.
                 _ => {}
             }
