@@ -211,6 +211,25 @@ fn without_notice_a_rise_applies_at_once_and_liquidates() {
     // at once without notice, not within the spike with 30 min notice.
     assert_eq!(liquidated(&e_at_once), 1);
     assert_eq!(liquidated(&e_notice), 0);
+    // Liquidated in the update that raised the rate, not at a later one:
+    // on a path of rises only (no price trigger of the long is ever
+    // crossed), nothing is left liquidatable after any update.
+    let (mut v, mut log) = venue(dynamic(3, 0));
+    let mut liquidations = 0;
+    for i in 0..20 {
+        let c = price_at(
+            &format!("{:.6}", 2000.0 * 1.015f64.powi(i + 1)),
+            120 + 60 * i as i64,
+        );
+        let events = v.execute(&c).unwrap();
+        liquidations += liquidated(&events);
+        log.extend(events);
+        let acc = &v.accounts()[1];
+        let health = scope_health(acc, Scope::Cross, &v.context()).unwrap();
+        assert!(!health.liquidatable(), "left liquidatable after {c:?}");
+    }
+    assert_eq!(liquidations, 1);
+    assert_eq!(Venue::replay(&log).unwrap(), v);
     assert_eq!(Venue::replay(&log_a).unwrap(), at_once);
     assert_eq!(Venue::replay(&log_n).unwrap(), with_notice);
 }
@@ -367,4 +386,27 @@ fn the_size_premium_raises_large_positions_and_their_liquidation_price() {
             .unwrap()
             .unwrap()
     );
+}
+
+#[test]
+fn a_rate_rise_re_indexes_the_holders() {
+    // External liquidation only: the rise must show in the index, not in
+    // a venue-run liquidation.
+    let mut rules = dynamic(3, 0);
+    rules.liquidation.auto = false;
+    let (mut v, mut log) = venue(rules);
+    let events = run(&mut v, &mut log, &path(0));
+    assert!(!rate_changes(&events).is_empty());
+    let acc = &v.accounts()[1];
+    assert!(scope_health(acc, Scope::Cross, &v.context())
+        .unwrap()
+        .liquidatable());
+    let mut index = v.liquidation_index().clone();
+    let found = index.crossed(1, v.prices()[1]);
+    assert_eq!(
+        found,
+        vec![1],
+        "the index misses the account the rise made liquidatable"
+    );
+    assert_eq!(Venue::replay(&log).unwrap(), v);
 }
