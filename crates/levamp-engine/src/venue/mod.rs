@@ -234,6 +234,12 @@ impl Venue {
                 if let Some(d) = &rules.dynamic_margin {
                     d.validate()?;
                 }
+                if rules.imf_factor.is_negative() {
+                    return Err(VenueError::Invalid {
+                        field: "imf_factor",
+                        reason: format!("must be ≥ 0, got {}", rules.imf_factor),
+                    });
+                }
                 self.emit(
                     ev,
                     Event::RulesChanged {

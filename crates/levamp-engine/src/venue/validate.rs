@@ -142,7 +142,10 @@ impl Venue {
         };
         match event {
             VenueOpened { .. } => corrupt("type", "venue_opened must be the first event only"),
-            RulesChanged { .. } => Ok(()),
+            RulesChanged { rules } => match &rules.dynamic_margin {
+                Some(d) => d.validate(),
+                None => Ok(()),
+            },
             Deleveraged {
                 market,
                 bankrupt,
