@@ -115,18 +115,23 @@ pub struct MarginRate {
     pub base_tiers: Vec<Tier>,
 }
 
-impl MarginRate {
-    /// The rate the schedule gives at `now`: `from + (target − from) ·
-    /// elapsed ÷ notice`, rounded up, reaching `target` after `notice_s`.
-    fn scheduled(&self, now: i64, notice_s: i64) -> Result<Ratio, MathError> {
-        let elapsed = now.saturating_sub(self.since);
-        if self.target <= self.from || elapsed >= notice_s {
-            return Ok(self.target);
-        }
-        let rise = self.target.checked_sub(self.from)?;
-        let part = mul_div(rise.raw(), elapsed as i128, notice_s as i128, Round::Ceil)?;
-        self.from.checked_add(Ratio::from_raw(part))
+/// The rate a phase-in from `from` (at `since`) to `target` gives at `now`:
+/// `from + (target − from) · elapsed ÷ notice`, rounded up, reaching `target`
+/// after `notice_s` (at once when `target ≤ from`).
+fn scheduled(
+    from: Ratio,
+    target: Ratio,
+    since: i64,
+    now: i64,
+    notice_s: i64,
+) -> Result<Ratio, MathError> {
+    let elapsed = now.saturating_sub(since);
+    if target <= from || elapsed >= notice_s {
+        return Ok(target);
     }
+    let rise = target.checked_sub(from)?;
+    let part = mul_div(rise.raw(), elapsed as i128, notice_s as i128, Round::Ceil)?;
+    from.checked_add(Ratio::from_raw(part))
 }
 
 /// `base` with every maintenance rate raised to at least `floor`; see the
@@ -222,13 +227,12 @@ impl Venue {
             return Ok(false);
         };
         let variance = self.volatility.get(&key).map_or(0, |v| v.variance);
+        let wanted = volatility::volatility_rate(variance, cfg.horizon_s, cfg.k)?.min(cfg.max_rate);
         let mut changed = false;
         for market in 0..self.markets.len() as MarketId {
             if self.markets[market as usize].price != key {
                 continue;
             }
-            let wanted =
-                volatility::volatility_rate(variance, cfg.horizon_s, cfg.k)?.min(cfg.max_rate);
             let (rate, target, from, since) = match self.margin_rates.get(&market) {
                 // Untouched so far: the floor starts at the first tier's rate.
                 None => {
@@ -240,16 +244,7 @@ impl Venue {
                 }
                 Some(r) => (r.maintenance_rate, r.target, r.from, r.since),
             };
-            let schedule = MarginRate {
-                maintenance_rate: rate,
-                initial_rate: Ratio::ZERO,
-                sigma: Ratio::ZERO,
-                target,
-                from,
-                since,
-                base_tiers: Vec::new(),
-            };
-            let scheduled = schedule.scheduled(self.now, cfg.notice_s)?;
+            let scheduled = scheduled(from, target, since, self.now, cfg.notice_s)?;
             let moved = wanted.checked_sub(target)?.checked_abs()? >= cfg.step;
             let (from, target, since, applied) = match (moved, wanted <= scheduled) {
                 // A decrease: at once.
@@ -267,14 +262,13 @@ impl Venue {
             if !moved && !applied_moves {
                 continue;
             }
-            let maintenance_rate = applied;
             let sigma = volatility::sigma(variance)?;
-            let initial_rate = self.initial_rate(market, maintenance_rate)?;
+            let initial_rate = self.initial_rate(market, applied)?;
             self.emit(
                 ev,
                 Event::MarginRateChanged {
                     market,
-                    maintenance_rate,
+                    maintenance_rate: applied,
                     initial_rate,
                     sigma,
                     target,
