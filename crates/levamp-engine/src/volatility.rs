@@ -36,13 +36,14 @@ pub fn log_return(p1: Price, p0: Price) -> Result<i128, MathError> {
     }
     let num = a.checked_sub(b).ok_or(MathError::Overflow)?;
     let den = a.checked_add(b).ok_or(MathError::Overflow)?;
-    let y = mul_div(num, VAR_SCALE, den, Round::Floor)?.clamp(-MAX_Y, MAX_Y);
-    let y2 = mul_div(y, y, VAR_SCALE, Round::Floor)?;
-    let (mut term, mut sum, mut n) = (y, y, 1i128);
+    // atanh is odd: the series runs on |y| (its terms floor toward 0 and
+    // end), and the sign comes last, so a fall is the opposite of the rise.
+    let magnitude = mul_div(num.abs(), VAR_SCALE, den, Round::Floor)?.min(MAX_Y);
+    let y2 = mul_div(magnitude, magnitude, VAR_SCALE, Round::Floor)?;
+    let (mut term, mut sum, mut n) = (magnitude, magnitude, 1i128);
     loop {
         term = mul_div(term, y2, VAR_SCALE, Round::Floor)?;
-        // Floor of a negative term never reaches 0: stop at one unit.
-        if term.abs() <= 1 {
+        if term == 0 {
             break;
         }
         sum = sum
@@ -50,7 +51,7 @@ pub fn log_return(p1: Price, p0: Price) -> Result<i128, MathError> {
             .ok_or(MathError::Overflow)?;
         n += 1;
     }
-    sum.checked_mul(2).ok_or(MathError::Overflow)
+    sum.checked_mul(2 * num.signum()).ok_or(MathError::Overflow)
 }
 
 /// One EWMA step of the per-second variance (at [`VAR_SCALE`]):
@@ -114,6 +115,14 @@ mod tests {
         let r = log_return(p("50"), p("100")).unwrap();
         assert!((r + 693_147_180_559_945_309_417_232).abs() < 100, "{r}");
         assert_eq!(log_return(p("7"), p("7")).unwrap(), 0);
+        // A fall ends too (a floored negative term once stuck at −2 forever),
+        // and is the exact opposite of the rise back.
+        let down = log_return(p("1800"), p("2000")).unwrap();
+        assert_eq!(down, -log_return(p("2000"), p("1800")).unwrap());
+        assert_eq!(
+            log_return(p("1"), p("1000")).unwrap(),
+            -log_return(p("1000"), p("1")).unwrap()
+        );
     }
 
     #[test]

@@ -389,7 +389,7 @@ proptest! {
 
 proptest! {
     // Fewer cases: every rate change re-indexes and re-checks the holders.
-    #![proptest_config(ProptestConfig::with_cases(64))]
+    #![proptest_config(ProptestConfig::with_cases(6))]
 
     /// The same streams with volatility-sensitive margin (and, on half the
     /// runs, Drift's size premium) on (issue #13):
