@@ -389,7 +389,7 @@ proptest! {
 
 proptest! {
     // Fewer cases: every rate change re-indexes and re-checks the holders.
-    #![proptest_config(ProptestConfig::with_cases(6))]
+    #![proptest_config(ProptestConfig::with_cases(96))]
 
     /// The same streams with volatility-sensitive margin (and, on half the
     /// runs, Drift's size premium) on (issue #13):
@@ -399,7 +399,7 @@ proptest! {
     #[test]
     fn dynamic_margin_misses_no_account(
         variant in 0u8..6,
-        k in 1i64..6,
+        k in prop::sample::select(vec![1i64, 3, 30, 300]),
         notice_s in prop::sample::select(vec![0i64, 600, 7200]),
         imf in prop::sample::select(vec!["0", "0.01"]),
         ops in prop::collection::vec(op(), 1..120),
@@ -408,6 +408,8 @@ proptest! {
         let mut rules = v.rules().clone();
         rules.dynamic_margin = Some(DynamicMargin {
             notice_s,
+            // Large k and cap: rises that make the funded accounts liquidatable.
+            max_rate: r("0.9"),
             ..DynamicMargin::with_k(Ratio::from_int(k))
         });
         // Drift's size premium on top (its own re-indexing path).
