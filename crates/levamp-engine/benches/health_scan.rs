@@ -120,6 +120,7 @@ fn main() {
         indices: &[],
         lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
         emode_categories: &[],
+        size_premium: levamp_core::Ratio::ZERO,
     };
 
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);

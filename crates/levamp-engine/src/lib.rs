@@ -10,7 +10,9 @@
 mod liquidation_price;
 mod margin;
 mod model;
+pub mod size_premium;
 pub mod venue;
+pub mod volatility;
 
 pub use liquidation_price::{
     liquidation_price, liquidation_prices, scope_boundary, scope_trigger, Side,

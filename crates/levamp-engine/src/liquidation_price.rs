@@ -323,10 +323,20 @@ fn linear_form(
         }
         let s = pos.size.raw();
         let tier = tier_at(s, market, at);
+        // The size premium depends on the size only: still linear in p.
+        let rate = match ctx.size_premium.is_zero() {
+            true => tier.maintenance_margin_rate,
+            false => crate::size_premium::size_premium_rate(
+                pos.size,
+                ctx.size_premium,
+                tier.maintenance_margin_rate,
+            )
+            .ok()?,
+        };
         // s·p − cost − (|s|·p·r − a)
         slope = slope
             .checked_add(s.checked_mul(SCALE)?)?
-            .checked_sub(s.abs().checked_mul(tier.maintenance_margin_rate.raw())?)?;
+            .checked_sub(s.abs().checked_mul(rate.raw())?)?;
         constant = constant
             .checked_sub(pos.cost.raw().checked_mul(SCALE)?)?
             .checked_add(tier.maintenance_amount.raw().checked_mul(SCALE)?)?;

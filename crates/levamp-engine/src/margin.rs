@@ -6,6 +6,7 @@
 //! initial margin, margin ratio and leverage round up.
 
 use crate::model::{Account, MarginContext, MarginMode, Market, Position, PriceId, PriceView};
+use crate::size_premium::size_premium_rate;
 use levamp_core::{MathError, Price, Quote, Ratio, Round};
 
 /// Margin figures of one position at one mark.
@@ -39,7 +40,7 @@ pub fn position_margin(
     market: &Market,
     mark: Price,
 ) -> Result<PositionMargin, MathError> {
-    position_margin_for(pos, market, mark, Requirements::All)
+    position_margin_for(pos, market, mark, Requirements::All, Ratio::ZERO)
 }
 
 #[inline]
@@ -48,6 +49,7 @@ fn position_margin_for(
     market: &Market,
     mark: Price,
     req: Requirements,
+    size_premium: Ratio,
 ) -> Result<PositionMargin, MathError> {
     let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
     let unrealized_pnl = pos
@@ -55,8 +57,12 @@ fn position_margin_for(
         .value_at(mark, Round::Floor)?
         .checked_sub(pos.cost)?;
     let tier = market.tier(notional);
+    let maintenance_rate = match size_premium.is_zero() {
+        true => tier.maintenance_margin_rate,
+        false => size_premium_rate(pos.size, size_premium, tier.maintenance_margin_rate)?,
+    };
     let maintenance_margin = notional
-        .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
+        .mul_ratio(maintenance_rate, Round::Ceil)?
         .checked_sub(tier.maintenance_amount)?;
     let initial_margin = match req {
         Requirements::Maintenance => Quote::ZERO,
@@ -65,7 +71,15 @@ fn position_margin_for(
                 Some(l) if l < tier.max_leverage => l,
                 _ => tier.max_leverage,
             };
-            notional.div_ratio(leverage, Round::Ceil)?
+            match size_premium.is_zero() {
+                true => notional.div_ratio(leverage, Round::Ceil)?,
+                // Drift applies the premium to the initial ratio too: 1 ÷ leverage, up.
+                false => {
+                    let rate = Ratio::ONE.div_ratio(leverage, Round::Ceil)?;
+                    let rate = size_premium_rate(pos.size, size_premium, rate)?;
+                    notional.mul_ratio(rate, Round::Ceil)?
+                }
+            }
         }
     };
     Ok(PositionMargin {
@@ -170,6 +184,7 @@ pub(crate) fn scope_margin(
                     market,
                     prices.get(market.price),
                     req,
+                    ctx.size_premium,
                 )?)?;
             }
         }
@@ -202,6 +217,7 @@ pub(crate) fn scope_margin(
                         market,
                         prices.get(market.price),
                         req,
+                        ctx.size_premium,
                     )?)?;
                 }
             }

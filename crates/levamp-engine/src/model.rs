@@ -233,6 +233,9 @@ pub struct MarginContext<'a> {
     pub lending_collateral: LendingCollateral,
     /// E-mode categories by [`EmodeId`]; empty when the venue has none.
     pub emode_categories: &'a [EmodeCategory],
+    /// Drift's size premium factor (IMF) on every market's rates
+    /// ([`crate::size_premium`]); zero: none.
+    pub size_premium: Ratio,
 }
 
 /// The lending weights of one asset for one account: the reserve's own, or

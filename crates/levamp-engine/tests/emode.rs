@@ -84,6 +84,7 @@ impl World {
             indices: &[],
             lending_collateral: LendingCollateral::WalletAndSupplied,
             emode_categories: &self.categories,
+            size_premium: levamp_core::Ratio::ZERO,
         }
     }
 }

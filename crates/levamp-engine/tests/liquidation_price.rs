@@ -80,6 +80,7 @@ impl World {
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
             emode_categories: &[],
+            size_premium: levamp_core::Ratio::ZERO,
         }
     }
 }
@@ -95,6 +96,7 @@ fn liquidatable_at(world: &World, account: &Account, position: usize, price: i12
         indices: &[],
         lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
         emode_categories: &[],
+        size_premium: levamp_core::Ratio::ZERO,
     };
     scope_health(account, Scope::of(account, position), &ctx)
         .unwrap()

@@ -382,50 +382,113 @@ proptest! {
 
     #[test]
     fn conservation_atomicity_and_replay(variant in 0u8..6, ops in prop::collection::vec(op(), 1..120)) {
+        let (v, log) = setup(variant);
+        check_stream(v, log, &ops)?;
+    }
+}
+
+proptest! {
+    // Fewer cases: every rate change re-indexes and re-checks the holders.
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// The same streams with volatility-sensitive margin (and, on half the
+    /// runs, Drift's size premium) on (issue #13):
+    /// rates that move with the oracle re-index their markets' holders, so
+    /// the index still misses no liquidatable account after any command,
+    /// and an automatic venue leaves none liquidatable after an update.
+    #[test]
+    fn dynamic_margin_misses_no_account(
+        variant in 0u8..6,
+        k in prop::sample::select(vec![1i64, 3, 30, 300]),
+        notice_s in prop::sample::select(vec![0i64, 600, 7200]),
+        imf in prop::sample::select(vec!["0", "0.01"]),
+        ops in prop::collection::vec(op(), 1..120),
+    ) {
         let (mut v, mut log) = setup(variant);
-        for op in &ops {
-            let cmd = command(&v, op);
-            let before = v.clone();
-            // Accounts this command liquidated (a Hyperliquid-style step may
-            // leave one liquidatable until the next update of its key).
-            let mut stepped = Vec::new();
-            match v.execute(&cmd) {
-                Ok(events) => {
-                    for e in &events {
-                        if let Event::Liquidated { account, .. } = e {
-                            stepped.push(*account);
-                        }
+        let mut rules = v.rules().clone();
+        rules.dynamic_margin = Some(DynamicMargin {
+            notice_s,
+            // Large k and cap: rises that make the funded accounts liquidatable.
+            max_rate: r("0.9"),
+            ..DynamicMargin::with_k(Ratio::from_int(k))
+        });
+        // Drift's size premium on top (its own re-indexing path).
+        rules.imf_factor = r(imf);
+        log.extend(v.execute(&Command::SetRules(rules)).unwrap());
+        check_stream(v, log, &ops)?;
+    }
+}
+
+/// Runs `ops` on `v` (whose log so far is `log`), checking after every
+/// command: conservation, atomicity of refused commands, the index's
+/// contract, and (after an automatic update) that nothing liquidatable is
+/// left; at the end, that the log replays to the same venue.
+fn check_stream(mut v: Venue, mut log: Vec<Event>, ops: &[Op]) -> Result<(), TestCaseError> {
+    for op in ops {
+        let cmd = command(&v, op);
+        let before = v.clone();
+        // Accounts this command liquidated (a Hyperliquid-style step may
+        // leave one liquidatable until the next update of its key).
+        let mut stepped = Vec::new();
+        match v.execute(&cmd) {
+            Ok(events) => {
+                for e in &events {
+                    if let Event::Liquidated { account, .. } = e {
+                        stepped.push(*account);
                     }
-                    log.extend(events)
                 }
-                Err(_) => prop_assert_eq!(&v, &before, "a refused command changed the state: {:?}", cmd),
+                log.extend(events)
             }
-            let c = v.conservation().unwrap();
-            prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
-            prop_assert_eq!(missed_by_index(&v), None, "the index misses a liquidatable account after {:?}", cmd);
-            // The liquidation index misses no one: after an oracle update with
-            // automatic liquidation (and no loss moved onto other accounts),
-            // no scope is left liquidatable.
-            // A scope exposed only to other keys waits for its own key's update
-            // (e.g. one a re-listing made liquidatable).
-            if let Command::Price { key, .. } = cmd {
-              if v.rules().liquidation.auto && v.rules().after_insurance == AfterInsurance::Record {
+            Err(_) => prop_assert_eq!(
+                &v,
+                &before,
+                "a refused command changed the state: {:?}",
+                cmd
+            ),
+        }
+        let c = v.conservation().unwrap();
+        prop_assert!(c.ok, "after {:?}: {:#?}", cmd, c);
+        prop_assert_eq!(
+            missed_by_index(&v),
+            None,
+            "the index misses a liquidatable account after {:?}",
+            cmd
+        );
+        // The liquidation index misses no one: after an oracle update with
+        // automatic liquidation (and no loss moved onto other accounts),
+        // no scope is left liquidatable.
+        // A scope exposed only to other keys waits for its own key's update
+        // (e.g. one a re-listing made liquidatable).
+        if let Command::Price { key, .. } = cmd {
+            if v.rules().liquidation.auto && v.rules().after_insurance == AfterInsurance::Record {
                 for (i, acc) in v.accounts().iter().enumerate().skip(1) {
                     for j in 0..acc.positions.len() {
-                        if acc.positions[j].size.is_zero() || !scope_exposed(&v, acc, j, key) { continue; }
+                        if acc.positions[j].size.is_zero() || !scope_exposed(&v, acc, j, key) {
+                            continue;
+                        }
                         // A step closes a share of a large position per update:
                         // liquidated this update, it may still be liquidatable.
-                        if v.rules().liquidation.step.is_some() && stepped.contains(&(i as AccountId)) { continue; }
+                        if v.rules().liquidation.step.is_some()
+                            && stepped.contains(&(i as AccountId))
+                        {
+                            continue;
+                        }
                         let m = scope_health(acc, Scope::of(acc, j), &v.context()).unwrap();
-                        prop_assert!(!m.liquidatable(), "account {} left liquidatable after {:?}: {:?}", i, cmd, m);
+                        prop_assert!(
+                            !m.liquidatable(),
+                            "account {} left liquidatable after {:?}: {:?}",
+                            i,
+                            cmd,
+                            m
+                        );
                     }
                 }
-              }
             }
         }
-        let replayed = Venue::replay(&log).unwrap();
-        prop_assert_eq!(replayed, v);
     }
+    let replayed = Venue::replay(&log).unwrap();
+    prop_assert_eq!(replayed, v);
+    Ok(())
 }
 
 proptest! {

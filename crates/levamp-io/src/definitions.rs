@@ -136,6 +136,8 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             "funding",
             "lending",
             "oracle_max_age_s",
+            "dynamic_margin",
+            "imf_factor",
             "source",
         ],
     )?;
@@ -308,6 +310,18 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                 }
                 Some((raw / SCALE) as i64)
             }
+        };
+    }
+    if map.contains_key("imf_factor") {
+        rules.imf_factor = optional_fraction(map, at, "imf_factor")?;
+    }
+    if let Some(d) = map.get("dynamic_margin") {
+        rules.dynamic_margin = match d {
+            Value::Null => None,
+            d => Some(crate::dynamic_margin::parse_dynamic_margin(
+                d,
+                &child(at, "dynamic_margin"),
+            )?),
         };
     }
     Ok(rules)

@@ -261,6 +261,7 @@ impl Reader {
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
             emode_categories: &self.catalog.emode_categories,
+            size_premium: levamp_core::Ratio::ZERO,
         }
     }
 

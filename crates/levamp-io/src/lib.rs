@@ -12,6 +12,7 @@ mod accounts;
 mod catalog;
 pub mod definitions;
 mod document;
+pub mod dynamic_margin;
 mod event_names;
 pub mod import;
 pub mod input_limit;
@@ -90,6 +91,7 @@ impl Snapshot {
             indices: &[],
             lending_collateral: levamp_engine::LendingCollateral::WalletAndSupplied,
             emode_categories: &self.emode_categories,
+            size_premium: levamp_core::Ratio::ZERO,
         }
     }
 }

@@ -144,6 +144,15 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         Some(r) => levamp_io::definitions::parse_rules(&preset.name, r, "venue.rules")?,
         None => preset.rules.clone(),
     };
+    if let Some(d) = s.dynamic_margin {
+        if rules.dynamic_margin.is_some() {
+            return Err(InputError {
+                at: "venue.dynamic_margin".into(),
+                message: "given twice: here and in venue.rules.dynamic_margin; keep one".into(),
+            });
+        }
+        rules.dynamic_margin = Some(d);
+    }
     let auto = rules.liquidation.auto;
     rules.liquidation.auto = false; // no liquidations while the state is imported
     let mut venue = Venue::new(rules.clone(), &preset.quote);

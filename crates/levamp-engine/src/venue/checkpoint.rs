@@ -168,6 +168,8 @@ impl Venue {
         self.funds.clone_from(&base.funds);
         self.last_funding.clone_from(&base.last_funding);
         self.now = base.now;
+        self.volatility.clone_from(&base.volatility);
+        self.margin_rates.clone_from(&base.margin_rates);
         journal.catalogue = false;
         journal.index_whole = false;
         self.journal = journal;

@@ -216,6 +216,20 @@ pub enum Event {
         collateral_scaled: Base,
         protocol_fee: Base,
     },
+    /// A market's dynamic margin rate moved (volatility-sensitive margin,
+    /// `venue/dynamic_margin.rs`): every tier's maintenance rate is at least
+    /// `maintenance_rate` from now on; `initial_rate` is the first tier's
+    /// matching initial rate. `sigma` (per √second) is the estimate that
+    /// drove it; the phase-in goes from `from` at `since` to `target`.
+    MarginRateChanged {
+        market: MarketId,
+        maintenance_rate: Ratio,
+        initial_rate: Ratio,
+        sigma: Ratio,
+        target: Ratio,
+        from: Ratio,
+        since: i64,
+    },
     /// Debt left without collateral, written off to the pool's deficit.
     DeficitRecorded {
         account: AccountId,
@@ -253,7 +267,8 @@ impl Venue {
             }
             MarketListed { spec, market } => {
                 if (*market as usize) < self.markets.len() {
-                    self.set_market(*market, spec.clone());
+                    let spec = self.relist_raised(*market, spec.clone())?;
+                    self.set_market(*market, spec);
                 } else {
                     self.push_market(spec.clone());
                 }
@@ -279,11 +294,34 @@ impl Venue {
             }
             OracleUpdated { key, price, ts, .. } => {
                 self.set_price(*key, *price, *ts);
+                if self.rules.dynamic_margin.is_some() {
+                    self.measure(*key, *price, *ts)?;
+                }
                 // Accounts whose trigger it crossed are re-indexed at commit,
                 // so a replayed log rebuilds the same index.
                 self.index.note_update(*key, *price);
             }
             TimeAdvanced { ts } => self.set_now(*ts),
+            MarginRateChanged {
+                market,
+                maintenance_rate,
+                initial_rate,
+                sigma,
+                target,
+                from,
+                since,
+            } => self.apply_margin_rate(
+                *market,
+                super::dynamic_margin::MarginRate {
+                    maintenance_rate: *maintenance_rate,
+                    initial_rate: *initial_rate,
+                    sigma: *sigma,
+                    target: *target,
+                    from: *from,
+                    since: *since,
+                    base_tiers: Vec::new(),
+                },
+            )?,
             TradeFilled {
                 market,
                 buyer,

@@ -121,6 +121,25 @@ impl Venue {
         result
     }
 
+    /// After an update of `key` that changed a market's margin rate: checks
+    /// every holder of a market it prices (a rate rise crosses no trigger the
+    /// index saw). A scan of the accounts, only on such an update.
+    pub(crate) fn liquidate_rate_changes(
+        &mut self,
+        key: PriceId,
+        ev: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        let holders: Vec<AccountId> = (1..self.accounts.len() as AccountId)
+            .filter(|&a| {
+                self.accounts[a as usize]
+                    .positions
+                    .iter()
+                    .any(|p| self.markets[p.market as usize].price == key)
+            })
+            .collect();
+        self.liquidate_crossed(&holders, ev)
+    }
+
     fn liquidate_crossed(
         &mut self,
         crossed: &[AccountId],

@@ -11,6 +11,7 @@ mod bankruptcy;
 mod bulk;
 mod checkpoint;
 mod conservation;
+mod dynamic_margin;
 mod error;
 mod event;
 mod funding;
@@ -26,6 +27,7 @@ mod validate;
 
 pub use bankruptcy::adl_ranking;
 pub use conservation::{AssetLedger, Conservation};
+pub use dynamic_margin::{raised_tiers, MarginRate, Volatility};
 pub use error::VenueError;
 pub use event::{Event, Fill};
 pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_payment, funding_rate};
@@ -34,8 +36,8 @@ pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
-    AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
-    LiquidationStep, VenueRules,
+    AfterInsurance, DynamicMargin, FundingFormula, FundingRules, LendingLiquidationRules,
+    LiquidationRules, LiquidationStep, VenueRules,
 };
 pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 
@@ -228,12 +230,23 @@ impl Venue {
 
     fn dispatch(&mut self, command: &Command, ev: &mut Vec<Event>) -> Result<(), VenueError> {
         match command {
-            Command::SetRules(rules) => self.emit(
-                ev,
-                Event::RulesChanged {
-                    rules: rules.clone(),
-                },
-            ),
+            Command::SetRules(rules) => {
+                if let Some(d) = &rules.dynamic_margin {
+                    d.validate()?;
+                }
+                if rules.imf_factor.is_negative() {
+                    return Err(VenueError::Invalid {
+                        field: "imf_factor",
+                        reason: format!("must be ≥ 0, got {}", rules.imf_factor),
+                    });
+                }
+                self.emit(
+                    ev,
+                    Event::RulesChanged {
+                        rules: rules.clone(),
+                    },
+                )
+            }
             Command::ListMarket { spec, base } => self.list_market(spec, base, ev),
             Command::ListAsset { spec, price_key } => self.list_asset(spec, price_key, ev),
             Command::AddPriceKey { name } => self.ensure_price_key(name, ev).map(|_| ()),

@@ -474,8 +474,12 @@ impl Venue {
                 confidence,
             },
         )?;
+        let rate_changed = self.update_margin_rates(key, ev)?;
         if self.rules.liquidation.auto {
             self.liquidate_at_risk(ev)?;
+            if rate_changed {
+                self.liquidate_rate_changes(key, ev)?;
+            }
         }
         Ok(())
     }

@@ -2,6 +2,7 @@
 //! dYdX v4, Drift v2, Aave v3, Compound III) fill these in; see
 //! docs/mechanisms.md for the table and sources.
 
+pub use super::dynamic_margin::DynamicMargin;
 use levamp_core::{Quote, Ratio};
 
 /// How a venue treats a liquidatable perp account.
@@ -105,6 +106,18 @@ pub struct VenueRules {
     pub lending: LendingLiquidationRules,
     /// Oracle prices older than this (seconds) pause liquidations; `None`: never stale.
     pub oracle_max_age_s: Option<i64>,
+    /// Volatility-sensitive margin; `None`: the tiers as listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_margin: Option<DynamicMargin>,
+    /// Drift's IMF size premium on every market's maintenance and initial
+    /// rate, `max(rate, 0.8·rate + imf·√|size|)` ([`crate::size_premium`]);
+    /// zero: none.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub imf_factor: Ratio,
+}
+
+fn is_zero(r: &Ratio) -> bool {
+    r.is_zero()
 }
 
 fn ratio(s: &str) -> Ratio {
@@ -138,6 +151,8 @@ impl VenueRules {
                 min_leftover: Quote::from_int(1000),
             },
             oracle_max_age_s: None,
+            dynamic_margin: None,
+            imf_factor: Ratio::ZERO,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! primitive records the value it replaces, so a command that fails half-way
 //! is rolled back and leaves the state exactly as it was.
 
+use super::dynamic_margin::{MarginRate, Volatility};
 use super::rules::VenueRules;
 use crate::model::{
     Account, Asset, AssetId, Holding, MarginContext, Market, MarketId, PoolIndex, Position, PriceId,
@@ -72,6 +73,12 @@ pub struct Venue {
     pub(crate) last_funding: Vec<i64>,
     pub(crate) now: i64,
     pub(crate) names: Names,
+    /// Volatility estimates by price key (the dynamic-margin rule only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) volatility: BTreeMap<PriceId, Volatility>,
+    /// Dynamic margin rates by market (the markets the rule raised).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub(crate) margin_rates: BTreeMap<MarketId, MarginRate>,
     #[serde(skip)]
     pub(crate) undo: Vec<Undo>,
     #[serde(skip)]
@@ -167,6 +174,10 @@ pub(crate) enum Undo {
     Market(MarketId, Box<Market>),
     Now(i64),
     Rules(Box<VenueRules>),
+    /// A price key's volatility estimate (`None`: none yet).
+    Volatility(PriceId, Option<Volatility>),
+    /// A market's dynamic margin rate (`None`: none yet).
+    MarginRate(MarketId, Option<Box<MarginRate>>),
     /// Something was appended (account, market, asset, price key): pop it.
     Appended(Appended),
 }
@@ -214,6 +225,8 @@ impl Venue {
             last_funding: Vec::new(),
             now: 0,
             names: Names::default(),
+            volatility: BTreeMap::new(),
+            margin_rates: BTreeMap::new(),
             undo: Vec::new(),
             index: Default::default(),
             journal: Default::default(),
@@ -246,6 +259,7 @@ impl Venue {
             lending_collateral: crate::model::LendingCollateral::SuppliedOnly,
             // No venue command lists e-mode categories yet: reserve weights.
             emode_categories: &[],
+            size_premium: self.rules.imf_factor,
         }
     }
 
@@ -400,6 +414,20 @@ impl Venue {
             .push(Undo::Funding(market, self.last_funding[market as usize]));
         self.last_funding[market as usize] = ts;
     }
+    pub(crate) fn set_volatility(&mut self, key: PriceId, v: Option<Volatility>) {
+        let old = match v {
+            Some(v) => self.volatility.insert(key, v),
+            None => self.volatility.remove(&key),
+        };
+        self.undo.push(Undo::Volatility(key, old));
+    }
+    pub(crate) fn set_margin_rate(&mut self, market: MarketId, r: Option<MarginRate>) {
+        let old = match r {
+            Some(r) => self.margin_rates.insert(market, r),
+            None => self.margin_rates.remove(&market),
+        };
+        self.undo.push(Undo::MarginRate(market, old.map(Box::new)));
+    }
     pub(crate) fn set_rules(&mut self, rules: VenueRules) {
         self.undo.push(Undo::Rules(Box::new(std::mem::replace(
             &mut self.rules,
@@ -509,6 +537,10 @@ impl Venue {
                 }
                 // A market's tiers (or price key) changed: its holders' triggers may have.
                 Undo::Market(market, _) => relisted.push(*market),
+                // The size premium changed: every market's requirements did.
+                Undo::Rules(old) if old.imf_factor != self.rules.imf_factor => {
+                    relisted.extend(0..self.markets.len() as MarketId)
+                }
                 // A new market has no holders yet: no trigger moved.
                 _ => {}
             }
@@ -586,6 +618,22 @@ impl Venue {
             }
             Undo::Now(t) => self.now = t,
             Undo::Rules(r) => self.rules = *r,
+            Undo::Volatility(k, v) => match v {
+                Some(v) => {
+                    self.volatility.insert(k, v);
+                }
+                None => {
+                    self.volatility.remove(&k);
+                }
+            },
+            Undo::MarginRate(m, r) => match r {
+                Some(r) => {
+                    self.margin_rates.insert(m, *r);
+                }
+                None => {
+                    self.margin_rates.remove(&m);
+                }
+            },
             Undo::Appended(Appended::Account) => {
                 if let Some(a) = self.accounts.pop() {
                     self.names.accounts.remove(&a.id);

@@ -142,7 +142,10 @@ impl Venue {
         };
         match event {
             VenueOpened { .. } => corrupt("type", "venue_opened must be the first event only"),
-            RulesChanged { .. } => Ok(()),
+            RulesChanged { rules } => match &rules.dynamic_margin {
+                Some(d) => d.validate(),
+                None => Ok(()),
+            },
             Deleveraged {
                 market,
                 bankrupt,
@@ -254,6 +257,33 @@ impl Venue {
                 match *leverage >= Ratio::ONE {
                     true => Ok(()),
                     false => corrupt("leverage", "must be ≥ 1"),
+                }
+            }
+            MarginRateChanged {
+                market,
+                maintenance_rate,
+                initial_rate,
+                sigma,
+                target,
+                from,
+                ..
+            } => {
+                self.check_market_id("market", *market)?;
+                if self.rules.dynamic_margin.is_none() {
+                    return corrupt("type", "margin_rate_changed needs the dynamic_margin rule");
+                }
+                for (at, r) in [
+                    ("maintenance_rate", maintenance_rate),
+                    ("target", target),
+                    ("from", from),
+                ] {
+                    if r.is_negative() || *r >= Ratio::ONE {
+                        return corrupt(at, "must be ≥ 0 and < 1");
+                    }
+                }
+                match initial_rate.is_negative() || sigma.is_negative() {
+                    true => corrupt("initial_rate", "rates must be ≥ 0"),
+                    false => Ok(()),
                 }
             }
             FundingSettled { market, ts, .. } => {

@@ -110,6 +110,9 @@ pub struct Scenario {
     pub preset: String,
     /// `[venue]` rules overriding the preset's (JSON shape of a preset's `rules`).
     pub rules: Option<Value>,
+    /// `[venue] dynamic_margin`: volatility-sensitive margin (overrides the
+    /// rules' own; docs/mechanisms.md).
+    pub dynamic_margin: Option<levamp_engine::venue::DynamicMargin>,
     /// Extra or overriding market definitions (`[markets.NAME]`).
     pub markets: Map<String, Value>,
     /// Extra or overriding asset definitions (`[assets.NAME]`), e.g. a
@@ -233,8 +236,21 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     let venue = Table::of(
         root,
         "venue",
-        &["preset", "insurance_fund", "market", "rules"],
+        &[
+            "preset",
+            "insurance_fund",
+            "market",
+            "rules",
+            "dynamic_margin",
+        ],
     )?;
+    let dynamic_margin = match venue.as_ref().and_then(|t| t.map.get("dynamic_margin")) {
+        Some(v) => Some(levamp_io::dynamic_margin::parse_dynamic_margin(
+            v,
+            "venue.dynamic_margin",
+        )?),
+        None => None,
+    };
     let (preset, insurance_fund, market, rules) = match &venue {
         Some(t) => (
             t.text("preset")?.unwrap_or("generic").to_string(),
@@ -275,6 +291,7 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         run,
         preset,
         rules,
+        dynamic_margin,
         markets,
         assets,
         lending,
