@@ -169,13 +169,19 @@ impl LiquidationIndex {
         }
     }
 
-    /// Replaces an account's entries (copied into its slot's buffer, which a
-    /// checkpoint restore then refills without allocating).
-    pub(crate) fn set(&mut self, account: AccountId, entries: &[Entry]) {
+    /// Replaces an account's entries: copied into its slot's buffer when it
+    /// has room (a checkpoint restore then refills it without allocating),
+    /// else the slot takes `entries` as it is (sized to its entries: an
+    /// index of a million accounts holds one each).
+    pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) {
         self.unlink(account);
         let slot = &mut self.entries[account as usize].1;
-        slot.clear();
-        slot.extend_from_slice(entries);
+        if slot.capacity() >= entries.len() {
+            slot.clear();
+            slot.extend_from_slice(&entries);
+        } else {
+            *slot = entries;
+        }
         self.link(account);
     }
 

@@ -84,7 +84,7 @@ impl Venue {
 
     fn file_entries(&mut self, account: AccountId, entries: Vec<Entry>) {
         self.index.grow(self.prices.len(), self.accounts.len());
-        self.index.set(account, &entries);
+        self.index.set(account, entries);
         self.journal.index_set(account);
     }
 
