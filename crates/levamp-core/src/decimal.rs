@@ -18,6 +18,42 @@ pub enum ParseError {
 /// Parses `[-+]digits[.digits][e[-+]digits]` exactly into a raw value at
 /// [`SCALE`]. Digits beyond the scale are an error unless they are zeros.
 pub fn parse_raw(text: &str) -> Result<i128, ParseError> {
+    match plain(text.trim()) {
+        Some(v) => Ok(v),
+        None => parse_general(text),
+    }
+}
+
+/// The common case without an allocation: `[-]int[.frac]` with at most 18
+/// integer and [`DECIMALS`] fractional digits, in 64-bit arithmetic (exact:
+/// both parts fit, and `int · SCALE + frac` fits an i128). `None` for
+/// anything else, which [`parse_general`] then reads (or refuses).
+fn plain(s: &str) -> Option<i128> {
+    let (negative, s) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let (int, frac) = match s.find('.') {
+        Some(i) => (&s[..i], &s[i + 1..]),
+        None => (s, ""),
+    };
+    if int.len() > 18 || frac.len() > DECIMALS as usize || (int.is_empty() && frac.is_empty()) {
+        return None;
+    }
+    let digits = |part: &str| -> Option<u64> {
+        part.bytes().try_fold(0u64, |v, b| {
+            b.is_ascii_digit().then(|| v * 10 + u64::from(b - b'0'))
+        })
+    };
+    let (i, f) = (digits(int)?, digits(frac)?);
+    let f = f * 10u64.pow(DECIMALS - frac.len() as u32);
+    let v = i128::from(i) * SCALE + i128::from(f);
+    Some(if negative { -v } else { v })
+}
+
+/// [`parse_raw`]'s general reader (exponents, long digit strings, the errors).
+fn parse_general(text: &str) -> Result<i128, ParseError> {
     let invalid = || ParseError::Invalid(text.to_string());
     let s = text.trim();
     let (negative, s) = match s.as_bytes().first() {
@@ -94,18 +130,47 @@ pub fn parse_raw(text: &str) -> Result<i128, ParseError> {
 pub struct Canonical(pub i128);
 
 impl fmt::Display for Canonical {
+    /// Written into a stack buffer, no allocation (outputs print millions).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let v = self.0;
-        let sign = if v < 0 { "-" } else { "" };
-        let abs = v.unsigned_abs();
-        let int = abs / SCALE as u128;
-        let frac = abs % SCALE as u128;
-        if frac == 0 {
-            write!(f, "{sign}{int}")
-        } else {
-            let digits = format!("{:0width$}", frac, width = DECIMALS as usize);
-            write!(f, "{sign}{int}.{}", digits.trim_end_matches('0'))
+        // Sign, at most 27 integer digits (|i128| < 1.8e38), point, 12 decimals.
+        let mut buf = [0u8; 48];
+        let mut at = buf.len();
+        let abs = self.0.unsigned_abs();
+        let (int, frac) = match u64::try_from(abs) {
+            Ok(a) => (u128::from(a / SCALE as u64), a % SCALE as u64),
+            Err(_) => (abs / SCALE as u128, (abs % SCALE as u128) as u64),
+        };
+        if frac != 0 {
+            // The twelve decimals, trailing zeros dropped.
+            let mut digits = frac;
+            let mut n = DECIMALS;
+            while digits % 10 == 0 {
+                digits /= 10;
+                n -= 1;
+            }
+            for _ in 0..n {
+                at -= 1;
+                buf[at] = b'0' + (digits % 10) as u8;
+                digits /= 10;
+            }
+            at -= 1;
+            buf[at] = b'.';
         }
+        let mut int = int;
+        loop {
+            at -= 1;
+            buf[at] = b'0' + (int % 10) as u8;
+            int /= 10;
+            if int == 0 {
+                break;
+            }
+        }
+        if self.0 < 0 {
+            at -= 1;
+            buf[at] = b'-';
+        }
+        // Only ASCII digits, '.' and '-' were written.
+        f.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
     }
 }
 
@@ -148,6 +213,21 @@ mod tests {
     }
 
     proptest! {
+        /// The allocation-free reader agrees with the general one on every
+        /// plain decimal it takes (and leaves the rest to it).
+        #[test]
+        fn plain_agrees_with_general(
+            sign in prop::sample::select(vec!["", "-", "+"]),
+            int in "[0-9]{0,19}",
+            frac in prop::option::of("[0-9]{0,13}"),
+        ) {
+            let text = match &frac {
+                Some(f) => format!("{sign}{int}.{f}"),
+                None => format!("{sign}{int}"),
+            };
+            prop_assert_eq!(parse_raw(&text), parse_general(&text));
+        }
+
         #[test]
         fn display_then_parse_round_trips(v in any::<i128>().prop_filter("no MIN", |v| *v != i128::MIN)) {
             prop_assert_eq!(parse_raw(&Canonical(v).to_string()), Ok(v));
