@@ -13,6 +13,7 @@
 //! the data to the ledger; floats appear only in ratios of the summary and
 //! in the chart.
 
+pub(crate) mod book;
 pub mod compare;
 pub mod crashes;
 pub mod data;
