@@ -36,8 +36,8 @@ pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
-    AfterInsurance, DynamicMargin, FundingFormula, FundingRules, LendingLiquidationRules,
-    LiquidationRules, LiquidationStep, VenueRules,
+    AdlPolicy, AfterInsurance, DynamicMargin, FundingFormula, FundingRules,
+    LendingLiquidationRules, LiquidationRules, LiquidationStep, VenueRules,
 };
 pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 

@@ -1,0 +1,185 @@
+//! Auto-deleveraging policies on BitMEX's six-account example (see
+//! `bitmex_adl_example` in `venue.rs`): the queue, pro-rata by size, and the
+//! insurance fund paying first.
+
+use levamp_core::{Base, Price, Ratio};
+use levamp_engine::venue::*;
+use levamp_engine::*;
+
+fn r(s: &str) -> Ratio {
+    s.parse().unwrap()
+}
+fn b(s: &str) -> Base {
+    s.parse().unwrap()
+}
+fn p(s: &str) -> Price {
+    s.parse().unwrap()
+}
+
+fn order(account: AccountId, size: &str, px: &str) -> TradeOrder {
+    TradeOrder {
+        account,
+        market: 0,
+        size: b(size),
+        price: p(px),
+        fee_rate: Ratio::ZERO,
+        counterparty: None,
+        counterparty_fee_rate: Ratio::ZERO,
+        margin_mode: None,
+        isolated_margin: None,
+        leverage: Some(r("50")),
+    }
+}
+
+fn price(v: &mut Venue, px: &str, ts: i64) -> Vec<Event> {
+    let key = v.price_id("ETH").unwrap();
+    v.execute(&Command::Price {
+        key,
+        price: p(px),
+        ts,
+        confidence: None,
+    })
+    .unwrap()
+}
+
+/// BitMEX's six longs (10, 10, 20, 30, 20, 10 ETH, all in profit at 660) and
+/// an isolated short of 20 at 600 with 1,000 margin, bankrupt at 650. With
+/// `fund` in the insurance fund, the mark then jumps to 660: the short's
+/// equity is 1000 − 20 × 60 = −200. Returns the venue, the longs' ids and
+/// the events of that price update.
+fn bitmex_crash(
+    adl: AdlPolicy,
+    insurance_first: bool,
+    fund: &str,
+) -> (Venue, Vec<AccountId>, Vec<Event>) {
+    let mut rules = VenueRules::generic();
+    rules.after_insurance = AfterInsurance::AutoDeleverage;
+    rules.adl = adl;
+    rules.adl_insurance_first = insurance_first;
+    let mut v = Venue::new(rules, "USDT");
+    let tiers = vec![Tier {
+        max_notional: None,
+        maintenance_margin_rate: r("0.005"),
+        maintenance_amount: levamp_core::Quote::ZERO,
+        max_leverage: r("100"),
+    }];
+    v.execute(&Command::ListMarket {
+        spec: Market {
+            name: "ETHUSDT".into(),
+            price: 0,
+            tiers,
+            liquidation_fee_rate: Ratio::ZERO,
+            funding_interval_s: 28800,
+        },
+        base: "ETH".into(),
+    })
+    .unwrap();
+    if b(fund).is_positive() {
+        v.execute(&Command::SeedInsurance { amount: b(fund) })
+            .unwrap();
+    }
+    price(&mut v, "500", 1);
+    let open = |v: &mut Venue, name: &str, usdt: &str| {
+        v.execute(&Command::OpenAccount { name: name.into() })
+            .unwrap();
+        let id = v.account_id(name).unwrap();
+        let asset = v.quote();
+        v.execute(&Command::Deposit {
+            account: id,
+            asset,
+            amount: b(usdt),
+        })
+        .unwrap();
+        id
+    };
+    let longs = [
+        ("acct1", "10", "560", "2000"),
+        ("acct2", "10", "400", "500"),
+        ("acct3", "20", "590", "5000"),
+        ("acct4", "30", "500", "3000"),
+        ("acct5", "20", "450", "1500"),
+        ("acct6", "10", "570", "2500"),
+    ];
+    let mut ids = Vec::new();
+    for (name, qty, entry, margin) in longs {
+        let id = open(&mut v, name, margin);
+        v.execute(&Command::Trade(order(id, qty, entry))).unwrap();
+        ids.push(id);
+    }
+    let shorty = open(&mut v, "short", "1000");
+    let mut o = order(shorty, "-20", "600");
+    o.leverage = Some(r("100"));
+    o.margin_mode = Some(MarginMode::Isolated);
+    o.isolated_margin = Some("1000".parse().unwrap());
+    v.execute(&Command::Trade(o)).unwrap();
+    let events = price(&mut v, "660", 2);
+    let c = v.conservation().unwrap();
+    assert!(c.ok, "conservation broken: {c:#?}");
+    (v, ids, events)
+}
+
+/// `(counterparty name, size, price)` of each `Deleveraged` event.
+fn deleveraged(v: &Venue, events: &[Event]) -> Vec<(String, Base, Price)> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Deleveraged {
+                counterparty,
+                size,
+                price,
+                ..
+            } => Some((v.account_name(*counterparty), *size, *price)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn fills(list: &[(&str, &str, &str)]) -> Vec<(String, Base, Price)> {
+    list.iter()
+        .map(|(n, s, px)| (n.to_string(), b(s), p(px)))
+        .collect()
+}
+
+/// Pro rata by size: the longs hold 10 + 10 + 20 + 30 + 20 + 10 = 100, all
+/// in profit at 660; each closes 20 ÷ 100 = a fifth of itself at the
+/// bankruptcy price 650: 2, 2, 4, 6, 4, 2.
+#[test]
+fn pro_rata_closes_the_same_share_of_every_profitable_position() {
+    let (v, ids, events) = bitmex_crash(AdlPolicy::ProRata, false, "0");
+    assert_eq!(
+        deleveraged(&v, &events),
+        fills(&[
+            ("acct1", "2", "650"),
+            ("acct2", "2", "650"),
+            ("acct3", "4", "650"),
+            ("acct4", "6", "650"),
+            ("acct5", "4", "650"),
+            ("acct6", "2", "650"),
+        ])
+    );
+    assert_eq!(v.position(ids[3], 0).unwrap().size, b("24"));
+    assert_eq!(v.funds()[v.quote() as usize].bad_debt, Base::ZERO);
+}
+
+/// Today's order (the default): the deficit of 200 exceeds the fund of 100,
+/// so the whole of it is auto-deleveraged at 650 and the fund keeps 100.
+/// Insurance first: the fund pays its 100, and the counterparties close at
+/// the value leaving the short at −100: (1000 + 20 × 600 + 100) ÷ 20 = 655.
+#[test]
+fn insurance_first_drains_the_fund_then_deleverages_the_rest() {
+    let (v, _, events) = bitmex_crash(AdlPolicy::Queue, false, "100");
+    assert_eq!(
+        deleveraged(&v, &events),
+        fills(&[("acct2", "10", "650"), ("acct5", "10", "650")])
+    );
+    assert_eq!(v.funds()[v.quote() as usize].insurance_fund, b("100"));
+
+    let (v, _, events) = bitmex_crash(AdlPolicy::Queue, true, "100");
+    assert_eq!(
+        deleveraged(&v, &events),
+        fills(&[("acct2", "10", "655"), ("acct5", "10", "655")])
+    );
+    let funds = &v.funds()[v.quote() as usize];
+    assert_eq!(funds.insurance_fund, Base::ZERO);
+    assert_eq!(funds.bad_debt, Base::ZERO);
+}
