@@ -183,3 +183,64 @@ fn insurance_first_drains_the_fund_then_deleverages_the_rest() {
     assert_eq!(funds.insurance_fund, Base::ZERO);
     assert_eq!(funds.bad_debt, Base::ZERO);
 }
+
+fn q(s: &str) -> levamp_core::Quote {
+    s.parse().unwrap()
+}
+
+/// The same deficit under each policy, worked by hand. The short's deficit
+/// is 200 (equity 1000 − 20 × (660 − 600)); 7 accounts, so the "top 1 %" is
+/// ⌈7 ÷ 100⌉ = 1 account.
+/// * Queue: acct2 and acct5 close 10 each at 650, 10 below the mark:
+///   haircuts 100 + 100 = 200, 2 accounts, top share 100 ÷ 200 = 0.5.
+/// * Pro rata: 2, 2, 4, 6, 4, 2 at 650: haircuts 20, 20, 40, 60, 40, 20 =
+///   200, 6 accounts, top share 60 ÷ 200 = 0.3.
+/// * Queue after a fund of 100: 10 + 10 at 655, haircuts 50 + 50 = 100,
+///   the fund pays 100, top share 0.5.
+///
+/// Same total (ADL covers exactly the deficit either way); pro rata spreads
+/// it over three times the accounts and cuts the largest share from 50 % to
+/// 30 %. No bad debt in any case.
+#[test]
+fn queue_and_pro_rata_compared_on_one_deficit() {
+    let impact = |adl, first, fund| {
+        let (v, _, events) = bitmex_crash(adl, first, fund);
+        adl_impact(&events, |_| p("660"), v.accounts().len() - 1).unwrap()
+    };
+    let queue = impact(AdlPolicy::Queue, false, "0");
+    assert_eq!(
+        queue,
+        AdlImpact {
+            total_haircut: q("200"),
+            top_share: r("0.5"),
+            accounts_touched: 2,
+            max_haircut: q("100"),
+            insurance_used: Base::ZERO,
+            bad_debt: Base::ZERO,
+        }
+    );
+    let pro_rata = impact(AdlPolicy::ProRata, false, "0");
+    assert_eq!(
+        pro_rata,
+        AdlImpact {
+            total_haircut: q("200"),
+            top_share: r("0.3"),
+            accounts_touched: 6,
+            max_haircut: q("60"),
+            insurance_used: Base::ZERO,
+            bad_debt: Base::ZERO,
+        }
+    );
+    let fund_first = impact(AdlPolicy::Queue, true, "100");
+    assert_eq!(
+        fund_first,
+        AdlImpact {
+            total_haircut: q("100"),
+            top_share: r("0.5"),
+            accounts_touched: 2,
+            max_haircut: q("50"),
+            insurance_used: b("100"),
+            bad_debt: Base::ZERO,
+        }
+    );
+}

@@ -7,6 +7,7 @@
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
 
+mod adl_impact;
 mod bankruptcy;
 mod bulk;
 mod checkpoint;
@@ -25,6 +26,7 @@ mod rules;
 mod state;
 mod validate;
 
+pub use adl_impact::{adl_impact, AdlImpact};
 pub use bankruptcy::adl_ranking;
 pub use conservation::{AssetLedger, Conservation};
 pub use dynamic_margin::{raised_tiers, MarginRate, Volatility};
