@@ -42,20 +42,14 @@ fn price(v: &mut Venue, px: &str, ts: i64) -> Vec<Event> {
     .unwrap()
 }
 
-/// BitMEX's six longs (10, 10, 20, 30, 20, 10 ETH, all in profit at 660) and
-/// an isolated short of 20 at 600 with 1,000 margin, bankrupt at 650. With
-/// `fund` in the insurance fund, the mark then jumps to 660: the short's
-/// equity is 1000 − 20 × 60 = −200. Returns the venue, the longs' ids and
-/// the events of that price update.
-fn bitmex_crash(
-    adl: AdlPolicy,
-    insurance_first: bool,
-    fund: &str,
-) -> (Venue, Vec<AccountId>, Vec<Event>) {
+/// A venue with ETHUSDT (MMR 0.5 %, 100×, no fee) auto-deleveraging by
+/// `adl`, `fund` in the insurance fund, the oracle at 500.
+fn venue(adl: AdlPolicy, insurance_first: bool, fund: &str, auto: bool) -> Venue {
     let mut rules = VenueRules::generic();
     rules.after_insurance = AfterInsurance::AutoDeleverage;
     rules.adl = adl;
     rules.adl_insurance_first = insurance_first;
+    rules.liquidation.auto = auto;
     let mut v = Venue::new(rules, "USDT");
     let tiers = vec![Tier {
         max_notional: None,
@@ -79,19 +73,43 @@ fn bitmex_crash(
             .unwrap();
     }
     price(&mut v, "500", 1);
-    let open = |v: &mut Venue, name: &str, usdt: &str| {
-        v.execute(&Command::OpenAccount { name: name.into() })
-            .unwrap();
-        let id = v.account_id(name).unwrap();
-        let asset = v.quote();
-        v.execute(&Command::Deposit {
-            account: id,
-            asset,
-            amount: b(usdt),
-        })
+    v
+}
+
+fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
+    v.execute(&Command::OpenAccount { name: name.into() })
         .unwrap();
-        id
-    };
+    let id = v.account_id(name).unwrap();
+    let asset = v.quote();
+    v.execute(&Command::Deposit {
+        account: id,
+        asset,
+        amount: b(usdt),
+    })
+    .unwrap();
+    id
+}
+
+/// An isolated position of `size` at `px` with `margin`.
+fn isolated(v: &mut Venue, id: AccountId, size: &str, px: &str, margin: &str) {
+    let mut o = order(id, size, px);
+    o.leverage = Some(r("100"));
+    o.margin_mode = Some(MarginMode::Isolated);
+    o.isolated_margin = Some(margin.parse().unwrap());
+    v.execute(&Command::Trade(o)).unwrap();
+}
+
+/// BitMEX's six longs (10, 10, 20, 30, 20, 10 ETH, all in profit at 660) and
+/// an isolated short of 20 at 600 with 1,000 margin, bankrupt at 650. With
+/// `fund` in the insurance fund, the mark then jumps to 660: the short's
+/// equity is 1000 − 20 × 60 = −200. Returns the venue, the longs' ids and
+/// the events of that price update.
+fn bitmex_crash(
+    adl: AdlPolicy,
+    insurance_first: bool,
+    fund: &str,
+) -> (Venue, Vec<AccountId>, Vec<Event>) {
+    let mut v = venue(adl, insurance_first, fund, true);
     let longs = [
         ("acct1", "10", "560", "2000"),
         ("acct2", "10", "400", "500"),
@@ -107,11 +125,7 @@ fn bitmex_crash(
         ids.push(id);
     }
     let shorty = open(&mut v, "short", "1000");
-    let mut o = order(shorty, "-20", "600");
-    o.leverage = Some(r("100"));
-    o.margin_mode = Some(MarginMode::Isolated);
-    o.isolated_margin = Some("1000".parse().unwrap());
-    v.execute(&Command::Trade(o)).unwrap();
+    isolated(&mut v, shorty, "-20", "600", "1000");
     let events = price(&mut v, "660", 2);
     let c = v.conservation().unwrap();
     assert!(c.ok, "conservation broken: {c:#?}");
@@ -243,4 +257,41 @@ fn queue_and_pro_rata_compared_on_one_deficit() {
             bad_debt: Base::ZERO,
         }
     );
+}
+
+/// A counterparty ADL would push below zero is passed over. With liquidation
+/// left to commands, a long of 1 at 100 (isolated margin 50, bankrupt at 50)
+/// is left open as the oracle falls to 45; "thin" shorts 1 at 45 on 0.45 of
+/// margin, "safe" shorts 1 at 100 on 100. At 20 the long's equity is −30;
+/// both shorts are in profit. Closing thin's short at the bankruptcy price 50
+/// would realise −5 on 0.45 of margin, so only safe takes the long (at 50:
+/// its equity 100 + 50 = 150), under either policy.
+#[test]
+fn adl_never_pushes_a_counterparty_below_zero() {
+    for adl in [AdlPolicy::Queue, AdlPolicy::ProRata] {
+        let mut v = venue(adl, false, "0", false);
+        price(&mut v, "100", 2);
+        let long = open(&mut v, "long", "50");
+        isolated(&mut v, long, "1", "100", "50");
+        let safe = open(&mut v, "safe", "100");
+        isolated(&mut v, safe, "-1", "100", "100");
+        price(&mut v, "45", 3);
+        let thin = open(&mut v, "thin", "0.45");
+        isolated(&mut v, thin, "-1", "45", "0.45");
+        price(&mut v, "20", 4);
+        let events = v
+            .execute(&Command::Liquidate {
+                liquidator: MARKET_ACCOUNT,
+                account: long,
+                market: Some(0),
+            })
+            .unwrap();
+        assert_eq!(
+            deleveraged(&v, &events),
+            fills(&[("safe", "1", "50")]),
+            "{adl:?}"
+        );
+        let c = v.conservation().unwrap();
+        assert!(c.ok, "conservation broken: {c:#?}");
+    }
 }

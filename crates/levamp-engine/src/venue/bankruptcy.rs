@@ -43,6 +43,14 @@ pub fn adl_ranking(
     }
 }
 
+/// The haircut of an ADL: closing `size` at the bankruptcy value costs the
+/// counterparties `total` against the mark.
+#[derive(Clone, Copy)]
+struct Gap {
+    total: Quote,
+    size: Base,
+}
+
 impl Venue {
     /// The bad-debt chain for a deficit of `amount` (quote units).
     pub(super) fn cover(
@@ -177,9 +185,17 @@ impl Venue {
         let mut remaining = size;
         let mut assigned = Quote::ZERO;
         if total_value.is_positive() {
+            // What closing the whole size at the bankruptcy value costs the
+            // counterparties against the mark; each bears its share of it.
+            let gap = Gap {
+                total: total_value
+                    .checked_sub(size.value_at(mark, Round::Floor)?)?
+                    .checked_abs()?,
+                size,
+            };
             let shares = match self.rules.adl {
-                AdlPolicy::Queue => self.queue_shares(account, market, long, size)?,
-                AdlPolicy::ProRata => self.pro_rata_shares(account, market, long, size)?,
+                AdlPolicy::Queue => self.queue_shares(account, market, long, gap)?,
+                AdlPolicy::ProRata => self.pro_rata_shares(account, market, long, gap)?,
             };
             for (cp, q) in shares {
                 remaining = remaining.checked_sub(q)?;
@@ -254,14 +270,42 @@ impl Venue {
         Ok(())
     }
 
+    /// Whether `cp` can close `q` of its position in `market` at the
+    /// bankruptcy value and keep its scope's equity ≥ 0: equity ≥
+    /// `⌈gap × q ÷ size⌉` plus one raw unit per account (the shares' values
+    /// floor and the last takes the remainder, a few raw units either way).
+    fn can_bear(
+        &self,
+        cp: AccountId,
+        market: MarketId,
+        q: Base,
+        gap: Gap,
+    ) -> Result<bool, VenueError> {
+        let acc = &self.accounts[cp as usize];
+        let Some(at) = acc.positions.iter().position(|p| p.market == market) else {
+            return Ok(false);
+        };
+        let equity = scope_health(acc, Scope::of(acc, at), &self.context())?.equity;
+        let loss = Quote::from_raw(mul_div(
+            gap.total.raw(),
+            q.raw(),
+            gap.size.raw(),
+            Round::Ceil,
+        )?)
+        .checked_add(Quote::from_raw(self.accounts.len() as i128))?;
+        Ok(equity >= loss)
+    }
+
     /// Opposite (`!long` of the bankrupt: here `long` is the bankrupt's side)
-    /// positions other than `account`'s, as `(account, |size|)`, in id order.
+    /// positions other than `account`'s that can bear closing in full
+    /// ([`Venue::can_bear`]), as `(account, |size|)`, in id order.
     fn opposite_sizes(
         &self,
         account: AccountId,
         market: MarketId,
         long: bool,
         profitable_only: bool,
+        gap: Gap,
     ) -> Result<Vec<(AccountId, Base)>, VenueError> {
         let mark = self.prices[self.markets[market as usize].price as usize];
         let mut out = Vec::new();
@@ -270,6 +314,9 @@ impl Venue {
                 continue;
             };
             if i as AccountId == account || p.size.is_zero() || p.size.is_positive() == long {
+                continue;
+            }
+            if !self.can_bear(i as AccountId, market, p.size.checked_abs()?, gap)? {
                 continue;
             }
             if profitable_only
@@ -293,9 +340,9 @@ impl Venue {
         account: AccountId,
         market: MarketId,
         long: bool,
-        size: Base,
+        gap: Gap,
     ) -> Result<Vec<(AccountId, Base)>, VenueError> {
-        let mut remaining = size;
+        let mut remaining = gap.size;
         let mut shares = Vec::new();
         for cp in self.adl_queue(market, !long)? {
             if remaining.is_zero() {
@@ -309,6 +356,9 @@ impl Venue {
                 _ => continue,
             };
             let q = remaining.min(cp_size);
+            if !self.can_bear(cp, market, q, gap)? {
+                continue;
+            }
             remaining = remaining.checked_sub(q)?;
             shares.push((cp, q));
         }
@@ -325,14 +375,15 @@ impl Venue {
         account: AccountId,
         market: MarketId,
         long: bool,
-        size: Base,
+        gap: Gap,
     ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+        let size = gap.size;
         let sum =
             |v: &[(AccountId, Base)]| v.iter().try_fold(Base::ZERO, |s, (_, q)| s.checked_add(*q));
-        let mut holders = self.opposite_sizes(account, market, long, true)?;
+        let mut holders = self.opposite_sizes(account, market, long, true, gap)?;
         let mut total = sum(&holders)?;
         if total < size {
-            holders = self.opposite_sizes(account, market, long, false)?;
+            holders = self.opposite_sizes(account, market, long, false, gap)?;
             total = sum(&holders)?;
         }
         if total <= size {
