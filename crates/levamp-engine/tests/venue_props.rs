@@ -109,6 +109,12 @@ fn eth_market(set: u8) -> Market {
 
 fn rules(variant: u8) -> VenueRules {
     let mut rules = VenueRules::generic();
+    // Variants 6..12 repeat 0..6 with pro-rata ADL after the insurance fund.
+    if variant >= 6 {
+        rules.adl = AdlPolicy::ProRata;
+        rules.adl_insurance_first = true;
+    }
+    let variant = variant % 6;
     rules.after_insurance = [
         AfterInsurance::Record,
         AfterInsurance::Socialize,
@@ -381,7 +387,7 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(160))]
 
     #[test]
-    fn conservation_atomicity_and_replay(variant in 0u8..6, ops in prop::collection::vec(op(), 1..120)) {
+    fn conservation_atomicity_and_replay(variant in 0u8..12, ops in prop::collection::vec(op(), 1..120)) {
         let (v, log) = setup(variant);
         check_stream(v, log, &ops)?;
     }
@@ -398,7 +404,7 @@ proptest! {
     /// and an automatic venue leaves none liquidatable after an update.
     #[test]
     fn dynamic_margin_misses_no_account(
-        variant in 0u8..6,
+        variant in 0u8..12,
         k in prop::sample::select(vec![1i64, 3, 30, 300]),
         notice_s in prop::sample::select(vec![0i64, 600, 7200]),
         imf in prop::sample::select(vec!["0", "0.01"]),
@@ -419,6 +425,17 @@ proptest! {
     }
 }
 
+/// The lowest equity among `account`'s cross scope and isolated positions.
+fn lowest_equity(v: &Venue, account: AccountId) -> Quote {
+    let acc = &v.accounts()[account as usize];
+    let ctx = v.context();
+    let mut low = scope_health(acc, Scope::Cross, &ctx).unwrap().equity;
+    for j in 0..acc.positions.len() {
+        low = low.min(scope_health(acc, Scope::of(acc, j), &ctx).unwrap().equity);
+    }
+    low
+}
+
 /// Runs `ops` on `v` (whose log so far is `log`), checking after every
 /// command: conservation, atomicity of refused commands, the index's
 /// contract, and (after an automatic update) that nothing liquidatable is
@@ -435,6 +452,25 @@ fn check_stream(mut v: Venue, mut log: Vec<Event>, ops: &[Op]) -> Result<(), Tes
                 for e in &events {
                     if let Event::Liquidated { account, .. } = e {
                         stepped.push(*account);
+                    }
+                    // ADL leaves neither side below zero (nor lower than it was).
+                    if let Event::Deleveraged {
+                        bankrupt,
+                        counterparty,
+                        ..
+                    } = e
+                    {
+                        for a in [*bankrupt, *counterparty] {
+                            let (now, then) = (lowest_equity(&v, a), lowest_equity(&before, a));
+                            prop_assert!(
+                                !now.is_negative() || now >= then,
+                                "ADL left account {} at {} (was {}) after {:?}",
+                                a,
+                                now,
+                                then,
+                                cmd
+                            );
+                        }
                     }
                 }
                 log.extend(events)
@@ -546,7 +582,7 @@ fn stats() {
     let mut ok = std::collections::BTreeMap::<String, (u32, u32)>::new();
     let mut kinds = std::collections::BTreeMap::<String, u32>::new();
     for _ in 0..200 {
-        let variant = (runner.rng().next_u32() % 6) as u8;
+        let variant = (runner.rng().next_u32() % 12) as u8;
         let ops = prop::collection::vec(op(), 1..120)
             .new_tree(&mut runner)
             .unwrap()
@@ -667,7 +703,7 @@ proptest! {
     /// venue behaves as a clone taken at the checkpoint.
     #[test]
     fn restore_returns_to_the_checkpoint(
-        variant in 0u8..6,
+        variant in 0u8..12,
         prefix in prop::collection::vec(op(), 0..40),
         paths in prop::collection::vec(prop::collection::vec(op(), 0..60), 1..4),
         after in prop::collection::vec(op(), 0..30),

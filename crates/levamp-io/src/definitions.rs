@@ -4,8 +4,8 @@
 use crate::json::{self, child, decimal, err, index, known_keys, object, string, InputError};
 use levamp_core::{Quote, Ratio, SCALE};
 use levamp_engine::venue::{
-    AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules, LiquidationRules,
-    LiquidationStep, VenueRules,
+    AdlPolicy, AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules,
+    LiquidationRules, LiquidationStep, VenueRules,
 };
 use levamp_engine::{Asset, EmodeCategory, Market, PoolParams, PriceId, RateModel, Tier};
 use serde_json::{Map, Value};
@@ -123,8 +123,10 @@ fn parse_pool(fields: &Map<String, Value>, at: &str) -> Result<Option<PoolParams
     }))
 }
 
-/// Venue rules: `liquidation`, `after_insurance`, `funding`, `lending`,
-/// `oracle_max_age_s`, over the generic defaults.
+/// Venue rules: `liquidation`, `after_insurance`, `adl` (`"queue"` or
+/// `"pro_rata"`), `adl_insurance_first`, `funding`, `lending`,
+/// `oracle_max_age_s`, `dynamic_margin`, `imf_factor`, over the generic
+/// defaults.
 pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputError> {
     let map = object(v, at)?;
     known_keys(
@@ -133,6 +135,8 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
         &[
             "liquidation",
             "after_insurance",
+            "adl",
+            "adl_insurance_first",
             "funding",
             "lending",
             "oracle_max_age_s",
@@ -214,6 +218,28 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                     ),
                 )
             }
+        };
+    }
+    if let Some(a) = map.get("adl") {
+        let a_at = child(at, "adl");
+        rules.adl = match string(a, &a_at)? {
+            "queue" => AdlPolicy::Queue,
+            "pro_rata" => AdlPolicy::ProRata,
+            other => {
+                return err(
+                    &a_at,
+                    format!(
+                        "must be \"queue\" or \"pro_rata\", found {}",
+                        json::quote(other)
+                    ),
+                )
+            }
+        };
+    }
+    if let Some(f) = map.get("adl_insurance_first") {
+        rules.adl_insurance_first = match f {
+            Value::Bool(b) => *b,
+            _ => return err(&child(at, "adl_insurance_first"), "expected true or false"),
         };
     }
     if let Some(f) = map.get("funding") {
@@ -487,4 +513,34 @@ pub fn non_negative(v: &Value, at: &str) -> Result<i128, InputError> {
         return err(at, "must be ≥ 0");
     }
     Ok(raw)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use levamp_engine::venue::AdlPolicy;
+
+    fn parse(json: &str) -> Result<VenueRules, InputError> {
+        parse_rules("t", &serde_json::from_str(json).unwrap(), "venue.rules")
+    }
+
+    #[test]
+    fn adl_policy_keys() {
+        let r = parse(r#"{"after_insurance": "auto_deleverage"}"#).unwrap();
+        assert_eq!((r.adl, r.adl_insurance_first), (AdlPolicy::Queue, false));
+        let r = parse(r#"{"adl": "pro_rata", "adl_insurance_first": true}"#).unwrap();
+        assert_eq!((r.adl, r.adl_insurance_first), (AdlPolicy::ProRata, true));
+        assert_eq!(parse(r#"{"adl": "queue"}"#).unwrap().adl, AdlPolicy::Queue);
+        for (json, at) in [
+            (r#"{"adl": "prorata"}"#, "venue.rules.adl"),
+            (r#"{"adl": 1}"#, "venue.rules.adl"),
+            (
+                r#"{"adl_insurance_first": "yes"}"#,
+                "venue.rules.adl_insurance_first",
+            ),
+        ] {
+            let e = parse(json).unwrap_err();
+            assert_eq!(e.at, at, "{json}: {e:?}");
+        }
+    }
 }

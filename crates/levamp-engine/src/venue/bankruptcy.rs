@@ -1,12 +1,13 @@
 //! The bad-debt chain of a bankrupt scope: the insurance fund covers what
-//! it can; the rest is, per the venue's rules, auto-deleveraged against the
-//! most profitable and leveraged opposite positions at the bankruptcy price,
+//! it can; the rest is, per the venue's rules, auto-deleveraged at the
+//! bankruptcy price against opposite positions (a queue of the most
+//! profitable and leveraged, or pro rata over all those in profit),
 //! socialised over positive balances, or recorded as bad debt. Split from
 //! `liquidation.rs`, which closes the scope and calls [`Venue::cover`].
 
 use super::error::VenueError;
 use super::event::Event;
-use super::rules::AfterInsurance;
+use super::rules::{AdlPolicy, AfterInsurance};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
 use crate::margin::{scope_health, Scope};
 use crate::model::{AssetId, MarginMode, MarketId};
@@ -40,6 +41,14 @@ pub fn adl_ranking(
         false if leverage.is_zero() => Ok(pnl_pct),
         false => pnl_pct.div_ratio(leverage, Round::Floor),
     }
+}
+
+/// The haircut of an ADL: closing `size` at the bankruptcy value costs the
+/// counterparties `total` against the mark.
+#[derive(Clone, Copy)]
+struct Gap {
+    total: Quote,
+    size: Base,
 }
 
 impl Venue {
@@ -152,6 +161,19 @@ impl Venue {
                 } else {
                     upnl
                 })?;
+        // Insurance fund first: the fund will cover up to all it holds of the
+        // deficit `−(rest + uPnL)` (in `cover`, after the close), so the
+        // counterparties close at the value that leaves the scope at −that.
+        let rest = match self.rules.adl_insurance_first {
+            false => rest,
+            true => {
+                let fund = self.funds[self.quote as usize]
+                    .insurance_fund
+                    .max(Base::ZERO);
+                let deficit = rest.checked_add(upnl)?.checked_neg()?.max(Quote::ZERO);
+                rest.checked_add(deficit.min(Quote::from_raw(fund.raw())))?
+            }
+        };
         // Bankruptcy value: closing at it realises exactly −rest.
         let long = pos.size.is_positive();
         let total_value = if long {
@@ -163,21 +185,22 @@ impl Venue {
         let mut remaining = size;
         let mut assigned = Quote::ZERO;
         if total_value.is_positive() {
-            for cp in self.adl_queue(market, !long)? {
-                if remaining.is_zero() {
-                    break;
-                }
-                // The queue is ranked once per command; sizes are read live.
-                let cp_size = match self.position(cp, market) {
-                    Some(p)
-                        if cp != account && !p.size.is_zero() && p.size.is_positive() != long =>
-                    {
-                        p.size.checked_abs()?
-                    }
-                    _ => continue,
-                };
-                let q = remaining.min(cp_size);
+            // What closing the whole size at the bankruptcy value costs the
+            // counterparties against the mark; each bears its share of it.
+            let gap = Gap {
+                total: total_value
+                    .checked_sub(size.value_at(mark, Round::Floor)?)?
+                    .checked_abs()?,
+                size,
+            };
+            let shares = match self.rules.adl {
+                AdlPolicy::Queue => self.queue_shares(account, market, long, gap)?,
+                AdlPolicy::ProRata => self.pro_rata_shares(account, market, long, gap)?,
+            };
+            for (cp, q) in shares {
                 remaining = remaining.checked_sub(q)?;
+                // Each share's value floors; the last takes the remainder, so
+                // the bankrupt scope realises exactly its bankruptcy value.
                 let value = match remaining.is_zero() {
                     true => total_value.checked_sub(assigned)?,
                     false => Quote::from_raw(mul_div(
@@ -245,6 +268,145 @@ impl Venue {
             self.fill(market, mark, value, a, b, true, ev)?;
         }
         Ok(())
+    }
+
+    /// Whether `cp` can close `q` of its position in `market` at the
+    /// bankruptcy value and keep its scope's equity ≥ 0: equity ≥
+    /// `⌈gap × q ÷ size⌉` plus one raw unit per account (the shares' values
+    /// floor and the last takes the remainder, a few raw units either way).
+    fn can_bear(
+        &self,
+        cp: AccountId,
+        market: MarketId,
+        q: Base,
+        gap: Gap,
+    ) -> Result<bool, VenueError> {
+        let acc = &self.accounts[cp as usize];
+        let Some(at) = acc.positions.iter().position(|p| p.market == market) else {
+            return Ok(false);
+        };
+        let equity = scope_health(acc, Scope::of(acc, at), &self.context())?.equity;
+        let loss = Quote::from_raw(mul_div(
+            gap.total.raw(),
+            q.raw(),
+            gap.size.raw(),
+            Round::Ceil,
+        )?)
+        .checked_add(Quote::from_raw(self.accounts.len() as i128))?;
+        Ok(equity >= loss)
+    }
+
+    /// Opposite (`!long` of the bankrupt: here `long` is the bankrupt's side)
+    /// positions other than `account`'s that can bear closing in full
+    /// ([`Venue::can_bear`]), as `(account, |size|)`, in id order.
+    fn opposite_sizes(
+        &self,
+        account: AccountId,
+        market: MarketId,
+        long: bool,
+        profitable_only: bool,
+        gap: Gap,
+    ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+        let mark = self.prices[self.markets[market as usize].price as usize];
+        let mut out = Vec::new();
+        for (i, acc) in self.accounts.iter().enumerate().skip(1) {
+            let Some(p) = acc.positions.iter().find(|p| p.market == market) else {
+                continue;
+            };
+            if i as AccountId == account || p.size.is_zero() || p.size.is_positive() == long {
+                continue;
+            }
+            if !self.can_bear(i as AccountId, market, p.size.checked_abs()?, gap)? {
+                continue;
+            }
+            if profitable_only
+                && !p
+                    .size
+                    .value_at(mark, Round::Floor)?
+                    .checked_sub(p.cost)?
+                    .is_positive()
+            {
+                continue;
+            }
+            out.push((i as AccountId, p.size.checked_abs()?));
+        }
+        Ok(out)
+    }
+
+    /// Queue ADL: opposite positions in rank order, each taking all it has
+    /// until `size` is covered (the last one partly).
+    fn queue_shares(
+        &mut self,
+        account: AccountId,
+        market: MarketId,
+        long: bool,
+        gap: Gap,
+    ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+        let mut remaining = gap.size;
+        let mut shares = Vec::new();
+        for cp in self.adl_queue(market, !long)? {
+            if remaining.is_zero() {
+                break;
+            }
+            // The queue is ranked once per command; sizes are read live.
+            let cp_size = match self.position(cp, market) {
+                Some(p) if cp != account && !p.size.is_zero() && p.size.is_positive() != long => {
+                    p.size.checked_abs()?
+                }
+                _ => continue,
+            };
+            let q = remaining.min(cp_size);
+            if !self.can_bear(cp, market, q, gap)? {
+                continue;
+            }
+            remaining = remaining.checked_sub(q)?;
+            shares.push((cp, q));
+        }
+        Ok(shares)
+    }
+
+    /// Pro-rata ADL by size: with `T = Σ sᵢ` over opposite positions in
+    /// profit at the mark (all opposite positions if `T < size`), each closes
+    /// `qᵢ = ⌊size · sᵢ ÷ T⌋` (at most `sᵢ`); the < n ticks the floors leave
+    /// go one by one to the lowest ids with room. When even all opposite
+    /// interest is smaller than `size`, each closes whole.
+    fn pro_rata_shares(
+        &self,
+        account: AccountId,
+        market: MarketId,
+        long: bool,
+        gap: Gap,
+    ) -> Result<Vec<(AccountId, Base)>, VenueError> {
+        let size = gap.size;
+        let sum =
+            |v: &[(AccountId, Base)]| v.iter().try_fold(Base::ZERO, |s, (_, q)| s.checked_add(*q));
+        let mut holders = self.opposite_sizes(account, market, long, true, gap)?;
+        let mut total = sum(&holders)?;
+        if total < size {
+            holders = self.opposite_sizes(account, market, long, false, gap)?;
+            total = sum(&holders)?;
+        }
+        if total <= size {
+            return Ok(holders);
+        }
+        let mut shares = Vec::with_capacity(holders.len());
+        let mut given = Base::ZERO;
+        for &(a, s) in &holders {
+            let q = Base::from_raw(mul_div(size.raw(), s.raw(), total.raw(), Round::Floor)?);
+            given = given.checked_add(q)?;
+            shares.push((a, q));
+        }
+        let mut left = size.checked_sub(given)?;
+        for (i, &(_, s)) in holders.iter().enumerate() {
+            if left.is_zero() {
+                break;
+            }
+            let extra = left.min(s.checked_sub(shares[i].1)?);
+            shares[i].1 = shares[i].1.checked_add(extra)?;
+            left = left.checked_sub(extra)?;
+        }
+        shares.retain(|(_, q)| q.is_positive());
+        Ok(shares)
     }
 
     /// Accounts holding `long` positions in `market`, best ADL rank first

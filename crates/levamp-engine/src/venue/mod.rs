@@ -7,6 +7,7 @@
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
 
+mod adl_impact;
 mod bankruptcy;
 mod bulk;
 mod checkpoint;
@@ -25,6 +26,7 @@ mod rules;
 mod state;
 mod validate;
 
+pub use adl_impact::{adl_impact, AdlImpact};
 pub use bankruptcy::adl_ranking;
 pub use conservation::{AssetLedger, Conservation};
 pub use dynamic_margin::{raised_tiers, MarginRate, Volatility};
@@ -36,8 +38,8 @@ pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
-    AfterInsurance, DynamicMargin, FundingFormula, FundingRules, LendingLiquidationRules,
-    LiquidationRules, LiquidationStep, VenueRules,
+    AdlPolicy, AfterInsurance, DynamicMargin, FundingFormula, FundingRules,
+    LendingLiquidationRules, LiquidationRules, LiquidationStep, VenueRules,
 };
 pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
 

@@ -52,6 +52,28 @@ pub enum AfterInsurance {
     Record,
 }
 
+/// How auto-deleveraging shares a bankrupt position among opposite ones
+/// (used when `after_insurance = AutoDeleverage`). See docs/mechanisms.md.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AdlPolicy {
+    /// Greedy queue (BitMEX, Binance, Hyperliquid): best [`super::adl_ranking`]
+    /// first, each counterparty closed in full until the size is covered.
+    #[default]
+    Queue,
+    /// Pro-rata by size: every opposite position in profit at the mark closes
+    /// the same share `size ÷ Σ sizes` of itself at the bankruptcy price
+    /// (all opposite positions if those in profit are too small). Chitra,
+    /// "The ADL trilemma" (arXiv 2512.01112), pro-rata haircuts.
+    ProRata,
+}
+
+impl AdlPolicy {
+    fn is_queue(&self) -> bool {
+        *self == AdlPolicy::Queue
+    }
+}
+
 /// Funding formula parameters. `rate` is a fraction of the position's
 /// notional per funding interval; the premium is `(mark − index) ÷ index`.
 ///
@@ -102,6 +124,15 @@ pub struct VenueRules {
     pub name: String,
     pub liquidation: LiquidationRules,
     pub after_insurance: AfterInsurance,
+    /// Who auto-deleveraging closes against; the queue unless set.
+    #[serde(default, skip_serializing_if = "AdlPolicy::is_queue")]
+    pub adl: AdlPolicy,
+    /// `false` (the default, BitMEX/Binance order): a deficit larger than the
+    /// insurance fund is auto-deleveraged whole and the fund is untouched.
+    /// `true`: the fund pays all it has first and only the rest is
+    /// auto-deleveraged (the bankruptcy price moves toward the mark).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub adl_insurance_first: bool,
     pub funding: FundingRules,
     pub lending: LendingLiquidationRules,
     /// Oracle prices older than this (seconds) pause liquidations; `None`: never stale.
@@ -114,6 +145,10 @@ pub struct VenueRules {
     /// zero: none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub imf_factor: Ratio,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 fn is_zero(r: &Ratio) -> bool {
@@ -138,6 +173,8 @@ impl VenueRules {
                 step: None,
             },
             after_insurance: AfterInsurance::Record,
+            adl: AdlPolicy::Queue,
+            adl_insurance_first: false,
             funding: FundingRules {
                 formula: FundingFormula::Premium,
                 interest_rate: Ratio::ZERO,
