@@ -1,0 +1,82 @@
+//! Issue #13 §4: what visibility of liquidation prices is worth to a
+//! liquidation hunter — `exact` (today's map), `aggregated` (a binned, noisy
+//! heatmap) and `none` (price and open interest only).
+
+use levamp_sim::run::{run_path, PathMetrics};
+use levamp_sim::scenario::parse;
+use levamp_sim::setup::build;
+use levamp_sim::sources::Sources;
+use std::path::Path;
+
+/// A noisy market of leveraged longs with a hunter; `hunter` is the rest of
+/// its `[agents.liquidation_hunters]` table.
+fn body(hunter: &str) -> String {
+    format!(
+        "[run]\nseed = 11\npaths = 3\nsteps = 60\ndt_s = 60\n[venue]\npreset = \"generic\"\n\
+         [markets.ETHUSDT]\nbase = \"ETH\"\ntiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n\
+         [population]\naccounts = 400\nmarket = \"ETHUSDT\"\nlong_share = 0.8\nleverage = {{ median = 20, sigma = 0.6, min = 3, max = 80 }}\n\
+         notional = {{ min = 5000, alpha = 1.5, max = 1000000 }}\nentry_dispersion = 0.01\n\
+         [price]\nmodel = \"gbm\"\nstart = 2000\nsigma = 0.4\n[impact]\nmodel = \"linear\"\nlambda = 0.0001\n\
+         [agents.liquidation_hunters]\ncapital = 5000000\nreach = 0.02\npush = 200\ntrigger = 0.5\n{hunter}"
+    )
+}
+
+fn run(text: &str, path: usize) -> PathMetrics {
+    let s = parse(text, "t", Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
+    let world = build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
+    run_path(&s, &world, path, false, true).unwrap()
+}
+
+/// The default visibility is today's exact map, bit for bit: these figures
+/// were taken from the hunter before visibility levels existed.
+#[test]
+fn default_visibility_is_the_exact_map_bit_for_bit() {
+    for text in [body(""), body("visibility = \"exact\"\n")] {
+        let got: Vec<(usize, u64, u64, usize)> = (0..3)
+            .map(|p| {
+                let m = run(&text, p);
+                (
+                    m.agents.hunts,
+                    m.agents.hunter_pnl.to_bits(),
+                    m.liquidated_notional.to_bits(),
+                    m.accounts_liquidated,
+                )
+            })
+            .collect();
+        let expected = vec![
+            (30, 4631176662449651712, 0, 0),
+            (30, 4641563058987335680, 0, 0),
+            (25, 13877447094658093056, 4668838018714584250, 2),
+        ];
+        assert_eq!(got, expected, "{text}");
+    }
+}
+
+/// Every visibility key is checked, and the error names it.
+#[test]
+fn visibility_keys_are_validated_by_name() {
+    let cases = [
+        (
+            "visibility = \"blurry\"\n",
+            "agents.liquidation_hunters.visibility",
+        ),
+        ("visibility = 3\n", "agents.liquidation_hunters.visibility"),
+        ("bin = 0\n", "agents.liquidation_hunters.bin"),
+        ("noise = -0.1\n", "agents.liquidation_hunters.noise"),
+        (
+            "leverage_median = 0.5\n",
+            "agents.liquidation_hunters.leverage_median",
+        ),
+        (
+            "leverage_sigma = 9\n",
+            "agents.liquidation_hunters.leverage_sigma",
+        ),
+        ("visibilty = \"none\"\n", "visibilty"),
+    ];
+    for (key, named) in cases {
+        let e = parse(&body(key), "t", Path::new(".")).unwrap_err();
+        assert!(e.to_string().contains(named), "{key}: {e}");
+    }
+    let e = parse(&body("visibility = \"agregated\"\n"), "t", Path::new(".")).unwrap_err();
+    assert!(e.to_string().contains("did you mean \"aggregated\""), "{e}");
+}
