@@ -13,7 +13,7 @@ use levamp_market::uniform;
 use rand_core::RngCore;
 use std::collections::BTreeMap;
 
-pub use crate::scenario::{Agents, BasisTraders, Hunters, Liquidators, Traders};
+pub use crate::scenario::{Agents, BasisTraders, Hunters, Liquidators, Traders, Visibility};
 
 /// The long positions of `market` with a liquidation price: (liquidation
 /// price, account, notional at `price`), ascending by price — the map
@@ -71,6 +71,12 @@ pub struct AgentStats {
     /// Pushes by liquidation hunters, and their profit (quote) at the end.
     pub hunts: usize,
     pub hunter_pnl: f64,
+    /// The liquidations the hunter induced: accounts liquidated, and the
+    /// notional liquidated, in the steps it pushed (the push's cascade; a
+    /// liquidation the outside move alone would have caused in that step
+    /// counts too).
+    pub hunt_liquidations: usize,
+    pub hunt_liquidated_notional: f64,
     /// Agents' commands the venue refused by its rules (margin, balance, not
     /// liquidatable); arithmetic errors fail the path instead.
     pub refused_commands: usize,
@@ -105,16 +111,32 @@ fn market_trade(
     )
 }
 
+/// The long notional the exact map puts in `[low, high)`: `clusters` are
+/// long liquidation prices (ascending) with accounts and notionals, `gone`
+/// the accounts the venue already liquidated.
+pub fn exact_within(
+    clusters: &[(f64, u32, f64)],
+    gone: &crate::marks::Marks,
+    low: f64,
+    high: f64,
+) -> f64 {
+    let from = clusters.partition_point(|c| c.0 < low);
+    clusters[from..]
+        .iter()
+        .take_while(|c| c.0 < high)
+        .filter(|c| !gone.by_venue(c.1))
+        .map(|c| c.2)
+        .sum()
+}
+
 /// One step of the hunter: buy back last step's push, or push into a
-/// cluster. `clusters` are the start's long liquidation prices (ascending)
-/// with accounts and notionals; `gone` the accounts already liquidated.
-/// Returns the base units sold (< 0 bought).
-#[allow(clippy::too_many_arguments)]
+/// cluster. `within(low, high)` is the long notional the hunter sees
+/// liquidatable in `[low, high)` ([`exact_within`], or what its visibility
+/// shows, [`crate::hunter_view`]). Returns the base units sold (< 0 bought).
 pub fn hunt(
     venue: &mut Venue,
     h: &Hunters,
-    clusters: &[(f64, u32, f64)],
-    gone: &crate::marks::Marks,
+    within: impl FnOnce(f64, f64) -> f64,
     market: MarketId,
     price: Price,
     stats: &mut AgentStats,
@@ -132,14 +154,7 @@ pub fn hunt(
         return Ok(if done { open } else { Base::ZERO });
     }
     let p = price.to_f64_lossy();
-    let low = p * (1.0 - h.reach);
-    let from = clusters.partition_point(|c| c.0 < low);
-    let within: f64 = clusters[from..]
-        .iter()
-        .take_while(|c| c.0 < p)
-        .filter(|c| !gone.by_venue(c.1))
-        .map(|c| c.2)
-        .sum();
+    let within = within(p * (1.0 - h.reach), p);
     if within < h.trigger * h.push * p {
         return Ok(Base::ZERO);
     }

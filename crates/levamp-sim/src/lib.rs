@@ -11,6 +11,7 @@ pub mod agents;
 pub mod fan;
 pub mod follow;
 pub mod headline;
+pub mod hunter_view;
 pub mod lending;
 pub mod limits;
 pub mod liquidations;

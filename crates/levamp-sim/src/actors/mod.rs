@@ -66,7 +66,7 @@ pub fn register(st: &PathState<'_>) -> Result<Vec<Box<dyn Actor>>, VenueError> {
     out.extend(basis::BasisTraders::register(s, world));
     out.extend(traders::Traders::register(s));
     out.extend(keeper::Keeper::register(world, venue)?);
-    out.extend(hunters::Hunters::register(s));
+    out.extend(hunters::Hunters::register(st));
     out.extend(liquidators::Liquidators::register(s, world));
     Ok(out)
 }

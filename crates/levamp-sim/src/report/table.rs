@@ -51,6 +51,8 @@ pub fn describe(name: &str) -> (&'static str, Unit) {
         "basis_unwound" => ("Basis trades unwound", Quote),
         "hunts" => ("Liquidation hunts", Count),
         "hunter_pnl" => ("Hunters' profit and loss", Quote),
+        "hunt_liquidations" => ("Accounts liquidated in hunted steps", Count),
+        "hunt_liquidated_notional" => ("Notional liquidated in hunted steps", Quote),
         "refused_commands" => ("Commands the venue refused", Count),
         "lending_liquidations" => ("Lending liquidations", Count),
         "lending_debt_repaid" => ("Lending debt repaid", Quote),

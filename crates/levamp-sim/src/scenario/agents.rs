@@ -50,7 +50,8 @@ pub struct BasisTraders {
 /// least `trigger` × the notional of its push, sells `push` base units to
 /// set the cascade off, and buys them back at the next step. Its map of
 /// liquidation prices is recomputed from the venue every `refresh_steps`
-/// steps (0: the start's map, never refreshed).
+/// steps (0: the start's map, never refreshed). What that map shows is
+/// its `visibility` ([`Visibility`]).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Hunters {
     /// The hunter's capital (quote).
@@ -59,6 +60,29 @@ pub struct Hunters {
     pub push: f64,
     pub trigger: f64,
     pub refresh_steps: usize,
+    pub visibility: Visibility,
+}
+
+/// What a liquidation hunter sees of the long liquidation prices
+/// (`visibility` in `[agents.liquidation_hunters]`; issue #13 §4).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Visibility {
+    /// `"exact"` (the default): every position's liquidation price and
+    /// notional, as on a venue whose positions are public (on-chain).
+    Exact,
+    /// `"aggregated"`: a heatmap of long liquidation notional in price bins
+    /// `bin` wide (relative to the price), each bin's notional off by a
+    /// log-normal factor of spread `noise` (mean 1), as third-party
+    /// dashboards publish.
+    Aggregated { bin: f64, noise: f64 },
+    /// `"none"`: private accounts; only the price and the long open
+    /// interest are public. The hunter assumes the longs entered at the
+    /// start price with a log-normal leverage of median `leverage_median`
+    /// and spread `leverage_sigma`.
+    None {
+        leverage_median: f64,
+        leverage_sigma: f64,
+    },
 }
 
 /// The agents of a scenario.
@@ -137,7 +161,18 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
     }
     if let Some(h) = sub(
         "liquidation_hunters",
-        &["capital", "reach", "push", "trigger", "refresh_steps"],
+        &[
+            "capital",
+            "reach",
+            "push",
+            "trigger",
+            "refresh_steps",
+            "visibility",
+            "bin",
+            "noise",
+            "leverage_median",
+            "leverage_sigma",
+        ],
     )? {
         let capital: levamp_core::Base = h.fixed("capital", "1000000")?;
         if capital.is_negative() {
@@ -149,6 +184,7 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
             push: h.f64("push", 10.0, 1e-8, 1e12)?,
             trigger: h.f64("trigger", 3.0, 0.0, 1e6)?,
             refresh_steps: h.int("refresh_steps", 1, 0, 1_000_000)? as usize,
+            visibility: visibility(&h)?,
         });
     }
     if let Some(b) = sub(
@@ -164,6 +200,34 @@ pub(super) fn agents(root: &Map<String, Value>) -> Result<Agents, InputError> {
     }
     liquidity_agents(&t, &mut out)?;
     Ok(out)
+}
+
+/// A hunter's `visibility` and the keys of its level. Every key is
+/// validated whatever the level (a study may switch the level and keep the
+/// others); a level ignores the keys of the others.
+fn visibility(h: &Table<'_>) -> Result<Visibility, InputError> {
+    const LEVELS: &[&str] = &["exact", "aggregated", "none"];
+    let bin = h.f64("bin", 0.005, 0.0001, 0.5)?;
+    let noise = h.f64("noise", 0.3, 0.0, 3.0)?;
+    let leverage_median = h.f64("leverage_median", 10.0, 1.0, 1000.0)?;
+    let leverage_sigma = h.f64("leverage_sigma", 0.5, 0.0, 5.0)?;
+    match h.text("visibility")?.unwrap_or("exact") {
+        "exact" => Ok(Visibility::Exact),
+        "aggregated" => Ok(Visibility::Aggregated { bin, noise }),
+        "none" => Ok(Visibility::None {
+            leverage_median,
+            leverage_sigma,
+        }),
+        other => {
+            let hint = levamp_io::json::did_you_mean(other, LEVELS.iter().copied())
+                .map(|s| format!(" (did you mean {}?)", levamp_io::json::quote(s)))
+                .unwrap_or_else(|| format!(" (one of: {})", LEVELS.join(", ")));
+            err(
+                &child(&h.at, "visibility"),
+                format!("unknown level {}{hint}", levamp_io::json::quote(other)),
+            )
+        }
+    }
 }
 
 /// `[agents.arbitrageurs]` and `[agents.market_makers]`.

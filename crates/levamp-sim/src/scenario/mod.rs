@@ -8,7 +8,9 @@ mod agents;
 mod market;
 mod toml_read;
 
-pub use agents::{Agents, Arbitrageurs, BasisTraders, Hunters, Liquidators, MarketMakers, Traders};
+pub use agents::{
+    Agents, Arbitrageurs, BasisTraders, Hunters, Liquidators, MarketMakers, Traders, Visibility,
+};
 use levamp_io::json::{child, err, object, string, InputError};
 use market::{followers, impact, price};
 pub use market::{Follower, ImpactConfig, PriceModel};

@@ -1,0 +1,166 @@
+//! Issue #13 §4: what visibility of liquidation prices is worth to a
+//! liquidation hunter — `exact` (today's map), `aggregated` (a binned, noisy
+//! heatmap) and `none` (price and open interest only).
+
+use levamp_sim::run::{run_path, PathMetrics};
+use levamp_sim::scenario::parse;
+use levamp_sim::setup::build;
+use levamp_sim::sources::Sources;
+use levamp_sim::summary::simulate;
+use std::path::Path;
+use std::sync::atomic::AtomicUsize;
+
+/// A noisy market of leveraged longs with a hunter; `hunter` is the rest of
+/// its `[agents.liquidation_hunters]` table.
+fn body(hunter: &str) -> String {
+    format!(
+        "[run]\nseed = 11\npaths = 3\nsteps = 60\ndt_s = 60\n[venue]\npreset = \"generic\"\n\
+         [markets.ETHUSDT]\nbase = \"ETH\"\ntiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n\
+         [population]\naccounts = 400\nmarket = \"ETHUSDT\"\nlong_share = 0.8\nleverage = {{ median = 20, sigma = 0.6, min = 3, max = 80 }}\n\
+         notional = {{ min = 5000, alpha = 1.5, max = 1000000 }}\nentry_dispersion = 0.01\n\
+         [price]\nmodel = \"gbm\"\nstart = 2000\nsigma = 0.4\n[impact]\nmodel = \"linear\"\nlambda = 0.0001\n\
+         [agents.liquidation_hunters]\ncapital = 5000000\nreach = 0.02\npush = 200\ntrigger = 0.5\n{hunter}"
+    )
+}
+
+fn run(text: &str, path: usize) -> PathMetrics {
+    let s = parse(text, "t", Path::new(".")).unwrap_or_else(|e| panic!("{e}"));
+    let world = build(&s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
+    run_path(&s, &world, path, false, true).unwrap()
+}
+
+/// The default visibility is today's exact map, bit for bit: these figures
+/// were taken from the hunter before visibility levels existed.
+#[test]
+fn default_visibility_is_the_exact_map_bit_for_bit() {
+    for text in [body(""), body("visibility = \"exact\"\n")] {
+        let got: Vec<(usize, u64, u64, usize)> = (0..3)
+            .map(|p| {
+                let m = run(&text, p);
+                (
+                    m.agents.hunts,
+                    m.agents.hunter_pnl.to_bits(),
+                    m.liquidated_notional.to_bits(),
+                    m.accounts_liquidated,
+                )
+            })
+            .collect();
+        let expected = vec![
+            (30, 4631176662449651712, 0, 0),
+            (30, 4641563058987335680, 0, 0),
+            (25, 13877447094658093056, 4668838018714584250, 2),
+        ];
+        assert_eq!(got, expected, "{text}");
+    }
+}
+
+/// Every visibility key is checked, and the error names it.
+#[test]
+fn visibility_keys_are_validated_by_name() {
+    let cases = [
+        (
+            "visibility = \"blurry\"\n",
+            "agents.liquidation_hunters.visibility",
+        ),
+        ("visibility = 3\n", "agents.liquidation_hunters.visibility"),
+        ("bin = 0\n", "agents.liquidation_hunters.bin"),
+        ("noise = -0.1\n", "agents.liquidation_hunters.noise"),
+        (
+            "leverage_median = 0.5\n",
+            "agents.liquidation_hunters.leverage_median",
+        ),
+        (
+            "leverage_sigma = 9\n",
+            "agents.liquidation_hunters.leverage_sigma",
+        ),
+        ("visibilty = \"none\"\n", "visibilty"),
+    ];
+    for (key, named) in cases {
+        let e = parse(&body(key), "t", Path::new(".")).unwrap_err();
+        assert!(e.to_string().contains(named), "{key}: {e}");
+    }
+    let e = parse(&body("visibility = \"agregated\"\n"), "t", Path::new(".")).unwrap_err();
+    assert!(e.to_string().contains("did you mean \"aggregated\""), "{e}");
+}
+
+/// A smaller relative of `scenarios/hunter-visibility.toml` at `level`
+/// (a debug build runs it in seconds): 8 paths of 120 steps, 600 accounts,
+/// permanent linear impact of 0.05 per ETH, pushes of 200 ETH.
+fn small(level: &str) -> levamp_sim::scenario::Scenario {
+    let text = format!(
+        "[run]\nseed = 13\npaths = 8\nsteps = 120\ndt_s = 60\n[venue]\npreset = \"generic\"\ninsurance_fund = 500000\n\
+         [markets.ETHUSDT]\nbase = \"ETH\"\nliquidation_fee_rate = 0.01\n\
+         tiers = [{{ max_notional = 1e15, maintenance_margin_rate = 0.005, max_leverage = 100 }}]\n\
+         [population]\naccounts = 600\nmarket = \"ETHUSDT\"\nlong_share = 0.8\nisolated_share = 0.5\n\
+         leverage = {{ median = 20, sigma = 0.6, min = 3, max = 80 }}\nnotional = {{ min = 5000, alpha = 1.5, max = 1000000 }}\n\
+         entry_dispersion = 0.01\n[price]\nmodel = \"gbm\"\nstart = 2000\nsigma = 0.4\n\
+         [impact]\nmodel = \"linear\"\nlambda = 0.05\n\
+         [agents.liquidation_hunters]\ncapital = 5000000\nreach = 0.005\npush = 200\ntrigger = 0.5\n\
+         visibility = \"{level}\"\nbin = 0.0025\nnoise = 0.3\nleverage_median = 20\nleverage_sigma = 0.6\n"
+    );
+    parse(&text, "hunter-visibility", Path::new(".")).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn all_paths(s: &levamp_sim::scenario::Scenario) -> Vec<PathMetrics> {
+    let world = build(s, &Sources::disk()).unwrap_or_else(|e| panic!("{e}"));
+    simulate(s, &world, &AtomicUsize::new(0)).unwrap()
+}
+
+fn mean(paths: &[PathMetrics], f: impl Fn(&PathMetrics) -> f64) -> f64 {
+    paths.iter().map(f).sum::<f64>() / paths.len() as f64
+}
+
+/// The case for private margin accounts, on a small scenario: the
+/// liquidations the hunter induces and its profit are highest when it sees
+/// the exact map, lower with a noisy heatmap, lowest with only the open
+/// interest (measured: induced 75.1 / 70.5 / 62.9 accounts a path, profit
+/// 7,217 / 5,900 / 4,058). At the shipped scenario's scale the profit
+/// ordering does not hold (docs/scenarios.md). The exogenous path is the same at every level (the heatmap's
+/// noise has its own stream), so the differences are the hunter's.
+#[test]
+fn visibility_is_worth_liquidations_and_profit_to_the_hunter() {
+    let runs: Vec<Vec<PathMetrics>> = ["exact", "aggregated", "none"]
+        .iter()
+        .map(|level| all_paths(&small(level)))
+        .collect();
+    for run in &runs[1..] {
+        for (a, b) in runs[0].iter().zip(run) {
+            assert_eq!(
+                a.exogenous_drawdown.to_bits(),
+                b.exogenous_drawdown.to_bits()
+            );
+        }
+    }
+    let induced: Vec<f64> = runs
+        .iter()
+        .map(|r| mean(r, |m| m.agents.hunt_liquidations as f64))
+        .collect();
+    let profit: Vec<f64> = runs
+        .iter()
+        .map(|r| mean(r, |m| m.agents.hunter_pnl))
+        .collect();
+    assert!(
+        induced[0] > induced[1] && induced[1] > induced[2],
+        "induced {induced:?}"
+    );
+    assert!(
+        profit[0] > profit[1] && profit[1] > profit[2],
+        "profit {profit:?}"
+    );
+}
+
+/// A noisy heatmap gives the same results whatever the thread count.
+#[test]
+fn aggregated_visibility_is_identical_whatever_the_thread_count() {
+    let s = small("aggregated");
+    let pool = |n| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build()
+            .unwrap()
+    };
+    let one = pool(1).install(|| all_paths(&s));
+    let many = pool(3).install(|| all_paths(&s));
+    assert_eq!(one, many);
+    assert!(one.iter().any(|m| m.agents.hunts > 0));
+}
