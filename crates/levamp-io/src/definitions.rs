@@ -4,7 +4,7 @@
 use crate::json::{self, child, decimal, err, index, known_keys, object, string, InputError};
 use levamp_core::{Quote, Ratio, SCALE};
 use levamp_engine::venue::{
-    AdlPolicy, AfterInsurance, FundingFormula, FundingRules, LendingLiquidationRules,
+    AdlPolicy, AfterInsurance, Backstop, FundingFormula, FundingRules, LendingLiquidationRules,
     LiquidationRules, LiquidationStep, VenueRules,
 };
 use levamp_engine::{Asset, EmodeCategory, Market, PoolParams, PriceId, RateModel, Tier};
@@ -125,7 +125,8 @@ fn parse_pool(fields: &Map<String, Value>, at: &str) -> Result<Option<PoolParams
 
 /// Venue rules: `liquidation`, `after_insurance`, `adl` (`"queue"` or
 /// `"pro_rata"`), `adl_insurance_first`, `funding`, `lending`,
-/// `oracle_max_age_s`, `dynamic_margin`, `imf_factor`, over the generic
+/// `oracle_max_age_s`, `dynamic_margin`, `imf_factor`, `backstop`
+/// (`"pooled"` or `"segmented"`), over the generic
 /// defaults.
 pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputError> {
     let map = object(v, at)?;
@@ -142,6 +143,7 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
             "oracle_max_age_s",
             "dynamic_margin",
             "imf_factor",
+            "backstop",
             "source",
         ],
     )?;
@@ -230,6 +232,22 @@ pub fn parse_rules(name: &str, v: &Value, at: &str) -> Result<VenueRules, InputE
                     &a_at,
                     format!(
                         "must be \"queue\" or \"pro_rata\", found {}",
+                        json::quote(other)
+                    ),
+                )
+            }
+        };
+    }
+    if let Some(b) = map.get("backstop") {
+        let b_at = child(at, "backstop");
+        rules.backstop = match string(b, &b_at)? {
+            "pooled" => Backstop::Pooled,
+            "segmented" => Backstop::Segmented,
+            other => {
+                return err(
+                    &b_at,
+                    format!(
+                        "must be \"pooled\" or \"segmented\", found {}",
                         json::quote(other)
                     ),
                 )

@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod agents;
+pub mod backstop;
 pub mod fan;
 pub mod follow;
 pub mod headline;

@@ -94,6 +94,9 @@ pub struct PathMetrics {
     pub series: Option<Vec<StepRecord>>,
     /// Who was liquidated, on the paths that keep a series.
     pub liquidations: Option<crate::liquidations::Liquidations>,
+    /// Per-segment funds and losses, and the contagion share
+    /// ([`crate::backstop`]).
+    pub backstop: crate::backstop::BackstopStats,
 }
 
 /// The seed of path `path`: the run's seed mixed with the path index
@@ -233,6 +236,7 @@ pub(crate) fn start_metrics(path: usize, start: f64, steps: usize) -> PathMetric
         price_closes: Vec::with_capacity(crate::series::fan_close_steps(steps).count()),
         series: None,
         liquidations: None,
+        backstop: Default::default(),
     }
 }
 

@@ -51,6 +51,9 @@ pub struct World {
     pub lending: Option<crate::lending::Book>,
     /// Price keys that follow the driven one (`[[price.follow]]`).
     pub followers: Vec<Follow>,
+    /// The perp markets as backstop segments, with their share of the
+    /// insurance capital ([`crate::backstop::split`]).
+    pub segments: Vec<crate::backstop::Segment>,
 }
 
 /// A position that a price move can liquidate (report statistics, f64).
@@ -153,6 +156,9 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         }
         rules.dynamic_margin = Some(d);
     }
+    if let Some(b) = s.backstop {
+        rules.backstop = b;
+    }
     let auto = rules.liquidation.auto;
     rules.liquidation.auto = false; // no liquidations while the state is imported
     let mut venue = Venue::new(rules.clone(), &preset.quote);
@@ -184,13 +190,9 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             });
         }
     }
-    if !s.insurance_fund.is_zero() {
-        let amount = s.insurance_fund;
-        run(
-            &mut venue,
-            Command::SeedInsurance { amount },
-            "venue.insurance_fund",
-        )?;
+    let segments = crate::backstop::split(&venue, s)?;
+    for c in crate::backstop::seeds(&venue, s, &segments) {
+        run(&mut venue, c, "venue.insurance_fund")?;
     }
     let traders = venue.accounts().len() - 1;
     crate::limits::check(
@@ -313,6 +315,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     }
     Ok(World {
         followers: follow(&venue, s, key)?,
+        segments,
         lending,
         venue,
         market: main,

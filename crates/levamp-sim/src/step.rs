@@ -124,6 +124,8 @@ impl<'a> PathState<'a> {
         });
         scratch.events.clear();
         scratch.liquidated.reset();
+        let mut m = m;
+        m.backstop = crate::backstop::BackstopStats::start(venue, &world.segments);
         Ok(PathState {
             fund0: venue.funds()[quote].insurance_fund.to_f64_lossy(),
             debt0: venue.funds()[quote].bad_debt.to_f64_lossy(),
@@ -389,6 +391,9 @@ impl<'a> PathState<'a> {
                 _ => {}
             }
         }
+        self.m
+            .backstop
+            .tally(self.events, self.venue, &self.world.segments);
         if let Some(log) = self.log.as_mut() {
             for e in self.events.iter() {
                 log.event(e, self.venue, self.step, self.round_no);
@@ -419,6 +424,7 @@ impl<'a> PathState<'a> {
             .insurance_fund
             .to_f64_lossy();
         m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(self.fund0 - fund);
+        m.backstop.step(self.venue, &self.world.segments);
         // The fan bucket's close (capacity reserved: no allocation).
         if self.step.is_multiple_of(self.fan_bucket) || self.step == self.s.run.steps {
             m.price_closes.push(p);

@@ -116,7 +116,7 @@ impl Stat {
             max: v.last().copied().unwrap_or(0.0),
         }
     }
-    fn json(&self) -> Value {
+    pub(crate) fn json(&self) -> Value {
         json!({"mean": self.mean, "p5": self.p5, "p50": self.p50, "p95": self.p95, "p99": self.p99, "max": self.max})
     }
 }
@@ -250,6 +250,10 @@ pub fn summary_json(paths: &[PathMetrics]) -> Value {
         Stat::of(first.into_iter()).json(),
     );
     out.insert("paths".into(), json!(paths.len()));
+    if paths.iter().any(|m| !m.backstop.segments.is_empty()) {
+        let b: Vec<_> = paths.iter().map(|m| &m.backstop).collect();
+        out.insert("backstop".into(), crate::backstop::summary_json(&b));
+    }
     Value::Object(out)
 }
 
@@ -286,6 +290,9 @@ pub fn path_json(m: &PathMetrics) -> Value {
         json!(m.time_to_first_liquidation),
     );
     o.insert("liquidated_by_round".into(), json!(m.by_round));
+    if !m.backstop.segments.is_empty() {
+        o.insert("backstop".into(), crate::backstop::path_json(&m.backstop));
+    }
     Value::Object(o)
 }
 

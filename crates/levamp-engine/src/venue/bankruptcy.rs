@@ -52,16 +52,18 @@ struct Gap {
 }
 
 impl Venue {
-    /// The bad-debt chain for a deficit of `amount` (quote units).
+    /// The bad-debt chain for a deficit of `amount` (quote units), drawing
+    /// first on the insurance fund `fund` ([`Venue::fund_for`]).
     pub(super) fn cover(
         &mut self,
         account: AccountId,
         market: Option<MarketId>,
+        fund_of: Option<MarketId>,
         amount: Base,
         asset: AssetId,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        let fund = self.funds[asset as usize].insurance_fund.max(Base::ZERO);
+        let fund = self.insurance_available(asset, fund_of);
         let from_fund = amount.min(fund);
         if from_fund.is_positive() {
             let fund_after = fund.checked_sub(from_fund)?;
@@ -73,6 +75,7 @@ impl Venue {
                     market,
                     amount: from_fund,
                     fund_after,
+                    fund: fund_of,
                 },
             )?;
         }
@@ -167,9 +170,7 @@ impl Venue {
         let rest = match self.rules.adl_insurance_first {
             false => rest,
             true => {
-                let fund = self.funds[self.quote as usize]
-                    .insurance_fund
-                    .max(Base::ZERO);
+                let fund = self.insurance_available(self.quote, self.fund_for(market));
                 let deficit = rest.checked_add(upnl)?.checked_neg()?.max(Quote::ZERO);
                 rest.checked_add(deficit.min(Quote::from_raw(fund.raw())))?
             }

@@ -5,6 +5,8 @@
 //! withdrawals`. The cost-basis term is the exact form of "plus unrealised
 //! PnL": open interest nets to zero, so `Σ size × mark` vanishes and
 //! `Σ uPnL = −Σ cost`. Per market, long and short open interest are equal.
+//! Under a segmented backstop the markets' own funds sum to the quote
+//! asset's insurance fund.
 
 use super::state::Venue;
 use crate::model::AssetId;
@@ -34,6 +36,10 @@ pub struct Conservation {
     pub assets: Vec<AssetLedger>,
     /// Markets whose long and short open interest differ: (market, long, short).
     pub open_interest_mismatch: Vec<(u32, Base, Base)>,
+    /// `backstop = segmented`: the market funds' sum and the quote asset's
+    /// insurance fund when they differ (pooled: market funds that should
+    /// not exist); `None` when consistent.
+    pub market_funds_mismatch: Option<(Base, Base)>,
 }
 
 impl Venue {
@@ -105,11 +111,15 @@ impl Venue {
             .filter(|(_, (long, short))| long != short)
             .map(|(m, (long, short))| (m as u32, long, short))
             .collect();
-        let ok = assets.iter().all(|a| a.difference.is_zero()) && open_interest_mismatch.is_empty();
+        let market_funds_mismatch = self.market_funds_mismatch()?;
+        let ok = assets.iter().all(|a| a.difference.is_zero())
+            && open_interest_mismatch.is_empty()
+            && market_funds_mismatch.is_none();
         Ok(Conservation {
             ok,
             assets,
             open_interest_mismatch,
+            market_funds_mismatch,
         })
     }
 }

@@ -127,17 +127,24 @@ pub enum Event {
     },
     /// The insurance fund covered a deficit of `account` (its wallet, or the
     /// isolated margin of its position in `market`, gains `amount`).
+    /// `fund`: the market whose own fund paid (`backstop = segmented`);
+    /// absent for the pooled fund, and `fund_after` is that fund's balance.
     InsuranceFundChanged {
         asset: AssetId,
         account: AccountId,
         market: Option<MarketId>,
         amount: Base,
         fund_after: Base,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fund: Option<MarketId>,
     },
-    /// The insurance fund was seeded from outside (a deposit into the fund).
+    /// The insurance fund was seeded from outside (a deposit into the fund);
+    /// `fund`: the market whose own fund it was (`backstop = segmented`).
     InsuranceSeeded {
         asset: AssetId,
         amount: Base,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fund: Option<MarketId>,
     },
     /// A loss nobody absorbed: the deficit is written off (same target rule).
     BadDebt {
@@ -409,6 +416,7 @@ impl Venue {
             }
             Liquidated {
                 account,
+                market,
                 liquidator,
                 penalty,
                 to_liquidator,
@@ -417,21 +425,19 @@ impl Venue {
             } => {
                 self.add_quote(*account, penalty.checked_neg()?)?;
                 self.add_quote(*liquidator, *to_liquidator)?;
-                self.add_fund(
-                    self.quote,
-                    |f| &mut f.insurance_fund,
-                    Base::from_raw(to_insurance.raw()),
-                )?;
+                let fund = self.fund_for(*market);
+                self.add_insurance(self.quote, fund, Base::from_raw(to_insurance.raw()))?;
             }
             InsuranceFundChanged {
                 asset,
                 account,
                 market,
                 amount,
+                fund,
                 ..
             } => {
                 self.credit(*account, *market, *asset, *amount)?;
-                self.add_fund(*asset, |f| &mut f.insurance_fund, neg(*amount)?)?;
+                self.add_insurance(*asset, *fund, neg(*amount)?)?;
             }
             BadDebt {
                 account,
@@ -443,8 +449,12 @@ impl Venue {
                 self.add_fund(*asset, |f| &mut f.bad_debt, *amount)?;
             }
             Deleveraged { .. } => {}
-            InsuranceSeeded { asset, amount } => {
-                self.add_fund(*asset, |f| &mut f.insurance_fund, *amount)?;
+            InsuranceSeeded {
+                asset,
+                amount,
+                fund,
+            } => {
+                self.add_insurance(*asset, *fund, *amount)?;
                 self.add_fund(*asset, |f| &mut f.net_deposits, *amount)?;
             }
             SocializedLoss {

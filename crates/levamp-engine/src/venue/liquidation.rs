@@ -311,7 +311,8 @@ impl Venue {
         let markets = self.scope_markets(account, isolated);
         let scope_equity = health.equity;
         let quote = self.quote;
-        let insurance = Quote::from_raw(self.funds[quote as usize].insurance_fund.raw());
+        let fund = self.fund_for(markets[0]);
+        let insurance = Quote::from_raw(self.insurance_available(quote, fund).raw());
         let adl = self.rules.after_insurance == AfterInsurance::AutoDeleverage
             && scope_equity.checked_neg()? > insurance;
         let backstop = !adl && self.below_backstop(&health)?;
@@ -433,6 +434,7 @@ impl Venue {
                 self.cover(
                     account,
                     isolated,
+                    fund,
                     Base::from_raw(left.raw()).checked_neg()?,
                     quote,
                     ev,

@@ -8,6 +8,7 @@
 //! docs/mechanisms.md.
 
 mod adl_impact;
+mod backstop;
 mod bankruptcy;
 mod bulk;
 mod checkpoint;
@@ -38,7 +39,7 @@ pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
 pub use perp::TradeOrder;
 pub use rules::{
-    AdlPolicy, AfterInsurance, DynamicMargin, FundingFormula, FundingRules,
+    AdlPolicy, AfterInsurance, Backstop, DynamicMargin, FundingFormula, FundingRules,
     LendingLiquidationRules, LiquidationRules, LiquidationStep, VenueRules,
 };
 pub use state::{Funds, Pool, Venue, MARKET_ACCOUNT, MARKET_ACCOUNT_NAME};
@@ -75,6 +76,12 @@ pub enum Command {
     },
     /// Seeds the insurance fund with `amount` of the quote asset (counted as a deposit).
     SeedInsurance {
+        amount: Base,
+    },
+    /// Seeds one market's own insurance fund (`backstop = segmented` only)
+    /// with `amount` of the quote asset (counted as a deposit).
+    SeedMarketInsurance {
+        market: MarketId,
         amount: Base,
     },
     /// Registers a price key (e.g. `"ETH"`) so oracle updates can use it.
@@ -233,6 +240,7 @@ impl Venue {
     fn dispatch(&mut self, command: &Command, ev: &mut Vec<Event>) -> Result<(), VenueError> {
         match command {
             Command::SetRules(rules) => {
+                self.check_backstop_change(rules)?;
                 if let Some(d) = &rules.dynamic_margin {
                     d.validate()?;
                 }
@@ -252,15 +260,9 @@ impl Venue {
             Command::ListMarket { spec, base } => self.list_market(spec, base, ev),
             Command::ListAsset { spec, price_key } => self.list_asset(spec, price_key, ev),
             Command::AddPriceKey { name } => self.ensure_price_key(name, ev).map(|_| ()),
-            Command::SeedInsurance { amount } => {
-                positive(*amount, "amount")?;
-                self.emit(
-                    ev,
-                    Event::InsuranceSeeded {
-                        asset: self.quote,
-                        amount: *amount,
-                    },
-                )
+            Command::SeedInsurance { amount } => self.seed_insurance(None, *amount, ev),
+            Command::SeedMarketInsurance { market, amount } => {
+                self.seed_insurance(Some(*market), *amount, ev)
             }
             Command::OpenAccount { name } => {
                 if self.account_id(name).is_some() {

@@ -68,6 +68,27 @@ pub enum AdlPolicy {
     ProRata,
 }
 
+/// Which insurance fund backs a perp market's liquidations (see
+/// docs/mechanisms.md, "Segmented vs pooled backstops").
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Backstop {
+    /// One fund per settlement asset backs every market (Binance's insurance
+    /// fund, Hyperliquid's HLP, Aave's core pool).
+    #[default]
+    Pooled,
+    /// Each perp market has its own fund: its liquidation penalties go into
+    /// it, its deficits draw only on it, and past it the market's own
+    /// after-insurance chain runs (isolated perp markets).
+    Segmented,
+}
+
+impl Backstop {
+    fn is_pooled(&self) -> bool {
+        *self == Backstop::Pooled
+    }
+}
+
 impl AdlPolicy {
     fn is_queue(&self) -> bool {
         *self == AdlPolicy::Queue
@@ -145,6 +166,9 @@ pub struct VenueRules {
     /// zero: none.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub imf_factor: Ratio,
+    /// Pooled (the default) or per-market insurance funds.
+    #[serde(default, skip_serializing_if = "Backstop::is_pooled")]
+    pub backstop: Backstop,
 }
 
 fn is_false(b: &bool) -> bool {
@@ -190,6 +214,7 @@ impl VenueRules {
             oracle_max_age_s: None,
             dynamic_margin: None,
             imf_factor: Ratio::ZERO,
+            backstop: Backstop::Pooled,
         }
     }
 }

@@ -48,6 +48,10 @@ pub struct Funds {
     pub bad_debt: Base,
     /// Deposits − withdrawals.
     pub net_deposits: Base,
+    /// `backstop = segmented`, quote asset only: each market's own share of
+    /// `insurance_fund` (they sum to it; a market not listed holds zero).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub insurance_fund_by_market: BTreeMap<MarketId, Base>,
 }
 
 /// The venue: markets, assets, prices, accounts, pools and funds.

@@ -304,9 +304,15 @@ impl Venue {
                 asset,
                 account,
                 market,
+                fund,
                 ..
+            } => {
+                self.check_asset_id("asset", *asset)?;
+                self.check_account_id("account", *account)?;
+                self.check_market_opt("market", *market)?;
+                self.check_market_opt("fund", *fund)
             }
-            | BadDebt {
+            BadDebt {
                 asset,
                 account,
                 market,
@@ -316,8 +322,13 @@ impl Venue {
                 self.check_account_id("account", *account)?;
                 self.check_market_opt("market", *market)
             }
-            InsuranceSeeded { asset, amount } => {
+            InsuranceSeeded {
+                asset,
+                amount,
+                fund,
+            } => {
                 self.check_asset_id("asset", *asset)?;
+                self.check_market_opt("fund", *fund)?;
                 positive("amount", amount.is_positive())
             }
             SocializedLoss {

@@ -122,8 +122,16 @@ pub struct Scenario {
     pub assets: Map<String, Value>,
     /// `[lending]`
     pub lending: Lending,
-    /// `[venue] insurance_fund`: the quote asset's fund at the start.
+    /// `[venue] insurance_fund`: the quote asset's fund at the start (the
+    /// total over markets under a segmented backstop).
     pub insurance_fund: levamp_core::Base,
+    /// `[venue] backstop`: `"pooled"` or `"segmented"` (overrides the
+    /// rules'; `None`: as the rules say).
+    pub backstop: Option<levamp_engine::venue::Backstop>,
+    /// `[venue] insurance_fund_by_market`: explicit per-market funds (name,
+    /// amount), in name order; empty: split by starting open interest
+    /// (`crate::backstop`).
+    pub insurance_fund_by_market: Vec<(String, levamp_core::Base)>,
     pub market: Option<String>,
     pub accounts: Accounts,
     /// Start price of the main market.
@@ -226,6 +234,51 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
     })
 }
 
+/// `[venue] backstop` and `insurance_fund_by_market = { NAME = amount, … }`
+/// (amounts ≥ 0; market names are checked against the venue at set-up).
+#[allow(clippy::type_complexity)]
+fn backstop_keys(
+    t: &Table<'_>,
+) -> Result<
+    (
+        Option<levamp_engine::venue::Backstop>,
+        Vec<(String, levamp_core::Base)>,
+    ),
+    InputError,
+> {
+    use levamp_engine::venue::Backstop;
+    let backstop = match t.text("backstop")? {
+        None => None,
+        Some("pooled") => Some(Backstop::Pooled),
+        Some("segmented") => Some(Backstop::Segmented),
+        Some(other) => {
+            return err(
+                "venue.backstop",
+                format!(
+                    "must be \"pooled\" or \"segmented\", found {}",
+                    levamp_io::json::quote(other)
+                ),
+            )
+        }
+    };
+    let mut split = Vec::new();
+    if let Some(v) = t.map.get("insurance_fund_by_market") {
+        let at = "venue.insurance_fund_by_market";
+        let table = Table {
+            map: object(v, at)?,
+            at: at.to_string(),
+        };
+        for name in table.map.keys() {
+            let amount: levamp_core::Base = table.fixed(name, "0")?;
+            if amount.is_negative() {
+                return err(&child(at, name), format!("must be ≥ 0, got {amount}"));
+            }
+            split.push((name.clone(), amount));
+        }
+    }
+    Ok((backstop, split))
+}
+
 fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
     let root = object(root, "")?;
     keys(root, "", TOP)?;
@@ -244,8 +297,14 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
             "market",
             "rules",
             "dynamic_margin",
+            "backstop",
+            "insurance_fund_by_market",
         ],
     )?;
+    let (backstop, insurance_fund_by_market) = match &venue {
+        Some(t) => backstop_keys(t)?,
+        None => (None, Vec::new()),
+    };
     let dynamic_margin = match venue.as_ref().and_then(|t| t.map.get("dynamic_margin")) {
         Some(v) => Some(levamp_io::dynamic_margin::parse_dynamic_margin(
             v,
@@ -265,6 +324,29 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
     if insurance_fund.is_negative() {
         return err("venue.insurance_fund", "must be ≥ 0");
     }
+    // An explicit split is the total when no total is given, and must add
+    // up to it when one is.
+    let split_sum = insurance_fund_by_market
+        .iter()
+        .try_fold(levamp_core::Base::ZERO, |s, (_, a)| s.checked_add(*a))
+        .map_err(|e| InputError {
+            at: "venue.insurance_fund_by_market".into(),
+            message: e.to_string(),
+        })?;
+    let given = venue
+        .as_ref()
+        .is_some_and(|t| t.map.contains_key("insurance_fund"));
+    let insurance_fund = match (insurance_fund_by_market.is_empty(), given) {
+        (true, _) => insurance_fund,
+        (false, false) => split_sum,
+        (false, true) if split_sum == insurance_fund => insurance_fund,
+        (false, true) => {
+            return err(
+                "venue.insurance_fund_by_market",
+                format!("sums to {split_sum}, but venue.insurance_fund is {insurance_fund}; make them equal (or drop insurance_fund)"),
+            )
+        }
+    };
     let table = |k: &str| -> Result<Map<String, Value>, InputError> {
         match root.get(k) {
             Some(v) => Ok(object(v, k)?.clone()),
@@ -300,6 +382,8 @@ fn parse_value(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scena
         price_key,
         followers: followers(root)?,
         insurance_fund,
+        backstop,
+        insurance_fund_by_market,
         market,
         accounts,
         start,
