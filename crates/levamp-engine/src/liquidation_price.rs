@@ -259,6 +259,22 @@ pub fn scope_trigger(
         Requirements::Maintenance,
     )?;
     let rest = total.checked_sub(&moving)?;
+    scope_trigger_from_rest(account, scope, id, ctx, total, rest, side)
+}
+
+/// [`scope_trigger`] given `rest`, the part of the scope's totals that does
+/// not move with price `id` (`total` less the items valued at `id`), for a
+/// caller that knows it without valuing the moving items again (the
+/// liquidation index's single-key scopes, `venue/reindex.rs`).
+pub(crate) fn scope_trigger_from_rest(
+    account: &Account,
+    scope: Scope,
+    id: PriceId,
+    ctx: &MarginContext<'_>,
+    total: ScopeMargin,
+    rest: ScopeMargin,
+    side: i128,
+) -> Result<Option<(Price, Side)>, MathError> {
     let mark = ctx.prices[id as usize].raw();
     let Some((slope, root, converged)) = solve(account, ctx, scope, id, mark, rest, side) else {
         return Ok(None);

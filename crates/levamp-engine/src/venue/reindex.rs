@@ -13,7 +13,7 @@
 
 use super::index::{Entry, LiquidationIndex, CROSS};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::liquidation_price::{scope_trigger, Side};
+use crate::liquidation_price::{scope_trigger, scope_trigger_from_rest, Side};
 use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
 use crate::model::{MarginMode, PriceId, PriceView};
 use levamp_core::{mul_div, MathError, Price, Quote, Round};
@@ -186,9 +186,138 @@ impl Venue {
     }
 
     fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
+        let computed = match self.single_key_triggers(account, scope, tag) {
+            Some(fast) => {
+                // The shortcut must find what the general split finds.
+                debug_assert_eq!(
+                    fast.as_ref().ok(),
+                    self.split_triggers(account, scope, tag).as_ref().ok(),
+                    "single-key trigger of account {account}"
+                );
+                fast
+            }
+            None => self.split_triggers(account, scope, tag),
+        };
+        match computed {
+            // The first scope's list is kept as it is (sized to its
+            // entries: an index of a million accounts holds one each).
+            Ok(entries) if out.is_empty() => *out = entries,
+            Ok(entries) => out.extend(entries),
+            Err(_) => {
+                // Could not index (overflow): check on every update of any
+                // exposed key (found without valuing anything, which may
+                // overflow too).
+                out.extend(self.exposed_keys(account, scope).map(Entry::Always));
+            }
+        }
+    }
+
+    /// The one price key a scope is exposed to, when it has one: an
+    /// isolated position, or a cross scope holding one position and only
+    /// collateral priced like the quote (no supply, no debt).
+    fn single_key(&self, account: AccountId, scope: Scope) -> Option<PriceId> {
+        let acc = &self.accounts[account as usize];
+        let fixed = self.assets[self.quote as usize].price;
+        let position = match scope {
+            Scope::Isolated(i) => &acc.positions[i],
+            Scope::Cross => {
+                let mut cross = acc.positions.iter().filter(|p| p.mode == MarginMode::Cross);
+                let (Some(p), None) = (cross.next(), cross.next()) else {
+                    return None;
+                };
+                let only_quote = acc
+                    .collateral
+                    .iter()
+                    .all(|h| self.assets[h.asset as usize].price == fixed);
+                if !only_quote || !acc.supplied.is_empty() || !acc.borrows.is_empty() {
+                    return None;
+                }
+                p
+            }
+        };
+        let key = self.markets[position.market as usize].price;
+        (key != fixed).then_some(key)
+    }
+
+    /// A single-key scope's entries without the slack split (its one key
+    /// takes the whole excess, so the lowered totals are the totals) and
+    /// without valuing the moving items twice: the part that does not move
+    /// is the isolated margin, or the quote collateral. The same entries as
+    /// [`Venue::split_triggers`], and the same errors; `None` when the scope
+    /// has more than one key.
+    fn single_key_triggers(
+        &self,
+        account: AccountId,
+        scope: Scope,
+        tag: u32,
+    ) -> Option<Result<Vec<Entry>, MathError>> {
+        let key = self.single_key(account, scope)?;
         let acc = &self.accounts[account as usize];
         let ctx = self.context();
-        let computed = (|| -> Result<Vec<Entry>, MathError> {
+        Some((|| {
+            let now = PriceView {
+                prices: ctx.prices,
+                replaced: None,
+            };
+            let total = scope_margin(acc, &ctx, scope, now, None, Requirements::Maintenance)?;
+            total.equity.checked_sub(total.maintenance_margin)?;
+            // The valuations the exposure weights would make (their errors
+            // are the general path's).
+            let price = |k: PriceId| self.prices[k as usize];
+            let rest = match scope {
+                Scope::Isolated(i) => {
+                    let p = &acc.positions[i];
+                    p.size.value_at(price(key), Round::Ceil)?.checked_abs()?;
+                    ScopeMargin {
+                        equity: p.isolated_margin,
+                        ..ScopeMargin::default()
+                    }
+                }
+                Scope::Cross => {
+                    for p in acc.positions.iter().filter(|p| p.mode == MarginMode::Cross) {
+                        if !p.size.is_zero() {
+                            p.size.value_at(price(key), Round::Ceil)?.checked_abs()?;
+                        }
+                    }
+                    for item in ctx.collateral(acc) {
+                        let (asset, amount) = item?;
+                        amount.value_at(price(asset.price), Round::Ceil)?;
+                    }
+                    let fixed = self.assets[self.quote as usize].price;
+                    scope_margin(
+                        acc,
+                        &ctx,
+                        scope,
+                        now,
+                        Some(fixed),
+                        Requirements::Maintenance,
+                    )?
+                }
+            };
+            let side = acc
+                .positions
+                .iter()
+                .find(|p| self.markets[p.market as usize].price == key)
+                .map_or(1, |p| p.size.raw().signum());
+            let found = scope_trigger_from_rest(acc, scope, key, &ctx, total, rest, side)?;
+            Ok(found
+                .map(|(price, side)| Entry::Trigger(key, side, price, tag))
+                .into_iter()
+                .collect())
+        })())
+    }
+
+    /// A scope's entries in general: its excess split into slacks over the
+    /// keys it is exposed to (see `venue/index.rs`), a trigger per key.
+    fn split_triggers(
+        &self,
+        account: AccountId,
+        scope: Scope,
+        tag: u32,
+    ) -> Result<Vec<Entry>, MathError> {
+        let acc = &self.accounts[account as usize];
+        let ctx = self.context();
+        (|| -> Result<Vec<Entry>, MathError> {
             let now = PriceView {
                 prices: ctx.prices,
                 replaced: None,
@@ -230,19 +359,7 @@ impl Venue {
                 }
             }
             Ok(entries)
-        })();
-        match computed {
-            // The first scope's list is kept as it is (sized to its
-            // entries: an index of a million accounts holds one each).
-            Ok(entries) if out.is_empty() => *out = entries,
-            Ok(entries) => out.extend(entries),
-            Err(_) => {
-                // Could not index (overflow): check on every update of any
-                // exposed key (found without valuing anything, which may
-                // overflow too).
-                out.extend(self.exposed_keys(account, scope).map(Entry::Always));
-            }
-        }
+        })()
     }
 }
 
