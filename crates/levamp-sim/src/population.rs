@@ -107,7 +107,8 @@ pub(crate) fn generate(
             },
         )?;
         if starts.len() == BATCH || i + 1 == p.accounts {
-            import_batch(venue, &commands, &starts, &mut events)?;
+            let name = |i: usize| format!("population account {i}");
+            import_batch(venue, &commands, &starts, &mut events, &name, "population")?;
             commands.clear();
             starts.clear();
         }
@@ -115,18 +116,21 @@ pub(crate) fn generate(
     Ok(market)
 }
 
-/// Generated accounts funded and given their positions per commit.
-const BATCH: usize = 4096;
+/// Accounts (generated or imported) funded and given their positions per commit.
+pub(crate) const BATCH: usize = 4096;
 
-/// Runs a batch of generated accounts' commands (`starts`: each account's
-/// number and first command) as one command list. When it fails, nothing
-/// of it stays, and the accounts are run one by one to name the first that
-/// fails — the error they would give issued one by one.
-fn import_batch(
+/// Runs a batch of accounts' commands (`starts`: each account's number and
+/// first command) as one command list. When it fails, nothing of it stays,
+/// and the accounts are run one by one to name the first that fails — the
+/// error they would give issued one by one, placed at `name(account)`
+/// (at `whole` if none fails alone).
+pub(crate) fn import_batch(
     venue: &mut Venue,
     commands: &[Command],
     starts: &[(usize, usize)],
     events: &mut Vec<Event>,
+    name: &dyn Fn(usize) -> String,
+    whole: &str,
 ) -> Result<(), InputError> {
     events.clear();
     let Err(batch_error) = venue.execute_all(commands, events) else {
@@ -138,12 +142,12 @@ fn import_batch(
         venue
             .execute_all(&commands[from..to], events)
             .map_err(|e| InputError {
-                at: format!("population account {i}"),
+                at: name(i),
                 message: e.to_string(),
             })?;
     }
     Err(InputError {
-        at: "population".into(),
+        at: whole.into(),
         message: batch_error.to_string(),
     })
 }
