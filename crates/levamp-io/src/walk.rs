@@ -193,17 +193,26 @@ mod tests {
             (account.render(), index("accounts", 7)),
             (
                 position.child("size").render(),
-                child(&index(&child(&index("accounts", 7), "positions"), 0), "size"),
+                child(
+                    &index(&child(&index("accounts", 7), "positions"), 0),
+                    "size",
+                ),
             ),
-            (account.child(&long).render(), child(&index("accounts", 7), &long)),
+            (
+                account.child(&long).render(),
+                child(&index("accounts", 7), &long),
+            ),
         ];
         for (lazy, eager) in cases {
             assert_eq!(lazy, eager);
         }
         assert_eq!(
-            decimal(&Node::Number("1.0000000000000000001"), &position.child("size"))
-                .unwrap_err()
-                .at,
+            decimal(
+                &Node::Number("1.0000000000000000001"),
+                &position.child("size")
+            )
+            .unwrap_err()
+            .at,
             "accounts[7].positions[0].size"
         );
     }

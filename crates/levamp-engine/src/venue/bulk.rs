@@ -128,10 +128,13 @@ impl Venue {
     }
 
     /// Opens the accounts (`sorted`: their names and ids, checked and sorted
-    /// by name), each undone as one `OpenAccount` is.
+    /// by name), undone together by one record (one per account would leave
+    /// the undo list with room for a million records after the commit).
     fn push_accounts(&mut self, names: &[String], sorted: Vec<(String, AccountId)>) {
         self.accounts.reserve(names.len());
-        self.undo.reserve(names.len());
+        // `sorted_new_names` checked that the ids fit an `AccountId`.
+        self.undo
+            .push(Undo::Appended(Appended::Accounts(names.len() as u32)));
         for name in names {
             // Room for one holding and one position, a generated trader's:
             // a first push would make room for four (a million such
@@ -142,7 +145,6 @@ impl Venue {
                 positions: Vec::with_capacity(1),
                 ..Account::default()
             });
-            self.undo.push(Undo::Appended(Appended::Account));
         }
         let map = &mut self.names.accounts;
         match map.len() <= sorted.len() {
@@ -155,5 +157,60 @@ impl Venue {
             // merge would rebuild the whole map).
             false => map.extend(sorted),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Command, VenueRules};
+    use super::*;
+    use levamp_core::Base;
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("acct{i}")).collect()
+    }
+
+    /// Opening a million accounts must not leave a million undo records
+    /// (≈ 110 MB) behind: the undo list keeps its room after a commit.
+    #[test]
+    fn opening_many_keeps_one_undo_record() {
+        let mut v = Venue::new(VenueRules::generic(), "USDT");
+        v.execute(&Command::OpenAccounts {
+            names: names(10_000),
+        })
+        .unwrap();
+        assert_eq!(v.accounts.len(), 10_001);
+        assert!(v.undo.capacity() < 64, "{}", v.undo.capacity());
+    }
+
+    /// A batch that fails after opening accounts leaves none of them.
+    #[test]
+    fn a_failed_batch_closes_the_accounts_again() {
+        let fresh = Venue::new(VenueRules::generic(), "USDT");
+        let mut v = fresh.clone();
+        v.execute(&Command::OpenAccount { name: "a".into() })
+            .unwrap();
+        let before = v.clone();
+        let commands = [
+            Command::OpenAccounts { names: names(300) },
+            Command::Deposit {
+                account: 5,
+                asset: 0,
+                amount: Base::from_raw(7),
+            },
+            Command::Deposit {
+                account: 9_999,
+                asset: 0,
+                amount: Base::from_raw(1),
+            },
+        ];
+        let mut events = Vec::new();
+        assert!(v.execute_all(&commands, &mut events).is_err());
+        assert!(events.is_empty());
+        assert!(v == before);
+        assert_eq!(v.account_names().count(), 2);
+        // And the names are free again.
+        v.execute_all(&commands[..2], &mut events).unwrap();
+        assert_eq!(v.accounts.len(), 302);
     }
 }
