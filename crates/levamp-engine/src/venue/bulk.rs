@@ -49,6 +49,17 @@ impl Refused {
     }
 }
 
+/// A name's first 16 bytes, zero-padded, as a big-endian number: keys
+/// order as the names do wherever they differ (bytes in the first 16, the
+/// shorter name first when one is a prefix of the other, unless the longer
+/// continues with zero bytes); equal keys are told apart by the names.
+fn prefix_key(name: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = name.len().min(16);
+    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 impl Venue {
     /// Opens an account per name, in order (see the module docs): one
     /// `AccountsOpened` event. Refused as a whole when a name is taken or
@@ -103,9 +114,22 @@ impl Venue {
         if AccountId::try_from(first + names.len()).is_err() {
             return Err(Refused::TooMany(first + names.len()));
         }
-        let mut entries: Vec<(String, AccountId)> =
-            names.iter().cloned().zip(first as AccountId..).collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Sorted by a 16-byte prefix key first (no string compare for
+        // names that differ there, e.g. "acct123" and "acct124"), then
+        // the names themselves; each cloned once, in sorted order.
+        let mut order: Vec<(u128, u32)> = names
+            .iter()
+            .zip(0u32..)
+            .map(|(n, i)| (prefix_key(n), i))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+        });
+        let entries: Vec<(String, AccountId)> = order
+            .into_iter()
+            .map(|(_, i)| (names[i as usize].clone(), first as AccountId + i))
+            .collect();
         let existing = &self.names.accounts;
         let repeated = entries.windows(2).any(|w| w[0].0 == w[1].0);
         let taken = match existing.len() <= entries.len() {
@@ -181,6 +205,31 @@ mod tests {
         .unwrap();
         assert_eq!(v.accounts.len(), 10_001);
         assert!(v.undo.capacity() < 64, "{}", v.undo.capacity());
+    }
+
+    /// The prefix-key sort orders names as the strings order.
+    #[test]
+    fn names_sort_as_strings_do() {
+        let long = "x".repeat(16);
+        let mut names: Vec<String> = [
+            "b", "a", "a\0", "a\0b", "ab", "acct10", "acct9", "acct100", "é", "z\u{7f}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.extend([
+            format!("{long}b"),
+            format!("{long}a"),
+            long.clone(),
+            format!("{long}\0"),
+        ]);
+        let v = Venue::new(VenueRules::generic(), "USDT");
+        let Ok(sorted) = v.sorted_new_names(&names) else {
+            panic!("refused");
+        };
+        let mut expected: Vec<(String, AccountId)> = names.iter().cloned().zip(1..).collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
     }
 
     /// A batch that fails after opening accounts leaves none of them.
