@@ -570,9 +570,21 @@ fn import_snapshot(
     let name = |i: usize| format!("{file}: accounts[{i}]");
     let (mut commands, mut starts, mut events) = (Vec::new(), Vec::new(), Vec::new());
     let mut next = venue.accounts().len() as AccountId;
+    // Without borrowers every account is opened as one command (the name
+    // map built once from the sorted names); should that be refused (a name
+    // taken), they are opened one by one, which names the account.
+    let opened = book.is_none()
+        && venue
+            .execute_into(
+                &Command::OpenAccounts {
+                    names: snap.accounts.iter().map(|a| a.id.clone()).collect(),
+                },
+                &mut events,
+            )
+            .is_ok();
     for (i, acc) in snap.accounts.iter().enumerate() {
         let from = commands.len();
-        let queued = account_commands(venue, &snap, acc, next, &mut commands);
+        let queued = account_commands(venue, &snap, acc, next, opened, &mut commands);
         if from < commands.len() {
             starts.push((i, from));
         }
@@ -593,7 +605,7 @@ fn import_snapshot(
             crate::population::import_batch(venue, &commands, &starts, &mut events, &name, &file)?;
             commands.clear();
             starts.clear();
-            if venue.accounts().len() != next as usize {
+            if !opened && venue.accounts().len() != next as usize {
                 return Err(InputError {
                     at: name(i),
                     message: "the venue did not open the accounts under the next ids".into(),
@@ -610,7 +622,8 @@ fn import_snapshot(
     Ok((main, book))
 }
 
-/// The commands that open snapshot account `acc` as account `id`, deposit
+/// The commands that open snapshot account `acc` as account `id` (unless
+/// it is `opened` already), deposit
 /// its collateral and, per position, its isolated margin and the position
 /// at its entry price — what `open_funded` and `import_position` issue, in
 /// their order — appended to `commands`. An error's `at` is relative to the
@@ -620,6 +633,7 @@ fn account_commands(
     snap: &Snapshot,
     acc: &levamp_engine::Account,
     id: AccountId,
+    opened: bool,
     commands: &mut Vec<Command>,
 ) -> Result<(), InputError> {
     if acc.emode.is_some() {
@@ -629,9 +643,11 @@ fn account_commands(
             message: "e-mode accounts can be evaluated (levamp margin) but not yet simulated; remove \"emode\" to simulate with the reserves' own parameters".into(),
         });
     }
-    commands.push(Command::OpenAccount {
-        name: acc.id.clone(),
-    });
+    if !opened {
+        commands.push(Command::OpenAccount {
+            name: acc.id.clone(),
+        });
+    }
     for h in acc.collateral.iter().filter(|h| h.amount.is_positive()) {
         let name = &snap.assets[h.asset as usize].name;
         commands.push(Command::Deposit {
