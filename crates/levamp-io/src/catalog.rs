@@ -164,6 +164,16 @@ impl Catalog {
         }
     }
 
+    /// The id of market `name` when it is already in use (no path needed).
+    pub fn known_market(&self, name: &str) -> Option<MarketId> {
+        self.market_ids.get(name).copied()
+    }
+
+    /// The id of asset `name` when it is already in use (no path needed).
+    pub fn known_asset(&self, name: &str) -> Option<AssetId> {
+        self.asset_ids.get(name).copied()
+    }
+
     /// The id of market `name`, used at path `at`.
     pub fn market(&mut self, name: &str, at: &str) -> Result<MarketId, InputError> {
         if let Some(id) = self.market_ids.get(name) {

@@ -189,7 +189,11 @@ impl<'a> Document<'a> {
             if out.bad_account.is_some() {
                 continue;
             }
-            match parse_account(&node, &index("accounts", i), &mut reader.catalog) {
+            match parse_account(
+                &node,
+                &walk::At::Index(&walk::At::Text("accounts"), i),
+                &mut reader.catalog,
+            ) {
                 Err(e) => out.bad_account = Some(e),
                 Ok((account, venue_prices)) => {
                     reader.venue_prices = venue_prices;

@@ -188,7 +188,12 @@ impl<'a> Scanner<'a> {
             return self.bad();
         }
         self.pos += 1;
-        let mut entries: Vec<(Cow<'a, str>, Node<'a>)> = Vec::new();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            return Ok(Node::Object(Vec::new()));
+        }
+        // Room for a snapshot position's keys: one allocation, no regrowth.
+        let mut entries: Vec<(Cow<'a, str>, Node<'a>)> = Vec::with_capacity(8);
         if self.peek() == Some(b'}') {
             self.pos += 1;
             return Ok(Node::Object(entries));

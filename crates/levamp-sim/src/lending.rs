@@ -80,6 +80,9 @@ pub fn lend(
 ) -> Result<Option<Book>, InputError> {
     let mut totals: Vec<(AssetId, Base)> = Vec::new();
     for (i, acc) in snap.accounts.iter().enumerate() {
+        if acc.borrows.is_empty() {
+            continue;
+        }
         let at = format!("{file}: accounts[{i}].borrows");
         for h in &acc.borrows {
             let asset = pooled(venue, snap, h.asset, &at, "borrowed asset")?;

@@ -8,7 +8,7 @@ use crate::scenario::{Accounts, PriceModel, Scenario};
 use crate::sources::Sources;
 use levamp_core::{Base, Price, Quote, Round};
 use levamp_engine::venue::{AccountId, Command, Venue};
-use levamp_engine::{liquidation_price, Asset, AssetId, MarginMode, MarketId, Position, PriceId};
+use levamp_engine::{liquidation_price, Asset, MarginMode, MarketId, Position, PriceId};
 use levamp_io::json::InputError;
 use levamp_io::{Preset, Snapshot};
 
@@ -568,38 +568,117 @@ fn import_snapshot(
         }),
     };
     let mut book = crate::lending::lend(venue, &snap, s.lending.utilization, &file)?;
+    // Accounts are opened, funded and given their positions in batches, one
+    // commit each (a borrower's batch is itself: its loans follow at once).
+    let name = |i: usize| format!("{file}: accounts[{i}]");
+    let (mut commands, mut starts, mut events) = (Vec::new(), Vec::new(), Vec::new());
+    let mut next = venue.accounts().len() as AccountId;
+    // Without borrowers every account is opened as one command (the name
+    // map built once from the sorted names); should that be refused (a name
+    // taken), they are opened one by one, which names the account.
+    let opened = book.is_none()
+        && venue
+            .execute_into(
+                &Command::OpenAccounts {
+                    names: snap.accounts.iter().map(|a| a.id.clone()).collect(),
+                },
+                &mut events,
+            )
+            .is_ok();
     for (i, acc) in snap.accounts.iter().enumerate() {
-        let at = format!("{file}: accounts[{i}]");
-        if acc.emode.is_some() {
-            // The margin model has e-mode; the venue has no command for it yet.
+        let from = commands.len();
+        let queued = account_commands(venue, &snap, acc, next, opened, &mut commands);
+        if from < commands.len() {
+            starts.push((i, from));
+        }
+        if let Err(e) = queued {
+            // What this account issued before the error runs first, as it did
+            // one command at a time.
+            crate::population::import_batch(venue, &commands, &starts, &mut events, &name, &file)?;
             return Err(InputError {
-                at: format!("{at}.emode"),
-                message: "e-mode accounts can be evaluated (levamp margin) but not yet simulated; remove \"emode\" to simulate with the reserves' own parameters".into(),
+                at: format!("{}{}", name(i), e.at),
+                message: e.message,
             });
         }
-        let deposits: Vec<(AssetId, Base)> = acc
-            .collateral
-            .iter()
-            .map(|h| {
-                let name = &snap.assets[h.asset as usize].name;
-                (venue.asset_id(name).unwrap_or(venue.quote()), h.amount)
-            })
-            .collect();
-        let id = open_funded(venue, &acc.id, &deposits, &at)?;
-        for p in &acc.positions {
-            let market = venue
-                .market_id(&snap.markets[p.market as usize].name)
-                .unwrap_or(0);
-            import_position(venue, id, market, p, &at)?;
+        next = next.saturating_add(1);
+        if starts.len() == crate::population::BATCH
+            || book.is_some()
+            || i + 1 == snap.accounts.len()
+        {
+            crate::population::import_batch(venue, &commands, &starts, &mut events, &name, &file)?;
+            commands.clear();
+            starts.clear();
+            if !opened && venue.accounts().len() != next as usize {
+                return Err(InputError {
+                    at: name(i),
+                    message: "the venue did not open the accounts under the next ids".into(),
+                });
+            }
         }
         if let Some(book) = book.as_mut() {
-            book.import_borrower(venue, id, acc, &snap, &at)?;
+            book.import_borrower(venue, next - 1, acc, &snap, &name(i))?;
         }
     }
     if let Some(book) = book.as_mut() {
         book.open_keeper(venue, &file)?;
     }
     Ok((main, book))
+}
+
+/// The commands that open snapshot account `acc` as account `id` (unless
+/// it is `opened` already), deposit
+/// its collateral and, per position, its isolated margin and the position
+/// at its entry price — what `open_funded` and `import_position` issue, in
+/// their order — appended to `commands`. An error's `at` is relative to the
+/// account's path; the commands issued before it stay in `commands`.
+fn account_commands(
+    venue: &Venue,
+    snap: &Snapshot,
+    acc: &levamp_engine::Account,
+    id: AccountId,
+    opened: bool,
+    commands: &mut Vec<Command>,
+) -> Result<(), InputError> {
+    if acc.emode.is_some() {
+        // The margin model has e-mode; the venue has no command for it yet.
+        return Err(InputError {
+            at: ".emode".into(),
+            message: "e-mode accounts can be evaluated (levamp margin) but not yet simulated; remove \"emode\" to simulate with the reserves' own parameters".into(),
+        });
+    }
+    if !opened {
+        commands.push(Command::OpenAccount {
+            name: acc.id.clone(),
+        });
+    }
+    for h in acc.collateral.iter().filter(|h| h.amount.is_positive()) {
+        let name = &snap.assets[h.asset as usize].name;
+        commands.push(Command::Deposit {
+            account: id,
+            asset: venue.asset_id(name).unwrap_or(venue.quote()),
+            amount: h.amount,
+        });
+    }
+    for p in &acc.positions {
+        let market = venue
+            .market_id(&snap.markets[p.market as usize].name)
+            .unwrap_or(0);
+        let entry = p.entry_price().map_err(|e| InputError {
+            at: String::new(),
+            message: e.to_string(),
+        })?;
+        if p.mode == MarginMode::Isolated && p.isolated_margin.is_positive() {
+            commands.push(Command::Deposit {
+                account: id,
+                asset: venue.quote(),
+                amount: Base::from_raw(p.isolated_margin.raw()),
+            });
+        }
+        commands.push(Command::ImportPosition(crate::population::import_order(
+            id, market, p, entry,
+        )));
+    }
+    Ok(())
 }
 
 /// Deposits an isolated position's margin and imports it at its entry price.

@@ -49,6 +49,17 @@ impl Refused {
     }
 }
 
+/// A name's first 16 bytes, zero-padded, as a big-endian number: keys
+/// order as the names do wherever they differ (bytes in the first 16, the
+/// shorter name first when one is a prefix of the other, unless the longer
+/// continues with zero bytes); equal keys are told apart by the names.
+fn prefix_key(name: &str) -> u128 {
+    let mut bytes = [0u8; 16];
+    let n = name.len().min(16);
+    bytes[..n].copy_from_slice(&name.as_bytes()[..n]);
+    u128::from_be_bytes(bytes)
+}
+
 impl Venue {
     /// Opens an account per name, in order (see the module docs): one
     /// `AccountsOpened` event. Refused as a whole when a name is taken or
@@ -103,9 +114,22 @@ impl Venue {
         if AccountId::try_from(first + names.len()).is_err() {
             return Err(Refused::TooMany(first + names.len()));
         }
-        let mut entries: Vec<(String, AccountId)> =
-            names.iter().cloned().zip(first as AccountId..).collect();
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        // Sorted by a 16-byte prefix key first (no string compare for
+        // names that differ there, e.g. "acct123" and "acct124"), then
+        // the names themselves; each cloned once, in sorted order.
+        let mut order: Vec<(u128, u32)> = names
+            .iter()
+            .zip(0u32..)
+            .map(|(n, i)| (prefix_key(n), i))
+            .collect();
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
+        });
+        let entries: Vec<(String, AccountId)> = order
+            .into_iter()
+            .map(|(_, i)| (names[i as usize].clone(), first as AccountId + i))
+            .collect();
         let existing = &self.names.accounts;
         let repeated = entries.windows(2).any(|w| w[0].0 == w[1].0);
         let taken = match existing.len() <= entries.len() {
@@ -128,10 +152,13 @@ impl Venue {
     }
 
     /// Opens the accounts (`sorted`: their names and ids, checked and sorted
-    /// by name), each undone as one `OpenAccount` is.
+    /// by name), undone together by one record (one per account would leave
+    /// the undo list with room for a million records after the commit).
     fn push_accounts(&mut self, names: &[String], sorted: Vec<(String, AccountId)>) {
         self.accounts.reserve(names.len());
-        self.undo.reserve(names.len());
+        // `sorted_new_names` checked that the ids fit an `AccountId`.
+        self.undo
+            .push(Undo::Appended(Appended::Accounts(names.len() as u32)));
         for name in names {
             // Room for one holding and one position, a generated trader's:
             // a first push would make room for four (a million such
@@ -142,7 +169,6 @@ impl Venue {
                 positions: Vec::with_capacity(1),
                 ..Account::default()
             });
-            self.undo.push(Undo::Appended(Appended::Account));
         }
         let map = &mut self.names.accounts;
         match map.len() <= sorted.len() {
@@ -155,5 +181,85 @@ impl Venue {
             // merge would rebuild the whole map).
             false => map.extend(sorted),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Command, VenueRules};
+    use super::*;
+    use levamp_core::Base;
+
+    fn names(n: usize) -> Vec<String> {
+        (0..n).map(|i| format!("acct{i}")).collect()
+    }
+
+    /// Opening a million accounts must not leave a million undo records
+    /// (≈ 110 MB) behind: the undo list keeps its room after a commit.
+    #[test]
+    fn opening_many_keeps_one_undo_record() {
+        let mut v = Venue::new(VenueRules::generic(), "USDT");
+        v.execute(&Command::OpenAccounts {
+            names: names(10_000),
+        })
+        .unwrap();
+        assert_eq!(v.accounts.len(), 10_001);
+        assert!(v.undo.capacity() < 64, "{}", v.undo.capacity());
+    }
+
+    /// The prefix-key sort orders names as the strings order.
+    #[test]
+    fn names_sort_as_strings_do() {
+        let long = "x".repeat(16);
+        let mut names: Vec<String> = [
+            "b", "a", "a\0", "a\0b", "ab", "acct10", "acct9", "acct100", "é", "z\u{7f}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.extend([
+            format!("{long}b"),
+            format!("{long}a"),
+            long.clone(),
+            format!("{long}\0"),
+        ]);
+        let v = Venue::new(VenueRules::generic(), "USDT");
+        let Ok(sorted) = v.sorted_new_names(&names) else {
+            panic!("refused");
+        };
+        let mut expected: Vec<(String, AccountId)> = names.iter().cloned().zip(1..).collect();
+        expected.sort();
+        assert_eq!(sorted, expected);
+    }
+
+    /// A batch that fails after opening accounts leaves none of them.
+    #[test]
+    fn a_failed_batch_closes_the_accounts_again() {
+        let fresh = Venue::new(VenueRules::generic(), "USDT");
+        let mut v = fresh.clone();
+        v.execute(&Command::OpenAccount { name: "a".into() })
+            .unwrap();
+        let before = v.clone();
+        let commands = [
+            Command::OpenAccounts { names: names(300) },
+            Command::Deposit {
+                account: 5,
+                asset: 0,
+                amount: Base::from_raw(7),
+            },
+            Command::Deposit {
+                account: 9_999,
+                asset: 0,
+                amount: Base::from_raw(1),
+            },
+        ];
+        let mut events = Vec::new();
+        assert!(v.execute_all(&commands, &mut events).is_err());
+        assert!(events.is_empty());
+        assert!(v == before);
+        assert_eq!(v.account_names().count(), 2);
+        // And the names are free again.
+        v.execute_all(&commands[..2], &mut events).unwrap();
+        assert_eq!(v.accounts.len(), 302);
     }
 }

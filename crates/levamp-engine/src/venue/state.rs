@@ -189,6 +189,8 @@ pub(crate) enum Undo {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Appended {
     Account,
+    /// Accounts opened as one command (`OpenAccounts`): pop that many.
+    Accounts(u32),
     Market,
     Asset,
     Price,
@@ -641,6 +643,13 @@ impl Venue {
             Undo::Appended(Appended::Account) => {
                 if let Some(a) = self.accounts.pop() {
                     self.names.accounts.remove(&a.id);
+                }
+            }
+            Undo::Appended(Appended::Accounts(n)) => {
+                for _ in 0..n {
+                    if let Some(a) = self.accounts.pop() {
+                        self.names.accounts.remove(&a.id);
+                    }
                 }
             }
             Undo::Appended(Appended::Market) => {
