@@ -8,6 +8,7 @@
 
 pub mod actors;
 pub mod agents;
+pub mod ci;
 pub mod fan;
 pub mod follow;
 pub mod headline;
@@ -29,6 +30,7 @@ pub mod sources;
 pub mod spiral;
 pub mod step;
 pub mod summary;
+pub mod variants;
 mod venue_ops;
 
 /// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance
