@@ -29,6 +29,8 @@ pub mod setup;
 pub mod sources;
 pub mod spiral;
 pub mod step;
+pub mod study;
+pub mod study_result;
 pub mod summary;
 pub mod variants;
 mod venue_ops;

@@ -118,10 +118,10 @@ pub fn apply(root: &mut Value, key: &str, value: Value) -> Result<(), InputError
         let last = i + 1 == segs.len();
         node = match *seg {
             Segment::Key(k) => {
-                at = levamp_io::json::child(&at, k);
                 let Value::Object(map) = node else {
                     return err(&at, "the base scenario has a value here, not a table");
                 };
+                at = levamp_io::json::child(&at, k);
                 if last {
                     map.insert(k.to_string(), value);
                     return Ok(());
@@ -129,10 +129,10 @@ pub fn apply(root: &mut Value, key: &str, value: Value) -> Result<(), InputError
                 map.entry(k).or_insert_with(|| Value::Object(Map::new()))
             }
             Segment::Index(n) => {
-                at = levamp_io::json::index(&at, n);
                 let Value::Array(items) = node else {
                     return err(&at, "the base scenario has no array here");
                 };
+                at = levamp_io::json::index(&at, n);
                 let len = items.len();
                 let Some(item) = items.get_mut(n) else {
                     return err(
