@@ -48,13 +48,19 @@ pub fn run(file: &Path, opts: &SimOptions) -> Result<()> {
             &AtomicUsize::new(0),
         )
         .map_err(|e| match e {
-            VariantError::Input(e) => anyhow::anyhow!(
-                "{}: variant {} ({}): {}",
-                file.display(),
-                i + 1,
-                v.name,
-                levamp_sim::scenario::at_line(&base_shown, &base_text, e)
-            ),
+            VariantError::Input(e) => {
+                // A key the variant set is the variant's; any other (a
+                // setup error) is placed in the base file.
+                let own = v
+                    .overrides
+                    .iter()
+                    .any(|(k, _)| e.at.starts_with(k.as_str()) || k.starts_with(&e.at));
+                let e = match own {
+                    true => e,
+                    false => levamp_sim::scenario::at_line(&base_shown, &base_text, e),
+                };
+                anyhow::anyhow!("{}: variant {} ({}): {e}", file.display(), i + 1, v.name)
+            }
             VariantError::Path(e) => anyhow::anyhow!("variant {} ({}): {e}", i + 1, v.name),
         })?;
         results.push(study_result::summarize(&study, v, &e, seed));

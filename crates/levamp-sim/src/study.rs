@@ -7,6 +7,8 @@
 //! base = "../scenarios/x.toml"       # relative to the study file
 //! paths = 200                        # default: the base's run.paths
 //! seed = 1                           # default: the base's run.seed
+//! [set]                              # overrides every variant starts from
+//! venue.insurance_fund = 0
 //! [variants]                         # every combination of the lists …
 //! venue.dynamic_margin.k = [0, 2, 3, 4]
 //! [[variant]]                        # … and/or named variants
@@ -87,7 +89,7 @@ pub struct Study {
 }
 
 const TOP: &[&str] = &[
-    "name", "base", "paths", "seed", "variants", "variant", "frontier",
+    "name", "base", "paths", "seed", "set", "variants", "variant", "frontier",
 ];
 
 /// Parses the study `file` with `text`; errors are `FILE:LINE: key: message`.
@@ -166,9 +168,13 @@ fn shown(v: &Value) -> String {
 
 /// `[variants]` × `[[variant]]`, capped at [`MAX_VARIANTS`].
 fn variants(root: &Map<String, Value>) -> Result<Vec<Variant>, InputError> {
+    let mut common = Vec::new();
+    if let Some(v) = root.get("set") {
+        flatten(object(v, "set")?, "", &mut common);
+    }
     let mut named = vec![Variant {
         name: String::new(),
-        overrides: Vec::new(),
+        overrides: common.clone(),
     }];
     if let Some(v) = root.get("variant") {
         named.clear();
@@ -184,7 +190,7 @@ fn variants(root: &Map<String, Value>) -> Result<Vec<Variant>, InputError> {
             }
             let mut rest = map.clone();
             rest.remove("name");
-            let mut overrides = Vec::new();
+            let mut overrides = common.clone();
             flatten(&rest, "", &mut overrides);
             named.push(Variant { name, overrides });
         }
@@ -361,6 +367,10 @@ mod tests {
             ]
         );
         assert_eq!(s.target.unwrap().max, 0.05);
+        let s = study("base = \"b\"\n[set]\nvenue.insurance_fund = 0\n[variants]\nk = [1, 2]\n")
+            .unwrap();
+        assert_eq!(s.variants[1].overrides[0].0, "venue.insurance_fund");
+        assert_eq!(s.variants[1].overrides[1].0, "k");
     }
 
     #[test]

@@ -231,11 +231,12 @@ fn frontier_chart(study: &Study, results: &[VariantResult], best: Option<usize>)
             );
         }
         p.circle(r.x.value, r.y.value, 4.0);
+        p.label(r.x.value, r.y.value, &(i + 1).to_string());
     }
     if let Some(t) = study.target.as_ref().filter(|t| t.metric == study.y) {
         p.hrule(t.max, "#c0392b", "target");
     }
-    p.note("dots: estimates; whiskers: 95 % bootstrap intervals over paths");
+    p.note("dots: estimates, numbered as the variants below; whiskers: 95 % bootstrap intervals over paths");
     p.finish()
 }
 
@@ -252,9 +253,12 @@ pub fn html(
     let _ = write!(
         h,
         "<!doctype html><html><head><meta charset=\"utf-8\"><title>levamp study {name}</title>\
-         <style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1200px}}\
-         table{{border-collapse:collapse;font-size:13px}}td,th{{border:1px solid #ccc;padding:3px 6px;text-align:right}}\
-         th:first-child,td:first-child{{text-align:left}}tr.best td{{background:#fdecea}}</style></head><body>\
+         <style>body{{font:14px/1.45 system-ui,sans-serif;margin:24px;color:#222;max-width:1200px}}\
+         table{{border-collapse:collapse;font-size:12px}}td,th{{border:1px solid #ddd;padding:3px 8px;text-align:right}}\
+         th:first-child,td:first-child{{text-align:left}}tr.best td{{background:#fdecea}}\
+         svg{{display:block;margin:14px 0;background:#fcfcfd;border:1px solid #e3e6ea}}.t{{font-size:13px;font-weight:600;fill:#222}}\
+         .l{{font-size:10px;fill:#555}}.n{{font-size:11px;fill:#7f1d1d;font-weight:600}}.ax{{stroke:#888}}.grid{{stroke:#eee}}\
+         .liq{{fill:rgba(31,78,153,.5);stroke:#1f4e99}}</style></head><body>\
          <h1>Study {name}</h1><p>Base scenario <code>{base}</code>, {paths} paths from seed {seed}; \
          every variant runs on the same random paths (common random numbers). Intervals are 95 % \
          percentile-bootstrap intervals over paths.</p>",
@@ -307,7 +311,7 @@ pub fn html(
         h += "</tr>";
     }
     h += "</table><p>Metrics zero in every variant are left out; study.json has them all.</p>\
-          <h2>Variants</h2><table><tr><th>variant</th><th>overrides</th></tr>";
+          <h2>Variants</h2><table><tr><th>#</th><th>variant</th><th>overrides</th></tr>";
     for (i, r) in results.iter().enumerate() {
         let o: Vec<String> = r
             .variant
@@ -322,7 +326,8 @@ pub fn html(
         };
         let _ = write!(
             h,
-            "<tr{class}><td>{}</td><td>{}</td></tr>",
+            "<tr{class}><td>{}</td><td>{}</td><td>{}</td></tr>",
+            i + 1,
             esc(&r.variant.name),
             esc(&o.join("; "))
         );
