@@ -101,7 +101,33 @@ pub fn parse(file: &Path, text: &str) -> Result<Study, InputError> {
     })?;
     let stem = file.file_stem().and_then(|s| s.to_str()).unwrap_or("study");
     let dir = file.parent().unwrap_or(Path::new(""));
-    read(&root, stem, dir).map_err(|e| at_line(&shown, text, e))
+    read(&root, stem, dir).map_err(|e| match dotted_line(text, &e.at) {
+        Some(line) => InputError {
+            at: format!("{shown}:{line}: {}", e.at),
+            message: e.message,
+        },
+        None => at_line(&shown, text, e),
+    })
+}
+
+/// The line of a dotted key written whole in `[variants]` or `[set]`
+/// (`variants.venue.dynamic_margin.k` on `venue.dynamic_margin.k = […]`),
+/// which [`at_line`]'s table/key lookup does not see.
+fn dotted_line(text: &str, at: &str) -> Option<usize> {
+    let (table, key) = at.split_once('.')?;
+    if !matches!(table, "variants" | "set") {
+        return None;
+    }
+    let mut inside = false;
+    for (i, line) in text.lines().enumerate() {
+        let l = line.split('#').next().unwrap_or("").trim();
+        if l.starts_with('[') {
+            inside = l.trim_matches(['[', ']']).trim() == table;
+        } else if inside && l.split('=').next().map(|k| k.trim().trim_matches('"')) == Some(key) {
+            return Some(i + 1);
+        }
+    }
+    None
 }
 
 fn read(root: &Value, stem: &str, dir: &Path) -> Result<Study, InputError> {
