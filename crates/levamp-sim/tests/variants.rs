@@ -51,10 +51,12 @@ fn overrides_are_validated_like_the_file() {
     }
 }
 
-/// The exogenous price of every step of the paths that keep a series.
-fn exogenous(b: &Base, overrides: &[(String, Value)]) -> Vec<Vec<f64>> {
+/// The exogenous price of every step of the paths that keep a series, and
+/// the accounts liquidated on all paths.
+fn exogenous(b: &Base, overrides: &[(String, Value)]) -> (Vec<Vec<f64>>, usize) {
     let e = evaluate(b, overrides, 99, 4, &Sources::disk(), &AtomicUsize::new(0)).unwrap();
-    e.paths
+    let series = e
+        .paths
         .iter()
         .map(|p| {
             p.series
@@ -64,7 +66,8 @@ fn exogenous(b: &Base, overrides: &[(String, Value)]) -> Vec<Vec<f64>> {
                 .map(|r| r.exogenous)
                 .collect()
         })
-        .collect()
+        .collect();
+    (series, e.paths.iter().map(|p| p.accounts_liquidated).sum())
 }
 
 /// Equal series, or the first step where they differ.
