@@ -9,6 +9,7 @@ mod margin_cmd;
 mod out_file;
 mod sim_cmd;
 mod sim_summary;
+mod study_cmd;
 mod table;
 mod venue_cmd;
 
@@ -133,6 +134,15 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Compares design variants of a scenario on the same random paths
+    /// (common random numbers): OUT/<study>/study.json and report.html
+    /// (docs/studies.md).
+    Study {
+        /// Study file: a base scenario and its variants.
+        study: std::path::PathBuf,
+        #[command(flatten)]
+        run: RunArgs,
+    },
     /// Backtests a strategy on Binance history through the exact venue (docs/backtest.md): metrics, CSVs and an HTML report in OUT/<name>/.
     Backtest {
         /// Strategy file (TOML); a file with `[[variant]]`s runs them side by side.
@@ -247,6 +257,7 @@ fn main() -> ExitCode {
             None => backtest_compare::run(&compare, &out, quiet, force),
         },
         Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
+        Some(Command::Study { study, run }) => study_cmd::run(&study, &run.options()),
         None => sim_cmd::default_run(&cli.demo.options()),
     };
     match result {

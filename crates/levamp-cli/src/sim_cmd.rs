@@ -41,7 +41,7 @@ pub fn sim(file: &Path, opts: &SimOptions) -> Result<()> {
 }
 
 /// Sets the size of the thread pool the paths run on.
-fn threads(n: Option<usize>) -> Result<()> {
+pub(crate) fn threads(n: Option<usize>) -> Result<()> {
     if let Some(n) = n {
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)

@@ -9,6 +9,7 @@
 pub mod actors;
 pub mod agents;
 pub mod backstop;
+pub mod ci;
 pub mod fan;
 pub mod follow;
 pub mod headline;
@@ -29,7 +30,10 @@ pub mod setup;
 pub mod sources;
 pub mod spiral;
 pub mod step;
+pub mod study;
+pub mod study_result;
 pub mod summary;
+pub mod variants;
 mod venue_ops;
 
 /// The default scenario, embedded: a replay of BTC on 2025-10-10 (Binance

@@ -109,6 +109,13 @@ pub fn path_seed(seed: u64, path: usize) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The stream of a path's seed the agents draw from (traders' top-ups,
+/// liquidators' choices); the exogenous price draws from stream 0 and the
+/// hunters' heatmap noise from [`crate::hunter_view::HEATMAP_NOISE_STREAM`].
+/// Separate streams keep the outside price of path `p` the same in every
+/// variant of a scenario, whatever its agents draw.
+pub const AGENT_STREAM: u64 = 2;
+
 /// Runs one path from the world (on a copy of its venue). `keep_series`
 /// keeps the per-step records (downsampled, [`crate::series`]); `check`
 /// verifies conservation after every step (slow: tests; always in debug
@@ -250,12 +257,14 @@ fn steps(
     check: bool,
     at: &mut usize,
 ) -> Result<PathMetrics, VenueError> {
-    let rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
+    let exo_rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
+    let mut rng = exo_rng.clone();
+    rng.set_stream(AGENT_STREAM);
     let mut process = crate::models::process(s, world)?;
     let impact = crate::models::impact(s, world.start);
     let (venue, scratch) = (&mut worker.venue, &mut worker.scratch);
     let m = start_metrics(path, world.start.to_f64_lossy(), s.run.steps);
-    let mut st = PathState::new(s, world, venue, scratch, rng, impact, m)?;
+    let mut st = PathState::new(s, world, venue, scratch, (exo_rng, rng), impact, m)?;
     st.log = keep_series.then(crate::liquidations::Log::default);
     let mut actors = crate::actors::register(&st)?;
     let mut series = keep_series.then(|| crate::series::Recorder::new(s.run.steps));

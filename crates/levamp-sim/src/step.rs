@@ -73,6 +73,12 @@ pub struct PathState<'a> {
     pub s: &'a Scenario,
     pub world: &'a World,
     pub venue: &'a mut Venue,
+    /// The exogenous stream: the price model and the correlated markets
+    /// draw from it and nothing else does, so the outside price of a path
+    /// is the same whatever the venue and the agents do (common random
+    /// numbers across the variants of a study).
+    pub exo_rng: ChaCha8Rng,
+    /// The agents' stream ([`crate::run::AGENT_STREAM`] of the path seed).
     pub rng: ChaCha8Rng,
     pub impact: Box<dyn ImpactModel>,
     pub step: usize,
@@ -111,7 +117,7 @@ impl<'a> PathState<'a> {
         world: &'a World,
         venue: &'a mut Venue,
         scratch: &'a mut Scratch,
-        rng: ChaCha8Rng,
+        (exo_rng, rng): (ChaCha8Rng, ChaCha8Rng),
         impact: Box<dyn ImpactModel>,
         m: PathMetrics,
     ) -> Result<PathState<'a>, VenueError> {
@@ -132,6 +138,7 @@ impl<'a> PathState<'a> {
             s,
             world,
             venue,
+            exo_rng,
             rng,
             impact,
             step: 0,
@@ -191,7 +198,7 @@ impl<'a> PathState<'a> {
     /// market price with it (a replay keeps the market's gap to the data).
     fn exogenous(&mut self, process: &mut dyn PriceProcess) -> Result<(), VenueError> {
         let g = process
-            .ratio(self.step, &mut self.rng)
+            .ratio(self.step, &mut self.exo_rng)
             .map_err(model("price model"))?;
         let exo_before = self.exo;
         let moved = match process.level(self.step) {

@@ -22,7 +22,7 @@ impl Actor for Followers {
         match phase {
             Phase::Exogenous => {
                 let dt_years = st.s.run.dt_s as f64 / YEAR_S;
-                self.0.step(st.exo_return, dt_years, &mut st.rng)?;
+                self.0.step(st.exo_return, dt_years, &mut st.exo_rng)?;
             }
             Phase::Report => self.0.report(st.venue, st.ts, st.events)?,
             Phase::EndRound => {

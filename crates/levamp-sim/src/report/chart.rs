@@ -330,6 +330,17 @@ impl Plot {
         self.legend_x += 32.0 + 5.6 * label.chars().count() as f64;
     }
 
+    /// A small label beside the data point (`x`, `y`).
+    pub fn label(&mut self, x: f64, y: f64, text: &str) {
+        let _ = write!(
+            self.out,
+            r##"<text x="{:.1}" y="{:.1}" class="l">{}</text>"##,
+            self.px(x) + 6.0,
+            self.py(y) - 4.0,
+            esc(text)
+        );
+    }
+
     /// A note under the title.
     pub fn note(&mut self, text: &str) {
         let _ = write!(

@@ -16,7 +16,8 @@ use market::{followers, impact, price};
 pub use market::{Follower, ImpactConfig, PriceModel};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
-use toml_read::{keys, locate, to_json, Table};
+pub(crate) use toml_read::locate;
+use toml_read::{keys, to_json, Table};
 
 /// `[run]`
 #[derive(Clone, Debug, PartialEq)]
@@ -209,6 +210,22 @@ pub fn at_line(file: &str, text: &str, e: InputError) -> InputError {
 /// Parses scenario text; `name` defaults the scenario name, `dir` resolves relative paths.
 /// Errors carry `:LINE: key` in `at` (prefixed by the caller with the file).
 pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
+    let root = tree(text)?;
+    from_tree(&root, text, name, dir).map_err(|e| {
+        let line = locate(text, &e.at)
+            .map(|l| format!(":{l}"))
+            .unwrap_or_default();
+        InputError {
+            at: format!("{line}: {}", e.at),
+            message: e.message,
+        }
+    })
+}
+
+/// Scenario text as its JSON tree (numbers as exact decimal text), before
+/// any typed read: what [`crate::variants`] edits. A syntax error is
+/// `:LINE: malformed TOML: …`.
+pub fn tree(text: &str) -> Result<Value, InputError> {
     let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
         let line = e
             .span()
@@ -222,16 +239,14 @@ pub fn parse(text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError>
             ),
         }
     })?;
-    let root = to_json(&toml::Value::Table(table));
-    parse_value(&root, text, name, dir).map_err(|e| {
-        let line = locate(text, &e.at)
-            .map(|l| format!(":{l}"))
-            .unwrap_or_default();
-        InputError {
-            at: format!("{line}: {}", e.at),
-            message: e.message,
-        }
-    })
+    Ok(to_json(&toml::Value::Table(table)))
+}
+
+/// The typed, range-checked read of a scenario's JSON tree (from [`tree`],
+/// possibly edited); `text` is kept for the report. Errors name the key
+/// (`price.sigma`), without a line.
+pub fn from_tree(root: &Value, text: &str, name: &str, dir: &Path) -> Result<Scenario, InputError> {
+    parse_value(root, text, name, dir)
 }
 
 /// `[venue] backstop` and `insurance_fund_by_market = { NAME = amount, … }`
