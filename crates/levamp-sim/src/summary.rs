@@ -171,6 +171,9 @@ pub const METRICS: &[&str] = &[
     "mm_max_inventory",
     "mm_withdrawn_steps",
     "mm_pnl",
+    "backstop_losses",
+    "contagion_losses",
+    "contagion_share",
 ];
 
 /// A metric's value on a path.
@@ -211,6 +214,9 @@ pub fn metric(m: &PathMetrics, name: &str) -> f64 {
         "mm_max_inventory" => m.liquidity.mm_max_inventory,
         "mm_withdrawn_steps" => m.liquidity.mm_withdrawn_steps as f64,
         "mm_pnl" => m.liquidity.mm_pnl,
+        "backstop_losses" => m.backstop.losses,
+        "contagion_losses" => m.backstop.contagion,
+        "contagion_share" => m.backstop.contagion_share(),
         _ => 0.0,
     }
 }

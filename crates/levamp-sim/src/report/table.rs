@@ -64,6 +64,12 @@ pub fn describe(name: &str) -> (&'static str, Unit) {
         "mm_max_inventory" => ("Market makers' largest inventory", Quote),
         "mm_withdrawn_steps" => ("Steps market makers were withdrawn", Count),
         "mm_pnl" => ("Market makers' profit and loss", Quote),
+        "backstop_losses" => (
+            "Losses absorbed (fund draws, ADL, socialised, bad debt)",
+            Quote,
+        ),
+        "contagion_losses" => ("Losses borne by other markets", Quote),
+        "contagion_share" => ("Share of losses borne by other markets", Percent),
         _ => ("", Quote),
     }
 }
