@@ -8,22 +8,41 @@
 //! ψ_i(y) = ⌊α_i e_i⌋ + β_i (c_i + Σ_{j∈D} y_j L_ji / p̄_j),   c_i = Σ_{j∉D} L_ji,
 //! ```
 //!
-//! so `p*_D ≤ ψ(p*_D)`. We solve `y = ψ(y)` in `f64` (Gauss–Seidel), round
-//! up with a margin to integers `u`, and check in exact integer arithmetic
-//! (every term rounded up) that `u_i > ψ_i(u)` for every `i ∈ D`. Then
+//! so `p*_D ≤ ψ(p*_D)`. We solve `y = ψ(y)` in `f64` (Gauss–Seidel, in
+//! units of 10⁻¹²), refine the integer solution `v` twice with the
+//! residual computed in integers, add a margin `w` that covers the rounding
+//! of every term (`w = (I − βA)⁻¹ (k + 2)`, `k` the in-degree), and check
+//! in exact integer arithmetic (every term rounded up) that `u_i > ψ_i(u)`
+//! for every `i ∈ D`. Then
 //! `u > ψ(u) ≥ βA·u` with `u > 0` proves the spectral radius of `βA` is
 //! below 1 (Collatz–Wielandt), so `ψ^k(x)` converges to the unique `y*`
 //! from every start: `u ≥ y* ≥ p*_D`. A bound that fails the check is not
 //! used; the exact descent then does all the work. Only pari passu: under
 //! external seniority `ψ` is not affine.
 
-use crate::liabilities::Liabilities;
-use levamp_core::{from_f64, mul_div, Ratio, Round, SCALE};
+use crate::liabilities::{floor_mul_div, Liabilities};
+use levamp_core::{mul_div, Ratio, Round, SCALE};
 
-/// Gauss–Seidel sweeps at most.
-const MAX_SWEEPS: usize = 20_000;
-/// Multiply-adds at most (bounds the time spent on a bound).
-const MAX_WORK: usize = 200_000_000;
+/// Gauss–Seidel sweeps at most, per solve.
+const MAX_SWEEPS: usize = 5_000;
+
+/// The linear system of the defaulted set: in-edges from `D` to `D`
+/// grouped by creditor (compressed rows), in local indices.
+struct System<'a> {
+    liab: &'a Liabilities,
+    defaulted: &'a [usize],
+    /// Row `k` is `count[k]..count[k + 1]`.
+    count: Vec<usize>,
+    from: Vec<usize>,
+    amount: Vec<i128>,
+    weight: Vec<f64>,
+    /// `c_k`: receipts from nodes outside `D` (paying in full).
+    c: Vec<i128>,
+    /// `⌊α e⌋` and `β` of the defaulted nodes.
+    floor_alpha_e: Vec<i128>,
+    beta: Vec<Ratio>,
+    beta_f: Vec<f64>,
+}
 
 /// Upper bounds on the payments of `defaulted` (in that order), or `None`
 /// when the float solve or the exact check fails.
@@ -38,125 +57,145 @@ pub(crate) fn upper_bound(
     if liab.senior || defaulted.is_empty() {
         return None;
     }
-    let n = liab.len();
+    let sys = System::new(liab, floor_alpha_e, beta, defaulted, in_default)?;
     let d = defaulted.len();
-    let mut pos = vec![usize::MAX; n];
-    for (k, &i) in defaulted.iter().enumerate() {
-        pos[i] = k;
-    }
-    // c_i (exact) and the in-edges from D into D (CSR by creditor).
-    let mut c = vec![0i128; d];
-    let mut count = vec![0usize; d + 1];
-    for j in 0..n {
-        for e in liab.row(j) {
-            let k = pos[liab.creditor[e]];
-            if k == usize::MAX {
-                continue;
-            }
-            if in_default[j] {
-                count[k + 1] += 1;
-            } else {
-                c[k] = c[k].checked_add(liab.amount[e])?;
-            }
-        }
-    }
-    for k in 0..d {
-        count[k + 1] += count[k];
-    }
-    let mut next = count.clone();
-    let mut from = vec![0usize; count[d]];
-    let mut amount = vec![0i128; count[d]];
-    let mut weight = vec![0f64; count[d]];
-    for &j in defaulted {
-        for e in liab.row(j) {
-            let k = pos[liab.creditor[e]];
-            if k == usize::MAX {
-                continue;
-            }
-            let slot = next[k];
-            next[k] += 1;
-            from[slot] = pos[j];
-            amount[slot] = liab.amount[e];
-            weight[slot] = liab.amount[e] as f64 / liab.total[j] as f64;
-        }
-    }
-    let units = |raw: i128| raw as f64 / SCALE as f64;
-    let beta_f: Vec<f64> = defaulted.iter().map(|&i| beta[i].to_f64_lossy()).collect();
     let b: Vec<f64> = (0..d)
-        .map(|k| units(floor_alpha_e[defaulted[k]]) + beta_f[k] * units(c[k]))
+        .map(|k| sys.floor_alpha_e[k] as f64 + sys.beta_f[k] * sys.c[k] as f64)
         .collect();
-    let mut y: Vec<f64> = defaulted.iter().map(|&i| units(z[i])).collect();
-    let mut work = 0usize;
-    for _ in 0..MAX_SWEEPS {
-        let mut change = 0f64;
+    let start: Vec<f64> = defaulted.iter().map(|&i| z[i] as f64).collect();
+    let y = sys.solve(&b, start, 1e-15)?;
+    let mut v: Vec<i128> = y.iter().map(|&x| x.round().max(0.0) as i128).collect();
+    for _ in 0..2 {
+        let mapped = sys.psi(&v, Round::Floor)?;
+        let residual: Vec<f64> = (0..d).map(|k| (mapped[k] - v[k]) as f64).collect();
+        let delta = sys.solve(&residual, vec![0.0; d], 1e-9)?;
         for k in 0..d {
-            let mut sum = 0f64;
-            for slot in count[k]..count[k + 1] {
-                sum += weight[slot] * y[from[slot]];
-            }
-            let v = b[k] + beta_f[k] * sum;
-            change = change.max((v - y[k]).abs() / v.abs().max(1.0));
-            y[k] = v;
-        }
-        work += count[d] + d;
-        if !change.is_finite() || work > MAX_WORK {
-            return None;
-        }
-        if change < 1e-15 {
-            break;
+            v[k] = (v[k] + delta[k].round() as i128).max(0);
         }
     }
-    for margin in [1e-11, 1e-7] {
-        let u: Option<Vec<i128>> = y
-            .iter()
-            .map(|&v| Some(from_f64(v * (1.0 + margin), Round::Ceil).ok()?.max(0) + 1))
+    let slack: Vec<f64> = (0..d)
+        .map(|k| (sys.count[k + 1] - sys.count[k]) as f64 + 2.0)
+        .collect();
+    let w = sys.solve(&slack, vec![0.0; d], 1e-6)?;
+    for factor in [2.0, 16.0, 1024.0] {
+        let u: Vec<i128> = (0..d)
+            .map(|k| v[k] + (factor * w[k]).ceil() as i128 + 2)
             .collect();
-        let u = u?;
-        if certified(
-            liab,
-            floor_alpha_e,
-            beta,
-            defaulted,
-            &c,
-            &count,
-            &from,
-            &amount,
-            &u,
-        ) {
+        let mapped = sys.psi(&u, Round::Ceil)?;
+        if (0..d).all(|k| mapped[k] < u[k]) {
             return Some(u);
         }
     }
     None
 }
 
-/// Whether `u_k > ψ_k(u)` for every node of `defaulted`, every term of
-/// `ψ` rounded up.
-#[allow(clippy::too_many_arguments)]
-fn certified(
-    liab: &Liabilities,
-    floor_alpha_e: &[i128],
-    beta: &[Ratio],
-    defaulted: &[usize],
-    c: &[i128],
-    count: &[usize],
-    from: &[usize],
-    amount: &[i128],
-    u: &[i128],
-) -> bool {
-    let check = || -> Option<bool> {
+impl<'a> System<'a> {
+    fn new(
+        liab: &'a Liabilities,
+        floor_alpha_e: &[i128],
+        beta: &[Ratio],
+        defaulted: &'a [usize],
+        in_default: &[bool],
+    ) -> Option<Self> {
+        let n = liab.len();
+        let d = defaulted.len();
+        let mut pos = vec![usize::MAX; n];
         for (k, &i) in defaulted.iter().enumerate() {
-            let mut acc = c[k];
-            for slot in count[k]..count[k + 1] {
-                let j = defaulted[from[slot]];
-                let term = mul_div(u[from[slot]], amount[slot], liab.total[j], Round::Ceil).ok()?;
-                acc = acc.checked_add(term)?;
-            }
-            let recovered = mul_div(acc, beta[i].raw(), SCALE, Round::Ceil).ok()?;
-            if floor_alpha_e[i].checked_add(recovered)? >= u[k] {
-                return Some(false);
+            pos[i] = k;
+        }
+        let mut c = vec![0i128; d];
+        let mut count = vec![0usize; d + 1];
+        for j in 0..n {
+            for e in liab.row(j) {
+                let k = pos[liab.creditor[e]];
+                if k == usize::MAX {
+                    continue;
+                }
+                if in_default[j] {
+                    count[k + 1] += 1;
+                } else {
+                    c[k] = c[k].checked_add(liab.amount[e])?;
+                }
             }
         }
-        Some(true)
-    };
-    check().unwrap_or(false)
+        for k in 0..d {
+            count[k + 1] += count[k];
+        }
+        let mut next = count.clone();
+        let mut from = vec![0usize; count[d]];
+        let mut amount = vec![0i128; count[d]];
+        let mut weight = vec![0f64; count[d]];
+        for &j in defaulted {
+            for e in liab.row(j) {
+                let k = pos[liab.creditor[e]];
+                if k == usize::MAX {
+                    continue;
+                }
+                let slot = next[k];
+                next[k] += 1;
+                from[slot] = pos[j];
+                amount[slot] = liab.amount[e];
+                weight[slot] = liab.amount[e] as f64 / liab.total[j] as f64;
+            }
+        }
+        let beta: Vec<Ratio> = defaulted.iter().map(|&i| beta[i]).collect();
+        Some(System {
+            liab,
+            defaulted,
+            count,
+            from,
+            amount,
+            weight,
+            c,
+            floor_alpha_e: defaulted.iter().map(|&i| floor_alpha_e[i]).collect(),
+            beta_f: beta.iter().map(|b| b.to_f64_lossy()).collect(),
+            beta,
+        })
+    }
+
+    /// `y = b + βA·y` by Gauss–Seidel from `y`, until no value moves by
+    /// more than `tolerance` relative (at least one unit); `None` if it
+    /// does not settle.
+    fn solve(&self, b: &[f64], mut y: Vec<f64>, tolerance: f64) -> Option<Vec<f64>> {
+        for _ in 0..MAX_SWEEPS {
+            let mut change = 0f64;
+            for k in 0..y.len() {
+                let mut sum = 0f64;
+                for slot in self.count[k]..self.count[k + 1] {
+                    sum += self.weight[slot] * y[self.from[slot]];
+                }
+                let v = b[k] + self.beta_f[k] * sum;
+                change = change.max((v - y[k]).abs() / v.abs().max(1.0));
+                y[k] = v;
+            }
+            if !change.is_finite() {
+                return None;
+            }
+            if change <= tolerance {
+                return Some(y);
+            }
+        }
+        None
+    }
+
+    /// `ψ(u)` in integers with every division rounded as asked: `Ceil`
+    /// gives an upper bound of the real `ψ(u)`, `Floor` a lower one.
+    fn psi(&self, u: &[i128], round: Round) -> Option<Vec<i128>> {
+        (0..u.len())
+            .map(|k| {
+                let mut acc = self.c[k];
+                for slot in self.count[k]..self.count[k + 1] {
+                    let l = self.from[slot];
+                    let total = self.liab.total[self.defaulted[l]];
+                    let term = match round {
+                        Round::Floor => floor_mul_div(u[l], self.amount[slot], total).ok()?,
+                        Round::Ceil => mul_div(u[l], self.amount[slot], total, round).ok()?,
+                    };
+                    acc = acc.checked_add(term)?;
+                }
+                let recovered = mul_div(acc, self.beta[k].raw(), SCALE, round).ok()?;
+                self.floor_alpha_e[k].checked_add(recovered)
+            })
+            .collect()
+    }
 }

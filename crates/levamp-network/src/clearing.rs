@@ -200,6 +200,8 @@ struct State<'a> {
     defaulted: Vec<usize>,
     queue: VecDeque<usize>,
     queued: Vec<bool>,
+    /// What each obligation's creditor receives at `z` (by obligation).
+    share: Vec<i128>,
 }
 
 impl<'a> State<'a> {
@@ -230,6 +232,7 @@ impl<'a> State<'a> {
             defaulted: Vec::new(),
             queue: VecDeque::new(),
             queued: vec![false; n],
+            share: liab.amount.clone(),
         })
     }
 
@@ -259,12 +262,12 @@ impl<'a> State<'a> {
     /// Lowers node `i`'s payment to `v`, updating its creditors' receipts
     /// and queueing those in default.
     fn set(&mut self, i: usize, v: i128) -> Result<(), ClearingError> {
-        let old = self.z[i];
         for e in self.liab.row(i) {
             let k = self.liab.creditor[e];
-            let before = self.liab.share(i, e, old).map_err(overflow("share"))?;
+            let before = self.share[e];
             let after = self.liab.share(i, e, v).map_err(overflow("share"))?;
             if after != before {
+                self.share[e] = after;
                 self.r[k] -= before - after;
                 if self.in_default[k] {
                     self.enqueue(k);
