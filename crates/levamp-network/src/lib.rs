@@ -15,7 +15,9 @@ mod clearing;
 mod liabilities;
 mod model;
 mod parse;
+mod report;
 
 pub use clearing::{clear, clear_network, Clearing, ClearingError};
 pub use model::{DefaultCosts, Network, Node, Obligation, Seniority};
 pub use parse::{parse, parse_file};
+pub use report::result_json;
