@@ -21,7 +21,7 @@ fn network(n: usize, per_node: usize, costs: DefaultCosts, seed: u64) -> Network
     let mut obligations = Vec::with_capacity(n * per_node);
     let mut owed = vec![0i128; n];
     let mut owing = vec![0i128; n];
-    for debtor in 0..n {
+    for (debtor, owed_by_debtor) in owed.iter_mut().enumerate() {
         let mut chosen = std::collections::BTreeSet::new();
         while chosen.len() < per_node {
             let c = uniform(&mut rng, 0, n as i128 - 1) as usize;
@@ -31,7 +31,7 @@ fn network(n: usize, per_node: usize, costs: DefaultCosts, seed: u64) -> Network
         }
         for creditor in chosen {
             let amount = uniform(&mut rng, SCALE, 100 * SCALE);
-            owed[debtor] += amount;
+            *owed_by_debtor += amount;
             owing[creditor] += amount;
             obligations.push(Obligation {
                 debtor,

@@ -105,13 +105,13 @@ impl<'a> System<'a> {
         }
         let mut c = vec![0i128; d];
         let mut count = vec![0usize; d + 1];
-        for j in 0..n {
+        for (j, &debtor_defaulted) in in_default.iter().enumerate().take(n) {
             for e in liab.row(j) {
                 let k = pos[liab.creditor[e]];
                 if k == usize::MAX {
                     continue;
                 }
-                if in_default[j] {
+                if debtor_defaulted {
                     count[k + 1] += 1;
                 } else {
                     c[k] = c[k].checked_add(liab.amount[e])?;

@@ -303,12 +303,11 @@ impl<'a> State<'a> {
         let n = liab.len();
         let mut receipts = vec![0i128; n];
         let mut paid = vec![0i128; n];
-        for j in 0..n {
+        for (j, paid_j) in paid.iter_mut().enumerate() {
             for e in liab.row(j) {
                 let s = liab.share(j, e, self.z[j]).map_err(overflow("share"))?;
-                let i = liab.creditor[e];
-                receipts[i] += s;
-                paid[j] += s;
+                receipts[liab.creditor[e]] += s;
+                *paid_j += s;
             }
         }
         let mut defaulted = vec![false; n];

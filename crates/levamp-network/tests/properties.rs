@@ -145,8 +145,8 @@ proptest! {
         let c = clear(&net, &e).unwrap();
         let mut paid = Quote::ZERO;
         let mut received = Quote::ZERO;
-        for i in 0..net.nodes.len() {
-            let available = e[i].checked_add(c.receipts[i]).unwrap();
+        for (i, assets) in e.iter().enumerate() {
+            let available = assets.checked_add(c.receipts[i]).unwrap();
             prop_assert!(c.payments[i] <= c.total_obligations[i]);
             prop_assert!(c.payments[i] <= available);
             prop_assert!(c.interbank_paid[i] <= c.payments[i]);
@@ -176,9 +176,9 @@ proptest! {
             }
             q = (0..q.len()).map(|i| f(total[i]).min(f(e[i].raw()) + r[i])).collect();
         }
-        for i in 0..q.len() {
+        for (i, real) in q.iter().enumerate() {
             let p = c.payments[i].to_f64_lossy();
-            prop_assert!(p <= q[i] + 1e-9 && q[i] - p <= 1e-8, "node {}: {} vs real {}", i, p, q[i]);
+            prop_assert!(p <= real + 1e-9 && real - p <= 1e-8, "node {}: {} vs real {}", i, p, real);
         }
     }
 
