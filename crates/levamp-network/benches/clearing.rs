@@ -16,7 +16,13 @@ fn uniform(rng: &mut ChaCha8Rng, lo: i128, hi: i128) -> i128 {
     lo + (rng.next_u64() as i128).rem_euclid(hi - lo + 1)
 }
 
-fn network(n: usize, per_node: usize, costs: DefaultCosts, seed: u64) -> Network {
+fn network(
+    n: usize,
+    per_node: usize,
+    costs: DefaultCosts,
+    seniority: Seniority,
+    seed: u64,
+) -> Network {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let mut obligations = Vec::with_capacity(n * per_node);
     let mut owed = vec![0i128; n];
@@ -56,7 +62,7 @@ fn network(n: usize, per_node: usize, costs: DefaultCosts, seed: u64) -> Network
         .collect();
     Network {
         name: "bench".into(),
-        seniority: Seniority::PariPassu,
+        seniority,
         nodes,
         obligations,
     }
@@ -75,11 +81,16 @@ fn main() {
         alpha: Ratio::from_raw(SCALE * 9 / 10),
         beta: Ratio::from_raw(SCALE * 95 / 100),
     };
-    for (label, costs) in [
-        ("Eisenberg–Noe", DefaultCosts::NONE),
-        ("Rogers–Veraart 0.9/0.95", rv),
+    for (label, costs, seniority) in [
+        ("Eisenberg–Noe", DefaultCosts::NONE, Seniority::PariPassu),
+        ("Rogers–Veraart 0.9/0.95", rv, Seniority::PariPassu),
+        (
+            "Eisenberg–Noe, external senior",
+            DefaultCosts::NONE,
+            Seniority::ExternalSenior,
+        ),
     ] {
-        let net = network(10_000, 10, costs, 15);
+        let net = network(10_000, 10, costs, seniority, 15);
         let (mut best, mut best_cpu) = (f64::INFINITY, f64::INFINITY);
         let mut last = None;
         for _ in 0..5 {

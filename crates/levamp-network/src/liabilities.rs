@@ -81,6 +81,28 @@ impl Liabilities {
         self.start[j]..self.start[j + 1]
     }
 
+    /// What `j` pays others before its interbank creditors: `x_j` under
+    /// external seniority, 0 pari passu.
+    #[inline]
+    pub fn offset(&self, j: usize) -> i128 {
+        if self.senior {
+            self.external[j]
+        } else {
+            0
+        }
+    }
+
+    /// What interbank shares are pro rata to: `L_j` under external
+    /// seniority, `p̄_j` pari passu.
+    #[inline]
+    pub fn denominator(&self, j: usize) -> i128 {
+        if self.senior {
+            self.interbank[j]
+        } else {
+            self.total[j]
+        }
+    }
+
     /// What the creditor of obligation `e` (owed by `j`) receives when `j`
     /// pays `payment` in total, rounded down (a creditor's receipt rounds
     /// against it):
