@@ -16,7 +16,11 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
     let text = levamp_io::input_limit::read_file(file)?;
     let net = parse_file(file, &text)?;
     if let Some(out) = out {
-        output::check_destination(out, &net.name, force)?;
+        // `FILE:LINE: name: …` for an unsafe name.
+        output::check_destination(out, &net.name, force).map_err(|e| match e.at.as_str() {
+            "name" => levamp_sim::scenario::at_line(&file.display().to_string(), &text, e),
+            _ => e,
+        })?;
     }
     let c = clear_network(&net).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let json = result_json(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;

@@ -116,3 +116,33 @@ fn out_writes_a_result_folder() {
     assert_eq!(code, 0, "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn unsafe_name_with_out_names_the_line() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("n.toml");
+    std::fs::write(
+        &file,
+        "# a comment\nname = \"../x\"\n[[node]]\nid = \"A\"\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let (code, _, err) = levamp(
+        &[
+            "contagion",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    let want = format!(
+        "error: {}:2: name: \"../x\" is not a safe run name",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!out_dir.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
