@@ -3,6 +3,7 @@
 
 mod backtest_cmd;
 mod backtest_compare;
+mod contagion_cmd;
 mod import_cmd;
 mod input;
 mod margin_cmd;
@@ -163,6 +164,21 @@ enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Clears a network of obligations exactly (Eisenberg–Noe, Rogers–Veraart; docs/contagion.md): payments, defaults, equity, rounds.
+    Contagion {
+        /// Network file (TOML).
+        network: std::path::PathBuf,
+        /// Output format; defaults to `table` on a terminal and `json` otherwise.
+        #[arg(long, value_enum)]
+        format: Option<Format>,
+        /// Also write OUT/<name>/ (result.json, network.toml).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// When OUT/<name> exists and levamp did not write it, rename it
+        /// aside to OUT/<name>.orig (never deleted) instead of stopping.
+        #[arg(long)]
+        force: bool,
+    },
     /// Rebuilds a venue from an event log and prints its state and the conservation check.
     Replay {
         /// Event log written by `levamp run --events`, or a state snapshot
@@ -256,6 +272,12 @@ fn main() -> ExitCode {
             Some(file) => backtest_cmd::run(&file, &out, quiet, force),
             None => backtest_compare::run(&compare, &out, quiet, force),
         },
+        Some(Command::Contagion {
+            network,
+            format,
+            out,
+            force,
+        }) => contagion_cmd::run(&network, format, out.as_deref(), force),
         Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
         Some(Command::Study { study, run }) => study_cmd::run(&study, &run.options()),
         None => sim_cmd::default_run(&cli.demo.options()),

@@ -77,6 +77,7 @@ fn every_readme_command_runs_as_written() {
     for dir in [
         "scenarios",
         "examples",
+        "networks",
         "crates/levamp-cli/assets",
         "crates/levamp-io/tests/fixtures/import",
     ] {

@@ -1,0 +1,148 @@
+//! `levamp contagion`: the JSON contract on the example, bad input
+//! (exit 2, one line with FILE:LINE and the key), and `--out`.
+
+mod common;
+use common::levamp;
+use serde_json::Value;
+
+const THREE_BANKS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../networks/three-banks.toml"
+);
+
+#[test]
+fn three_banks_json_is_the_contract() {
+    let (code, out, err) = levamp(&["contagion", THREE_BANKS, "--format", "json"], "");
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // Worked by hand in docs/contagion.md.
+    let expected = serde_json::json!([
+        {"id": "A", "total_obligations": 21, "payment": 18, "equity": -3,
+         "defaulted": true, "recovery_rate": 0.857142857142},
+        {"id": "B", "total_obligations": 18, "payment": 18, "equity": 3.428571428571,
+         "defaulted": false, "recovery_rate": 1},
+    ]);
+    for (node, want) in v["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .zip(expected.as_array().unwrap())
+    {
+        for (key, value) in want.as_object().unwrap() {
+            assert_eq!(
+                node[key].to_string(),
+                value.to_string(),
+                "{key} of {}",
+                node["id"]
+            );
+        }
+    }
+    assert_eq!(v["rounds"], 1);
+    assert_eq!(v["total_shortfall"].to_string(), "3");
+    assert_eq!(v["name"], "three-banks");
+}
+
+#[test]
+fn table_names_the_defaulted_node() {
+    let (code, out, err) = levamp(&["contagion", THREE_BANKS, "--format", "table"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("A ") && l.contains("default")),
+        "{out}"
+    );
+    assert!(out.contains("1 of 2 nodes default"), "{out}");
+}
+
+#[test]
+fn bad_network_is_one_line_with_file_line_and_key() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bad.toml");
+    let text = std::fs::read_to_string(THREE_BANKS)
+        .unwrap()
+        .replace("to = \"B\"", "to = \"Z\"");
+    std::fs::write(&file, text).unwrap();
+    let out_dir = dir.join("out");
+    let (code, out, err) = levamp(
+        &[
+            "contagion",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let want = format!(
+        "error: {}:18: obligation[0].to: unknown node id \"Z\"",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!out_dir.exists(), "nothing written for a bad network");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn out_writes_a_result_folder() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-out-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, _, err) = levamp(
+        &[
+            "contagion",
+            THREE_BANKS,
+            "--format",
+            "json",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let folder = dir.join("three-banks");
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("result.json")).unwrap())
+            .unwrap();
+    assert_eq!(v["rounds"], 1);
+    assert!(folder.join(".levamp-result").is_file());
+    assert!(folder.join("network.toml").is_file());
+    // Run again: levamp replaces its own result.
+    let (code, _, err) = levamp(
+        &["contagion", THREE_BANKS, "--out", dir.to_str().unwrap()],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn unsafe_name_with_out_names_the_line() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-name-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("n.toml");
+    std::fs::write(
+        &file,
+        "# a comment\nname = \"../x\"\n[[node]]\nid = \"A\"\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let (code, _, err) = levamp(
+        &[
+            "contagion",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    let want = format!(
+        "error: {}:2: name: \"../x\" is not a safe run name",
+        file.display()
+    );
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!out_dir.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
