@@ -56,7 +56,7 @@ pub struct RecommendArgs {
     #[arg(long, value_parser = crate::at_least_one("--threads"), allow_negative_numbers = true)]
     threads: Option<usize>,
     /// Search resolution in the key's unit (default: 1 % of the range).
-    #[arg(long)]
+    #[arg(long, allow_hyphen_values = true)]
     tolerance: Option<String>,
     /// Write OUT/<scenario>-recommend/ (recommend.json, report.html).
     #[arg(long)]
