@@ -8,6 +8,7 @@ mod import_cmd;
 mod input;
 mod margin_cmd;
 mod out_file;
+mod recommend_cmd;
 mod sim_cmd;
 mod sim_summary;
 mod study_cmd;
@@ -144,6 +145,11 @@ enum Command {
         #[command(flatten)]
         run: RunArgs,
     },
+    /// Recommends the extreme value of a scenario key (largest leverage,
+    /// smallest margin, …) whose risk metric meets a target, searched on
+    /// common random numbers; or a closed form (--method smart-ltv)
+    /// (docs/recommend.md). Exit 1: no recommendation on the range.
+    Recommend(Box<recommend_cmd::RecommendArgs>),
     /// Backtests a strategy on Binance history through the exact venue (docs/backtest.md): metrics, CSVs and an HTML report in OUT/<name>/.
     Backtest {
         /// Strategy file (TOML); a file with `[[variant]]`s runs them side by side.
@@ -280,6 +286,10 @@ fn main() -> ExitCode {
         }) => contagion_cmd::run(&network, format, out.as_deref(), force),
         Some(Command::Sim { scenario, run }) => sim_cmd::sim(&scenario, &run.options()),
         Some(Command::Study { study, run }) => study_cmd::run(&study, &run.options()),
+        Some(Command::Recommend(args)) => match recommend_cmd::run(&args) {
+            Ok(code) => return code,
+            Err(e) => Err(e),
+        },
         None => sim_cmd::default_run(&cli.demo.options()),
     };
     match result {

@@ -151,6 +151,17 @@ pub fn apply(root: &mut Value, key: &str, value: Value) -> Result<(), InputError
     Ok(())
 }
 
+/// The value at dotted `key` in a scenario tree, if the tree has one.
+pub fn get<'a>(root: &'a Value, key: &str) -> Option<&'a Value> {
+    segments(key)
+        .ok()?
+        .iter()
+        .try_fold(root, |node, seg| match *seg {
+            Segment::Key(k) => node.get(k),
+            Segment::Index(i) => node.get(i),
+        })
+}
+
 /// A variant that could not run: bad input, or a path the engine failed.
 #[derive(Debug)]
 pub enum VariantError {

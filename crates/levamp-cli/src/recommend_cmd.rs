@@ -1,0 +1,338 @@
+//! `levamp recommend`: the extreme value of a scenario key whose risk
+//! metric meets a target, searched on common random numbers; or, with
+//! `--method smart-ltv`, Risk DAO's closed-form LTV (docs/recommend.md).
+//!
+//! Exit codes: 0 with a recommendation; 1 when the search ran but the
+//! range holds none (both ends meet the target, neither does, or the
+//! metric is not monotone), with the reason on standard error (and in the
+//! JSON as `refusal`, `value` null); 2 for bad input.
+
+use crate::sim_cmd::threads;
+use crate::table::escape;
+use crate::venue_cmd::emit_with;
+use crate::Format;
+use anyhow::{bail, Context, Result};
+use levamp_sim::recommend::{search, Grid, Recommendation, Target};
+use levamp_sim::smart_ltv::Inputs;
+use levamp_sim::sources::Sources;
+use levamp_sim::variants::{self, evaluate, Base, VariantError};
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicUsize;
+
+/// The closed-form methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Method {
+    /// Risk DAO's SmartLTV: exp(−C·σ/sqrt(L/D)) − β.
+    SmartLtv,
+}
+
+/// Arguments of `levamp recommend`.
+#[derive(clap::Args, Debug)]
+pub struct RecommendArgs {
+    /// Scenario file (not with --method).
+    #[arg(required_unless_present = "method", conflicts_with = "method")]
+    scenario: Option<PathBuf>,
+    /// The scenario key to recommend, dotted (e.g. population.leverage.max,
+    /// markets.ETHUSDT.tiers[0].maintenance_margin_rate, impact.lambda).
+    #[arg(long, requires = "scenario")]
+    param: Option<String>,
+    /// The range searched, LO..HI (decimal numbers; their decimals set the
+    /// value's precision together with the scenario's value).
+    #[arg(long, requires = "scenario", allow_hyphen_values = true)]
+    range: Option<String>,
+    /// The target, METRIC<=VALUE (or <, >=, >) on a metrics.json key.
+    #[arg(long, requires = "scenario")]
+    target: Option<String>,
+    /// Number of paths (overrides [run] paths).
+    #[arg(long, value_parser = crate::at_least_one("--paths"), allow_negative_numbers = true)]
+    paths: Option<usize>,
+    /// Seed (overrides [run] seed).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: one per core); the answer is identical
+    /// whatever the number.
+    #[arg(long, value_parser = crate::at_least_one("--threads"), allow_negative_numbers = true)]
+    threads: Option<usize>,
+    /// Search resolution in the key's unit (default: 1 % of the range).
+    #[arg(long, allow_hyphen_values = true)]
+    tolerance: Option<String>,
+    /// Write OUT/<scenario>-recommend/ (recommend.json, report.html).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// When the results folder exists and levamp did not write it, rename
+    /// it aside instead of stopping.
+    #[arg(long)]
+    force: bool,
+    /// No progress on standard error.
+    #[arg(long)]
+    quiet: bool,
+    /// Output format; defaults to `table` on a terminal and `json` otherwise.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// A closed form instead of a simulation.
+    #[arg(long, value_enum)]
+    method: Option<Method>,
+    /// smart-ltv: the volatility over the liquidation horizon (0.1 = 10 %).
+    #[arg(long, requires = "method")]
+    sigma: Option<f64>,
+    /// smart-ltv: DEX liquidity available at slippage --slippage.
+    #[arg(long, requires = "method")]
+    liquidity: Option<f64>,
+    /// smart-ltv: the debt or supply cap (same unit as --liquidity).
+    #[arg(long, requires = "method")]
+    debt: Option<f64>,
+    /// smart-ltv: the slippage / liquidation bonus (0.05 = 5 %).
+    #[arg(long, requires = "method")]
+    slippage: Option<f64>,
+    /// smart-ltv: the confidence (risk-level) factor.
+    #[arg(long, requires = "method")]
+    confidence: Option<f64>,
+}
+
+/// Runs `levamp recommend`; the exit code is the outcome's (module docs).
+pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
+    if let Some(Method::SmartLtv) = a.method {
+        return smart_ltv(a);
+    }
+    let file = a.scenario.as_deref().context("a scenario file")?;
+    let need = |v: &Option<String>, flag: &str| {
+        v.clone()
+            .with_context(|| format!("{flag} is required with a scenario"))
+    };
+    let (param, range, target) = (
+        need(&a.param, "--param")?,
+        need(&a.range, "--range")?,
+        need(&a.target, "--target")?,
+    );
+    threads(a.threads)?;
+    let target = Target::parse(&target).map_err(anyhow::Error::msg)?;
+    let text = levamp_io::input_limit::read_file(file)?;
+    let base = Base::parse(file, &text)?;
+    let current = match variants::get(&base.tree, &param) {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(s)) if levamp_sim::recommend::decimals(s).is_some() => Some(s.clone()),
+        Some(other) => bail!(
+            "--param {param}: not a numeric key (the scenario sets it to {})",
+            escape(&other.to_string())
+        ),
+        None => None,
+    };
+    let extra: Vec<&str> = current
+        .iter()
+        .chain(&a.tolerance)
+        .map(String::as_str)
+        .collect();
+    let grid = Grid::parse(&range, &extra).map_err(anyhow::Error::msg)?;
+    let tolerance = grid
+        .tolerance(a.tolerance.as_deref())
+        .map_err(anyhow::Error::msg)?;
+    let defaults = base.scenario(&[])?;
+    let paths = a.paths.unwrap_or(defaults.run.paths);
+    let seed = a.seed.unwrap_or(defaults.run.seed);
+    let name = format!("{}-recommend", defaults.name);
+    if let Some(out) = &a.out {
+        levamp_sim::output::check_destination(out, &name, a.force)?;
+    }
+    let sources = Sources::disk();
+    let shown = file.display().to_string();
+    let r = search(grid, &target, tolerance, seed, |value| {
+        if !a.quiet {
+            eprintln!("{}: {param} = {value}, {paths} paths", escape(&shown));
+        }
+        let overrides = [(param.clone(), levamp_io::json::number(value.to_string()))];
+        let e = evaluate(
+            &base,
+            &overrides,
+            seed,
+            paths,
+            &sources,
+            &AtomicUsize::new(0),
+        )
+        .map_err(|e| match e {
+            VariantError::Input(e) if e.at.starts_with(param.as_str()) => {
+                anyhow::anyhow!("--param {param} = {value}: {}", e.message)
+            }
+            VariantError::Input(e) => {
+                anyhow::anyhow!(levamp_sim::scenario::at_line(&shown, &text, e))
+            }
+            VariantError::Path(e) => anyhow::anyhow!("{param} = {value}: {e}"),
+        })?;
+        Ok::<_, anyhow::Error>(target.metric.values(&e.paths))
+    })?;
+    let doc = r.json(&param, paths, seed);
+    if let Some(out) = &a.out {
+        write_report(
+            out,
+            &name,
+            &r,
+            &doc,
+            (&param, &shown, &text),
+            paths,
+            seed,
+            a.force,
+        )?;
+    }
+    let format = a.format.unwrap_or_else(default_format);
+    emit_with(|out| match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        Format::Table => print_table(out, &r, &param, paths),
+    })?;
+    Ok(match r.refusal(&param) {
+        None => ExitCode::SUCCESS,
+        Some(why) => {
+            eprintln!("levamp recommend: {}", escape(&why));
+            ExitCode::from(1)
+        }
+    })
+}
+
+/// `OUT/<name>/`: recommend.json, report.html and the scenario.
+#[allow(clippy::too_many_arguments)]
+fn write_report(
+    out: &Path,
+    name: &str,
+    r: &Recommendation,
+    doc: &Value,
+    (param, shown, text): (&str, &str, &str),
+    paths: usize,
+    seed: u64,
+    force: bool,
+) -> Result<()> {
+    let html = levamp_sim::recommend_report::html(r, param, shown, paths, seed);
+    let written = levamp_sim::output::write_files(
+        out,
+        name,
+        &[
+            ("recommend.json", &|w| {
+                serde_json::to_writer_pretty(&mut *w, doc).map_err(std::io::Error::from)?;
+                w.write_all(b"\n")
+            }),
+            ("report.html", &|w| w.write_all(html.as_bytes())),
+            ("scenario.toml", &|w| w.write_all(text.as_bytes())),
+        ],
+        "levamp recommend",
+        force,
+    )?;
+    if let Some(aside) = &written.set_aside {
+        eprintln!(
+            "note: --force: moved what was at {} to {}",
+            written.dir.display(),
+            aside.display()
+        );
+    }
+    eprintln!("report: {}", written.dir.join("report.html").display());
+    Ok(())
+}
+
+/// The terminal table: every evaluation, the answer, and how many paths
+/// would narrow its interval to one search step.
+fn print_table(
+    out: &mut dyn std::io::Write,
+    r: &Recommendation,
+    param: &str,
+    paths: usize,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "target {} ({paths} paths)",
+        escape(&r.target.to_string())
+    )?;
+    writeln!(
+        out,
+        "{:>4}  {:>16}  {:>16}  {:>36}  meets",
+        "#", "value", "estimate", "95 % CI"
+    )?;
+    for (i, e) in r.evaluations.iter().enumerate() {
+        writeln!(
+            out,
+            "{:>4}  {:>16}  {:>16.6}  {:>36}  {}",
+            i + 1,
+            r.grid.text(e.units),
+            e.estimate,
+            format!("[{:.6}, {:.6}]", e.ci[0], e.ci[1]),
+            if r.target.meets(e.ci) { "yes" } else { "no" }
+        )?;
+    }
+    match r.recommended() {
+        Some(e) => {
+            writeln!(
+                out,
+                "recommended {} = {}: {} {:.6} (95 % CI [{:.6}, {:.6}])",
+                escape(param),
+                r.grid.text(e.units),
+                r.target.metric.name,
+                e.estimate,
+                e.ci[0],
+                e.ci[1]
+            )?;
+            match r.paths_for_tolerance(paths) {
+                Some(n) => writeln!(
+                    out,
+                    "about {n} paths would narrow the interval to the metric's change over one \
+                     search step (width ∝ 1/√paths)"
+                ),
+                None => writeln!(
+                    out,
+                    "one search step does not move the estimate: more paths cannot tell the \
+                     values apart"
+                ),
+            }
+        }
+        None => writeln!(out, "no recommendation"),
+    }
+}
+
+/// `table` on a terminal, `json` otherwise.
+fn default_format() -> Format {
+    use std::io::IsTerminal;
+    match std::io::stdout().is_terminal() {
+        true => Format::Table,
+        false => Format::Json,
+    }
+}
+
+/// `--method smart-ltv`.
+fn smart_ltv(a: &RecommendArgs) -> Result<ExitCode> {
+    let need = |v: Option<f64>, flag: &str| {
+        v.with_context(|| format!("{flag} is required with --method smart-ltv"))
+    };
+    let inputs = Inputs {
+        sigma: need(a.sigma, "--sigma")?,
+        liquidity: need(a.liquidity, "--liquidity")?,
+        debt: need(a.debt, "--debt")?,
+        slippage: need(a.slippage, "--slippage")?,
+        confidence: need(a.confidence, "--confidence")?,
+    };
+    inputs.check().map_err(anyhow::Error::msg)?;
+    let value = inputs.ltv();
+    let format = a.format.unwrap_or_else(default_format);
+    emit_with(|out| match format {
+        Format::Json => {
+            let doc = json!({
+                "method": "smart-ltv",
+                "value": value,
+                "inputs": {
+                    "sigma": inputs.sigma,
+                    "liquidity": inputs.liquidity,
+                    "debt": inputs.debt,
+                    "slippage": inputs.slippage,
+                    "confidence": inputs.confidence,
+                },
+            });
+            serde_json::to_writer_pretty(&mut *out, &doc)?;
+            writeln!(out)
+        }
+        Format::Table => writeln!(
+            out,
+            "smart-ltv: LTV = exp(-C*sigma/sqrt(L/D)) - B = {value:.8} \
+             (sigma {}, L {}, D {}, B {}, C {})",
+            inputs.sigma, inputs.liquidity, inputs.debt, inputs.slippage, inputs.confidence
+        ),
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
