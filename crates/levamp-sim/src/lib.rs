@@ -30,6 +30,7 @@ pub mod scenario;
 pub mod series;
 pub mod setup;
 pub mod smart_ltv;
+mod snapshot_import;
 pub mod sources;
 pub mod spiral;
 pub mod step;
