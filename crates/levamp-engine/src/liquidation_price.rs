@@ -225,6 +225,11 @@ fn solve(
         }
         at = root;
         match form(at) {
+            // The same tiers at the root: the same form, whose root it is.
+            Some(f) if f == (slope_at, constant_at) => {
+                converged = true;
+                break;
+            }
             Some((s, c)) if s != 0 => (slope_at, constant_at) = (s, c),
             _ => break,
         }
@@ -292,16 +297,23 @@ pub(crate) fn scope_trigger_from_rest(
     }))
 }
 
-/// `⌊n · SCALE / d⌋` (toward zero) for the root's first guess, in three
-/// `i128` steps of 10^6: the product `n · SCALE` does not fit in `i128` for
+/// `⌊n · SCALE / d⌋` (toward zero) for the root's first guess, by long
+/// division in `i128`: the product `n · SCALE` does not fit in `i128` for
 /// realistic accounts, and a 256-bit division is not needed for a guess the
-/// search then corrects. `None` when `|d|` is too large for the steps.
+/// search then corrects. One step of 10^12 after the integer part when the
+/// remainder's product fits, otherwise two of 10^6. `None` when `|d|` is too
+/// large for the steps.
 fn root_guess(n: i128, d: i128) -> Option<i128> {
     const STEP: i128 = 1_000_000;
     if d == 0 || d.checked_abs()? > i128::MAX / STEP {
         return None;
     }
     let (mut q, mut r) = (n.checked_div(d)?, n % d);
+    // One step of 10^12 when the remainder's product fits (positions up to
+    // ~170 base units): one division instead of two.
+    if let Some(scaled) = r.checked_mul(SCALE) {
+        return q.checked_mul(SCALE)?.checked_add(scaled / d);
+    }
     for _ in 0..2 {
         let scaled = r * STEP;
         q = q.checked_mul(STEP)?.checked_add(scaled / d)?;
@@ -490,5 +502,35 @@ fn last_true(
     match at(hi)? {
         At::Beyond => Ok(None),
         _ => Ok(Some(lo)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The long division is `n · SCALE / d` rounded toward zero exactly, on
+    /// both of its paths (remainder × 10^12 fits, or not), as the 256-bit
+    /// `mul_div` computes it.
+    #[test]
+    fn root_guess_is_the_exact_quotient_toward_zero() {
+        let mut x: u128 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |bits: u32| {
+            x = x
+                .wrapping_mul(0x5851_F42D_4C95_7F2D)
+                .wrapping_add(1442695040888963407);
+            (x >> (128 - bits)) as i128
+        };
+        for i in 0..20_000 {
+            let n = next(100 + (i % 26) as u32) - (1 << (99 + (i % 26) as u32));
+            let d = next(60 + (i % 45) as u32) + 1;
+            let d = if i % 3 == 0 { -d } else { d };
+            let round = match (n < 0) != (d < 0) {
+                true => Round::Ceil,
+                false => Round::Floor,
+            };
+            let exact = mul_div(n, SCALE, d, round).ok();
+            assert_eq!(root_guess(n, d), exact, "{n} · 10^12 / {d}");
+        }
     }
 }

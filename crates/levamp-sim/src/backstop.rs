@@ -164,9 +164,42 @@ pub struct BackstopStats {
     pub losses: f64,
     /// The part of `losses` borne by other markets' participants or funds.
     pub contagion: f64,
-    /// The market of each liquidated account's last liquidation (where its
-    /// deficit arose).
-    last_market: BTreeMap<AccountId, MarketId>,
+}
+
+/// The market of each liquidated account's last liquidation on a path
+/// (where its deficit arose): a slot per account, reset through the list
+/// of those set, so a worker reuses it from path to path without
+/// allocating per liquidation.
+#[derive(Clone, Debug, Default)]
+pub struct LastMarket {
+    market: Vec<Option<MarketId>>,
+    touched: Vec<AccountId>,
+}
+
+impl LastMarket {
+    /// Notes that `account` was just liquidated in `market`.
+    pub fn set(&mut self, account: AccountId, market: MarketId) {
+        let i = account as usize;
+        if i >= self.market.len() {
+            self.market.resize(i + 1, None);
+        }
+        if self.market[i].is_none() {
+            self.touched.push(account);
+        }
+        self.market[i] = Some(market);
+    }
+
+    /// The market of `account`'s last liquidation on the path.
+    pub fn get(&self, account: AccountId) -> Option<MarketId> {
+        self.market.get(account as usize).copied().flatten()
+    }
+
+    /// Forgets every account set since the last reset (a path's start).
+    pub fn reset(&mut self) {
+        for a in self.touched.drain(..) {
+            self.market[a as usize] = None;
+        }
+    }
 }
 
 impl BackstopStats {
@@ -200,8 +233,15 @@ impl BackstopStats {
     }
 
     /// Tallies a cascade round's events (see docs/scenarios.md for each
-    /// loss's attribution).
-    pub fn tally(&mut self, events: &[Event], venue: &Venue, segments: &[Segment]) {
+    /// loss's attribution); `last_market` follows where each liquidated
+    /// account's deficit arose over the path.
+    pub fn tally(
+        &mut self,
+        events: &[Event],
+        venue: &Venue,
+        segments: &[Segment],
+        last_market: &mut LastMarket,
+    ) {
         let at = |m: MarketId| segments.iter().position(|g| g.market == m);
         let pooled = venue.rules().backstop == Backstop::Pooled;
         // A fund that could not cover a deficit arising in `m`: the pooled
@@ -230,7 +270,7 @@ impl BackstopStats {
                 Event::Liquidated {
                     account, market, ..
                 } => {
-                    self.last_market.insert(*account, *market);
+                    last_market.set(*account, *market);
                 }
                 Event::InsuranceFundChanged {
                     account,
@@ -240,7 +280,7 @@ impl BackstopStats {
                     asset,
                     ..
                 } if *asset == venue.quote() => {
-                    let arose = self.last_market.get(account).copied();
+                    let arose = last_market.get(*account);
                     let a = amount.to_f64_lossy();
                     self.losses += a;
                     // The pooled fund is every market's capital: the other
@@ -264,7 +304,7 @@ impl BackstopStats {
                     asset,
                     ..
                 } if *asset == venue.quote() => {
-                    let arose = self.last_market.get(account).copied();
+                    let arose = last_market.get(*account);
                     let a = amount.to_f64_lossy();
                     self.losses += a;
                     self.contagion += (1.0 - weight(arose)) * a;
@@ -276,7 +316,7 @@ impl BackstopStats {
                 Event::SocializedLoss {
                     account, charges, ..
                 } => {
-                    let arose = self.last_market.get(account).copied();
+                    let arose = last_market.get(*account);
                     for (who, c) in charges {
                         let c = c.to_f64_lossy();
                         self.losses += c;

@@ -274,9 +274,14 @@ struct Pending {
 pub struct Log {
     pending: Vec<Pending>,
     records: Vec<Liquidation>,
-    /// Where each (account, family)'s record is.
-    index: std::collections::HashMap<(AccountId, bool), usize>,
+    /// Where each account's record is, by family (perp, lending);
+    /// [`NO_RECORD`] for none yet. A slot per account up to the highest
+    /// liquidated: no hashing per liquidation.
+    index: Vec<[usize; 2]>,
 }
+
+/// An account without a record (yet) in a family.
+const NO_RECORD: usize = usize::MAX;
 
 impl Log {
     /// Reads one event of step `step`, cascade round `round`.
@@ -372,13 +377,16 @@ impl Log {
     }
 
     fn push(&mut self, l: Liquidation) {
-        let key = (l.id, l.family == Family::Lending);
-        match self.index.get(&key) {
-            Some(&i) => self.records[i].merge(&l),
-            None => {
-                self.index.insert(key, self.records.len());
+        let (a, family) = (l.id as usize, usize::from(l.family == Family::Lending));
+        if a >= self.index.len() {
+            self.index.resize(a + 1, [NO_RECORD; 2]);
+        }
+        match self.index[a][family] {
+            NO_RECORD => {
+                self.index[a][family] = self.records.len();
                 self.records.push(l);
             }
+            i => self.records[i].merge(&l),
         }
     }
 

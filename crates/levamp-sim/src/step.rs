@@ -28,6 +28,7 @@ use std::collections::VecDeque;
 pub struct Scratch {
     pub events: Vec<Event>,
     pub liquidated: Marks,
+    last_market: crate::backstop::LastMarket,
     round: RoundFlow,
 }
 
@@ -94,6 +95,7 @@ pub struct PathState<'a> {
     /// The current round's events (reused).
     pub events: &'a mut Vec<Event>,
     pub liquidated: &'a mut Marks,
+    last_market: &'a mut crate::backstop::LastMarket,
     oracle: Oracle,
     funding: FundingClock,
     extremes: Extremes,
@@ -130,6 +132,7 @@ impl<'a> PathState<'a> {
         });
         scratch.events.clear();
         scratch.liquidated.reset();
+        scratch.last_market.reset();
         let mut m = m;
         m.backstop = crate::backstop::BackstopStats::start(venue, &world.segments);
         Ok(PathState {
@@ -150,6 +153,7 @@ impl<'a> PathState<'a> {
             round: &mut scratch.round,
             events: &mut scratch.events,
             liquidated: &mut scratch.liquidated,
+            last_market: &mut scratch.last_market,
             oracle: Oracle {
                 feed,
                 history: VecDeque::from(vec![world.start; s.latency_steps + 1]),
@@ -398,9 +402,12 @@ impl<'a> PathState<'a> {
                 _ => {}
             }
         }
-        self.m
-            .backstop
-            .tally(self.events, self.venue, &self.world.segments);
+        self.m.backstop.tally(
+            self.events,
+            self.venue,
+            &self.world.segments,
+            self.last_market,
+        );
         if let Some(log) = self.log.as_mut() {
             for e in self.events.iter() {
                 log.event(e, self.venue, self.step, self.round_no);

@@ -345,7 +345,10 @@ impl Venue {
     ) -> Result<Vec<(AccountId, Base)>, VenueError> {
         let mut remaining = gap.size;
         let mut shares = Vec::new();
-        for cp in self.adl_queue(market, !long)? {
+        // Lent out of the command's cache and handed back (no copy of the
+        // queue per bankruptcy); an error rolls the command back, cache too.
+        let queue = self.adl_queue(market, !long)?;
+        for &cp in &queue {
             if remaining.is_zero() {
                 break;
             }
@@ -363,6 +366,7 @@ impl Venue {
             remaining = remaining.checked_sub(q)?;
             shares.push((cp, q));
         }
+        self.index.adl = Some((market, !long, queue));
         Ok(shares)
     }
 
@@ -413,12 +417,12 @@ impl Venue {
     /// Accounts holding `long` positions in `market`, best ADL rank first
     /// (ties: lower account id). Ranked once per command and cached (an
     /// oracle update may bankrupt many accounts; ranking a large venue per
-    /// bankruptcy would cost O(n log n) each time).
+    /// bankruptcy would cost O(n log n) each time): the queue is taken out
+    /// of the cache, and the caller puts it back.
     fn adl_queue(&mut self, market: MarketId, long: bool) -> Result<Vec<AccountId>, VenueError> {
-        if let Some((m, l, queue)) = &self.index.adl {
-            if *m == market && *l == long {
-                return Ok(queue.clone());
-            }
+        match self.index.adl.take() {
+            Some((m, l, queue)) if m == market && l == long => return Ok(queue),
+            other => self.index.adl = other,
         }
         let mark = self.prices[self.markets[market as usize].price as usize];
         let ctx = self.context();
@@ -443,8 +447,6 @@ impl Venue {
             ));
         }
         ranked.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        let queue: Vec<AccountId> = ranked.into_iter().map(|(_, id)| id).collect();
-        self.index.adl = Some((market, long, queue.clone()));
-        Ok(queue)
+        Ok(ranked.into_iter().map(|(_, id)| id).collect())
     }
 }

@@ -137,6 +137,8 @@ pub struct LiquidationIndex {
     stale_items: Vec<Item>,
     /// The current command's ADL queue (market, side, ranked accounts).
     pub(crate) adl: Option<(u32, bool, Vec<AccountId>)>,
+    /// Scratch for an account's entries while it is re-indexed (reused).
+    pub(crate) scratch: Vec<Entry>,
 }
 
 impl PartialEq for LiquidationIndex {
@@ -171,16 +173,16 @@ impl LiquidationIndex {
 
     /// Replaces an account's entries: copied into its slot's buffer when it
     /// has room (a checkpoint restore then refills it without allocating),
-    /// else the slot takes `entries` as it is (sized to its entries: an
-    /// index of a million accounts holds one each).
-    pub(crate) fn set(&mut self, account: AccountId, entries: Vec<Entry>) {
+    /// else into a new buffer sized to its entries (an index of a million
+    /// accounts holds one each).
+    pub(crate) fn set(&mut self, account: AccountId, entries: &[Entry]) {
         self.unlink(account);
         let slot = &mut self.entries[account as usize].1;
         if slot.capacity() >= entries.len() {
             slot.clear();
-            slot.extend_from_slice(&entries);
+            slot.extend_from_slice(entries);
         } else {
-            *slot = entries;
+            *slot = entries.to_vec();
         }
         self.link(account);
     }

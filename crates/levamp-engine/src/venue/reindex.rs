@@ -38,9 +38,13 @@ impl Venue {
     /// Recomputes one account's triggers from the current state (or keeps
     /// them when they are still valid, see the module docs).
     pub(crate) fn reindex(&mut self, account: AccountId) {
-        if let Some(entries) = self.fresh_entries(account) {
-            self.file_entries(account, entries);
+        // The entries are built in a buffer the index lends out and gets
+        // back: no allocation per re-index.
+        let mut entries = std::mem::take(&mut self.index.scratch);
+        if self.fresh_entries_into(account, &mut entries) {
+            self.file_entries(account, &entries);
         }
+        self.index.scratch = entries;
     }
 
     /// Re-indexes `accounts` (in this order). Many at once (a bulk set-up, a
@@ -60,52 +64,54 @@ impl Venue {
             accounts
                 .par_iter()
                 .with_min_len(64)
-                .map(|&a| this.fresh_entries(a))
+                .map(|&a| {
+                    let mut entries = Vec::new();
+                    this.fresh_entries_into(a, &mut entries).then_some(entries)
+                })
                 .collect()
         };
         for (&a, entries) in accounts.iter().zip(fresh) {
             if let Some(entries) = entries {
-                self.file_entries(a, entries);
+                self.file_entries(a, &entries);
             }
         }
     }
 
-    /// An account's new entries; `None` when its trigger is still valid.
-    fn fresh_entries(&self, account: AccountId) -> Option<Vec<Entry>> {
+    /// An account's new entries into `out` (cleared first); `false` when its
+    /// trigger is still valid.
+    fn fresh_entries_into(&self, account: AccountId, out: &mut Vec<Entry>) -> bool {
+        out.clear();
         if self.trigger_still_valid(account) {
-            return None;
+            return false;
         }
-        Some(if account == MARKET_ACCOUNT {
-            Vec::new()
-        } else {
-            self.triggers(account)
-        })
+        if account != MARKET_ACCOUNT {
+            self.triggers_into(account, out);
+        }
+        true
     }
 
-    fn file_entries(&mut self, account: AccountId, entries: Vec<Entry>) {
+    fn file_entries(&mut self, account: AccountId, entries: &[Entry]) {
         self.index.grow(self.prices.len(), self.accounts.len());
         self.index.set(account, entries);
         self.journal.index_set(account);
     }
 
-    fn triggers(&self, account: AccountId) -> Vec<Entry> {
+    /// An account's entries into `out`: its cross scope's, then each
+    /// isolated position's.
+    fn triggers_into(&self, account: AccountId, out: &mut Vec<Entry>) {
         let acc = &self.accounts[account as usize];
-        let ctx = self.context();
-        let mut out = Vec::new();
         if acc
             .positions
             .iter()
             .any(|p| p.mode == MarginMode::Cross && !p.size.is_zero())
         {
-            self.scope_triggers(account, Scope::Cross, CROSS, &mut out);
+            self.scope_triggers(account, Scope::Cross, CROSS, out);
         }
         for (i, p) in acc.positions.iter().enumerate() {
             if p.mode == MarginMode::Isolated && !p.size.is_zero() {
-                self.scope_triggers(account, Scope::Isolated(i), p.market, &mut out);
+                self.scope_triggers(account, Scope::Isolated(i), p.market, out);
             }
         }
-        let _ = ctx;
-        out
     }
 
     /// The keys a scope is exposed to (each once, the quote's excluded),
@@ -186,23 +192,24 @@ impl Venue {
     }
 
     fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
-        let computed = match self.single_key_triggers(account, scope, tag) {
+        let filed = match self.single_key_triggers(account, scope, tag) {
             Some(fast) => {
                 // The shortcut must find what the general split finds.
                 debug_assert_eq!(
-                    fast.as_ref().ok(),
-                    self.split_triggers(account, scope, tag).as_ref().ok(),
+                    fast.as_ref()
+                        .ok()
+                        .map(|e| e.iter().copied().collect::<Vec<_>>()),
+                    self.split_triggers(account, scope, tag).ok(),
                     "single-key trigger of account {account}"
                 );
-                fast
+                fast.map(|entry| out.extend(entry))
             }
-            None => self.split_triggers(account, scope, tag),
+            None => self
+                .split_triggers(account, scope, tag)
+                .map(|entries| out.extend(entries)),
         };
-        match computed {
-            // The first scope's list is kept as it is (sized to its
-            // entries: an index of a million accounts holds one each).
-            Ok(entries) if out.is_empty() => *out = entries,
-            Ok(entries) => out.extend(entries),
+        match filed {
+            Ok(()) => {}
             Err(_) => {
                 // Could not index (overflow): check on every update of any
                 // exposed key (found without valuing anything, which may
@@ -243,14 +250,14 @@ impl Venue {
     /// takes the whole excess, so the lowered totals are the totals) and
     /// without valuing the moving items twice: the part that does not move
     /// is the isolated margin, or the quote collateral. The same entries as
-    /// [`Venue::split_triggers`], and the same errors; `None` when the scope
-    /// has more than one key.
+    /// [`Venue::split_triggers`] (at most one), and the same errors; `None`
+    /// when the scope has more than one key.
     fn single_key_triggers(
         &self,
         account: AccountId,
         scope: Scope,
         tag: u32,
-    ) -> Option<Result<Vec<Entry>, MathError>> {
+    ) -> Option<Result<Option<Entry>, MathError>> {
         let key = self.single_key(account, scope)?;
         let acc = &self.accounts[account as usize];
         let ctx = self.context();
@@ -300,10 +307,7 @@ impl Venue {
                 .find(|p| self.markets[p.market as usize].price == key)
                 .map_or(1, |p| p.size.raw().signum());
             let found = scope_trigger_from_rest(acc, scope, key, &ctx, total, rest, side)?;
-            Ok(found
-                .map(|(price, side)| Entry::Trigger(key, side, price, tag))
-                .into_iter()
-                .collect())
+            Ok(found.map(|(price, side)| Entry::Trigger(key, side, price, tag)))
         })())
     }
 
