@@ -13,6 +13,7 @@ use crate::venue_cmd::emit_with;
 use crate::Format;
 use anyhow::{bail, Context, Result};
 use levamp_sim::recommend::{search, Grid, Recommendation, Target};
+use levamp_sim::recommend_frontier::{search_frontier, Axis, Frontier};
 use levamp_sim::smart_ltv::Inputs;
 use levamp_sim::sources::Sources;
 use levamp_sim::variants::{self, evaluate, Base, VariantError};
@@ -36,12 +37,18 @@ pub struct RecommendArgs {
     scenario: Option<PathBuf>,
     /// The scenario key to recommend, dotted (e.g. population.leverage.max,
     /// markets.ETHUSDT.tiers[0].maintenance_margin_rate, impact.lambda).
+    /// Repeated: the first keys on a grid, the last searched at each point
+    /// (the frontier).
     #[arg(long, requires = "scenario")]
-    param: Option<String>,
+    param: Vec<String>,
     /// The range searched, LO..HI (decimal numbers; their decimals set the
-    /// value's precision together with the scenario's value).
+    /// value's precision together with the scenario's value); one per
+    /// --param, in the same order.
     #[arg(long, requires = "scenario", allow_hyphen_values = true)]
-    range: Option<String>,
+    range: Vec<String>,
+    /// Several --param: grid points per key but the last (default 5).
+    #[arg(long, requires = "scenario", allow_negative_numbers = true)]
+    grid: Option<usize>,
     /// The target, METRIC<=VALUE (or <, >=, >) on a metrics.json key.
     #[arg(long, requires = "scenario")]
     target: Option<String>,
@@ -97,35 +104,59 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
         return smart_ltv(a);
     }
     let file = a.scenario.as_deref().context("a scenario file")?;
-    let need = |v: &Option<String>, flag: &str| {
-        v.clone()
-            .with_context(|| format!("{flag} is required with a scenario"))
+    if a.param.is_empty() {
+        bail!("--param is required with a scenario");
+    }
+    if a.range.len() != a.param.len() {
+        bail!(
+            "--range: {} given for {} --param (one each, in the same order)",
+            a.range.len(),
+            a.param.len()
+        );
+    }
+    for (i, p) in a.param.iter().enumerate() {
+        if a.param[..i].contains(p) {
+            bail!("--param {p}: given twice");
+        }
+    }
+    let several = a.param.len() > 1;
+    let grid_points = match (a.grid, several) {
+        (Some(_), false) => bail!("--grid: only with several --param"),
+        (Some(n), true) if n < 2 => bail!("--grid: at least 2 points, found {n}"),
+        (n, _) => n.unwrap_or(5),
     };
-    let (param, range, target) = (
-        need(&a.param, "--param")?,
-        need(&a.range, "--range")?,
-        need(&a.target, "--target")?,
-    );
+    let target = a
+        .target
+        .as_deref()
+        .context("--target is required with a scenario")?;
     threads(a.threads)?;
-    let target = Target::parse(&target).map_err(anyhow::Error::msg)?;
+    let target = Target::parse(target).map_err(anyhow::Error::msg)?;
     let text = levamp_io::input_limit::read_file(file)?;
     let base = Base::parse(file, &text)?;
-    let current = match variants::get(&base.tree, &param) {
-        Some(Value::Number(n)) => Some(n.to_string()),
-        Some(Value::String(s)) if levamp_sim::recommend::decimals(s).is_some() => Some(s.clone()),
-        Some(other) => bail!(
-            "--param {param}: not a numeric key (the scenario sets it to {})",
-            escape(&other.to_string())
-        ),
-        None => None,
-    };
-    let extra: Vec<&str> = current
+    let last = a.param.len() - 1;
+    let axes = a
+        .param
         .iter()
-        .chain(&a.tolerance)
-        .map(String::as_str)
-        .collect();
-    let grid = Grid::parse(&range, &extra).map_err(anyhow::Error::msg)?;
-    let tolerance = grid
+        .zip(&a.range)
+        .enumerate()
+        .map(|(i, (key, range))| {
+            let tolerance = if i == last {
+                a.tolerance.as_deref()
+            } else {
+                None
+            };
+            let grid = axis_grid(&base, key, range, tolerance).map_err(|e| match several {
+                true => anyhow::anyhow!(e.replacen("--range:", &format!("--range ({key}):"), 1)),
+                false => anyhow::anyhow!(e),
+            })?;
+            Ok(Axis {
+                key: key.clone(),
+                grid,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let tolerance = axes[last]
+        .grid
         .tolerance(a.tolerance.as_deref())
         .map_err(anyhow::Error::msg)?;
     let defaults = base.scenario(&[])?;
@@ -137,11 +168,19 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
     }
     let sources = Sources::disk();
     let shown = file.display().to_string();
-    let r = search(grid, &target, tolerance, seed, |value| {
+    let eval = |values: &[(&str, &str)]| -> Result<Vec<f64>> {
+        let set: Vec<String> = values.iter().map(|(k, v)| format!("{k} = {v}")).collect();
         if !a.quiet {
-            eprintln!("{}: {param} = {value}, {paths} paths", escape(&shown));
+            eprintln!(
+                "{}: {}, {paths} paths",
+                escape(&shown),
+                escape(&set.join(", "))
+            );
         }
-        let overrides = [(param.clone(), levamp_io::json::number(value.to_string()))];
+        let overrides: Vec<(String, Value)> = values
+            .iter()
+            .map(|(k, v)| (k.to_string(), levamp_io::json::number(v.to_string())))
+            .collect();
         let e = evaluate(
             &base,
             &overrides,
@@ -151,38 +190,71 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
             &AtomicUsize::new(0),
         )
         .map_err(|e| match e {
-            VariantError::Input(e) if e.at.starts_with(param.as_str()) => {
-                anyhow::anyhow!("--param {param} = {value}: {}", e.message)
-            }
-            VariantError::Input(e) => {
-                anyhow::anyhow!(levamp_sim::scenario::at_line(&shown, &text, e))
-            }
-            VariantError::Path(e) => anyhow::anyhow!("{param} = {value}: {e}"),
+            VariantError::Input(e) => match values.iter().find(|(k, _)| e.at.starts_with(k)) {
+                Some((k, v)) => anyhow::anyhow!("--param {k} = {v}: {}", e.message),
+                None => anyhow::anyhow!(levamp_sim::scenario::at_line(&shown, &text, e)),
+            },
+            VariantError::Path(e) => anyhow::anyhow!("{}: {e}", set.join(", ")),
         })?;
-        Ok::<_, anyhow::Error>(target.metric.values(&e.paths))
-    })?;
-    let doc = r.json(&param, paths, seed);
-    if let Some(out) = &a.out {
-        write_report(
-            out,
-            &name,
-            &r,
-            &doc,
-            (&param, &shown, &text),
-            paths,
-            seed,
-            a.force,
-        )?;
-    }
+        Ok(target.metric.values(&e.paths))
+    };
     let format = a.format.unwrap_or_else(default_format);
+    if several {
+        let keys: Vec<&str> = a.param.iter().map(String::as_str).collect();
+        let f = search_frontier(axes, &target, tolerance, grid_points, seed, |texts| {
+            let values: Vec<(&str, &str)> = keys
+                .iter()
+                .copied()
+                .zip(texts.iter().map(String::as_str))
+                .collect();
+            eval(&values)
+        })?;
+        let doc = f.json(paths, seed);
+        if let Some(out) = &a.out {
+            let html = levamp_sim::recommend_report::frontier_html(&f, &shown, paths, seed);
+            write_report(out, &name, &doc, &html, &text, a.force)?;
+        }
+        emit_with(|out| match format {
+            Format::Json => {
+                serde_json::to_writer_pretty(&mut *out, &doc)?;
+                writeln!(out)
+            }
+            Format::Table => print_frontier(out, &f, paths),
+        })?;
+        let refusals: Vec<String> = f.points.iter().filter_map(|p| f.refusal(p)).collect();
+        return Ok(match f.any() {
+            true => {
+                for why in &refusals {
+                    eprintln!("note: {}", escape(why));
+                }
+                ExitCode::SUCCESS
+            }
+            false => {
+                eprintln!(
+                    "levamp recommend: no grid point has a recommendation; {}",
+                    escape(&refusals.join("; "))
+                );
+                ExitCode::from(1)
+            }
+        });
+    }
+    let (param, grid) = (&axes[0].key, axes[0].grid);
+    let r = search(grid, &target, tolerance, seed, |value| {
+        eval(&[(param, value)])
+    })?;
+    let doc = r.json(param, paths, seed);
+    if let Some(out) = &a.out {
+        let html = levamp_sim::recommend_report::html(&r, param, &shown, paths, seed);
+        write_report(out, &name, &doc, &html, &text, a.force)?;
+    }
     emit_with(|out| match format {
         Format::Json => {
             serde_json::to_writer_pretty(&mut *out, &doc)?;
             writeln!(out)
         }
-        Format::Table => print_table(out, &r, &param, paths),
+        Format::Table => print_table(out, &r, param, paths),
     })?;
-    Ok(match r.refusal(&param) {
+    Ok(match r.refusal(param) {
         None => ExitCode::SUCCESS,
         Some(why) => {
             eprintln!("levamp recommend: {}", escape(&why));
@@ -191,19 +263,34 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
     })
 }
 
+/// The candidate grid of `key` over `range`, at the precision of the most
+/// decimals among the range, the scenario's value of the key and
+/// `tolerance`; a key the scenario sets to a non-number is refused.
+fn axis_grid(base: &Base, key: &str, range: &str, tolerance: Option<&str>) -> Result<Grid, String> {
+    let current = match variants::get(&base.tree, key) {
+        Some(Value::Number(n)) => Some(n.to_string()),
+        Some(Value::String(s)) if levamp_sim::recommend::decimals(s).is_some() => Some(s.clone()),
+        Some(other) => {
+            return Err(format!(
+                "--param {key}: not a numeric key (the scenario sets it to {})",
+                escape(&other.to_string())
+            ))
+        }
+        None => None,
+    };
+    let extra: Vec<&str> = current.as_deref().into_iter().chain(tolerance).collect();
+    Grid::parse(range, &extra)
+}
+
 /// `OUT/<name>/`: recommend.json, report.html and the scenario.
-#[allow(clippy::too_many_arguments)]
 fn write_report(
     out: &Path,
     name: &str,
-    r: &Recommendation,
     doc: &Value,
-    (param, shown, text): (&str, &str, &str),
-    paths: usize,
-    seed: u64,
+    html: &str,
+    text: &str,
     force: bool,
 ) -> Result<()> {
-    let html = levamp_sim::recommend_report::html(r, param, shown, paths, seed);
     let written = levamp_sim::output::write_files(
         out,
         name,
@@ -226,6 +313,43 @@ fn write_report(
         );
     }
     eprintln!("report: {}", written.dir.join("report.html").display());
+    Ok(())
+}
+
+/// The terminal table of a frontier: one row per grid point.
+fn print_frontier(out: &mut dyn std::io::Write, f: &Frontier, paths: usize) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "frontier of {} for target {} ({paths} paths)",
+        escape(&f.searched().key),
+        escape(&f.target.to_string())
+    )?;
+    for a in &f.axes {
+        write!(out, "{:>24}  ", escape(&a.key))?;
+    }
+    writeln!(out, "{:>16}  {:>36}  evaluations", "estimate", "95 % CI")?;
+    for p in &f.points {
+        let best = p.search.recommended();
+        for (_, v) in f.texts(p, best.map(|e| e.units)) {
+            write!(out, "{:>24}  ", v.as_deref().unwrap_or("none"))?;
+        }
+        match best {
+            Some(e) => writeln!(
+                out,
+                "{:>16.6}  {:>36}  {}",
+                e.estimate,
+                format!("[{:.6}, {:.6}]", e.ci[0], e.ci[1]),
+                p.search.evaluations.len()
+            )?,
+            None => writeln!(
+                out,
+                "{:>16}  {:>36}  {}",
+                "-",
+                "-",
+                p.search.evaluations.len()
+            )?,
+        }
+    }
     Ok(())
 }
 

@@ -304,3 +304,59 @@ fn bad_input_is_one_line_and_exit_2() {
         assert!(!err.contains("panicked"), "{err}");
     }
 }
+
+/// SmartLTV beside the simulator (scenarios/smart-ltv.toml, docs/recommend.md):
+/// the WETH liquidation threshold searched against P(bad debt) ≤ 5 % (150
+/// paths, coarse) and the closed form on the scenario's σ (one step), L
+/// (liquidity at β under λ), D and β with C = 1.645 (5 % one-sided). The
+/// simulator's conservative answer is below the closed form's 0.9087 and
+/// within 0.05 of it.
+#[test]
+fn smart_ltv_and_the_simulator_agree_on_the_comparison_scenario() {
+    let doc = run_json(
+        &[
+            "recommend",
+            &shipped("smart-ltv.toml"),
+            "--param",
+            "assets.WETH.liquidation_threshold",
+            "--range",
+            "0.50..0.95",
+            "--tolerance",
+            "0.02",
+            "--target",
+            "probability_of_bad_debt<=0.05",
+            "--paths",
+            "150",
+            "--format",
+            "json",
+            "--quiet",
+        ]
+        .map(String::from),
+    );
+    let sim = doc["value"].as_f64().unwrap();
+    let (code, out, err) = levamp(&[
+        "recommend",
+        "--method",
+        "smart-ltv",
+        "--sigma",
+        "0.05",
+        "--liquidity",
+        "4000000",
+        "--debt",
+        "1050000",
+        "--slippage",
+        "0.05",
+        "--confidence",
+        "1.645",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let closed: Value = serde_json::from_str(&out).unwrap();
+    let closed = closed["value"].as_f64().unwrap();
+    assert!((closed - 0.908_735).abs() < 1e-6, "{closed}");
+    assert!(
+        sim <= closed && closed - sim < 0.05,
+        "sim {sim} vs smart-ltv {closed}"
+    );
+}

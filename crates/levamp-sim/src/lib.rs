@@ -23,6 +23,7 @@ mod models;
 pub mod output;
 mod population;
 pub mod recommend;
+pub mod recommend_frontier;
 pub mod recommend_report;
 pub mod report;
 pub mod run;
