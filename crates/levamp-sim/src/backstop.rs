@@ -253,8 +253,7 @@ impl BackstopStats {
                 }
             }
         };
-        let weight =
-            |m: Option<MarketId>| m.and_then(|m| at(m)).map_or(0.0, |i| segments[i].weight);
+        let weight = |m: Option<MarketId>| m.and_then(&at).map_or(0.0, |i| segments[i].weight);
         for e in events {
             match e {
                 Event::TradeFilled {
