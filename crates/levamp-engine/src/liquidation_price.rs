@@ -139,7 +139,8 @@ pub fn scope_boundary(
         Ok(rest.checked_add(&moving_at(Some(p))?)?.liquidatable())
     };
     let mark = ctx.prices[id as usize].raw();
-    let Some((slope, guess, converged)) = solve(account, ctx, scope, id, mark, rest, side) else {
+    let Some((slope, guess, converged, _)) = solve(account, ctx, scope, id, mark, rest, side)
+    else {
         return Ok(None);
     };
     // Within the rounding bound of the closed form (see `scope_trigger`)
@@ -164,7 +165,12 @@ pub fn scope_boundary(
 
 /// How far (in ticks) the closed-form root can be from the boundary of the
 /// rounded predicate: two raw quote units per item that is rounded on its
-/// own, plus two, over the slope (at 24 decimals), plus one.
+/// own, plus two, over the slope (at 24 decimals) of the form AT THE ROOT,
+/// plus one. (The slope at the mark was used until a hedge-mode account
+/// whose long and short nearly cancel showed the difference: at the mark
+/// its tiers' rates left a steep net slope, at the root a higher tier's
+/// rate left a flat one, so the bound came out 12 ticks short; test
+/// `fast_trigger_holds_for_a_nearly_hedged_market`.)
 fn rounding_bound(account: &Account, slope: i128) -> Result<i128, MathError> {
     let items = account.positions.len()
         + account.collateral.len()
@@ -178,7 +184,8 @@ fn rounding_bound(account: &Account, slope: i128) -> Result<i128, MathError> {
 
 /// The slope's sign at the current mark (which side is the losing side) and
 /// the root of the linear form, re-solved with the tiers at each root until
-/// it stops moving (at most 8 rounds). `None` when the slope is zero: no
+/// it stops moving (at most 8 rounds), and the slope of the form at that
+/// root. `None` when the slope is zero: no
 /// price of this market changes the outcome. If the form overflows, the
 /// guess falls back to the mark, the losing side to the position's side,
 /// and the search does the work.
@@ -190,7 +197,7 @@ fn solve(
     mark: i128,
     rest: ScopeMargin,
     side: i128,
-) -> Option<(i128, i128, bool)> {
+) -> Option<(i128, i128, bool, i128)> {
     let form = |at| {
         linear_form(
             account,
@@ -203,7 +210,7 @@ fn solve(
         )
     };
     let Some((slope, constant)) = form(mark) else {
-        return Some((side, mark, false));
+        return Some((side, mark, false, side));
     };
     if slope == 0 {
         return None;
@@ -234,7 +241,7 @@ fn solve(
             _ => break,
         }
     }
-    Some((slope, at, converged))
+    Some((slope, at, converged, slope_at))
 }
 
 /// Like [`scope_boundary`] but from the closed form alone, moved toward the
@@ -281,13 +288,15 @@ pub(crate) fn scope_trigger_from_rest(
     side: i128,
 ) -> Result<Option<(Price, Side)>, MathError> {
     let mark = ctx.prices[id as usize].raw();
-    let Some((slope, root, converged)) = solve(account, ctx, scope, id, mark, rest, side) else {
+    let Some((slope, root, converged, slope_at_root)) =
+        solve(account, ctx, scope, id, mark, rest, side)
+    else {
         return Ok(None);
     };
     if !converged {
         return scope_boundary(account, scope, id, ctx, total, side);
     }
-    let margin = rounding_bound(account, slope)?;
+    let margin = rounding_bound(account, slope_at_root)?;
     Ok(Some(match slope > 0 {
         true => (Price::from_raw(root.saturating_add(margin)), Side::Below),
         false => (

@@ -334,3 +334,31 @@ fn flag_flickers_where_a_tick_moves_less_than_the_last_decimal() {
     );
     assert!(safe_within(&world, &account, 1, p, 64));
 }
+
+/// A case proptest found for `fast_trigger_is_conservative` (seed
+/// `cc 380b9b89…`): a long and a short in the same market (hedge mode) that
+/// nearly cancel, so the net slope is small against the items' separate
+/// roundings; the fast trigger was one tick on the unsafe side (…700 against
+/// the exact …701).
+#[test]
+fn fast_trigger_holds_for_a_nearly_hedged_market() {
+    let world = World::new([17_414, 500, 1]);
+    let spec = (
+        vec![(0, 492_562, 108, false, 1), (0, -467_678, 73, false, 1)],
+        1_903_666,
+        82,
+    );
+    let account = build(&world, &spec);
+    let ctx = world.ctx();
+    let scope = Scope::of(&account, 0);
+    let total = scope_health(&account, scope, &ctx).unwrap();
+    let exact = scope_boundary(&account, scope, 0, &ctx, total, 1)
+        .unwrap()
+        .unwrap();
+    let fast = scope_trigger(&account, scope, 0, &ctx, total, 1)
+        .unwrap()
+        .unwrap();
+    assert_eq!(exact.1, Side::Below);
+    assert_eq!(fast.1, Side::Below);
+    assert!(fast.0 >= exact.0, "fast {} below exact {}", fast.0, exact.0);
+}
