@@ -85,10 +85,18 @@ impl Triggers {
         let n = self.base.len();
         if below {
             // Liquidatable at or below the trigger: crossed when trigger ≥ price.
-            let start = self.base.partition_point(|it| it.0 < price);
             let end = n - self.scanned;
+            // The common calm step: the highest unscanned trigger is below
+            // the price, so nothing is crossed (no binary search).
+            if end == 0 || self.base[end - 1].0 < price {
+                return (end..end, self.scanned);
+            }
+            let start = self.base.partition_point(|it| it.0 < price);
             (start.min(end)..end, self.scanned.max(n - start))
         } else {
+            if self.scanned >= n || self.base[self.scanned].0 > price {
+                return (self.scanned..self.scanned, self.scanned);
+            }
             let end = self.base.partition_point(|it| it.0 <= price);
             (self.scanned.min(end)..end, self.scanned.max(end))
         }
@@ -357,6 +365,14 @@ impl LiquidationIndex {
             if mark && scanned != set.scanned {
                 self.marks_moved.push((key, below, set.scanned));
                 set.scanned = scanned;
+            }
+            // Nothing in the overlay on the crossed side: skip the range walk.
+            let none = match below {
+                true => set.overlay.last().is_none_or(|it| it.0 < price),
+                false => set.overlay.first().is_none_or(|it| it.0 > price),
+            };
+            if none {
+                continue;
             }
             let mut stale = std::mem::take(&mut self.stale_items);
             stale.clear();
