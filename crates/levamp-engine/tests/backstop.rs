@@ -19,87 +19,11 @@
 //!   `short` is deleveraged: 1 BTC at the bankruptcy price 1,000 − 20 = 980
 //!   (a 10 haircut against the mark). Segmented: BTC's fund covers it, no ADL.
 
-use levamp_core::{Base, Price, Ratio};
+mod two_markets;
+
+use levamp_core::{Base, Price};
 use levamp_engine::venue::*;
-use levamp_engine::*;
-
-fn r(s: &str) -> Ratio {
-    s.parse().unwrap()
-}
-fn b(s: &str) -> Base {
-    s.parse().unwrap()
-}
-fn p(s: &str) -> Price {
-    s.parse().unwrap()
-}
-
-fn market(name: &str) -> Market {
-    Market {
-        name: name.into(),
-        price: 0,
-        tiers: vec![Tier {
-            max_notional: None,
-            maintenance_margin_rate: r("0.005"),
-            maintenance_amount: levamp_core::Quote::ZERO,
-            max_leverage: r("100"),
-        }],
-        liquidation_fee_rate: Ratio::ZERO,
-        funding_interval_s: 28800,
-    }
-}
-
-fn price(v: &mut Venue, key: &str, px: &str, ts: i64) -> Vec<Event> {
-    let key = v.price_id(key).unwrap();
-    let ev = v
-        .execute(&Command::Price {
-            key,
-            price: p(px),
-            ts,
-            confidence: None,
-        })
-        .unwrap();
-    let c = v.conservation().unwrap();
-    assert!(c.ok, "conservation broken: {c:#?}");
-    ev
-}
-
-fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
-    v.execute(&Command::OpenAccount { name: name.into() })
-        .unwrap();
-    let id = v.account_id(name).unwrap();
-    let asset = v.quote();
-    v.execute(&Command::Deposit {
-        account: id,
-        asset,
-        amount: b(usdt),
-    })
-    .unwrap();
-    id
-}
-
-fn trade(
-    v: &mut Venue,
-    account: AccountId,
-    market: MarketId,
-    size: &str,
-    px: &str,
-    counterparty: Option<AccountId>,
-    isolated_margin: Option<&str>,
-) {
-    v.execute(&Command::Trade(TradeOrder {
-        account,
-        market,
-        size: b(size),
-        price: p(px),
-        fee_rate: Ratio::ZERO,
-        counterparty,
-        counterparty_fee_rate: Ratio::ZERO,
-        margin_mode: isolated_margin.map(|_| MarginMode::Isolated),
-        isolated_margin: isolated_margin.map(|m| m.parse().unwrap()),
-        leverage: Some(r("100")),
-    }))
-    .unwrap();
-}
+use two_markets::*;
 
 /// The venue above, after both crashes; returns it and the BTC crash's events.
 fn two_markets(backstop: Backstop, after: AfterInsurance) -> (Venue, Vec<Event>) {

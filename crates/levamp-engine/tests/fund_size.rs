@@ -25,87 +25,11 @@
 //!   pays 100 of ALT's 150 (50 deleveraged) and BTC's 80 is bad debt; fund
 //!   200 is as above (30). Monotone here.
 
-use levamp_core::{Base, Price, Ratio};
+mod two_markets;
+
+use levamp_core::Base;
 use levamp_engine::venue::*;
-use levamp_engine::*;
-
-fn r(s: &str) -> Ratio {
-    s.parse().unwrap()
-}
-fn b(s: &str) -> Base {
-    s.parse().unwrap()
-}
-fn p(s: &str) -> Price {
-    s.parse().unwrap()
-}
-
-fn market(name: &str) -> Market {
-    Market {
-        name: name.into(),
-        price: 0,
-        tiers: vec![Tier {
-            max_notional: None,
-            maintenance_margin_rate: r("0.005"),
-            maintenance_amount: levamp_core::Quote::ZERO,
-            max_leverage: r("100"),
-        }],
-        liquidation_fee_rate: Ratio::ZERO,
-        funding_interval_s: 28800,
-    }
-}
-
-fn price(v: &mut Venue, key: &str, px: &str, ts: i64) -> Vec<Event> {
-    let key = v.price_id(key).unwrap();
-    let ev = v
-        .execute(&Command::Price {
-            key,
-            price: p(px),
-            ts,
-            confidence: None,
-        })
-        .unwrap();
-    let c = v.conservation().unwrap();
-    assert!(c.ok, "conservation broken: {c:#?}");
-    ev
-}
-
-fn open(v: &mut Venue, name: &str, usdt: &str) -> AccountId {
-    v.execute(&Command::OpenAccount { name: name.into() })
-        .unwrap();
-    let id = v.account_id(name).unwrap();
-    let asset = v.quote();
-    v.execute(&Command::Deposit {
-        account: id,
-        asset,
-        amount: b(usdt),
-    })
-    .unwrap();
-    id
-}
-
-fn long(
-    v: &mut Venue,
-    account: AccountId,
-    market: MarketId,
-    size: &str,
-    px: &str,
-    counterparty: Option<AccountId>,
-    margin: &str,
-) {
-    v.execute(&Command::Trade(TradeOrder {
-        account,
-        market,
-        size: b(size),
-        price: p(px),
-        fee_rate: Ratio::ZERO,
-        counterparty,
-        counterparty_fee_rate: Ratio::ZERO,
-        margin_mode: Some(MarginMode::Isolated),
-        isolated_margin: Some(margin.parse().unwrap()),
-        leverage: Some(r("100")),
-    }))
-    .unwrap();
-}
+use two_markets::*;
 
 /// The venue above with `fund` in the pooled fund, after both crashes:
 /// `(insurance fund, bad debt, number of Deleveraged events)`.
@@ -131,9 +55,9 @@ fn crash(fund: &str, insurance_first: bool) -> (Base, Base, usize) {
     price(&mut v, "ALT", "100", 1);
     let short = open(&mut v, "short", "1000");
     let alt_long = open(&mut v, "alt", "50");
-    long(&mut v, alt_long, alt, "10", "100", Some(short), "50");
+    trade(&mut v, alt_long, alt, "10", "100", Some(short), Some("50"));
     let btc_long = open(&mut v, "btc", "20");
-    long(&mut v, btc_long, btc, "1", "1000", None, "20");
+    trade(&mut v, btc_long, btc, "1", "1000", None, Some("20"));
     let mut events = price(&mut v, "ALT", "80", 2);
     events.extend(price(&mut v, "BTC", "900", 3));
     let adl = events
