@@ -11,15 +11,10 @@ fn levamp(args: &[&str]) -> (i32, String, String) {
 }
 
 fn dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("levamp-rec-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::fresh_dir("rec", name)
 }
 
-fn shipped(name: &str) -> String {
-    format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
-}
+use common::shipped;
 
 /// The shipped six-account cascade, λ searched to 1e-7.
 fn lambda_args(scenario: &str) -> Vec<String> {

@@ -41,3 +41,19 @@ pub fn levamp_with(
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// An empty scratch folder for one test (`tag`: the test file, so parallel
+/// test binaries do not collide); an earlier run's leftovers removed.
+#[allow(dead_code)] // not every test binary uses it
+pub fn fresh_dir(tag: &str, name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("levamp-{tag}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// The path of a shipped scenario.
+#[allow(dead_code)] // not every test binary uses it
+pub fn shipped(name: &str) -> String {
+    format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
+}
