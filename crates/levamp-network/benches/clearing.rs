@@ -57,6 +57,8 @@ fn network(
                 external_liabilities: Quote::from_raw(external),
                 shock: Ratio::from_raw(-3 * SCALE / 10),
                 default_costs: costs,
+                holdings: Vec::new(),
+                capital_ratio: None,
             }
         })
         .collect();
@@ -65,6 +67,8 @@ fn network(
         seniority,
         nodes,
         obligations,
+        assets: Vec::new(),
+        tokens: Vec::new(),
     }
 }
 
