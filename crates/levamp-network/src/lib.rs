@@ -17,6 +17,7 @@
 mod accelerate;
 mod cascade;
 mod clearing;
+mod html;
 mod impact;
 mod liabilities;
 mod model;
@@ -27,10 +28,11 @@ mod tokens;
 
 pub use cascade::{cascade, Cascade, Losses, RoundRecord, MAX_ROUNDS};
 pub use clearing::{clear, clear_network, Clearing, ClearingError};
+pub use html::report_html;
 pub use impact::price_after;
 pub use model::{
     Asset, DefaultCosts, Held, Holding, Impact, Network, Node, Obligation, Seniority, Token,
     TokenKind,
 };
 pub use parse::{parse, parse_file};
-pub use report::result_json;
+pub use report::{cascade_json, result_json};
