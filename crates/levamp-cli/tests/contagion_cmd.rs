@@ -199,3 +199,34 @@ fn out_writes_a_self_contained_report() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_token_that_is_its_own_only_backing_is_exit_2_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-cycle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cycle.toml");
+    std::fs::write(
+        &file,
+        "[[token]]\nid = \"a\"\nissuer = \"A\"\nkind = \"equity\"\nsupply = 10\n\
+         [[token]]\nid = \"b\"\nissuer = \"B\"\nkind = \"equity\"\nsupply = 10\n\
+         [[node]]\nid = \"A\"\nholdings = { b = 10 }\n[[node]]\nid = \"B\"\nholdings = { a = 10 }\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let (code, out, err) = levamp(
+        &[
+            "contagion",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let want = format!("error: {}:13: node[0].holdings.b: ", file.display());
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!out_dir.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
