@@ -14,6 +14,8 @@ use std::fmt::Write;
 const MAX_ROWS: usize = 200;
 /// Obligations drawn (the largest first).
 const MAX_EDGES: usize = 2_000;
+/// Rounds listed from the start (and a fifth as many at the end).
+const MAX_ROUNDS_SHOWN: usize = 50;
 /// Nodes labelled in the drawing.
 const MAX_LABELS: usize = 60;
 
@@ -90,7 +92,7 @@ fn drawing(net: &Network, c: &Cascade, totals: &[Quote], sellers: &[bool]) -> St
         2.0 + (max_radius - 2.0) * share.sqrt()
     };
     let mut svg = format!(
-        "<h2>Network</h2>\n<p>Obligations as lines from debtor to creditor (red when the debtor defaults); nodes \
+        "<h2>Network</h2>\n<p>Obligations as lines between debtor and creditor (red when the debtor defaults); nodes \
          <span style=\"color:#d62728\">in default</span>, <span style=\"color:#ff7f0e\">selling</span> or \
          <span style=\"color:#2ca02c\">solvent</span>, their area proportional to their losses.</p>\n\
          <svg viewBox=\"0 0 {size} {size}\" width=\"{size}\" height=\"{size}\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"11\">\n"
@@ -186,7 +188,14 @@ fn rounds(net: &Network, c: &Cascade) -> String {
         let _ = write!(h, "<th>{}</th>", escape(&a.id));
     }
     h.push_str("<th>defaults</th><th>sellers</th><th>shortfall</th></tr>\n");
+    let last = c.history.len();
     for (k, r) in c.history.iter().enumerate() {
+        if k >= MAX_ROUNDS_SHOWN && k + MAX_ROUNDS_SHOWN / 5 < last {
+            if k == MAX_ROUNDS_SHOWN {
+                let _ = writeln!(h, "<tr><td>…</td></tr>");
+            }
+            continue;
+        }
         let _ = write!(h, "<tr><td>{k}</td>");
         for p in &r.prices[..shown] {
             let _ = write!(h, "<td>{p}</td>");

@@ -312,6 +312,11 @@ impl Reader<'_> {
         obligations: &mut Vec<Obligation>,
     ) -> Result<(), InputError> {
         let mut held = vec![Base::ZERO; tokens.len()];
+        let mut pairs: HashMap<(usize, usize), usize> = obligations
+            .iter()
+            .enumerate()
+            .map(|(k, o)| ((o.debtor, o.creditor), k))
+            .collect();
         // (holder, issuer) → where an equity-token holding was written.
         let mut equity_edges: Vec<(usize, usize, Range<usize>)> = Vec::new();
         for (i, list) in raw.into_iter().enumerate() {
@@ -361,7 +366,7 @@ impl Reader<'_> {
                             .units
                             .value_at(face, Round::Ceil)
                             .map_err(|_| self.overflow(&h.span, &at))?;
-                        add_obligation(obligations, token.issuer, i, owed)
+                        add_obligation(obligations, &mut pairs, token.issuer, i, owed)
                             .map_err(|_| self.overflow(&h.span, &at))?;
                         continue;
                     }
@@ -467,20 +472,21 @@ impl Reader<'_> {
 /// Adds `amount` to the obligation `debtor → creditor` (creating it).
 fn add_obligation(
     obligations: &mut Vec<Obligation>,
+    pairs: &mut HashMap<(usize, usize), usize>,
     debtor: usize,
     creditor: usize,
     amount: Quote,
 ) -> Result<(), levamp_core::MathError> {
-    match obligations
-        .iter_mut()
-        .find(|o| o.debtor == debtor && o.creditor == creditor)
-    {
-        Some(o) => o.amount = o.amount.checked_add(amount)?,
-        None => obligations.push(Obligation {
-            debtor,
-            creditor,
-            amount,
-        }),
+    match pairs.get(&(debtor, creditor)) {
+        Some(&k) => obligations[k].amount = obligations[k].amount.checked_add(amount)?,
+        None => {
+            pairs.insert((debtor, creditor), obligations.len());
+            obligations.push(Obligation {
+                debtor,
+                creditor,
+                amount,
+            });
+        }
     }
     Ok(())
 }
