@@ -1,11 +1,12 @@
-//! The network: nodes with external assets and liabilities, obligations
-//! between nodes, a shock to external assets, default costs and the
+//! The network: nodes with external assets (cash) and liabilities,
+//! obligations between nodes, marketable assets and tokens the nodes hold,
+//! capital ratios, shocks to cash and to prices, default costs and the
 //! seniority of external creditors.
 //!
-//! Part 2 of issue #15 adds to a [`Node`] its holdings of marketable assets
-//! and of other nodes' tokens, and venue nodes backed by a scenario: they
-//! all change a node's external assets before clearing, so [`crate::clear`]
-//! takes the external assets as an argument rather than reading them here.
+//! Holdings change a node's external assets before each clearing, so
+//! [`crate::clear`] takes the external assets as an argument and
+//! [`crate::cascade`] computes them each round; venue nodes backed by a
+//! scenario (not built yet) would enter there too.
 
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 
