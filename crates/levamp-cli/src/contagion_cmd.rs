@@ -1,12 +1,13 @@
 //! `levamp contagion NETWORK.toml`: clears a network of obligations
-//! exactly (crate levamp-network) and prints the result as JSON or a
-//! table; `--out DIR` also writes DIR/<name>/ (result.json, network.toml)
-//! with the placement rules of `levamp sim` (levamp_sim::output).
+//! exactly, with its fire sales and token values (crate levamp-network's
+//! cascade), and prints the result as JSON or a table; `--out DIR` also
+//! writes DIR/<name>/ (result.json, report.html, network.toml) with the
+//! placement rules of `levamp sim` (levamp_sim::output).
 
 use crate::venue_cmd::emit_with;
 use crate::{table, Format};
 use anyhow::{anyhow, Result};
-use levamp_network::{clear_network, parse_file, result_json, Clearing, Network};
+use levamp_network::{cascade, cascade_json, parse_file, report_html, Cascade, Network};
 use levamp_sim::output;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -22,9 +23,10 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
             _ => e,
         })?;
     }
-    let c = clear_network(&net).map_err(|e| anyhow!("{}: {e}", file.display()))?;
-    let json = result_json(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let c = cascade(&net).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    let json = cascade_json(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     if let Some(out) = out {
+        let html = report_html(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;
         output::write_files(
             out,
             &net.name,
@@ -33,6 +35,7 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
                     serde_json::to_writer_pretty(&mut *w, &json).map_err(std::io::Error::from)?;
                     writeln!(w)
                 }),
+                ("report.html", &|w| w.write_all(html.as_bytes())),
                 ("network.toml", &|w| w.write_all(text.as_bytes())),
             ],
             "levamp contagion",
@@ -53,8 +56,9 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
     }
 }
 
-/// One line per node, then the totals.
-fn write_table(w: &mut dyn Write, net: &Network, c: &Clearing) -> std::io::Result<()> {
+/// One line per node, then the totals, then the fire sales (if any).
+fn write_table(w: &mut dyn Write, net: &Network, cascade: &Cascade) -> std::io::Result<()> {
+    let c = &cascade.clearing;
     writeln!(
         w,
         "{:<16} {:>20} {:>20} {:>20} {:>16}  status",
@@ -80,5 +84,28 @@ fn write_table(w: &mut dyn Write, net: &Network, c: &Clearing) -> std::io::Resul
         net.nodes.len(),
         c.rounds,
         c.total_shortfall().map_err(invalid)?
-    )
+    )?;
+    for (a, asset) in net.assets.iter().enumerate() {
+        writeln!(
+            w,
+            "asset {}: price {} → {} after the shock → {} after fire sales of {} units",
+            table::escape(&asset.id),
+            asset.price,
+            cascade.shocked_prices[a],
+            cascade.prices[a],
+            cascade.units_sold[a]
+        )?;
+    }
+    for (t, token) in net.tokens.iter().enumerate() {
+        writeln!(
+            w,
+            "token {}: {} per unit",
+            table::escape(&token.id),
+            cascade.token_values[t]
+        )?;
+    }
+    if !net.assets.is_empty() || !net.tokens.is_empty() {
+        writeln!(w, "{} cascade round(s)", cascade.rounds())?;
+    }
+    Ok(())
 }

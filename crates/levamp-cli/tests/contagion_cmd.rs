@@ -146,3 +146,87 @@ fn unsafe_name_with_out_names_the_line() {
     assert!(!out_dir.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+const FIRE_SALE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../networks/fire-sale-two-banks.toml"
+);
+
+#[test]
+fn fire_sale_json_adds_prices_rounds_and_channels() {
+    let (code, out, err) = levamp(&["contagion", FIRE_SALE, "--format", "json"], "");
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    // The contract keys are still there.
+    for key in ["nodes", "rounds", "total_shortfall"] {
+        assert!(v.get(key).is_some(), "{key}");
+    }
+    let x = &v["assets"][0];
+    assert_eq!(x["id"], "X");
+    assert!(x["price"].as_f64().unwrap() < 1.0, "{x}");
+    assert!(x["units_sold"].as_f64().unwrap() > 0.0, "{x}");
+    assert!(v["cascade_rounds"].as_u64().unwrap() >= 2, "{v}");
+    let b = &v["nodes"][1];
+    assert_eq!(b["losses"]["shock"], 0);
+    assert!(b["losses"]["prices"].as_f64().unwrap() > 0.0, "{b}");
+    assert!(b["units_sold"]["X"].as_f64().unwrap() > 0.0, "{b}");
+}
+
+#[test]
+fn out_writes_a_self_contained_report() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-html-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let (code, _, err) = levamp(
+        &[
+            "contagion",
+            FIRE_SALE,
+            "--format",
+            "json",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let html = std::fs::read_to_string(dir.join("fire-sale-two-banks/report.html")).unwrap();
+    assert!(html.contains("<svg"), "no drawing");
+    assert!(html.contains("Rounds of the cascade"));
+    assert!(html.contains("Losses by channel"));
+    assert!(html.contains("Losses by node"));
+    assert!(
+        !html.contains("http://") || !html.contains("src=\"http"),
+        "fetches nothing"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_token_that_is_its_own_only_backing_is_exit_2_with_its_line() {
+    let dir = std::env::temp_dir().join(format!("levamp-contagion-cycle-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("cycle.toml");
+    std::fs::write(
+        &file,
+        "[[token]]\nid = \"a\"\nissuer = \"A\"\nkind = \"equity\"\nsupply = 10\n\
+         [[token]]\nid = \"b\"\nissuer = \"B\"\nkind = \"equity\"\nsupply = 10\n\
+         [[node]]\nid = \"A\"\nholdings = { b = 10 }\n[[node]]\nid = \"B\"\nholdings = { a = 10 }\n",
+    )
+    .unwrap();
+    let out_dir = dir.join("out");
+    let (code, out, err) = levamp(
+        &[
+            "contagion",
+            file.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert_eq!(err.lines().count(), 1, "{err}");
+    let want = format!("error: {}:13: node[0].holdings.b: ", file.display());
+    assert!(err.starts_with(&want), "{err}");
+    assert!(!out_dir.exists());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -53,6 +53,14 @@ pub enum ClearingError {
         /// Its external assets.
         value: Quote,
     },
+    /// An iteration did not settle within its round limit.
+    #[error("{what} did not settle within {rounds} rounds")]
+    NotSettled {
+        /// What was iterated.
+        what: String,
+        /// The limit.
+        rounds: usize,
+    },
     /// The final check found a payment that is not a fixed point: a bug.
     #[error("internal check failed: node {id} pays {payment} but the clearing map gives {mapped}")]
     NotFixed {

@@ -9,15 +9,30 @@
 //! the greatest fixed point of the clearing map whose every payment to a
 //! creditor is rounded down (docs/contagion.md: the algorithm, what
 //! "exact" means, and the bound on the distance to the real-valued vector).
+//! [`cascade`] adds marketable holdings sold in fire sales when a node
+//! breaches its capital ratio (Cifuentes, Shin & Ferrucci 2005) and equity
+//! tokens valued on their issuer's equity, solved jointly with clearing by
+//! a monotone descent from the top.
 
 mod accelerate;
+mod cascade;
 mod clearing;
+mod html;
+mod impact;
 mod liabilities;
 mod model;
 mod parse;
+mod parse_holdings;
 mod report;
+mod tokens;
 
+pub use cascade::{cascade, Cascade, Losses, RoundRecord, MAX_ROUNDS};
 pub use clearing::{clear, clear_network, Clearing, ClearingError};
-pub use model::{DefaultCosts, Network, Node, Obligation, Seniority};
+pub use html::report_html;
+pub use impact::price_after;
+pub use model::{
+    Asset, DefaultCosts, Held, Holding, Impact, Network, Node, Obligation, Seniority, Token,
+    TokenKind,
+};
 pub use parse::{parse, parse_file};
-pub use report::result_json;
+pub use report::{cascade_json, result_json};

@@ -1,13 +1,14 @@
-//! The network: nodes with external assets and liabilities, obligations
-//! between nodes, a shock to external assets, default costs and the
+//! The network: nodes with external assets (cash) and liabilities,
+//! obligations between nodes, marketable assets and tokens the nodes hold,
+//! capital ratios, shocks to cash and to prices, default costs and the
 //! seniority of external creditors.
 //!
-//! Part 2 of issue #15 adds to a [`Node`] its holdings of marketable assets
-//! and of other nodes' tokens, and venue nodes backed by a scenario: they
-//! all change a node's external assets before clearing, so [`crate::clear`]
-//! takes the external assets as an argument rather than reading them here.
+//! Holdings change a node's external assets before each clearing, so
+//! [`crate::clear`] takes the external assets as an argument and
+//! [`crate::cascade`] computes them each round; venue nodes backed by a
+//! scenario (not built yet) would enter there too.
 
-use levamp_core::{MathError, Quote, Ratio, Round};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 
 /// Who is paid first when a node cannot pay everything.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,6 +60,103 @@ pub struct Node {
     pub shock: Ratio,
     /// Recovery fractions on default.
     pub default_costs: DefaultCosts,
+    /// Units of marketable assets ([`Network::assets`]) and of other
+    /// nodes' equity tokens ([`Network::tokens`]) the node holds, in file
+    /// order. Debt-token holdings are obligations of the issuer instead.
+    pub holdings: Vec<Holding>,
+    /// Minimum capital ratio `r*` in (0, 1]: the node must keep
+    /// `equity ≥ r* × value of its marketable holdings`, and sells holdings
+    /// when it does not (Cifuentes, Shin & Ferrucci 2005). `None`: never
+    /// sells.
+    pub capital_ratio: Option<Ratio>,
+}
+
+/// What a holding is of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Held {
+    /// A marketable asset (index into [`Network::assets`]).
+    Asset(usize),
+    /// An equity token (index into [`Network::tokens`]).
+    Token(usize),
+}
+
+/// `units` of an asset or token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Holding {
+    /// What is held.
+    pub of: Held,
+    /// How many units (> 0).
+    pub units: Base,
+}
+
+/// How an asset's price answers the aggregate units sold `Q` (the
+/// parameters of `levamp_market`'s `Linear` and `Sqrt` models).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Impact {
+    /// `p(Q) = p₀ − λ·Q` (the drop rounded up), at least one tick.
+    Linear {
+        /// Price drop per unit sold.
+        lambda: Price,
+    },
+    /// `p(Q) = p₀ · (1 − y·σ·√(Q / V))` (rounded down), at least one tick.
+    Sqrt {
+        /// The square-root law's constant `y`.
+        y: Ratio,
+        /// Daily volatility `σ`.
+        daily_sigma: Ratio,
+        /// Daily volume `V` in units.
+        daily_volume: Base,
+    },
+}
+
+/// A marketable asset held by nodes and sold in fire sales.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// Unique id among assets and tokens.
+    pub id: String,
+    /// Price per unit before the shock (> 0).
+    pub price: Price,
+    /// Relative change of the price (≥ −1; 0 = not shocked).
+    pub shock: Ratio,
+    /// How the price falls with the units sold.
+    pub impact: Impact,
+}
+
+impl Asset {
+    /// The price after the shock, `⌊p · (1 + s)⌋` (at least one tick).
+    pub fn shocked_price(&self) -> Result<Price, MathError> {
+        let factor = Ratio::ONE.checked_add(self.shock)?;
+        Ok(self.price.mul_ratio(factor, Round::Floor)?.max(Price::TICK))
+    }
+}
+
+/// What a token is a claim on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenKind {
+    /// A share of the issuer's net assets: a unit is worth
+    /// `max(equity, 0) ÷ supply`.
+    Equity,
+    /// A unit of the issuer's debt with face value `face` (a stablecoin):
+    /// worth `recovery_rate × face`. Holdings become obligations of the
+    /// issuer to the holder; the supply not held in the network is an
+    /// external liability of the issuer.
+    Debt {
+        /// Face value of one unit.
+        face: Price,
+    },
+}
+
+/// A token issued by a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Token {
+    /// Unique id among assets and tokens.
+    pub id: String,
+    /// The issuing node.
+    pub issuer: usize,
+    /// Equity or debt.
+    pub kind: TokenKind,
+    /// Units outstanding (> 0), held in the network or outside it.
+    pub supply: Base,
 }
 
 impl Node {
@@ -91,8 +189,12 @@ pub struct Network {
     pub seniority: Seniority,
     /// The nodes, in file order.
     pub nodes: Vec<Node>,
-    /// The obligations, in file order.
+    /// The obligations, in file order (debt-token holdings included).
     pub obligations: Vec<Obligation>,
+    /// Marketable assets, in file order.
+    pub assets: Vec<Asset>,
+    /// Tokens issued by nodes, in file order.
+    pub tokens: Vec<Token>,
 }
 
 impl Network {

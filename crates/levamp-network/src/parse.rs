@@ -9,6 +9,7 @@
 //! caller puts the file name in front, see [`parse_file`]).
 
 use crate::model::{DefaultCosts, Network, Node, Obligation, Seniority};
+use crate::parse_holdings::RawHolding;
 use levamp_core::{parse_raw, Quote, Ratio};
 use levamp_io::json::{did_you_mean, quote};
 use levamp_io::InputError;
@@ -25,6 +26,8 @@ const TOP: &[&str] = &[
     "node",
     "obligation",
     "shock",
+    "asset",
+    "token",
 ];
 const NODE: &[&str] = &[
     "id",
@@ -32,10 +35,12 @@ const NODE: &[&str] = &[
     "external_liabilities",
     "alpha",
     "beta",
+    "holdings",
+    "capital_ratio",
 ];
 const OBLIGATION: &[&str] = &["from", "to", "amount"];
 const COSTS: &[&str] = &["alpha", "beta"];
-const SHOCK: &[&str] = &["external_assets"];
+const SHOCK: &[&str] = &["external_assets", "prices"];
 
 /// Parses a network file; errors are `PATH:LINE: key: message`. Without a
 /// `name` key the name is the file name without its extension.
@@ -64,7 +69,7 @@ pub fn parse(text: &str, name: &str) -> Result<Network, InputError> {
 }
 
 /// The 1-based line of byte `offset`.
-fn line_of(text: &str, offset: usize) -> usize {
+pub(crate) fn line_of(text: &str, offset: usize) -> usize {
     let end = offset.min(text.len());
     text.as_bytes()[..end]
         .iter()
@@ -73,14 +78,14 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-type Value<'i> = Spanned<DeValue<'i>>;
+pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
-struct Reader<'t> {
-    text: &'t str,
+pub(crate) struct Reader<'t> {
+    pub(crate) text: &'t str,
 }
 
 impl Reader<'_> {
-    fn fail<T>(
+    pub(crate) fn fail<T>(
         &self,
         span: Range<usize>,
         key: &str,
@@ -93,7 +98,7 @@ impl Reader<'_> {
     }
 
     /// The entries of a table, refusing keys not in `allowed`.
-    fn entries<'a, 'i>(
+    pub(crate) fn entries<'a, 'i>(
         &self,
         table: &'a DeTable<'i>,
         at: &str,
@@ -117,14 +122,18 @@ impl Reader<'_> {
         Ok(out)
     }
 
-    fn table<'a, 'i>(&self, v: &'a Value<'i>, at: &str) -> Result<&'a DeTable<'i>, InputError> {
+    pub(crate) fn table<'a, 'i>(
+        &self,
+        v: &'a Value<'i>,
+        at: &str,
+    ) -> Result<&'a DeTable<'i>, InputError> {
         match v.get_ref() {
             DeValue::Table(t) => Ok(t),
             _ => self.fail(v.span(), at, "must be a table"),
         }
     }
 
-    fn string<'a>(&self, v: &'a Value<'_>, at: &str) -> Result<&'a str, InputError> {
+    pub(crate) fn string<'a>(&self, v: &'a Value<'_>, at: &str) -> Result<&'a str, InputError> {
         match v.get_ref() {
             DeValue::String(s) => Ok(s.as_ref()),
             _ => self.fail(v.span(), at, "must be a string"),
@@ -132,7 +141,7 @@ impl Reader<'_> {
     }
 
     /// An exact decimal: a TOML integer, float or decimal string.
-    fn decimal(&self, v: &Value<'_>, at: &str) -> Result<i128, InputError> {
+    pub(crate) fn decimal(&self, v: &Value<'_>, at: &str) -> Result<i128, InputError> {
         let text = match v.get_ref() {
             DeValue::Integer(i) if i.radix() == 10 => i.as_str().replace('_', ""),
             DeValue::Float(f) => f.as_str().replace('_', ""),
@@ -142,7 +151,7 @@ impl Reader<'_> {
         parse_raw(&text).or_else(|e| self.fail(v.span(), at, e.to_string()))
     }
 
-    fn amount(&self, v: &Value<'_>, at: &str) -> Result<Quote, InputError> {
+    pub(crate) fn amount(&self, v: &Value<'_>, at: &str) -> Result<Quote, InputError> {
         let raw = self.decimal(v, at)?;
         if raw < 0 {
             return self.fail(
@@ -154,7 +163,20 @@ impl Reader<'_> {
         Ok(Quote::from_raw(raw))
     }
 
-    fn fraction(&self, v: &Value<'_>, at: &str) -> Result<Ratio, InputError> {
+    /// A relative change (a shock): ≥ −1.
+    pub(crate) fn relative_change(&self, v: &Value<'_>, at: &str) -> Result<Ratio, InputError> {
+        let shock = Ratio::from_raw(self.decimal(v, at)?);
+        if shock < Ratio::from_int(-1) {
+            return self.fail(
+                v.span(),
+                at,
+                format!("a relative change must be ≥ −1 (−100 %), got {shock}"),
+            );
+        }
+        Ok(shock)
+    }
+
+    pub(crate) fn fraction(&self, v: &Value<'_>, at: &str) -> Result<Ratio, InputError> {
         let r = Ratio::from_raw(self.decimal(v, at)?);
         if r.is_negative() || r > Ratio::ONE {
             return self.fail(v.span(), at, format!("must be between 0 and 1, got {r}"));
@@ -167,6 +189,7 @@ impl Reader<'_> {
         let mut seniority = Seniority::PariPassu;
         let mut costs = DefaultCosts::NONE;
         let (mut nodes_v, mut obligations_v, mut shock_v) = (None, None, None);
+        let (mut assets_v, mut tokens_v) = (None, None);
         for (key, v) in self.entries(root, "", TOP)? {
             match key {
                 "name" => name = self.string(v, key)?.to_string(),
@@ -189,31 +212,44 @@ impl Reader<'_> {
                 "default_costs" => costs = self.costs(self.table(v, key)?, key, costs)?,
                 "node" => nodes_v = Some(v),
                 "obligation" => obligations_v = Some(v),
+                "asset" => assets_v = Some(v),
+                "token" => tokens_v = Some(v),
                 _ => shock_v = Some(v),
             }
         }
         let Some(nodes_v) = nodes_v else {
             return self.fail(0..0, "node", "a network needs at least one [[node]]");
         };
-        let mut nodes = self.nodes(nodes_v, costs)?;
+        let (mut nodes, raw_holdings) = self.nodes(nodes_v, costs)?;
         let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
         let index: HashMap<&str, usize> = ids
             .iter()
             .enumerate()
             .map(|(i, id)| (id.as_str(), i))
             .collect();
-        let obligations = match obligations_v {
+        let mut obligations = match obligations_v {
             Some(v) => self.obligations(v, &index, &nodes)?,
             None => Vec::new(),
         };
+        let mut assets = match assets_v {
+            Some(v) => self.assets(v)?,
+            None => Vec::new(),
+        };
+        let tokens = match tokens_v {
+            Some(v) => self.tokens(v, &index, &nodes, &assets)?,
+            None => Vec::new(),
+        };
         if let Some(v) = shock_v {
-            self.shock(v, &index, &mut nodes)?;
+            self.shock(v, &index, &mut nodes, &mut assets)?;
         }
+        self.holdings(raw_holdings, &mut nodes, &assets, &tokens, &mut obligations)?;
         Ok(Network {
             name,
             seniority,
             nodes,
             obligations,
+            assets,
+            tokens,
         })
     }
 
@@ -233,7 +269,11 @@ impl Reader<'_> {
         Ok(costs)
     }
 
-    fn array<'a, 'i>(&self, v: &'a Value<'i>, at: &str) -> Result<&'a [Value<'i>], InputError> {
+    pub(crate) fn array<'a, 'i>(
+        &self,
+        v: &'a Value<'i>,
+        at: &str,
+    ) -> Result<&'a [Value<'i>], InputError> {
         match v.get_ref() {
             DeValue::Array(a) => Ok(a),
             _ => self.fail(
@@ -244,14 +284,20 @@ impl Reader<'_> {
         }
     }
 
-    fn nodes(&self, v: &Value<'_>, costs: DefaultCosts) -> Result<Vec<Node>, InputError> {
+    fn nodes(
+        &self,
+        v: &Value<'_>,
+        costs: DefaultCosts,
+    ) -> Result<(Vec<Node>, Vec<Vec<RawHolding>>), InputError> {
         let mut nodes: Vec<Node> = Vec::new();
+        let mut all_holdings = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, item) in self.array(v, "node")?.iter().enumerate() {
             let at = format!("node[{i}]");
             let t = self.table(item, &at)?;
             let (mut id, mut assets, mut liabilities) = (None, None, None);
             let mut own = costs;
+            let (mut holdings, mut capital_ratio) = (Vec::new(), None);
             for (key, v) in self.entries(t, &at, NODE)? {
                 let key_at = join(&at, key);
                 match key {
@@ -259,7 +305,9 @@ impl Reader<'_> {
                     "external_assets" => assets = Some(self.amount(v, &key_at)?),
                     "external_liabilities" => liabilities = Some(self.amount(v, &key_at)?),
                     "alpha" => own.alpha = self.fraction(v, &key_at)?,
-                    _ => own.beta = self.fraction(v, &key_at)?,
+                    "beta" => own.beta = self.fraction(v, &key_at)?,
+                    "holdings" => holdings = self.raw_holdings(v, &key_at)?,
+                    _ => capital_ratio = Some(self.capital_ratio(v, &key_at)?),
                 }
             }
             let Some((id, span)) = id else {
@@ -282,15 +330,18 @@ impl Reader<'_> {
                 external_liabilities: liabilities.unwrap_or(Quote::ZERO),
                 shock: Ratio::ZERO,
                 default_costs: own,
+                holdings: Vec::new(),
+                capital_ratio,
             });
+            all_holdings.push(holdings);
         }
         if nodes.is_empty() {
             return self.fail(v.span(), "node", "a network needs at least one [[node]]");
         }
-        Ok(nodes)
+        Ok((nodes, all_holdings))
     }
 
-    fn node_ref(
+    pub(crate) fn node_ref(
         &self,
         v: &Value<'_>,
         at: &str,
@@ -374,10 +425,15 @@ impl Reader<'_> {
         v: &Value<'_>,
         index: &HashMap<&str, usize>,
         nodes: &mut [Node],
+        assets: &mut [crate::model::Asset],
     ) -> Result<(), InputError> {
         let t = self.table(v, "shock")?;
         for (key, v) in self.entries(t, "shock", SHOCK)? {
             let at = join("shock", key);
+            if key == "prices" {
+                self.price_shock(v, &at, assets)?;
+                continue;
+            }
             let targets = self.table(v, &at)?;
             for (k, change) in targets.iter() {
                 let id = k.get_ref().as_ref();
@@ -392,15 +448,7 @@ impl Reader<'_> {
                         format!("unknown node id {}{hint}", quote(id)),
                     );
                 };
-                let shock = Ratio::from_raw(self.decimal(change, &key_at)?);
-                if shock < Ratio::from_int(-1) {
-                    return self.fail(
-                        change.span(),
-                        &key_at,
-                        format!("a relative change must be ≥ −1 (−100 %), got {shock}"),
-                    );
-                }
-                nodes[i].shock = shock;
+                nodes[i].shock = self.relative_change(change, &key_at)?;
             }
         }
         Ok(())
@@ -408,6 +456,6 @@ impl Reader<'_> {
 }
 
 /// `parent.key` (or `key` at the top).
-fn join(parent: &str, key: &str) -> String {
+pub(crate) fn join(parent: &str, key: &str) -> String {
     levamp_io::json::child(parent, key)
 }

@@ -101,6 +101,8 @@ prop_compose! {
                 },
                 false => DefaultCosts::NONE,
             },
+            holdings: Vec::new(),
+            capital_ratio: None,
         }).collect();
         let mut seen = std::collections::HashSet::new();
         let obligations = edges.into_iter()
@@ -112,6 +114,8 @@ prop_compose! {
             seniority: if senior { Seniority::ExternalSenior } else { Seniority::PariPassu },
             nodes,
             obligations,
+            assets: Vec::new(),
+            tokens: Vec::new(),
         }
     }
 }
