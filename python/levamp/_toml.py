@@ -28,7 +28,7 @@ def _value(v: Any, where: str) -> str:
     if isinstance(v, float):
         if math.isnan(v) or math.isinf(v):
             raise ValueError(f"{where}: {v!r} is not a finite number")
-        return repr(v)
+        return float.__repr__(v)  # numpy floats too (their repr names the type)
     if isinstance(v, str):
         return json.dumps(v, ensure_ascii=False)
     if isinstance(v, Mapping):

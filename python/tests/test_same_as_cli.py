@@ -17,7 +17,7 @@ from conftest import ROOT
 SNAPSHOTS = [
     ("crates/levamp-cli/assets/example-snapshot.json", "binance-usdm"),
     ("scenarios/accounts.json", None),
-    ("scenarios/perps-and-aave.json", "generic"),
+    ("scenarios/perps-and-aave.json", "aave-v3"),
     ("scenarios/smart-ltv.json", "aave-v3"),
 ]
 
@@ -41,7 +41,8 @@ def test_run_is_the_cli_byte_for_byte(cli, script):
     path = f"examples/{script}"
     out = cli(["run", path, "--format", "json"]).stdout
     assert levamp.run(path, raw=True) == out
-    commands = [json.loads(line) for line in (ROOT / path).read_text().splitlines() if line.strip()]
+    lines = (ROOT / path).read_text().splitlines()
+    commands = [json.loads(line) for line in lines if line.strip() and not line.lstrip().startswith("//")]
     assert levamp.run(commands) == json.loads(out)
 
 

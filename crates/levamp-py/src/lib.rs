@@ -20,13 +20,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 create_exception!(
-    _levamp,
+    levamp,
     LevampError,
     PyException,
     "An error of levamp, with the message the CLI prints after `error: `."
 );
 create_exception!(
-    _levamp,
+    levamp,
     InputError,
     LevampError,
     "Bad input: the message names the file or field (e.g. a JSON path) and what is wrong."
@@ -255,6 +255,92 @@ fn sim(
     Ok(d.unbind())
 }
 
+/// One grid point of a sweep: the scenario (`file`, or `text`) with the
+/// dotted-key `overrides` (key, value as JSON text) applied, run on `paths`
+/// paths from `seed` (default: the scenario's `[run]`) as `levamp
+/// recommend` evaluates a point — every point on the same random paths —
+/// and returns the `summary` of its metrics.json as JSON text.
+#[pyfunction]
+#[pyo3(signature = (file, text, overrides, seed=None, paths=None, threads=None))]
+fn sweep_point(
+    py: Python<'_>,
+    file: Option<PathBuf>,
+    text: Option<String>,
+    overrides: Vec<(String, String)>,
+    seed: Option<u64>,
+    paths: Option<usize>,
+    threads: Option<usize>,
+) -> PyResult<String> {
+    if paths == Some(0) {
+        return Err(InputError::new_err("paths must be at least 1, found 0"));
+    }
+    let pool = pool(threads)?;
+    py.allow_threads(|| on(pool.as_ref(), || point(file, text, &overrides, seed, paths)))
+        .map_err(|e| raise(error_line(&e)))
+}
+
+/// [`sweep_point`] without Python.
+fn point(
+    file: Option<PathBuf>,
+    text: Option<String>,
+    overrides: &[(String, String)],
+    seed: Option<u64>,
+    paths: Option<usize>,
+) -> anyhow::Result<String> {
+    use levamp_sim::variants::{evaluate, Base, VariantError};
+    let (file, text) = match (file, text) {
+        (_, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
+        (Some(file), None) => {
+            let text = levamp_io::input_limit::read_file(&file)?;
+            (file, text)
+        }
+        (None, None) => anyhow::bail!("a scenario file or text"),
+    };
+    let shown = file.display().to_string();
+    let base = Base::parse(&file, &text)?;
+    let values = overrides
+        .iter()
+        .map(|(k, v)| {
+            let value = serde_json::from_str(v)
+                .map_err(|e| anyhow::anyhow!("grid {k} = {v}: not a JSON value: {e}"))?;
+            Ok((k.clone(), value))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let defaults = base.scenario(&[])?;
+    let e = evaluate(
+        &base,
+        &values,
+        seed.unwrap_or(defaults.run.seed),
+        paths.unwrap_or(defaults.run.paths),
+        &Sources::disk(),
+        &AtomicUsize::new(0),
+    )
+    .map_err(|e| match e {
+        VariantError::Input(e) => {
+            match overrides.iter().find(|(k, _)| e.at.starts_with(k.as_str())) {
+                Some((k, v)) => anyhow::Error::from(levamp_io::InputError {
+                    at: format!("grid {k} = {v}"),
+                    message: e.message,
+                }),
+                None => levamp_sim::scenario::at_line(&shown, &text, e).into(),
+            }
+        }
+        VariantError::Path(e) => anyhow::anyhow!("{}: {e}", describe(overrides)),
+    })?;
+    Ok(serde_json::to_string(&levamp_sim::summary::summary_json(
+        &e.paths,
+    ))?)
+}
+
+/// `key = value, …` of a grid point.
+fn describe(overrides: &[(String, String)]) -> String {
+    let set: Vec<String> = overrides
+        .iter()
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect();
+    set.join(", ")
+}
+
 /// The native module.
 #[pymodule]
 fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
@@ -263,6 +349,7 @@ fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<InputError>())?;
     m.add_function(wrap_pyfunction!(invoke, m)?)?;
     m.add_function(wrap_pyfunction!(sim, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
