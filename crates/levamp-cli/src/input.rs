@@ -19,7 +19,10 @@ pub fn limit() -> Result<u64> {
 /// errors use.
 fn open(file: Option<&str>) -> Result<(Box<dyn Read>, String)> {
     match file {
-        None | Some("-") => Ok((Box::new(std::io::stdin()), "<stdin>".to_string())),
+        None | Some("-") => match crate::capture::take_stdin() {
+            Some(text) => Ok((Box::new(std::io::Cursor::new(text)), "<stdin>".to_string())),
+            None => Ok((Box::new(std::io::stdin()), "<stdin>".to_string())),
+        },
         Some(path) => {
             let f = std::fs::File::open(path)
                 .map_err(|e| anyhow::anyhow!(cannot_read(Path::new(path), e)))?;

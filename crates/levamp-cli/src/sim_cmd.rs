@@ -3,9 +3,11 @@
 use crate::table;
 use crate::venue_cmd::emit_with;
 use anyhow::{Context, Result};
+use levamp_sim::run::PathMetrics;
 use levamp_sim::scenario::{self, Scenario};
+use levamp_sim::setup::World;
 use levamp_sim::sources::Sources;
-use levamp_sim::summary::simulate_in_place;
+use levamp_sim::summary::simulate_in_place_until;
 use levamp_sim::{output, setup};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -14,9 +16,13 @@ use std::time::{Duration, Instant};
 
 /// Options of `levamp sim`.
 pub struct SimOptions {
+    /// Number of paths (overrides `[run] paths`).
     pub paths: Option<usize>,
+    /// Seed (overrides `[run] seed`).
     pub seed: Option<u64>,
+    /// Output directory: results go to OUT/<name>/.
     pub out: PathBuf,
+    /// No progress on standard error.
     pub quiet: bool,
     /// Worker threads (`None`: one per core).
     pub threads: Option<usize>,
@@ -28,9 +34,7 @@ pub struct SimOptions {
 pub fn sim(file: &Path, opts: &SimOptions) -> Result<()> {
     threads(opts.threads)?;
     let text = levamp_io::input_limit::read_file(file)?;
-    let s = scenario::parse_file(file, &text)?;
-    // The name becomes a folder: checked before anything runs.
-    output::check_run_name(&s.name).with_context(|| file.display().to_string())?;
+    let s = parse_scenario(Some(file), &text)?;
     run(
         s,
         &Sources::disk(),
@@ -77,15 +81,101 @@ pub fn default_run(opts: &SimOptions) -> Result<()> {
     Ok(())
 }
 
+/// Progress and cancellation of a run, shared with whoever watches it
+/// (the Python package polls `done` and sets `cancel` on Ctrl-C).
+#[derive(Default)]
+pub struct Control {
+    /// Paths finished so far.
+    pub done: AtomicUsize,
+    /// Set to stop the run: no path starts after it is seen (a path that
+    /// has started runs to its end), and the run fails.
+    pub cancel: AtomicBool,
+}
+
+/// What [`simulate_run`] produced, as it wrote it to `OUT/<name>/`.
+pub struct Outcome {
+    /// The scenario as run (with the `--paths` and `--seed` overrides).
+    pub scenario: Scenario,
+    /// The world the paths started from.
+    pub world: World,
+    /// Every path's metrics, in path order.
+    pub paths: Vec<PathMetrics>,
+    /// Where the results were written.
+    pub written: output::Written,
+    /// Seconds the whole run and its setup took.
+    pub elapsed_s: f64,
+    pub setup_s: f64,
+}
+
+/// A scenario given as text rather than a file (the Python package):
+/// named `scenario` unless it names itself, relative paths resolved from
+/// the working directory, errors placed as `<scenario>:LINE: key`.
+pub const TEXT_SOURCE: &str = "<scenario>";
+
+/// Parses scenario `text`, read from `file` or (`None`) given as text
+/// ([`TEXT_SOURCE`]), and checks its name as `levamp sim` does.
+pub fn parse_scenario(file: Option<&Path>, text: &str) -> Result<Scenario> {
+    let (s, shown) = match file {
+        Some(file) => (
+            scenario::parse_file(file, text)?,
+            file.display().to_string(),
+        ),
+        None => (
+            scenario::parse(text, "scenario", Path::new("")).map_err(|e| {
+                levamp_io::InputError {
+                    at: format!("{TEXT_SOURCE}{}", e.at),
+                    message: e.message,
+                }
+            })?,
+            TEXT_SOURCE.to_string(),
+        ),
+    };
+    // The name becomes a folder: checked before anything runs.
+    output::check_run_name(&s.name).with_context(|| shown)?;
+    Ok(s)
+}
+
 /// Runs a parsed scenario; `source` (the file's name for messages, its
 /// text) places setup errors at their line; `last`: the process ends after it.
 fn run(
-    mut s: Scenario,
+    s: Scenario,
     sources: &Sources,
     opts: &SimOptions,
     source: (&str, &str),
     last: bool,
 ) -> Result<()> {
+    let o = simulate_run(s, sources, opts, source, &Control::default())?;
+    if let Some(aside) = &o.written.set_aside {
+        eprintln!(
+            "note: --force: moved what was at {} to {}",
+            o.written.dir.display(),
+            aside.display()
+        );
+    }
+    let report = o.written.dir.join("report.html");
+    let printed = emit_with(|out| {
+        crate::sim_summary::print(out, &o.scenario, &o.world, &o.paths, o.elapsed_s, o.setup_s)?;
+        writeln!(out, "report: {}\n", report.display())
+    });
+    if last {
+        // The process ends: the system takes the memory back at once, where
+        // freeing a million accounts one by one takes over a second.
+        std::mem::forget(o.world);
+    }
+    printed
+}
+
+/// The run of `levamp sim` without its printing: applies the overrides of
+/// `opts`, builds the world, runs the paths (progress on standard error
+/// unless `opts.quiet`; `control` counts them and can cancel) and writes
+/// `OUT/<name>/`.
+pub fn simulate_run(
+    mut s: Scenario,
+    sources: &Sources,
+    opts: &SimOptions,
+    source: (&str, &str),
+    control: &Control,
+) -> Result<Outcome> {
     if let Some(p) = opts.paths {
         anyhow::ensure!(p >= 1, "--paths must be at least 1");
         s.run.paths = p;
@@ -99,7 +189,7 @@ fn run(
     let mut world =
         setup::build(&s, sources).map_err(|e| scenario::at_line(source.0, source.1, e))?;
     let setup_s = t.elapsed().as_secs_f64();
-    let done = AtomicUsize::new(0);
+    let done = &control.done;
     let finished = AtomicBool::new(false);
     let terminal = std::io::stderr().is_terminal();
     if !opts.quiet && !terminal {
@@ -108,33 +198,23 @@ fn run(
     }
     let paths = std::thread::scope(|scope| {
         if !opts.quiet {
-            scope.spawn(|| progress(&s.name, &done, &finished, s.run.paths, terminal));
+            scope.spawn(|| progress(&s.name, done, &finished, s.run.paths, terminal));
         }
         // The world starts no other run: a single path may use its venue.
-        let r = simulate_in_place(&s, &mut world, &done);
+        let r = simulate_in_place_until(&s, &mut world, done, &control.cancel);
         finished.store(true, Ordering::Relaxed);
         r
     })?;
     let elapsed = t.elapsed().as_secs_f64();
     let written = output::write(&opts.out, &s, &world, &paths, elapsed, opts.force)?;
-    if let Some(aside) = &written.set_aside {
-        eprintln!(
-            "note: --force: moved what was at {} to {}",
-            written.dir.display(),
-            aside.display()
-        );
-    }
-    let report = written.dir.join("report.html");
-    let printed = emit_with(|out| {
-        crate::sim_summary::print(out, &s, &world, &paths, elapsed, setup_s)?;
-        writeln!(out, "report: {}\n", report.display())
-    });
-    if last {
-        // The process ends: the system takes the memory back at once, where
-        // freeing a million accounts one by one takes over a second.
-        std::mem::forget(world);
-    }
-    printed
+    Ok(Outcome {
+        scenario: s,
+        world,
+        paths,
+        written,
+        elapsed_s: elapsed,
+        setup_s,
+    })
 }
 
 /// Prints a line to standard output; a closed pipe is not an error.

@@ -130,7 +130,13 @@ fn emit(s: &str) -> Result<()> {
 }
 
 /// Writes to standard output through a buffer; a closed pipe is not an error.
+/// Inside [`crate::invoke`] the output goes to its buffer instead.
 pub fn emit_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Result<()> {
+    let mut f = Some(f);
+    if let Some(r) = crate::capture::write_captured(|w| (f.take().expect("once"))(w)) {
+        return r.context("writing standard output");
+    }
+    let f = f.take().expect("not yet called");
     let mut out = BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
     match f(&mut out).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -2,12 +2,17 @@
 //! exits 0, in order, from a copy of the repository's inputs (issue #11).
 //!
 //! `./target/release/levamp` is this test's build of the binary (debug, same
-//! code); `cargo …` lines are the build and test commands themselves (this
-//! test runs inside the second; CI runs the first's build) and are only
-//! checked to be the ones `.ci/run` and the README promise.
+//! code); `cargo …` lines and [`TEST_COMMAND`] are the build and test
+//! commands themselves (this test runs inside the test command; CI runs the
+//! build) and are only checked to be the ones `.ci/run` and the README
+//! promise.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+/// The README's single test command: the Rust tests, then the Python
+/// package's (`scripts/test-all.sh`). `.ci/run` runs exactly this line.
+const TEST_COMMAND: &str = "./scripts/test-all.sh";
 
 /// The repository root (two levels above this crate).
 fn root() -> PathBuf {
@@ -86,8 +91,19 @@ fn every_readme_command_runs_as_written() {
         }
     }
     let bin = env!("CARGO_BIN_EXE_levamp");
+    assert!(
+        cmds.iter().any(|(_, c)| c == TEST_COMMAND),
+        "the README shows the test command `{TEST_COMMAND}`"
+    );
+    assert!(
+        ci.lines().any(|l| l.trim() == TEST_COMMAND),
+        ".ci/run must run the README's test command `{TEST_COMMAND}`"
+    );
     let mut ran = 0;
     for (line, cmd) in &cmds {
+        if cmd == TEST_COMMAND {
+            continue; // this test runs inside it
+        }
         if let Some(cargo) = cmd.strip_prefix("cargo ") {
             let known = ["run --release", "test --workspace", "build --release"];
             assert!(

@@ -11,7 +11,10 @@ use crate::setup::World;
 use levamp_engine::venue::Venue;
 use rayon::prelude::*;
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// The message of a run stopped by its cancellation flag.
+pub const CANCELLED: &str = "cancelled";
 use std::sync::{Mutex, PoisonError};
 
 /// Runs every path; `done` counts finished paths (for a progress bar). A
@@ -27,6 +30,17 @@ pub fn simulate(
     world: &World,
     done: &AtomicUsize,
 ) -> Result<Vec<PathMetrics>, PathError> {
+    simulate_until(s, world, done, &AtomicBool::new(false))
+}
+
+/// As [`simulate`], stopped by `cancel`: once it is set no further path
+/// starts (those running finish), and the run fails with [`CANCELLED`].
+pub fn simulate_until(
+    s: &Scenario,
+    world: &World,
+    done: &AtomicUsize,
+    cancel: &AtomicBool,
+) -> Result<Vec<PathMetrics>, PathError> {
     let workers: Vec<Mutex<Option<Worker>>> = (0..rayon::current_num_threads().max(1))
         .map(|_| Mutex::new(None))
         .collect();
@@ -36,6 +50,13 @@ pub fn simulate(
     let results: Vec<Result<PathMetrics, PathError>> = (0..s.run.paths)
         .into_par_iter()
         .map(|p| {
+            if cancel.load(Ordering::Relaxed) {
+                return Err(PathError {
+                    path: p,
+                    step: 0,
+                    message: CANCELLED.to_string(),
+                });
+            }
             let series = p < s.run.series_paths;
             let m = if reuse {
                 let slot = rayon::current_thread_index().unwrap_or(0) % workers.len();
@@ -64,8 +85,26 @@ pub fn simulate_in_place(
     world: &mut World,
     done: &AtomicUsize,
 ) -> Result<Vec<PathMetrics>, PathError> {
+    simulate_in_place_until(s, world, done, &AtomicBool::new(false))
+}
+
+/// As [`simulate_in_place`], stopped by `cancel` as [`simulate_until`] is
+/// (a single path is not stopped once it has started).
+pub fn simulate_in_place_until(
+    s: &Scenario,
+    world: &mut World,
+    done: &AtomicUsize,
+    cancel: &AtomicBool,
+) -> Result<Vec<PathMetrics>, PathError> {
     if s.run.paths != 1 {
-        return simulate(s, world, done);
+        return simulate_until(s, world, done, cancel);
+    }
+    if cancel.load(Ordering::Relaxed) {
+        return Err(PathError {
+            path: 0,
+            step: 0,
+            message: CANCELLED.to_string(),
+        });
     }
     let series = s.run.series_paths > 0;
     // A placeholder while the path holds the venue: nothing in a path reads

@@ -1,0 +1,494 @@
+"""levamp — leverage amplification, from Python.
+
+Exact fixed-point margin, health and liquidation prices, the event-sourced
+venue engine and the seeded Monte-Carlo liquidation-cascade simulator of the
+``levamp`` command-line tool, with the speed of its Rust core. Every function
+runs the CLI's own code in-process: the results are the CLI's results (the
+same JSON, byte for byte) and errors carry the CLI's message.
+
+Inputs are a path (``str`` or ``os.PathLike``), the text of the file (a JSON
+or TOML string), or a dict/list, which is serialised to the text the CLI
+would read and parsed by the same code. Errors raise :class:`InputError` for
+bad input (the message names the file or JSON path and what is wrong) and
+:class:`LevampError` otherwise. The GIL is released while Rust runs; Ctrl-C
+stops :func:`sim` between paths.
+
+See docs/python.md.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from . import _toml
+from ._levamp import InputError, LevampError, __version__
+from ._levamp import invoke as _invoke
+from ._levamp import sim as _sim
+from ._levamp import sweep_point as _sweep_point
+
+__all__ = [
+    "InputError",
+    "LevampError",
+    "SimResult",
+    "backtest",
+    "contagion",
+    "margin",
+    "recommend",
+    "run",
+    "sim",
+    "sweep",
+    "__version__",
+]
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+# --- inputs -----------------------------------------------------------------
+
+
+def _is_path(x: Any, markers: Tuple[str, ...]) -> bool:
+    """Whether ``x`` names a file rather than holding its text."""
+    if isinstance(x, os.PathLike):
+        return True
+    if not isinstance(x, str):
+        return False
+    s = x.lstrip()
+    if not s or s.startswith(markers):
+        return False
+    # Text has a line break or an `=`/`{`; a path does not.
+    return "\n" not in x and "=" not in x
+
+
+def _json_input(x: Any, what: str) -> Tuple[Optional[str], Optional[str]]:
+    """(path, text) of a JSON input: a path, JSON text, or a dict/list."""
+    if isinstance(x, (Mapping, list, tuple)):
+        return None, json.dumps(x, ensure_ascii=False)
+    if _is_path(x, ("{", "[")):
+        return os.fspath(x), None
+    if isinstance(x, str):
+        return None, x
+    raise TypeError(f"{what}: a path, a JSON string or a dict, not {type(x).__name__}")
+
+
+def _toml_input(x: Any, what: str) -> Tuple[Optional[str], Optional[str]]:
+    """(path, text) of a TOML input: a path, TOML text, or a dict."""
+    if isinstance(x, Mapping):
+        return None, _toml.dumps(x)
+    if _is_path(x, ("[", "#")):
+        return os.fspath(x), None
+    if isinstance(x, str):
+        return None, x
+    raise TypeError(f"{what}: a path, a TOML string or a dict, not {type(x).__name__}")
+
+
+class _AsFile:
+    """A TOML input as a file for the commands that read only files: the
+    path itself, or the text in a temporary file named ``<stem>.toml``
+    (errors show it as ``<stem>``; relative paths inside resolve from the
+    working directory only for a real file)."""
+
+    def __init__(self, x: Any, stem: str, what: str) -> None:
+        self.path, self.text = _toml_input(x, what)
+        self.stem = stem
+        self._tmp: Optional[tempfile.TemporaryDirectory] = None
+
+    def __enter__(self) -> str:
+        if self.path is not None:
+            return self.path
+        self._tmp = tempfile.TemporaryDirectory(prefix="levamp-")
+        p = Path(self._tmp.name) / f"{self.stem}.toml"
+        p.write_text(self.text or "", encoding="utf-8")
+        return str(p)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._tmp is not None:
+            self._tmp.cleanup()
+
+    def rename(self, e: LevampError) -> LevampError:
+        """``e`` with the temporary file's path shown as ``<stem>``."""
+        if self._tmp is None:
+            return e
+        p = str(Path(self._tmp.name) / f"{self.stem}.toml")
+        return type(e)(str(e).replace(p, f"<{self.stem}>"))
+
+
+def _command(args: List[str], stdin: Optional[str] = None, threads: Optional[int] = None) -> Tuple[int, str]:
+    """Runs ``levamp ARGS`` in-process: (exit code, standard output)."""
+    code, out = _invoke(args, stdin, threads)
+    return code, out.decode("utf-8")
+
+
+def _venue_args(venue: Optional[str]) -> List[str]:
+    return ["--venue", venue] if venue is not None else []
+
+
+# --- margin and run -----------------------------------------------------------
+
+
+def margin(snapshot: Any, venue: Optional[str] = None, *, raw: bool = False) -> Any:
+    """Margin, health and liquidation prices of every account of a snapshot.
+
+    The result of ``levamp margin --format json`` as a dict (``raw=True``:
+    the CLI's exact output text). ``snapshot`` is a path, JSON text or a dict
+    (docs/snapshot.md); ``venue`` a preset name (default ``generic``).
+    Numbers parse as Python floats; for exact values use
+    ``json.loads(margin(..., raw=True), parse_float=decimal.Decimal)``.
+    """
+    path, text = _json_input(snapshot, "snapshot")
+    _, out = _command(["margin", path or "-", *_venue_args(venue), "--format", "json"], text)
+    return out if raw else json.loads(out)
+
+
+def _script_text(script: Any) -> Tuple[Optional[str], Optional[str]]:
+    if isinstance(script, (list, tuple)):
+        lines = [c if isinstance(c, str) else json.dumps(c, ensure_ascii=False) for c in script]
+        return None, "".join(line + "\n" for line in lines)
+    if isinstance(script, Mapping):
+        return None, json.dumps(script, ensure_ascii=False) + "\n"
+    return _json_input(script, "script")
+
+
+def run(script: Any, venue: Optional[str] = None, *, on_error: str = "stop", raw: bool = False) -> Any:
+    """Drives a venue with a script of commands (docs/scripts.md).
+
+    The result of ``levamp run --format json`` as a dict: ``events``,
+    ``state``, ``conservation``, ``skipped`` (``raw=True``: the exact text).
+    ``script`` is a path, JSON Lines text, or a list of command dicts;
+    ``on_error`` is ``"stop"`` or ``"skip"``.
+    """
+    path, text = _script_text(script)
+    args = ["run", path or "-", *_venue_args(venue), "--format", "json", "--on-error", on_error]
+    _, out = _command(args, text)
+    return out if raw else json.loads(out)
+
+
+# --- sim ------------------------------------------------------------------------
+
+
+class SimResult:
+    """The results of :func:`sim`, as ``levamp sim`` writes them.
+
+    ``metrics``: the ``metrics.json`` dict; ``paths``: ``paths.csv`` as a
+    pandas DataFrame (one row per path); ``series``: ``series.csv`` as a
+    DataFrame (the per-step records of the paths that keep one; empty when
+    none does); :meth:`report_html`: ``report.html``; :meth:`paths_arrow`:
+    the paths as a ``pyarrow.Table``.
+    """
+
+    def __init__(self, raw: Dict[str, Any]) -> None:
+        self.name: str = Path(raw["dir"]).name
+        self.metrics: Dict[str, Any] = json.loads(raw["metrics"])
+        self._series_csv: str = raw["series"]
+        self._report: str = raw["report"]
+        self._columns: List[Tuple[str, bytes, str]] = raw["columns"]
+        self._paths = None
+        self._series = None
+
+    def _arrays(self) -> List[Tuple[str, Any]]:
+        import numpy as np
+
+        # Views of the buffers Rust filled: no per-number Python objects.
+        return [(name, np.frombuffer(buf, dtype=dtype)) for name, buf, dtype in self._columns]
+
+    @property
+    def paths(self) -> "pandas.DataFrame":  # noqa: F821
+        """One row per path: the columns and values of ``paths.csv``."""
+        if self._paths is None:
+            import pandas as pd
+
+            self._paths = pd.DataFrame(dict(self._arrays()))
+        return self._paths
+
+    @property
+    def series(self) -> "pandas.DataFrame":  # noqa: F821
+        """The per-step series (``series.csv``) where kept."""
+        if self._series is None:
+            import pandas as pd
+
+            self._series = pd.read_csv(io.StringIO(self._series_csv))
+        return self._series
+
+    def paths_arrow(self) -> "pyarrow.Table":  # noqa: F821
+        """The paths as a ``pyarrow.Table`` built on the NumPy buffers
+        (``time_to_first_liquidation`` is null where no liquidation happened)."""
+        import pyarrow as pa
+
+        names, arrays = [], []
+        for name, values in self._arrays():
+            names.append(name)
+            arrays.append(pa.array(values, from_pandas=name == "time_to_first_liquidation"))
+        return pa.Table.from_arrays(arrays, names=names)
+
+    def report_html(self) -> str:
+        """The HTML report (``report.html``), one self-contained page."""
+        return self._report
+
+    def __repr__(self) -> str:
+        s = self.metrics.get("scenario", {})
+        return f"<SimResult {self.name}: {s.get('paths')} path(s) x {s.get('steps')} steps>"
+
+
+def _progress_bar(enabled: Optional[bool]) -> Tuple[Optional[Callable[[int, int], None]], Any]:
+    """A progress callback on a tqdm bar, when ``enabled`` (None: when tqdm is installed)."""
+    if enabled is False:
+        return None, None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        if enabled:
+            raise
+        return None, None
+    bar = tqdm(unit="path", desc="levamp sim", leave=False)
+
+    def update(done: int, total: int) -> None:
+        if total and bar.total != total:
+            bar.total = total
+        bar.n = done
+        bar.refresh()
+
+    return update, bar
+
+
+def sim(
+    scenario: Any,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    *,
+    progress: Optional[bool] = None,
+) -> SimResult:
+    """Simulates liquidation cascades as ``levamp sim`` does (docs/scenarios.md).
+
+    ``scenario`` is a path, TOML text or a dict; ``paths`` and ``seed``
+    override ``[run]``; ``threads`` sets the worker threads (default one per
+    core; results are identical whatever the number). ``progress``: a tqdm
+    bar (default: when tqdm is installed). Ctrl-C stops the run (no path
+    starts after it) and raises ``KeyboardInterrupt``.
+    """
+    path, text = _toml_input(scenario, "scenario")
+    callback, bar = _progress_bar(progress)
+    try:
+        with tempfile.TemporaryDirectory(prefix="levamp-sim-") as out:
+            raw = _sim(out, path, text, paths, seed, threads, callback)
+            return SimResult(raw)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# --- contagion, recommend, backtest ---------------------------------------------
+
+
+def contagion(network: Any, *, raw: bool = False) -> Any:
+    """Clears a network of obligations (docs/contagion.md): the result of
+    ``levamp contagion --format json`` as a dict (``raw=True``: the text).
+    ``network`` is a path, TOML text or a dict."""
+    f = _AsFile(network, "network", "network")
+    with f as file:
+        try:
+            _, out = _command(["contagion", file, "--format", "json"])
+        except LevampError as e:
+            raise f.rename(e) from None
+    return out if raw else json.loads(out)
+
+
+def _listed(x: Union[str, Sequence[str], None]) -> List[str]:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else list(x)
+
+
+def recommend(
+    scenario: Any = None,
+    param: Union[str, Sequence[str], None] = None,
+    range: Union[str, Sequence[str], None] = None,  # noqa: A002 - the CLI's name
+    target: Optional[str] = None,
+    *,
+    grid: Optional[int] = None,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    threads: Optional[int] = None,
+    tolerance: Optional[str] = None,
+    method: Optional[str] = None,
+    sigma: Optional[float] = None,
+    liquidity: Optional[float] = None,
+    debt: Optional[float] = None,
+    slippage: Optional[float] = None,
+    confidence: Optional[float] = None,
+    raw: bool = False,
+) -> Any:
+    """The extreme value of a scenario key whose risk metric meets a target
+    (docs/recommend.md): the JSON of ``levamp recommend --format json`` as a
+    dict, also when the range holds no recommendation (``value`` is None and
+    ``refusal`` says why). ``param``/``range`` are one key and ``"LO..HI"``
+    or lists of them (a frontier); ``target`` e.g. ``"bad_debt.p99<=0"``.
+    ``method="smart-ltv"`` with ``sigma``, ``liquidity``, ``debt``,
+    ``slippage``, ``confidence`` is the closed form (no scenario)."""
+    args: List[str] = ["recommend"]
+    for p in _listed(param):
+        args += ["--param", p]
+    for r in _listed(range):
+        args += ["--range", r]
+    for flag, v in [
+        ("--target", target),
+        ("--grid", grid),
+        ("--paths", paths),
+        ("--seed", seed),
+        ("--tolerance", tolerance),
+        ("--method", method),
+        ("--sigma", sigma),
+        ("--liquidity", liquidity),
+        ("--debt", debt),
+        ("--slippage", slippage),
+        ("--confidence", confidence),
+    ]:
+        if v is not None:
+            args += [flag, str(v)]
+    args += ["--format", "json", "--quiet"]
+    if scenario is None:
+        _, out = _command(args, threads=threads)
+    else:
+        f = _AsFile(scenario, "scenario", "scenario")
+        with f as file:
+            try:
+                _, out = _command([args[0], file, *args[1:]], threads=threads)
+            except LevampError as e:
+                raise f.rename(e) from None
+    return out if raw else json.loads(out)
+
+
+def backtest(strategy: Any) -> Dict[str, Any]:
+    """Backtests a strategy on the shipped history (docs/backtest.md): the
+    ``metrics.json`` that ``levamp backtest`` writes, as a dict. A file with
+    ``[[variant]]``s gives ``{"compare": [row, …]}`` from ``compare.csv``.
+    ``strategy`` is a path, TOML text or a dict."""
+    f = _AsFile(strategy, "strategy", "strategy")
+    with f as file, tempfile.TemporaryDirectory(prefix="levamp-backtest-") as out:
+        try:
+            _command(["backtest", file, "--out", out, "--quiet"])
+        except LevampError as e:
+            raise f.rename(e) from None
+        (result,) = [p for p in Path(out).iterdir() if p.is_dir() and not p.name.startswith(".")]
+        metrics = result / "metrics.json"
+        if metrics.exists():
+            return json.loads(metrics.read_text(encoding="utf-8"))
+        import csv
+
+        with open(result / "compare.csv", newline="", encoding="utf-8") as c:
+            return {"compare": list(csv.DictReader(c))}
+
+
+# --- sweep ----------------------------------------------------------------------
+
+
+def _value_text(v: Any, key: str) -> str:
+    """A grid value as the JSON text of the scenario value it sets (decimal
+    numbers without an exponent: the scenario's numbers are exact text)."""
+    if isinstance(v, bool) or isinstance(v, str) or v is None:
+        return json.dumps(v)
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        from decimal import Decimal
+
+        if v != v or v in (float("inf"), float("-inf")):
+            raise ValueError(f"grid {key}: {v!r} is not a finite number")
+        return format(Decimal(float.__repr__(v)), "f")
+    text = str(v)  # Decimal and other exact numbers
+    float(text)
+    return text
+
+
+def _flatten(d: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
+    out: Dict[str, Any] = {}
+    for k, v in d.items():
+        name = f"{prefix}{k}"
+        if isinstance(v, Mapping):
+            out.update(_flatten(v, name + "."))
+        else:
+            out[name] = v
+    return out
+
+
+class _Point:
+    """One grid point's work: picklable, so that another backend (Ray, part 2
+    of issue #16) can ship it to a worker and call it there."""
+
+    def __init__(self, path: Optional[str], text: Optional[str], seed: Optional[int], paths: Optional[int], threads: Optional[int]) -> None:
+        self.path, self.text, self.seed, self.paths, self.threads = path, text, seed, paths, threads
+
+    def __call__(self, overrides: List[Tuple[str, str]]) -> Dict[str, Any]:
+        summary = _sweep_point(self.path, self.text, overrides, self.seed, self.paths, self.threads)
+        return _flatten(json.loads(summary))
+
+
+def _local(run: _Point, points: List[List[Tuple[str, str]]], progress: Optional[bool]) -> List[Dict[str, Any]]:
+    """Runs the points one after another in this process (each on every core)."""
+    bar = None
+    if progress is not False:
+        try:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=len(points), unit="point", desc="levamp sweep", leave=False)
+        except ImportError:
+            if progress:
+                raise
+    try:
+        out = []
+        for p in points:
+            out.append(run(p))
+            if bar is not None:
+                bar.update(1)
+        return out
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+# Backends: name -> function(run, points, progress) -> one summary per point,
+# in order. "ray" is part 2 of issue #16.
+_BACKENDS: Dict[str, Callable[..., List[Dict[str, Any]]]] = {"local": _local}
+
+
+def sweep(
+    scenario: Any,
+    grid: Mapping[str, Sequence[Any]],
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    backend: str = "local",
+    *,
+    threads: Optional[int] = None,
+    progress: Optional[bool] = None,
+) -> "pandas.DataFrame":  # noqa: F821
+    """Runs a scenario over the product of a grid of dotted scenario keys.
+
+    ``grid`` maps keys (``impact.lambda``, ``population.leverage.max``,
+    ``markets.ETHUSDT.tiers[0].maintenance_margin_rate``; docs/studies.md) to
+    lists of values; every combination is run on ``paths`` paths from
+    ``seed`` (default: the scenario's ``[run]``), all on the same random
+    paths (common random numbers). Returns one row per grid point: a column
+    per key, then the ``summary`` of its metrics.json flattened
+    (``bad_debt.p99``, ``risk.bad_debt_var_99``, …). ``backend``: ``"local"``
+    (``"ray"`` is not built yet).
+    """
+    import pandas as pd
+
+    if backend not in _BACKENDS:
+        raise ValueError(f"backend {backend!r}: one of {', '.join(sorted(_BACKENDS))} (ray: not yet)")
+    keys = list(grid)
+    values = [list(grid[k]) for k in keys]
+    for k, v in zip(keys, values):
+        if not v:
+            raise InputError(f"grid {k}: no values")
+    path, text = _toml_input(scenario, "scenario")
+    combos = list(itertools.product(*values))
+    points = [[(k, _value_text(v, k)) for k, v in zip(keys, combo)] for combo in combos]
+    summaries = _BACKENDS[backend](_Point(path, text, seed, paths, threads), points, progress)
+    rows = [{**dict(zip(keys, combo)), **summary} for combo, summary in zip(combos, summaries)]
+    return pd.DataFrame(rows)

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Every test: the Rust workspace (`cargo test --workspace`), then the Python
+# package (`pip install .` into .venv, pytest python/tests), which compares
+# its results with the CLI binary that the Rust tests built.
+#
+# .venv is created when missing and reused after; it gets maturin, pytest,
+# numpy, pandas, pyarrow and tqdm from PyPI. Set LEVAMP_PYTHON to choose
+# the interpreter (default python3, 3.9 or later).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+cargo test --workspace
+
+python="${LEVAMP_PYTHON:-python3}"
+if [ ! -x .venv/bin/python ]; then
+  "$python" -m venv .venv
+fi
+# maturin's build hook runs `maturin` by name: the venv's bin goes first.
+export PATH="$PWD/.venv/bin:$PATH"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+start=$(date +%s)
+pip install --quiet maturin pytest numpy pandas pyarrow tqdm
+# No build isolation: the build uses the maturin just installed instead of
+# fetching another, and reuses target/wheel between runs.
+pip install --quiet --no-build-isolation .
+echo "python package built and installed in $(( $(date +%s) - start )) s"
+LEVAMP_BIN="$PWD/target/debug/levamp" python -m pytest -q python/tests
