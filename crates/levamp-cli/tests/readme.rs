@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The README's single test command: the Rust tests, then the Python
-/// package's (`scripts/test-all.sh`). `.ci/run` runs exactly this line.
-const TEST_COMMAND: &str = "./scripts/test-all.sh";
+/// package's (`scripts/pytest.sh`). `.ci/run` runs exactly this line.
+const TEST_COMMAND: &str = "cargo test --workspace && ./scripts/pytest.sh";
 
 /// The repository root (two levels above this crate).
 fn root() -> PathBuf {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Every test: the Rust workspace (`cargo test --workspace`), then the Python
-# package (`pip install .` into .venv, pytest python/tests), which compares
-# its results with the CLI binary that the Rust tests built.
+# The Python half of the README's test command
+# (`cargo test --workspace && ./scripts/pytest.sh`): `pip install .` into
+# .venv, then pytest python/tests, which compares the package's results with
+# the CLI binary that `cargo test --workspace` built (target/debug/levamp).
 #
 # .venv is created when missing and reused after; it gets maturin, pytest,
 # numpy, pandas, pyarrow and tqdm from PyPI. Set LEVAMP_PYTHON to choose
@@ -9,7 +10,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-cargo test --workspace
 
 python="${LEVAMP_PYTHON:-python3}"
 if [ ! -x .venv/bin/python ]; then
