@@ -12,7 +12,7 @@ use crate::table::escape;
 use crate::venue_cmd::emit_with;
 use crate::Format;
 use anyhow::{bail, Context, Result};
-use levamp_sim::recommend::{search, Grid, Recommendation, Target};
+use levamp_sim::recommend::{search, Grid, Recommendation, Settings, Target};
 use levamp_sim::recommend_frontier::{search_frontier, Axis, Frontier};
 use levamp_sim::smart_ltv::Inputs;
 use levamp_sim::sources::Sources;
@@ -65,6 +65,11 @@ pub struct RecommendArgs {
     /// Search resolution in the key's unit (default: 1 % of the range).
     #[arg(long, allow_hyphen_values = true)]
     tolerance: Option<String>,
+    /// Evaluate N points evenly over the range before bisecting, and refuse
+    /// a metric that reverses between any two of them (a sawtooth that
+    /// bisection alone could step over); 0: none.
+    #[arg(long, default_value_t = 0, requires = "scenario")]
+    scan: usize,
     /// Write OUT/<scenario>-recommend/ (recommend.json, report.html).
     #[arg(long)]
     out: Option<PathBuf>,
@@ -160,8 +165,13 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
         .tolerance(a.tolerance.as_deref())
         .map_err(anyhow::Error::msg)?;
     let defaults = base.scenario(&[])?;
-    let paths = a.paths.unwrap_or(defaults.run.paths);
     let seed = a.seed.unwrap_or(defaults.run.seed);
+    let settings = Settings {
+        tolerance,
+        seed,
+        scan: a.scan,
+    };
+    let paths = a.paths.unwrap_or(defaults.run.paths);
     let name = format!("{}-recommend", defaults.name);
     if let Some(out) = &a.out {
         levamp_sim::output::check_destination(out, &name, a.force)?;
@@ -201,7 +211,7 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
     let format = a.format.unwrap_or_else(default_format);
     if several {
         let keys: Vec<&str> = a.param.iter().map(String::as_str).collect();
-        let f = search_frontier(axes, &target, tolerance, grid_points, seed, |texts| {
+        let f = search_frontier(axes, &target, settings, grid_points, |texts| {
             let values: Vec<(&str, &str)> = keys
                 .iter()
                 .copied()
@@ -239,9 +249,7 @@ pub fn run(a: &RecommendArgs) -> Result<ExitCode> {
         });
     }
     let (param, grid) = (&axes[0].key, axes[0].grid);
-    let r = search(grid, &target, tolerance, seed, |value| {
-        eval(&[(param, value)])
-    })?;
+    let r = search(grid, &target, settings, |value| eval(&[(param, value)]))?;
     let doc = r.json(param, paths, seed);
     if let Some(out) = &a.out {
         let html = levamp_sim::recommend_report::html(&r, param, &shown, paths, seed);

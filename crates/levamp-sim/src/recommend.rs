@@ -249,18 +249,40 @@ pub struct Recommendation {
     pub outcome: Outcome,
 }
 
-/// Searches `grid` for the extreme value meeting `target`, down to
-/// `tolerance` steps. `eval` returns the target statistic's per-path
-/// values of one candidate (its exact decimal text), always on the same
-/// paths; `seed` seeds the bootstrap (the same for every candidate, so
-/// the resamples are paired).
+/// How a search runs besides its grid and target.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Settings {
+    /// The search resolution, in grid steps (at least one).
+    pub tolerance: i128,
+    /// Seeds the bootstrap (the same for every candidate, so the resamples
+    /// are paired).
+    pub seed: u64,
+    /// Interior points evaluated evenly over the range before the
+    /// bisection (`--scan N`; 0: none).
+    pub scan: usize,
+}
+
+/// Searches `grid` for the extreme value meeting `target`. `eval` returns
+/// the target statistic's per-path values of one candidate (its exact
+/// decimal text), always on the same paths.
+///
+/// LO and HI first (the direction), then the `settings.scan` interior
+/// points (every neighbouring pair checked for a reversal; the bisection
+/// starts from the first scanned point, from the safe end, that fails),
+/// then the bisection down to the tolerance, each new point checked
+/// against the bracket's ends, and last the **neighbour check**: the point
+/// one search step past the answer on its safe side must not be
+/// significantly worse than the answer. Bisection only sees the points it
+/// lands on, so a sawtooth can hand it a lucky point (a fund size that
+/// happens to leave no bad debt between two that do); the neighbour, or a
+/// scanned point, shows the tooth.
 pub fn search<E>(
     grid: Grid,
     target: &Target,
-    tolerance: i128,
-    seed: u64,
+    settings: Settings,
     mut eval: impl FnMut(&str) -> Result<Vec<f64>, E>,
 ) -> Result<Recommendation, E> {
+    let Settings { seed, scan, .. } = settings;
     let stat = &target.metric;
     let mut point = |units: i128| -> Result<Evaluated, E> {
         let values = eval(&grid.text(units))?;
@@ -290,34 +312,75 @@ pub fn search<E>(
         (true, false) => (0, 1),
         (false, true) => (1, 0),
     };
-    let tolerance = tolerance.max(1);
+    // Toward the failing end: +1 when it is HI.
+    let toward_failing: i128 = if lo_ok { 1 } else { -1 };
+    // The metric gets significantly better from evaluation `a` to `b`
+    // (`b` nearer the failing end): the paired difference interval.
+    let reversal = |evaluations: &[Evaluated], a: usize, b: usize| {
+        let (pa, pb) = (&evaluations[a], &evaluations[b]);
+        let d = difference_interval(&pb.values, &pa.values, stat.aggregate, seed);
+        let better = match target.comparison.worse() > 0.0 {
+            true => d[1] < 0.0,
+            false => d[0] > 0.0,
+        };
+        better.then_some(Outcome::NotMonotone {
+            a,
+            b,
+            difference: d,
+        })
+    };
+    if scan > 0 {
+        let span = grid.hi - grid.lo;
+        for k in 1..=scan as i128 {
+            let u = grid.lo + span * k / (scan as i128 + 1);
+            if evaluations.iter().all(|e| e.units != u) {
+                evaluations.push(point(u)?);
+            }
+        }
+        // From the safe end to the failing end.
+        let mut order: Vec<usize> = (0..evaluations.len()).collect();
+        order.sort_by_key(|&i| evaluations[i].units * toward_failing);
+        for w in order.windows(2) {
+            if let Some(outcome) = reversal(&evaluations, w[0], w[1]) {
+                return done(evaluations, outcome);
+            }
+        }
+        let first_fail = order
+            .iter()
+            .position(|&i| !target.meets(evaluations[i].ci))
+            .expect("the failing end fails");
+        (safe, beyond) = (order[first_fail - 1], order[first_fail]);
+    }
+    let tolerance = settings.tolerance.max(1);
     while (evaluations[beyond].units - evaluations[safe].units).abs() > tolerance {
         let (s, b) = (evaluations[safe].units, evaluations[beyond].units);
         let mid = s + (b - s) / 2;
         evaluations.push(point(mid)?);
         let m = evaluations.len() - 1;
         for (a, b) in [(safe, m), (m, beyond)] {
-            let (pa, pb) = (&evaluations[a], &evaluations[b]);
-            let d = difference_interval(&pb.values, &pa.values, stat.aggregate, seed);
-            // Better from a to b (toward the failing end), beyond noise.
-            let better = match target.comparison.worse() > 0.0 {
-                true => d[1] < 0.0,
-                false => d[0] > 0.0,
-            };
-            if better {
-                return done(
-                    evaluations,
-                    Outcome::NotMonotone {
-                        a,
-                        b,
-                        difference: d,
-                    },
-                );
+            if let Some(outcome) = reversal(&evaluations, a, b) {
+                return done(evaluations, outcome);
             }
         }
         match target.meets(evaluations[m].ci) {
             true => safe = m,
             false => beyond = m,
+        }
+    }
+    // The neighbour check, one search step past the answer on its safe side.
+    let s = evaluations[safe].units;
+    let (lo, hi) = (grid.lo.min(grid.hi), grid.hi.max(grid.lo));
+    let neighbour = (s - toward_failing * tolerance).clamp(lo, hi);
+    if neighbour != s {
+        let n = match evaluations.iter().position(|e| e.units == neighbour) {
+            Some(n) => n,
+            None => {
+                evaluations.push(point(neighbour)?);
+                evaluations.len() - 1
+            }
+        };
+        if let Some(outcome) = reversal(&evaluations, n, safe) {
+            return done(evaluations, outcome);
         }
     }
     done(evaluations, Outcome::Recommended { safe, beyond })
@@ -422,6 +485,15 @@ mod tests {
         Target::parse(t).unwrap()
     }
 
+    /// Tolerance one step, bootstrap seed 3, `scan` scanned points.
+    fn settings(scan: usize) -> Settings {
+        Settings {
+            tolerance: 1,
+            seed: 3,
+            scan,
+        }
+    }
+
     /// A metric rising with the candidate: path `p` of candidate `x` is
     /// `x + noise_p` (the same noise for every candidate, as on common
     /// random numbers).
@@ -476,8 +548,7 @@ mod tests {
         let r = search(
             Grid::parse("0..20", &[]).unwrap(),
             &target("bad_debt<=6.6"),
-            1,
-            3,
+            settings(0),
             rising,
         )
         .unwrap();
@@ -492,8 +563,7 @@ mod tests {
         let r = search(
             Grid::parse("0..20", &[]).unwrap(),
             &target("bad_debt>=6.6"),
-            1,
-            3,
+            settings(0),
             rising,
         )
         .unwrap();
@@ -504,13 +574,13 @@ mod tests {
     #[test]
     fn ends_that_both_or_neither_meet_are_said() {
         let g = Grid::parse("0..20", &[]).unwrap();
-        let r = search(g, &target("bad_debt<=100"), 1, 3, rising).unwrap();
+        let r = search(g, &target("bad_debt<=100"), settings(0), rising).unwrap();
         assert_eq!(r.outcome, Outcome::AllMeet);
         assert!(r
             .refusal("k")
             .unwrap()
             .starts_with("the whole range meets bad_debt<=100"));
-        let r = search(g, &target("bad_debt<=-1"), 1, 3, rising).unwrap();
+        let r = search(g, &target("bad_debt<=-1"), settings(0), rising).unwrap();
         assert_eq!(r.outcome, Outcome::NoneMeet);
         assert!(r.json("k", 50, 3)["value"].is_null());
     }
@@ -525,7 +595,7 @@ mod tests {
             Ok((0..50).map(|p| y + (p % 7) as f64 * 0.01).collect())
         };
         let g = Grid::parse("0..20", &[]).unwrap();
-        let r = search(g, &target("bad_debt<=0.15"), 1, 3, tent).unwrap();
+        let r = search(g, &target("bad_debt<=0.15"), settings(0), tent).unwrap();
         assert!(
             matches!(r.outcome, Outcome::NotMonotone { .. }),
             "{:?}",
@@ -538,8 +608,59 @@ mod tests {
             let y = if x <= 13.0 { 0.0 } else { 1.0 };
             Ok((0..50).map(|p| y + (p % 7) as f64 * 0.01).collect())
         };
-        let r = search(g, &target("bad_debt<=0.5"), 1, 3, step).unwrap();
+        let r = search(g, &target("bad_debt<=0.5"), settings(0), step).unwrap();
         assert_eq!(r.recommended().unwrap().units, 13);
         assert!(r.recommended().is_some(), "{:?}", r.outcome);
+    }
+
+    /// Teeth: the metric is 0 from 16 up and on `teeth`, 1 elsewhere
+    /// (the same small noise on every candidate).
+    fn sawtooth(teeth: &'static [i32]) -> impl Fn(&str) -> Result<Vec<f64>, ()> {
+        move |text: &str| {
+            let x: i32 = text.parse().unwrap();
+            let y = if x >= 16 || teeth.contains(&x) {
+                0.0
+            } else {
+                1.0
+            };
+            Ok((0..50).map(|p| y + (p % 7) as f64 * 0.01).collect())
+        }
+    }
+
+    #[test]
+    fn the_neighbour_past_a_lucky_point_refuses_it() {
+        // Bisection 0..20 lands on 10, a one-step tooth, and narrows to it.
+        let g = Grid::parse("0..20", &[]).unwrap();
+        let r = search(g, &target("bad_debt<=0.5"), settings(0), sawtooth(&[10])).unwrap();
+        let Outcome::NotMonotone { a, b, difference } = r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!((r.evaluations[a].units, r.evaluations[b].units), (11, 10));
+        assert!(difference[1] < 0.0);
+        let why = r.refusal("k").unwrap();
+        assert!(
+            why.contains("at k = 11") && why.contains("at k = 10"),
+            "{why}"
+        );
+    }
+
+    #[test]
+    fn a_scan_sees_a_tooth_wider_than_one_step() {
+        // The tooth 9..=11 hides from the neighbour check (9 and 10 agree)…
+        let g = Grid::parse("0..20", &[]).unwrap();
+        let teeth = || sawtooth(&[9, 10, 11]);
+        let r = search(g, &target("bad_debt<=0.5"), settings(0), teeth()).unwrap();
+        assert_eq!(r.recommended().map(|e| e.units), Some(9));
+        // …but not from a scan of 5, 10 and 15: 15 is worse than 10.
+        let r = search(g, &target("bad_debt<=0.5"), settings(3), teeth()).unwrap();
+        let Outcome::NotMonotone { a, b, .. } = r.outcome else {
+            panic!("{:?}", r.outcome)
+        };
+        assert_eq!((r.evaluations[a].units, r.evaluations[b].units), (15, 10));
+        // A scan of a monotone metric brackets the bisection: same answer.
+        let plain = search(g, &target("bad_debt<=0.5"), settings(0), sawtooth(&[])).unwrap();
+        let scanned = search(g, &target("bad_debt<=0.5"), settings(3), sawtooth(&[])).unwrap();
+        assert_eq!(plain.recommended().unwrap().units, 16);
+        assert_eq!(scanned.recommended().unwrap().units, 16);
     }
 }

@@ -7,7 +7,7 @@
 //! so the frontier's points differ by the parameters, not by sampling
 //! noise (docs/recommend.md, "Several parameters").
 
-use crate::recommend::{search, Grid, Recommendation, Target};
+use crate::recommend::{search, Grid, Recommendation, Settings, Target};
 use serde_json::{json, Map, Value};
 
 /// One searched key and its candidate grid.
@@ -48,16 +48,15 @@ pub fn grid_points(grid: &Grid, n: usize) -> Vec<i128> {
 }
 
 /// Searches the last axis at every point of the grid of the others (`n`
-/// points each), down to `tolerance` steps of the last axis. `eval` gets
-/// every key's exact decimal text (in the axes' order) and returns the
-/// target statistic's per-path values, always on the same paths; `seed`
-/// seeds the bootstrap.
+/// points each), with `settings` (the tolerance in steps of the last
+/// axis, the bootstrap's seed, the scan). `eval` gets every key's exact
+/// decimal text (in the axes' order) and returns the target statistic's
+/// per-path values, always on the same paths.
 pub fn search_frontier<E>(
     axes: Vec<Axis>,
     target: &Target,
-    tolerance: i128,
+    settings: Settings,
     n: usize,
-    seed: u64,
     mut eval: impl FnMut(&[String]) -> Result<Vec<f64>, E>,
 ) -> Result<Frontier, E> {
     let (searched, fixed_axes) = axes.split_last().expect("at least one axis");
@@ -82,7 +81,7 @@ pub fn search_frontier<E>(
             .zip(&fixed)
             .map(|(a, &u)| a.grid.text(u))
             .collect();
-        let r = search(searched.grid, target, tolerance, seed, |value| {
+        let r = search(searched.grid, target, settings, |value| {
             texts.push(value.to_string());
             let out = eval(&texts);
             texts.pop();
@@ -219,7 +218,12 @@ mod tests {
         ];
         let target = Target::parse("bad_debt<=12").unwrap();
         let mut calls = Vec::new();
-        let f = search_frontier(axes, &target, 1, 4, 3, |texts: &[String]| {
+        let settings = Settings {
+            tolerance: 1,
+            seed: 3,
+            scan: 0,
+        };
+        let f = search_frontier(axes, &target, settings, 4, |texts: &[String]| {
             calls.push(texts.to_vec());
             let (x, y): (f64, f64) = (texts[0].parse().unwrap(), texts[1].parse().unwrap());
             Ok::<_, ()>(vec![x * y; 10])

@@ -11,7 +11,7 @@ use std::path::Path;
 
 /// One BTCUSDT population under a crash with a fund too small for it:
 /// fund draws, then bad debt.
-const ONE: &str = "[run]\nseed = 5\npaths = 3\nsteps = 60\ndt_s = 60\n[venue]\npreset = \"binance-usdm\"\ninsurance_fund = 20000\n{venue}\n[venue.rules]\nafter_insurance = \"record\"\n[population]\naccounts = 200\nmarket = \"BTCUSDT\"\nlong_share = 0.8\nisolated_share = 0.5\nleverage = { median = 30, sigma = 0.5, min = 5, max = 100 }\nnotional = { min = 5000, alpha = 1.3, max = 2000000 }\n[price]\nmodel = \"jump\"\nstart = 60000\nsigma = 1.0\nintensity = 4000\njump_mean = -0.04\njump_sigma = 0.02\n[impact]\nmodel = \"linear\"\nlambda = 0.002\n";
+const ONE: &str = "[run]\nseed = 5\npaths = 3\nsteps = 60\ndt_s = 60\n[venue]\npreset = \"binance-usdm\"\ninsurance_fund = 5000\n{venue}\n[venue.rules]\nafter_insurance = \"record\"\n[population]\naccounts = 200\nmarket = \"BTCUSDT\"\nlong_share = 0.8\nisolated_share = 0.5\nleverage = { median = 30, sigma = 0.5, min = 5, max = 100 }\nnotional = { min = 5000, alpha = 1.3, max = 2000000 }\n[price]\nmodel = \"jump\"\nstart = 60000\nsigma = 1.0\nintensity = 4000\njump_mean = -0.04\njump_sigma = 0.02\n[impact]\nmodel = \"linear\"\nlambda = 0.002\n";
 
 fn paths(body: &str, sources: Sources) -> Vec<PathMetrics> {
     let s = parse(body, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
