@@ -112,21 +112,18 @@ fn mean(paths: &[PathMetrics], f: impl Fn(&PathMetrics) -> f64) -> f64 {
     paths.iter().map(f).sum::<f64>() / paths.len() as f64
 }
 
-/// The case for private margin accounts, on a small scenario: the
-/// liquidations the hunter induces and its profit are highest when it sees
-/// the exact map, lower with a noisy heatmap, lowest with only the open
-/// interest (measured: induced 75.1 / 70.5 / 62.9 accounts a path, profit
-/// 7,217 / 5,900 / 4,058). At the shipped scenario's scale the profit
-/// ordering does not hold (docs/scenarios.md). The exogenous path is the same at every level (the heatmap's
-/// noise has its own stream), so the differences are the hunter's.
+/// Visibility changes only what the hunter does: the exogenous path is the
+/// same at every level (the heatmap's noise has its own stream), and the
+/// hunter acts at each level.
 ///
-/// Ignored since generated accounts draw from a stream each (issue #14): on
-/// the new population of the same parameters the ordering does not hold
-/// (seed 13: induced 108.8 / 165.5 / 108.8; seeds 14 and 15 order them
-/// differently again), so at 8 paths it was a property of one draw.
+/// This test used to also claim an ordering (induced liquidations and profit
+/// highest with the exact map, lowest with only the open interest). Since
+/// generated accounts draw from a stream each (issue #14) that ordering does
+/// not hold on the same parameters (seed 13: induced 108.8 / 165.5 / 108.8;
+/// seeds 14 and 15 order them differently again): at 8 paths it was a
+/// property of one population's draw, not of visibility (docs/studies.md §4).
 #[test]
-#[ignore = "the ordering was one population's draw; see the doc comment"]
-fn visibility_is_worth_liquidations_and_profit_to_the_hunter() {
+fn visibility_changes_only_the_hunter() {
     let runs: Vec<Vec<PathMetrics>> = ["exact", "aggregated", "none"]
         .iter()
         .map(|level| all_paths(&small(level)))
@@ -139,22 +136,9 @@ fn visibility_is_worth_liquidations_and_profit_to_the_hunter() {
             );
         }
     }
-    let induced: Vec<f64> = runs
-        .iter()
-        .map(|r| mean(r, |m| m.agents.hunt_liquidations as f64))
-        .collect();
-    let profit: Vec<f64> = runs
-        .iter()
-        .map(|r| mean(r, |m| m.agents.hunter_pnl))
-        .collect();
-    assert!(
-        induced[0] > induced[1] && induced[1] > induced[2],
-        "induced {induced:?}"
-    );
-    assert!(
-        profit[0] > profit[1] && profit[1] > profit[2],
-        "profit {profit:?}"
-    );
+    for run in &runs {
+        assert!(run.iter().any(|m| m.agents.hunts > 0));
+    }
 }
 
 /// A noisy heatmap gives the same results whatever the thread count.
