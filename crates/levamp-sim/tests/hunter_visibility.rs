@@ -108,10 +108,6 @@ fn all_paths(s: &levamp_sim::scenario::Scenario) -> Vec<PathMetrics> {
     simulate(s, &world, &AtomicUsize::new(0)).unwrap()
 }
 
-fn mean(paths: &[PathMetrics], f: impl Fn(&PathMetrics) -> f64) -> f64 {
-    paths.iter().map(f).sum::<f64>() / paths.len() as f64
-}
-
 /// Visibility changes only what the hunter does: the exogenous path is the
 /// same at every level (the heatmap's noise has its own stream), and the
 /// hunter acts at each level.
