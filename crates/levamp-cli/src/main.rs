@@ -4,6 +4,7 @@
 mod backtest_cmd;
 mod backtest_compare;
 mod contagion_cmd;
+mod contagion_venue;
 mod import_cmd;
 mod input;
 mod margin_cmd;
