@@ -121,3 +121,65 @@ fn bad_venue_scenarios_are_exit_2_with_the_network_line() {
         "{err}"
     );
 }
+
+const LST_LOOP: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../networks/lst-loop.toml");
+
+/// networks/lst-loop.toml with the LST depeg `shock` (the venue path made
+/// absolute for the copy).
+fn lst_loop(shock: &str) -> Value {
+    let text = std::fs::read_to_string(LST_LOOP)
+        .unwrap()
+        .replace(
+            "venue = \"../scenarios/lst-loop-aave.toml\"",
+            &format!(
+                "venue = \"{}\"",
+                scenarios().join("lst-loop-aave.toml").display()
+            ),
+        )
+        .replace(
+            "prices = { LST = -0.05 }",
+            &format!("prices = {{ LST = {shock} }}"),
+        );
+    let (code, out, err) = run(&text, &format!("lst{shock}"));
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+/// The 4.5× loop (LTV 0.78) is liquidated below 78 / (0.81 × 100) =
+/// 0.96296: a depeg of 3.7 % (0.963) costs the lenders nothing; 3.8 %
+/// (0.962) liquidates it, the keeper's sales spiral in the thin market and
+/// the pool, with no equity of its own, defaults on its depositors.
+#[test]
+fn lst_loop_turns_a_small_depeg_into_bad_debt() {
+    let v = lst_loop("-0.037");
+    assert_eq!(v["nodes"][0]["losses"]["venue"].to_string(), "0");
+    assert_eq!(v["defaults"], 0);
+    let v = lst_loop("-0.038");
+    assert!(v["nodes"][0]["losses"]["venue"].as_f64().unwrap() > 0.0);
+    assert_eq!(v["nodes"][0]["defaulted"], true);
+}
+
+/// The shipped 5 % depeg: the pool's deficit cuts what the staking fund
+/// receives, the fund breaches its 10 % ratio and sells LST, the network
+/// price falls below the shocked 0.95, and the venue's loss (the running
+/// maximum, at a deeper shock) is at least its loss at 0.95 alone.
+#[test]
+fn lst_loop_shipped_network_closes_the_loop() {
+    let v = lst_loop("-0.05");
+    let price = v["assets"][0]["price"].as_f64().unwrap();
+    assert!(price < 0.95, "{price}");
+    assert!(v["nodes"][1]["units_sold"]["LST"].as_f64().unwrap() > 0.0);
+    let alone = {
+        let text = network(
+            &scenarios().join("lst-loop-aave.toml").display().to_string(),
+            "-0.05",
+        )
+        .replace("price = 2000", "price = 1");
+        let (code, out, err) = run(&text, "lst-alone");
+        assert_eq!(code, 0, "{err}");
+        let v: Value = serde_json::from_str(&out).unwrap();
+        v["nodes"][0]["losses"]["venue"].as_f64().unwrap()
+    };
+    let venue = v["nodes"][0]["losses"]["venue"].as_f64().unwrap();
+    assert!(venue > alone && alone > 0.0, "{venue} vs {alone}");
+}
