@@ -262,9 +262,9 @@ fn external_assets(
                 .checked_add(a)
                 .and_then(|x| x.checked_add(t))
                 .map_err(overflow("external assets"))?;
-            Ok(gross
+            gross
                 .checked_sub(venue_loss[i].min(gross))
-                .map_err(overflow("external assets"))?)
+                .map_err(overflow("external assets"))
         })
         .collect()
 }

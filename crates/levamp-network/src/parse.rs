@@ -84,6 +84,10 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
+/// The nodes, with each node's holdings and venue keys as written (resolved
+/// once assets and tokens are known).
+type ParsedNodes = (Vec<Node>, Vec<Vec<RawHolding>>, Vec<RawVenue>);
+
 pub(crate) struct Reader<'t> {
     pub(crate) text: &'t str,
 }
@@ -289,11 +293,7 @@ impl Reader<'_> {
         }
     }
 
-    fn nodes(
-        &self,
-        v: &Value<'_>,
-        costs: DefaultCosts,
-    ) -> Result<(Vec<Node>, Vec<Vec<RawHolding>>, Vec<RawVenue>), InputError> {
+    fn nodes(&self, v: &Value<'_>, costs: DefaultCosts) -> Result<ParsedNodes, InputError> {
         let mut nodes: Vec<Node> = Vec::new();
         let mut all_holdings = Vec::new();
         let mut venues = Vec::new();
