@@ -1,13 +1,14 @@
 //! `levamp contagion NETWORK.toml`: clears a network of obligations
 //! exactly, with its fire sales and token values (crate levamp-network's
-//! cascade), and prints the result as JSON or a table; `--out DIR` also
+//! cascade, venue nodes run through levamp-sim: [`crate::contagion_venue`]), and prints the result as JSON or a table; `--out DIR` also
 //! writes DIR/<name>/ (result.json, report.html, network.toml) with the
 //! placement rules of `levamp sim` (levamp_sim::output).
 
+use crate::contagion_venue::SimVenues;
 use crate::venue_cmd::emit_with;
 use crate::{table, Format};
 use anyhow::{anyhow, Result};
-use levamp_network::{cascade, cascade_json, parse_file, report_html, Cascade, Network};
+use levamp_network::{cascade_json, cascade_with, parse_file, report_html, Cascade, Network};
 use levamp_sim::output;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -23,7 +24,9 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
             _ => e,
         })?;
     }
-    let c = cascade(&net).map_err(|e| anyhow!("{}: {e}", file.display()))?;
+    // Venue nodes' scenarios are read and checked before anything runs.
+    let mut venues = SimVenues::load(file, &net)?;
+    let c = cascade_with(&net, &mut venues).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let json = cascade_json(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     if let Some(out) = out {
         let html = report_html(&net, &c).map_err(|e| anyhow!("{}: {e}", file.display()))?;

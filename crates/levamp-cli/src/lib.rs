@@ -9,6 +9,7 @@ pub mod backtest_cmd;
 pub mod backtest_compare;
 pub mod capture;
 pub mod contagion_cmd;
+pub mod contagion_venue;
 pub mod import_cmd;
 pub mod input;
 pub mod margin_cmd;

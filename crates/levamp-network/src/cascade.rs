@@ -28,6 +28,7 @@ use crate::impact::price_after;
 use crate::liabilities::Liabilities;
 use crate::model::{Held, Network, TokenKind};
 use crate::tokens::equity_per_unit;
+use crate::venue::{update_losses, NoVenues, VenueRunner};
 use levamp_core::{mul_div, Base, MathError, Price, Quote, Round};
 
 /// Cascade rounds allowed before giving up (each is one clearing).
@@ -51,6 +52,9 @@ pub struct Losses {
     pub tokens: Quote,
     /// What its debtors did not pay: `Σ_j L_ji − r_i`.
     pub obligations: Quote,
+    /// A venue node's scenario loss deducted from its external assets
+    /// (the running maximum, capped at what it had; 0 for other nodes).
+    pub venue: Quote,
 }
 
 /// One round of the cascade as it started.
@@ -105,8 +109,17 @@ fn overflow(what: &str) -> impl Fn(MathError) -> ClearingError + '_ {
     }
 }
 
-/// Runs the cascade of `net` (module documentation).
+/// Runs the cascade of `net` (module documentation); a venue node is an
+/// error here (use [`cascade_with`]).
 pub fn cascade(net: &Network) -> Result<Cascade, ClearingError> {
+    cascade_with(net, &mut NoVenues)
+}
+
+/// Runs the cascade of `net` with `runner` supplying the losses of its
+/// venue nodes (`crate::venue`): each round, before clearing, every venue
+/// node's loss at the current price of the asset it follows raises its
+/// running maximum, which is deducted from its external assets.
+pub fn cascade_with(net: &Network, runner: &mut dyn VenueRunner) -> Result<Cascade, ClearingError> {
     let n = net.nodes.len();
     let cash = net
         .shocked_external_assets()
@@ -128,8 +141,10 @@ pub fn cascade(net: &Network) -> Result<Cascade, ClearingError> {
         .map(|node| vec![Base::ZERO; node.holdings.len()])
         .collect();
     let mut history = Vec::new();
+    let mut venue_loss = vec![Quote::ZERO; n];
     loop {
-        let assets = external_assets(net, &cash, &prices, &values)?;
+        update_losses(net, &prices, runner, &mut venue_loss)?;
+        let assets = external_assets(net, &cash, &prices, &values, &venue_loss)?;
         let c = clear(net, &assets)?;
         history.push(RoundRecord {
             prices: prices.clone(),
@@ -231,21 +246,24 @@ fn holdings_value(
     Ok((assets, tokens))
 }
 
-/// Every node's external assets: cash + holdings (the hook for venue
-/// nodes: a node backed by a levamp scenario would replace its value here
-/// with the scenario's outcome at `prices`).
+/// Every node's external assets: cash + holdings − its venue loss, never
+/// below 0.
 fn external_assets(
     net: &Network,
     cash: &[Quote],
     prices: &[Price],
     values: &[Price],
+    venue_loss: &[Quote],
 ) -> Result<Vec<Quote>, ClearingError> {
     (0..net.nodes.len())
         .map(|i| {
             let (a, t) = holdings_value(net, i, prices, values)?;
-            cash[i]
+            let gross = cash[i]
                 .checked_add(a)
                 .and_then(|x| x.checked_add(t))
+                .map_err(overflow("external assets"))?;
+            gross
+                .checked_sub(venue_loss[i].min(gross))
                 .map_err(overflow("external assets"))
         })
         .collect()
@@ -391,6 +409,10 @@ fn finish(net: &Network, c: Clearing, f: FinishInput) -> Result<Cascade, Clearin
         let (at_end, _) = holdings_value_assets_only(net, i, &f.prices)?;
         let (_, tokens_start) = holdings_value(net, i, &f.prices, &f.start_values)?;
         let (_, tokens_end) = holdings_value(net, i, &f.prices, &f.values)?;
+        // What the venue loss took: the gross external assets less those
+        // the final clearing used.
+        let gross = add(add(f.cash[i], at_end)?, tokens_end)?;
+        let venue = sub(gross, c.external_assets[i])?;
         let shock = add(
             sub(node.external_assets, f.cash[i])?,
             sub(at_start, at_shock)?,
@@ -400,6 +422,7 @@ fn finish(net: &Network, c: Clearing, f: FinishInput) -> Result<Cascade, Clearin
             prices: sub(at_shock, at_end)?,
             tokens: sub(tokens_start, tokens_end)?,
             obligations: sub(f.owed_to[i], c.receipts[i])?,
+            venue,
         };
         let baseline = add(
             add(add(node.external_assets, at_start)?, tokens_start)?,

@@ -71,6 +71,14 @@ pub enum ClearingError {
         /// The clearing map's value there.
         mapped: Quote,
     },
+    /// A venue node's scenario could not be run.
+    #[error("node {id}: venue: {message}")]
+    Venue {
+        /// The venue node.
+        id: String,
+        /// What went wrong.
+        message: String,
+    },
 }
 
 fn overflow(what: &str) -> impl Fn(MathError) -> ClearingError + '_ {

@@ -30,7 +30,8 @@ fn total(l: &Losses) -> Result<Quote, MathError> {
     l.shock
         .checked_add(l.prices)?
         .checked_add(l.tokens)?
-        .checked_add(l.obligations)
+        .checked_add(l.obligations)?
+        .checked_add(l.venue)
 }
 
 /// The page for `net` and its cascade `c`.
@@ -145,11 +146,11 @@ fn drawing(net: &Network, c: &Cascade, totals: &[Quote], sellers: &[bool]) -> St
 }
 
 fn channels(c: &Cascade) -> Result<String, MathError> {
-    let mut sums = [Quote::ZERO; 4];
+    let mut sums = [Quote::ZERO; 5];
     for l in &c.losses {
         for (s, x) in sums
             .iter_mut()
-            .zip([l.shock, l.prices, l.tokens, l.obligations])
+            .zip([l.shock, l.prices, l.tokens, l.obligations, l.venue])
         {
             *s = s.checked_add(x)?;
         }
@@ -159,9 +160,10 @@ fn channels(c: &Cascade) -> Result<String, MathError> {
         "prices (fire sales)",
         "tokens",
         "obligations (defaults)",
+        "venue (bad debt)",
     ];
     let max = sums.iter().map(|q| q.to_f64_lossy()).fold(0.0, f64::max);
-    let mut h = String::from("<h2>Losses by channel</h2>\n<svg width=\"640\" height=\"110\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"12\">\n");
+    let mut h = String::from("<h2>Losses by channel</h2>\n<svg width=\"640\" height=\"136\" xmlns=\"http://www.w3.org/2000/svg\" font-size=\"12\">\n");
     for (k, (name, sum)) in names.iter().zip(&sums).enumerate() {
         let w = match max > 0.0 {
             true => 380.0 * sum.to_f64_lossy().max(0.0) / max,
@@ -226,7 +228,7 @@ fn node_table(
             order.len()
         );
     }
-    h.push_str("<table><tr><th>node</th><th>status</th><th>equity</th><th>shock</th><th>prices</th><th>tokens</th><th>obligations</th><th>total</th><th>recovery</th></tr>\n");
+    h.push_str("<table><tr><th>node</th><th>status</th><th>equity</th><th>shock</th><th>prices</th><th>tokens</th><th>obligations</th><th>venue</th><th>total</th><th>recovery</th></tr>\n");
     for &i in order.iter().take(MAX_ROWS) {
         let l = c.losses[i];
         let status = match (c.clearing.defaulted[i], sellers[i]) {
@@ -236,7 +238,7 @@ fn node_table(
         };
         let _ = writeln!(
             h,
-            "<tr><td>{}</td><td style=\"color:{}\">{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td style=\"color:{}\">{status}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             escape(&net.nodes[i].id),
             colour(c.clearing.defaulted[i], sellers[i]),
             c.clearing.equity(i)?,
@@ -244,6 +246,7 @@ fn node_table(
             l.prices,
             l.tokens,
             l.obligations,
+            l.venue,
             totals[i],
             c.clearing.recovery_rate(i)?,
         );

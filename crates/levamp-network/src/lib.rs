@@ -12,7 +12,10 @@
 //! [`cascade`] adds marketable holdings sold in fire sales when a node
 //! breaches its capital ratio (Cifuentes, Shin & Ferrucci 2005) and equity
 //! tokens valued on their issuer's equity, solved jointly with clearing by
-//! a monotone descent from the top.
+//! a monotone descent from the top. [`cascade_with`] adds venue nodes, whose
+//! loss is a levamp scenario's bad debt at the network's prices, through a
+//! [`VenueRunner`] the caller supplies (this crate does not depend on the
+//! simulator).
 
 mod accelerate;
 mod cascade;
@@ -23,16 +26,19 @@ mod liabilities;
 mod model;
 mod parse;
 mod parse_holdings;
+mod parse_venue;
 mod report;
 mod tokens;
+mod venue;
 
-pub use cascade::{cascade, Cascade, Losses, RoundRecord, MAX_ROUNDS};
+pub use cascade::{cascade, cascade_with, Cascade, Losses, RoundRecord, MAX_ROUNDS};
 pub use clearing::{clear, clear_network, Clearing, ClearingError};
 pub use html::report_html;
 pub use impact::price_after;
 pub use model::{
     Asset, DefaultCosts, Held, Holding, Impact, Network, Node, Obligation, Seniority, Token,
-    TokenKind,
+    TokenKind, VenueLink,
 };
 pub use parse::{parse, parse_file};
 pub use report::{cascade_json, result_json};
+pub use venue::{price_change, NoVenues, VenueRunner};

@@ -5,8 +5,8 @@
 //!
 //! Holdings change a node's external assets before each clearing, so
 //! [`crate::clear`] takes the external assets as an argument and
-//! [`crate::cascade`] computes them each round; venue nodes backed by a
-//! scenario (not built yet) would enter there too.
+//! [`crate::cascade`] computes them each round; the losses of venue nodes
+//! backed by a scenario enter there too.
 
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 
@@ -69,6 +69,27 @@ pub struct Node {
     /// when it does not (Cifuentes, Shin & Ferrucci 2005). `None`: never
     /// sells.
     pub capital_ratio: Option<Ratio>,
+    /// A venue node: backed by a levamp scenario whose loss at the current
+    /// prices is deducted from its external assets ([`crate::cascade_with`]).
+    pub venue: Option<VenueLink>,
+}
+
+/// How a venue node reaches its scenario: the scenario file, the network
+/// asset whose price its exogenous price follows, and the scale of its
+/// losses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VenueLink {
+    /// The scenario file as written (`venue = "…"`), relative to the
+    /// network file.
+    pub scenario: String,
+    /// The network asset (index into [`Network::assets`]) whose relative
+    /// price change the scenario's exogenous price makes (`venue_follows`).
+    pub follows: usize,
+    /// Network units per unit of the scenario's quote (`venue_scale`,
+    /// default 1): a loss of `L` in the scenario is `⌈L × scale⌉` here.
+    pub scale: Ratio,
+    /// The line of the `venue` key (for errors about the scenario).
+    pub line: usize,
 }
 
 /// What a holding is of.

@@ -10,6 +10,7 @@
 
 use crate::model::{DefaultCosts, Network, Node, Obligation, Seniority};
 use crate::parse_holdings::RawHolding;
+use crate::parse_venue::RawVenue;
 use levamp_core::{parse_raw, Quote, Ratio};
 use levamp_io::json::{did_you_mean, quote};
 use levamp_io::InputError;
@@ -37,6 +38,9 @@ const NODE: &[&str] = &[
     "beta",
     "holdings",
     "capital_ratio",
+    "venue",
+    "venue_follows",
+    "venue_scale",
 ];
 const OBLIGATION: &[&str] = &["from", "to", "amount"];
 const COSTS: &[&str] = &["alpha", "beta"];
@@ -79,6 +83,10 @@ pub(crate) fn line_of(text: &str, offset: usize) -> usize {
 }
 
 pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
+
+/// The nodes, with each node's holdings and venue keys as written (resolved
+/// once assets and tokens are known).
+type ParsedNodes = (Vec<Node>, Vec<Vec<RawHolding>>, Vec<RawVenue>);
 
 pub(crate) struct Reader<'t> {
     pub(crate) text: &'t str,
@@ -220,7 +228,7 @@ impl Reader<'_> {
         let Some(nodes_v) = nodes_v else {
             return self.fail(0..0, "node", "a network needs at least one [[node]]");
         };
-        let (mut nodes, raw_holdings) = self.nodes(nodes_v, costs)?;
+        let (mut nodes, raw_holdings, raw_venues) = self.nodes(nodes_v, costs)?;
         let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
         let index: HashMap<&str, usize> = ids
             .iter()
@@ -243,6 +251,7 @@ impl Reader<'_> {
             self.shock(v, &index, &mut nodes, &mut assets)?;
         }
         self.holdings(raw_holdings, &mut nodes, &assets, &tokens, &mut obligations)?;
+        self.venues(raw_venues, &mut nodes, &assets)?;
         Ok(Network {
             name,
             seniority,
@@ -284,13 +293,10 @@ impl Reader<'_> {
         }
     }
 
-    fn nodes(
-        &self,
-        v: &Value<'_>,
-        costs: DefaultCosts,
-    ) -> Result<(Vec<Node>, Vec<Vec<RawHolding>>), InputError> {
+    fn nodes(&self, v: &Value<'_>, costs: DefaultCosts) -> Result<ParsedNodes, InputError> {
         let mut nodes: Vec<Node> = Vec::new();
         let mut all_holdings = Vec::new();
+        let mut venues = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, item) in self.array(v, "node")?.iter().enumerate() {
             let at = format!("node[{i}]");
@@ -298,6 +304,7 @@ impl Reader<'_> {
             let (mut id, mut assets, mut liabilities) = (None, None, None);
             let mut own = costs;
             let (mut holdings, mut capital_ratio) = (Vec::new(), None);
+            let mut venue = RawVenue::default();
             for (key, v) in self.entries(t, &at, NODE)? {
                 let key_at = join(&at, key);
                 match key {
@@ -307,6 +314,9 @@ impl Reader<'_> {
                     "alpha" => own.alpha = self.fraction(v, &key_at)?,
                     "beta" => own.beta = self.fraction(v, &key_at)?,
                     "holdings" => holdings = self.raw_holdings(v, &key_at)?,
+                    "venue" | "venue_follows" | "venue_scale" => {
+                        self.venue_key(&mut venue, key, v, &key_at)?
+                    }
                     _ => capital_ratio = Some(self.capital_ratio(v, &key_at)?),
                 }
             }
@@ -332,13 +342,15 @@ impl Reader<'_> {
                 default_costs: own,
                 holdings: Vec::new(),
                 capital_ratio,
+                venue: None,
             });
             all_holdings.push(holdings);
+            venues.push(venue);
         }
         if nodes.is_empty() {
             return self.fail(v.span(), "node", "a network needs at least one [[node]]");
         }
-        Ok((nodes, all_holdings))
+        Ok((nodes, all_holdings, venues))
     }
 
     pub(crate) fn node_ref(

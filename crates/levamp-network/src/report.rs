@@ -43,7 +43,8 @@ pub fn result_json(net: &Network, c: &Clearing) -> Result<Value, MathError> {
 }
 
 /// [`result_json`] of the cascade's final clearing, plus (additive keys)
-/// per node `"losses": {"shock", "prices", "tokens", "obligations"}`,
+/// per node `"losses": {"shock", "prices", "tokens", "obligations",
+/// "venue"}`,
 /// `"baseline_equity"` and `"units_sold": {ASSET: units}`, and at the top
 /// `"assets": [{"id", "initial_price", "shocked_price", "price",
 /// "units_sold"}]`, `"tokens": [{"id", "issuer", "kind", "value"}]`,
@@ -65,6 +66,7 @@ pub fn cascade_json(net: &Network, c: &Cascade) -> Result<Value, MathError> {
                 "prices": exact(&l.prices),
                 "tokens": exact(&l.tokens),
                 "obligations": exact(&l.obligations),
+                "venue": exact(&l.venue),
             }),
         );
         o.insert("baseline_equity".into(), exact(&c.baseline_equity[i]));

@@ -57,6 +57,7 @@ fn build(spec: &Spec, extra_shock: i64) -> Network {
                 })
                 .collect(),
             capital_ratio: (ratio > 0).then(|| Ratio::from_raw(ratio as i128 * SCALE / 1000)),
+            venue: None,
         })
         .collect::<Vec<_>>();
     let mut seen = std::collections::HashSet::new();

@@ -103,6 +103,7 @@ prop_compose! {
             },
             holdings: Vec::new(),
             capital_ratio: None,
+            venue: None,
         }).collect();
         let mut seen = std::collections::HashSet::new();
         let obligations = edges.into_iter()
