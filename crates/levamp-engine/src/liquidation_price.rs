@@ -230,6 +230,14 @@ fn solve(
             converged = true;
             break;
         }
+        // The form depends on the price only through the tiers: the same
+        // tiers at the root give the same form, whose root it is (checked
+        // without building the form again).
+        if same_tiers(account, ctx, scope, id, at, root) {
+            at = root;
+            converged = true;
+            break;
+        }
         at = root;
         match form(at) {
             // The same tiers at the root: the same form, whose root it is.
@@ -329,6 +337,32 @@ fn root_guess(n: i128, d: i128) -> Option<i128> {
         r = scaled % d;
     }
     Some(q)
+}
+
+/// Whether every position of `scope` priced by `id` is in the same tier at
+/// prices `a` and `b`: then [`linear_form`] is the same at both (it depends
+/// on the price only through the tiers).
+fn same_tiers(
+    account: &Account,
+    ctx: &MarginContext<'_>,
+    scope: Scope,
+    id: PriceId,
+    a: i128,
+    b: i128,
+) -> bool {
+    let same = |pos: &crate::Position| {
+        let market = &ctx.markets[pos.market as usize];
+        let s = pos.size.raw();
+        market.price != id || std::ptr::eq(tier_at(s, market, a), tier_at(s, market, b))
+    };
+    match scope {
+        Scope::Isolated(i) => same(&account.positions[i]),
+        Scope::Cross => account
+            .positions
+            .iter()
+            .filter(|p| p.mode == crate::MarginMode::Cross)
+            .all(same),
+    }
 }
 
 fn tier_at(size: i128, market: &crate::Market, price: i128) -> &crate::Tier {

@@ -245,6 +245,27 @@ pub fn scope_health(
     )
 }
 
+/// [`scope_health`] without the initial margin (left at zero): what a
+/// liquidation needs (equity against maintenance), one division fewer per
+/// position on the liquidation path.
+pub(crate) fn scope_maintenance(
+    account: &Account,
+    scope: Scope,
+    ctx: &MarginContext<'_>,
+) -> Result<ScopeMargin, MathError> {
+    scope_margin(
+        account,
+        ctx,
+        scope,
+        PriceView {
+            prices: ctx.prices,
+            replaced: None,
+        },
+        None,
+        Requirements::Maintenance,
+    )
+}
+
 /// Account-level health. Totals cover the cross pool and every isolated
 /// position; `liquidatable` is true when any scope is, or the lending health
 /// factor is below 1.

@@ -19,7 +19,7 @@ use super::error::VenueError;
 use super::event::Event;
 use super::rules::AfterInsurance;
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::margin::{scope_health, Scope, ScopeMargin};
+use crate::margin::{scope_maintenance, Scope, ScopeMargin};
 use crate::model::{MarginMode, MarketId, PriceId};
 use levamp_core::{mul_div, Base, Quote, Ratio, Round};
 
@@ -70,14 +70,15 @@ impl Venue {
         out
     }
 
-    /// A scope's health at the current prices.
+    /// A scope's equity and maintenance margin at the current prices (the
+    /// initial margin is not computed: no liquidation decision uses it).
     fn health(
         &self,
         account: AccountId,
         isolated: Option<MarketId>,
     ) -> Result<ScopeMargin, VenueError> {
         let scope = self.scope_of(account, isolated);
-        Ok(scope_health(
+        Ok(scope_maintenance(
             &self.accounts[account as usize],
             scope,
             &self.context(),
@@ -469,7 +470,7 @@ impl Venue {
             Some(m) => Ok(self
                 .position(account, m)
                 .map_or(Quote::ZERO, |p| p.isolated_margin)),
-            None => Ok(scope_health(
+            None => Ok(scope_maintenance(
                 &self.accounts[account as usize],
                 Scope::Cross,
                 &self.context(),

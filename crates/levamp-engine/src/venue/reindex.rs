@@ -266,29 +266,21 @@ impl Venue {
                 prices: ctx.prices,
                 replaced: None,
             };
-            let total = scope_margin(acc, &ctx, scope, now, None, Requirements::Maintenance)?;
-            total.equity.checked_sub(total.maintenance_margin)?;
-            // The valuations the exposure weights would make (their errors
-            // are the general path's).
-            let price = |k: PriceId| self.prices[k as usize];
+            // The moving items (the one position), valued once: a position
+            // valued without error also passes the general path's exposure
+            // valuation (`|size| × price` rounded up is the notional).
+            let moving = scope_margin(acc, &ctx, scope, now, Some(key), Requirements::Maintenance)?;
             let rest = match scope {
-                Scope::Isolated(i) => {
-                    let p = &acc.positions[i];
-                    p.size.value_at(price(key), Round::Ceil)?.checked_abs()?;
-                    ScopeMargin {
-                        equity: p.isolated_margin,
-                        ..ScopeMargin::default()
-                    }
-                }
+                Scope::Isolated(i) => ScopeMargin {
+                    equity: acc.positions[i].isolated_margin,
+                    ..ScopeMargin::default()
+                },
                 Scope::Cross => {
-                    for p in acc.positions.iter().filter(|p| p.mode == MarginMode::Cross) {
-                        if !p.size.is_zero() {
-                            p.size.value_at(price(key), Round::Ceil)?.checked_abs()?;
-                        }
-                    }
+                    // The collateral's exposure valuations (their errors are
+                    // the general path's).
                     for item in ctx.collateral(acc) {
                         let (asset, amount) = item?;
-                        amount.value_at(price(asset.price), Round::Ceil)?;
+                        amount.value_at(self.prices[asset.price as usize], Round::Ceil)?;
                     }
                     let fixed = self.assets[self.quote as usize].price;
                     scope_margin(
@@ -301,6 +293,10 @@ impl Venue {
                     )?
                 }
             };
+            // The rest then the position, in the order `scope_margin` sums
+            // them: the same totals, and the same overflow.
+            let total = rest.checked_add(&moving)?;
+            total.equity.checked_sub(total.maintenance_margin)?;
             let side = acc
                 .positions
                 .iter()
