@@ -118,6 +118,19 @@ fn div_round_scale(p: i128, round: Round) -> i128 {
     }
 }
 
+/// `raw as f64` (round to nearest, ties to even), without the generic
+/// 128-bit conversion when the value fits in `i64` (every price, size and
+/// balance of a simulation does): the same integer converts to the same
+/// `f64` either way, so the result is identical. For the lossy
+/// statistics conversions (`to_f64_lossy`), never for accounting.
+#[inline]
+pub fn raw_to_f64(raw: i128) -> f64 {
+    match i64::try_from(raw) {
+        Ok(v) => v as f64,
+        Err(_) => raw as f64,
+    }
+}
+
 /// `x` as a raw value at [`SCALE`] (`x · 10^12`), rounded as asked — the one
 /// conversion from `f64` (simulation models, statistics) into fixed point.
 ///
@@ -165,7 +178,14 @@ pub fn from_f64(x: f64, round: Round) -> Result<i128, MathError> {
             _ => 0,
         });
     }
-    div_round(scaled, 1i128 << k, round)
+    // Division by 2^k as a shift (no 128-bit division): the arithmetic
+    // shift floors; Ceil adds one when bits were shifted out. Cannot
+    // overflow: |scaled| < 2^93 and k ≤ 126.
+    let floor = scaled >> k;
+    Ok(match round {
+        Round::Ceil if floor << k != scaled => floor + 1,
+        _ => floor,
+    })
 }
 
 #[cold]
@@ -362,6 +382,28 @@ mod tests {
                 prop_assert!(f <= c && c - f <= 1);
                 prop_assert!(f * (1i128 << k) <= n && n <= c * (1i128 << k));
                 prop_assert_eq!(f == c, n % (1i128 << k) == 0);
+            }
+        }
+
+        /// The shortcut conversion equals the plain `as` conversion everywhere.
+        #[test]
+        fn raw_to_f64_equals_the_plain_conversion(hi in any::<i64>(), lo in any::<u64>(), shift in 0u32..128) {
+            let raw = ((hi as i128) << 64 | lo as i128) >> shift;
+            prop_assert_eq!(raw_to_f64(raw).to_bits(), (raw as f64).to_bits());
+        }
+
+        /// The shift in `from_f64` rounds as the division did.
+        #[test]
+        fn from_f64_equals_division_rounding(m in -(1i64 << 53)..(1i64 << 53), e in -126i32..0) {
+            let x = m as f64 * 2f64.powi(e);
+            let bits = x.to_bits();
+            let exponent = ((bits >> 52) & 0x7ff) as i32;
+            prop_assume!(exponent != 0 && exponent - 1075 >= -126 && exponent - 1075 < 0);
+            let mantissa = (bits & ((1u64 << 52) - 1)) | 1 << 52;
+            let scaled = mantissa as i128 * SCALE * if x < 0.0 { -1 } else { 1 };
+            let k = 1075 - exponent;
+            for round in [Round::Floor, Round::Ceil] {
+                prop_assert_eq!(from_f64(x, round), div_round(scaled, 1i128 << k, round));
             }
         }
 

@@ -93,7 +93,7 @@ impl Ray {
     }
     /// Lossy, for statistics and plots only.
     pub fn to_f64_lossy(self) -> f64 {
-        self.0 as f64 / RAY as f64
+        crate::fixed::raw_to_f64(self.0) / RAY as f64
     }
 }
 

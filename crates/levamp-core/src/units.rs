@@ -95,7 +95,8 @@ macro_rules! unit {
                 crate::fixed::from_f64(x, round).map(Self)
             }
             /// Lossy conversion for statistics and plots only, never for accounting.
-            pub fn to_f64_lossy(self) -> f64 { self.0 as f64 / SCALE as f64 }
+            #[inline]
+            pub fn to_f64_lossy(self) -> f64 { crate::fixed::raw_to_f64(self.0) / SCALE as f64 }
         }
 
         impl fmt::Display for $name {

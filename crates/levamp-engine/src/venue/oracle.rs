@@ -76,6 +76,28 @@ impl OracleFeed {
         out: &mut Vec<OracleUpdate>,
     ) -> Result<(), MathError> {
         out.clear();
+        // A feed that publishes every observation at once, at full spot
+        // (the simulator's instant oracle): the general path below would
+        // push the observation into the window and clear it, queue the
+        // update and deliver it at once. Same state, same update.
+        let c = &self.config;
+        if c.heartbeat_s.is_none()
+            && c.deviation.is_none()
+            && c.latency_s == 0
+            && c.twap_window_s.is_none()
+            && c.decimals.is_none_or(|d| d >= levamp_core::DECIMALS)
+            && self.in_flight.is_empty()
+        {
+            self.window.clear();
+            self.last_published = Some((ts, price));
+            out.push(OracleUpdate {
+                ts,
+                price,
+                observed_ts: ts,
+                confidence: c.confidence,
+            });
+            return Ok(());
+        }
         self.window.push_back((ts, price));
         let value = self.value(ts)?;
         let due = match (
