@@ -59,7 +59,8 @@ pub fn run(file: &Path, format: Option<Format>, out: Option<&Path>, force: bool)
     }
 }
 
-/// One line per node, then the totals, then the fire sales (if any).
+/// One line per node, then the totals, then the fire sales (if any), then
+/// the cascade's rounds (if any changed sales, prices or token values).
 fn write_table(w: &mut dyn Write, net: &Network, cascade: &Cascade) -> std::io::Result<()> {
     let c = &cascade.clearing;
     writeln!(
@@ -109,6 +110,41 @@ fn write_table(w: &mut dyn Write, net: &Network, cascade: &Cascade) -> std::io::
     }
     if !net.assets.is_empty() || !net.tokens.is_empty() {
         writeln!(w, "{} cascade round(s)", cascade.rounds())?;
+    }
+    if cascade.rounds() > 0 {
+        write_rounds(w, net, cascade)?;
+    }
+    Ok(())
+}
+
+/// The cascade's rounds, one line each as the round cleared (the first at
+/// the shocked prices): defaults and sellers with how many are new since
+/// the round before, the total shortfall and every asset's price.
+fn write_rounds(w: &mut dyn Write, net: &Network, cascade: &Cascade) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "\n{:>5} {:>8} {:>12} {:>8} {:>11} {:>22}  prices",
+        "round", "defaults", "new defaults", "sellers", "new sellers", "total shortfall"
+    )?;
+    let (mut defaults, mut sellers) = (0, 0);
+    for (k, round) in cascade.history.iter().enumerate() {
+        let prices: Vec<String> = net
+            .assets
+            .iter()
+            .zip(&round.prices)
+            .map(|(asset, price)| format!("{}={price}", table::escape(&asset.id)))
+            .collect();
+        writeln!(
+            w,
+            "{k:>5} {:>8} {:>12} {:>8} {:>11} {:>22}  {}",
+            round.defaults,
+            round.defaults.saturating_sub(defaults),
+            round.sellers,
+            round.sellers.saturating_sub(sellers),
+            round.shortfall.to_string(),
+            prices.join(" ")
+        )?;
+        (defaults, sellers) = (round.defaults, round.sellers);
     }
     Ok(())
 }

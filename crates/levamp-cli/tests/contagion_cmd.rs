@@ -230,3 +230,41 @@ fn a_token_that_is_its_own_only_backing_is_exit_2_with_its_line() {
     assert!(!out_dir.exists());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn table_lists_the_cascade_rounds() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../networks/fire-sale-two-banks.toml"
+    );
+    let (code, out, err) = levamp(&["contagion", file, "--format", "table"], "");
+    assert_eq!(code, 0, "{err}");
+    // The existing lines stay.
+    assert!(out.contains("0 of 2 nodes default"), "{out}");
+    assert!(out.contains("26 cascade round(s)"), "{out}");
+    // Then one row a round: the first at the shocked prices; one bank
+    // has sold by the second, both by the third.
+    let header = out
+        .lines()
+        .position(|l| l.starts_with("round") && l.contains("new sellers"))
+        .unwrap_or_else(|| panic!("no rounds table:\n{out}"));
+    let rows: Vec<&str> = out.lines().skip(header + 1).collect();
+    assert_eq!(rows.len(), 27, "{out}");
+    let first: Vec<&str> = rows[0].split_whitespace().collect();
+    assert_eq!(first[..5], ["0", "0", "0", "0", "0"], "{out}");
+    assert!(rows[0].contains("X=1"), "{out}");
+    let second: Vec<&str> = rows[1].split_whitespace().collect();
+    assert_eq!(second[..2], ["1", "0"], "{out}");
+    assert_eq!(second[3..5], ["1", "1"], "{out}");
+    assert!(rows[1].contains("X=0.996"), "{out}");
+    let third: Vec<&str> = rows[2].split_whitespace().collect();
+    assert_eq!(third[3..5], ["2", "1"], "{out}");
+    assert!(rows[26].contains("X=0.993479818109"), "{out}");
+}
+
+#[test]
+fn table_has_no_rounds_without_a_cascade() {
+    let (code, out, err) = levamp(&["contagion", THREE_BANKS, "--format", "table"], "");
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("new sellers"), "{out}");
+}

@@ -51,7 +51,9 @@ struct System<'a> {
 }
 
 /// Upper bounds on the payments of `defaulted` (in that order), or `None`
-/// when the float solve or the exact check fails.
+/// when the float solve or the exact check fails. `margin` carries the
+/// float margin `w` from one round to the next (a warm start only: any
+/// start gives a bound that is checked exactly).
 pub(crate) fn upper_bound(
     liab: &Liabilities,
     floor_alpha_e: &[i128],
@@ -59,6 +61,7 @@ pub(crate) fn upper_bound(
     defaulted: &[usize],
     in_default: &[bool],
     z: &[i128],
+    margin: &mut Vec<f64>,
 ) -> Option<Vec<i128>> {
     if defaulted.is_empty() {
         return None;
@@ -84,7 +87,12 @@ pub(crate) fn upper_bound(
         .map(|k| (sys.count[k + 1] - sys.count[k]) as f64 + 2.0)
         .collect();
     let active = sys.active(&v);
-    let w = sys.solve(&slack, vec![0.0; d], 1e-6, None, Some(&active))?;
+    // The defaulted set only grows, in order: the last round's margin is a
+    // warm start for the nodes it had.
+    let mut start = margin.clone();
+    start.resize(d, 0.0);
+    let w = sys.solve(&slack, start, 1e-6, None, Some(&active))?;
+    margin.clone_from(&w);
     for factor in [2.0, 16.0, 1024.0] {
         let u: Vec<i128> = (0..d)
             .map(|k| v[k] + (factor * w[k]).ceil() as i128 + 2)

@@ -163,6 +163,7 @@ pub fn clear(net: &Network, external_assets: &[Quote]) -> Result<Clearing, Clear
     let liab = Liabilities::of(net).map_err(overflow("total obligations"))?;
     let mut s = State::new(net, &liab, external_assets)?;
     let mut rounds = 0;
+    let mut margin = Vec::new();
     loop {
         let mut found = false;
         for i in 0..n {
@@ -183,6 +184,7 @@ pub fn clear(net: &Network, external_assets: &[Quote]) -> Result<Clearing, Clear
             &s.defaulted,
             &s.in_default,
             &s.z,
+            &mut margin,
         ) {
             for (k, &i) in s.defaulted.clone().iter().enumerate() {
                 if bound[k] < s.z[i] {

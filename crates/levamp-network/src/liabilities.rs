@@ -135,7 +135,7 @@ impl Liabilities {
 #[inline]
 pub(crate) fn floor_mul_div(a: i128, b: i128, c: i128) -> Result<i128, MathError> {
     if let Some(product) = a.checked_mul(b) {
-        let estimate = (a as f64) * (b as f64) / (c as f64);
+        let estimate = to_f64(a) * to_f64(b) / to_f64(c);
         if (0.0..4.0e18).contains(&estimate) {
             let mut q = estimate as i128;
             if let Some(qc) = q.checked_mul(c) {
@@ -157,6 +157,16 @@ pub(crate) fn floor_mul_div(a: i128, b: i128, c: i128) -> Result<i128, MathError
     mul_div(a, b, c, Round::Floor)
 }
 
+/// `x as f64` through `i64` when it fits: the same value (both round to
+/// nearest), without the slow software conversion of an `i128`.
+#[inline]
+pub(crate) fn to_f64(x: i128) -> f64 {
+    match i64::try_from(x) {
+        Ok(x) => x as f64,
+        Err(_) => x as f64,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -171,6 +181,14 @@ mod tests {
             c in prop_oneof![1i128..1_000, 1i128..(1i128 << 60), 1i128..(1i128 << 110)],
         ) {
             prop_assert_eq!(floor_mul_div(a, b, c).ok(), mul_div(a, b, c, Round::Floor).ok());
+        }
+
+        /// The conversion through `i64` is the `i128` one, bit for bit.
+        #[test]
+        fn to_f64_is_the_i128_conversion(
+            x in prop_oneof![-(1i128 << 62)..(1i128 << 62), i128::MIN..i128::MAX],
+        ) {
+            prop_assert_eq!(to_f64(x).to_bits(), (x as f64).to_bits());
         }
     }
 }
