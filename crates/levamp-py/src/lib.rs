@@ -255,13 +255,16 @@ fn sim(
     Ok(d.unbind())
 }
 
-/// One grid point of a sweep: the scenario (`file`, or `text`) with the
-/// dotted-key `overrides` (key, value as JSON text) applied, run on `paths`
-/// paths from `seed` (default: the scenario's `[run]`) as `levamp
-/// recommend` evaluates a point — every point on the same random paths —
-/// and returns the `summary` of its metrics.json as JSON text.
+/// One grid point of a sweep: the scenario (`file`, or `text`; both: the
+/// text of `file`) with the dotted-key `overrides` (key, value as JSON
+/// text) applied, run on `paths` paths from `seed` (default: the
+/// scenario's `[run]`) as `levamp recommend` evaluates a point — every
+/// point on the same random paths — and returns the `summary` of its
+/// metrics.json as JSON text. `files` {path: text} answer for the files the
+/// scenario reads at those paths (shipped from another machine).
 #[pyfunction]
-#[pyo3(signature = (file, text, overrides, seed=None, paths=None, threads=None))]
+#[pyo3(signature = (file, text, overrides, seed=None, paths=None, threads=None, files=None))]
+#[allow(clippy::too_many_arguments)]
 fn sweep_point(
     py: Python<'_>,
     file: Option<PathBuf>,
@@ -270,26 +273,33 @@ fn sweep_point(
     seed: Option<u64>,
     paths: Option<usize>,
     threads: Option<usize>,
+    files: Option<Vec<(PathBuf, String)>>,
 ) -> PyResult<String> {
     if paths == Some(0) {
         return Err(InputError::new_err("paths must be at least 1, found 0"));
     }
     let pool = pool(threads)?;
-    py.allow_threads(|| on(pool.as_ref(), || point(file, text, &overrides, seed, paths)))
+    let sources = files
+        .into_iter()
+        .flatten()
+        .fold(Sources::disk(), |s, (p, text)| s.with_text(p, text));
+    let run = || point((file, text), &overrides, seed, paths, &sources);
+    py.allow_threads(|| on(pool.as_ref(), run))
         .map_err(|e| raise(error_line(&e)))
 }
 
 /// [`sweep_point`] without Python.
 fn point(
-    file: Option<PathBuf>,
-    text: Option<String>,
+    (file, text): (Option<PathBuf>, Option<String>),
     overrides: &[(String, String)],
     seed: Option<u64>,
     paths: Option<usize>,
+    sources: &Sources,
 ) -> anyhow::Result<String> {
     use levamp_sim::variants::{evaluate, Base, VariantError};
     let (file, text) = match (file, text) {
-        (_, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
+        (Some(file), Some(text)) => (file, text),
+        (None, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
         (Some(file), None) => {
             let text = levamp_io::input_limit::read_file(&file)?;
             (file, text)
@@ -312,7 +322,7 @@ fn point(
         &values,
         seed.unwrap_or(defaults.run.seed),
         paths.unwrap_or(defaults.run.paths),
-        &Sources::disk(),
+        sources,
         &AtomicUsize::new(0),
     )
     .map_err(|e| match e {
@@ -330,6 +340,55 @@ fn point(
     Ok(serde_json::to_string(&levamp_sim::summary::summary_json(
         &e.paths,
     ))?)
+}
+
+/// The scenario keys whose values name files the scenario reads (relative
+/// to the scenario's folder, or to the working directory for text): what a
+/// sweep ships to a worker on another machine.
+const FILE_KEYS: [(&str, &str); 2] = [("accounts", "snapshot"), ("price", "csv")];
+
+/// The files a scenario (`file`, or `text`) reads, as its run resolves
+/// them (relative to the file's folder, or to the working directory for
+/// text): the values of `accounts.snapshot` and `price.csv`, in the
+/// scenario and in the grid's `values` [(key, JSON text)]. What a sweep
+/// ships to a worker that may not have them. Empty for a scenario that
+/// cannot be read: running it reports why, as the CLI does.
+#[pyfunction]
+#[pyo3(signature = (file, text, values))]
+fn scenario_files(
+    file: Option<PathBuf>,
+    text: Option<String>,
+    values: Vec<(String, String)>,
+) -> Vec<PathBuf> {
+    let text = match (&file, text) {
+        (_, Some(text)) => text,
+        (Some(file), None) => match levamp_io::input_limit::read_file(file) {
+            Ok(text) => text,
+            Err(_) => return Vec::new(),
+        },
+        (None, None) => return Vec::new(),
+    };
+    let Ok(tree) = levamp_sim::scenario::tree(&text) else {
+        return Vec::new();
+    };
+    let dir = file
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let in_scenario = FILE_KEYS
+        .iter()
+        .filter_map(|(table, key)| Some(tree.get(table)?.get(key)?.as_str()?.to_string()));
+    let in_grid = values.iter().filter_map(|(k, v)| {
+        let is_file = FILE_KEYS.iter().any(|(t, key)| *k == format!("{t}.{key}"));
+        is_file
+            .then(|| serde_json::from_str::<String>(v).ok())
+            .flatten()
+    });
+    let mut out: Vec<PathBuf> = in_scenario.chain(in_grid).map(|p| dir.join(p)).collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 /// `key = value, …` of a grid point.
@@ -350,6 +409,7 @@ fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(invoke, m)?)?;
     m.add_function(wrap_pyfunction!(sim, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
+    m.add_function(wrap_pyfunction!(scenario_files, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
