@@ -28,6 +28,7 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from . import _toml
 from ._levamp import InputError, LevampError, __version__
+from ._levamp import absolute_paths as _absolute_paths
 from ._levamp import invoke as _invoke
 from ._levamp import sim as _sim
 from ._levamp import sweep_point as _sweep_point
@@ -53,11 +54,16 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _is_path(x: Any, markers: Tuple[str, ...]) -> bool:
-    """Whether ``x`` names a file rather than holding its text."""
+    """Whether ``x`` names a file rather than holding its text: an
+    ``os.PathLike``, or a ``str`` that names an existing file or, naming
+    none, looks like a path (one line, no ``=``, not starting as the text
+    does) so that a missing file is reported as one."""
     if isinstance(x, os.PathLike):
         return True
     if not isinstance(x, str):
         return False
+    if "\n" not in x and "\0" not in x and os.path.isfile(x):
+        return True
     s = x.lstrip()
     if not s or s.startswith(markers):
         return False
@@ -87,14 +93,24 @@ def _toml_input(x: Any, what: str) -> Tuple[Optional[str], Optional[str]]:
     raise TypeError(f"{what}: a path, a TOML string or a dict, not {type(x).__name__}")
 
 
+#: The keys of a scenario that name files (relative to the file's folder,
+#: or to the working directory for text or a dict).
+SCENARIO_FILE_KEYS = ("accounts.snapshot", "price.csv")
+#: The keys of a backtest strategy that name files.
+STRATEGY_FILE_KEYS = ("data.perp", "data.spot", "data.mark", "data.funding")
+
+
 class _AsFile:
     """A TOML input as a file for the commands that read only files: the
     path itself, or the text in a temporary file named ``<stem>.toml``
-    (errors show it as ``<stem>``; relative paths inside resolve from the
-    working directory only for a real file)."""
+    (errors show it as ``<stem>``), its relative paths at ``file_keys``
+    made absolute from the working directory first, so that they resolve
+    as they do for :func:`sim` given text."""
 
-    def __init__(self, x: Any, stem: str, what: str) -> None:
+    def __init__(self, x: Any, stem: str, what: str, file_keys: Sequence[str] = ()) -> None:
         self.path, self.text = _toml_input(x, what)
+        if self.text is not None and file_keys:
+            self.text = _absolute_paths(self.text, list(file_keys))
         self.stem = stem
         self._tmp: Optional[tempfile.TemporaryDirectory] = None
 
@@ -354,7 +370,7 @@ def recommend(
     if scenario is None:
         _, out = _command(args, threads=threads)
     else:
-        f = _AsFile(scenario, "scenario", "scenario")
+        f = _AsFile(scenario, "scenario", "scenario", SCENARIO_FILE_KEYS)
         with f as file:
             try:
                 _, out = _command([args[0], file, *args[1:]], threads=threads)
@@ -368,7 +384,7 @@ def backtest(strategy: Any) -> Dict[str, Any]:
     ``metrics.json`` that ``levamp backtest`` writes, as a dict. A file with
     ``[[variant]]``s gives ``{"compare": [row, …]}`` from ``compare.csv``.
     ``strategy`` is a path, TOML text or a dict."""
-    f = _AsFile(strategy, "strategy", "strategy")
+    f = _AsFile(strategy, "strategy", "strategy", STRATEGY_FILE_KEYS)
     with f as file, tempfile.TemporaryDirectory(prefix="levamp-backtest-") as out:
         try:
             _command(["backtest", file, "--out", out, "--quiet"])

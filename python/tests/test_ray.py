@@ -4,22 +4,17 @@ errors are the local backend's."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import levamp
 
-ray = pytest.importorskip("ray")
+pytest.importorskip("ray")
 
 SCENARIO = "scenarios/shock-linear.toml"  # reads accounts.json: shipped
 GRID = {"impact.lambda": [0.00005, 0.0001, 0.00015], "venue.insurance_fund": [0, 1000000]}
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
-    yield
-    ray.shutdown()
 
 
 def test_ray_sweep_is_the_local_sweep(local_ray, tmp_path, monkeypatch):
@@ -27,7 +22,7 @@ def test_ray_sweep_is_the_local_sweep(local_ray, tmp_path, monkeypatch):
     # From another folder, the scenario by its absolute path: the tasks
     # (in processes with their own working directory) get the snapshot
     # shipped, not by a path they resolve themselves.
-    scenario = str((__import__("pathlib").Path(SCENARIO)).resolve())
+    scenario = str(Path(SCENARIO).resolve())
     monkeypatch.chdir(tmp_path)
     remote = levamp.sweep(scenario, GRID, paths=8, seed=3, backend="ray", progress=False)
     pd.testing.assert_frame_equal(remote, local, check_exact=True)

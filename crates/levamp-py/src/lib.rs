@@ -391,6 +391,48 @@ fn scenario_files(
     out
 }
 
+/// `text` (TOML) with the relative paths at the dotted `keys` (e.g.
+/// `accounts.snapshot`, `data.perp`) made absolute from the working
+/// directory, everything else byte for byte: a file given as text resolves
+/// its paths from the working directory even when the command reads it
+/// from a temporary file. Text that does not parse is returned as it is
+/// (the command reports why).
+#[pyfunction]
+fn absolute_paths(text: String, keys: Vec<String>) -> PyResult<String> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(&text) else {
+        return Ok(text);
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| LevampError::new_err(format!("the working directory: {e}")))?;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for key in &keys {
+        let mut table = root.get_ref();
+        let mut parts = key.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let Some(value) = table.get(part) else { break };
+            match (value.get_ref(), parts.peek()) {
+                (DeValue::Table(t), Some(_)) => table = t,
+                (DeValue::String(p), None) if Path::new(p.as_ref()).is_relative() => {
+                    let absolute = cwd.join(p.as_ref()).display().to_string();
+                    // A JSON string is a TOML basic string.
+                    let quoted = serde_json::to_string(&absolute)
+                        .map_err(|e| LevampError::new_err(e.to_string()))?;
+                    edits.push((value.span(), quoted));
+                    break;
+                }
+                _ => break,
+            }
+        }
+    }
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut out = text;
+    for (span, quoted) in edits {
+        out.replace_range(span, &quoted);
+    }
+    Ok(out)
+}
+
 /// `key = value, …` of a grid point.
 fn describe(overrides: &[(String, String)]) -> String {
     let set: Vec<String> = overrides
@@ -410,6 +452,7 @@ fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sim, m)?)?;
     m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_files, m)?)?;
+    m.add_function(wrap_pyfunction!(absolute_paths, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
