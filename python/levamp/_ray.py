@@ -16,6 +16,7 @@ import os
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._levamp import scenario_files as _scenario_files
+from ._levamp import sweep_points as _sweep_points
 
 Overrides = List[Tuple[str, str]]
 
@@ -49,16 +50,12 @@ class _Shipped:
 
 def _chunk(shipped: _Shipped, threads: int, chunk: List[Overrides]) -> List[Dict[str, Any]]:
     """Runs a chunk of points on a worker (the body of a Ray task)."""
-    from . import _flatten, _sweep_point  # late: a worker imports levamp here
     import json
 
-    out = []
-    for overrides in chunk:
-        summary = _sweep_point(
-            shipped.path, shipped.text, overrides, shipped.seed, shipped.paths, threads, shipped.files
-        )
-        out.append(_flatten(json.loads(summary)))
-    return out
+    from ._sweep import _flatten
+
+    summaries = _sweep_points(shipped.path, shipped.text, chunk, shipped.seed, shipped.paths, threads, shipped.files)
+    return [_flatten(json.loads(s)) for s in summaries]
 
 
 def _chunks(points: List[Overrides], n: int) -> List[List[Overrides]]:

@@ -48,14 +48,15 @@ def test_ray_errors_are_the_local_errors(local_ray):
 def test_a_task_needs_no_file_of_this_machine(tmp_path, monkeypatch):
     """What a task gets holds the files the scenario reads: run where the
     scenario's relative paths resolve to nothing, it is the local result."""
-    from levamp import _Point, _ray
+    from levamp import _ray
+    from levamp._sweep import _Point
 
     text = open(SCENARIO, encoding="utf-8").read().replace('"accounts.json"', '"scenarios/accounts.json"')
     points = [[("impact.lambda", "0.0001")]]
-    here = _Point(None, text, 1, 4, None)(points[0])
+    (here,) = _Point(None, text, 1, 4, None)(points)
     shipped = _ray._Shipped(_Point(None, text, 1, 4, None), points)
     assert [p for p, _ in shipped.files] == ["scenarios/accounts.json"]
     monkeypatch.chdir(tmp_path)
     with pytest.raises(levamp.LevampError, match="scenarios/accounts.json"):
-        _Point(None, text, 1, 4, None)(points[0])
+        _Point(None, text, 1, 4, None)(points)
     assert _ray._chunk(shipped, 1, points) == [here]

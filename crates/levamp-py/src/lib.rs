@@ -255,26 +255,30 @@ fn sim(
     Ok(d.unbind())
 }
 
-/// One grid point of a sweep: the scenario (`file`, or `text`; both: the
-/// text of `file`) with the dotted-key `overrides` (key, value as JSON
-/// text) applied, run on `paths` paths from `seed` (default: the
+/// Grid points of a sweep: for each, the scenario (`file`, or `text`;
+/// both: the text of `file`) with the dotted-key overrides (key, value as
+/// JSON text) applied, run on `paths` paths from `seed` (default: the
 /// scenario's `[run]`) as `levamp recommend` evaluates a point — every
-/// point on the same random paths — and returns the `summary` of its
-/// metrics.json as JSON text. `files` {path: text} answer for the files the
-/// scenario reads at those paths (shipped from another machine).
+/// point on the same random paths — and the `summary` of its metrics.json
+/// as JSON text, in the order of `points`. The points run in parallel on
+/// `threads` threads (default one per core), each point's paths too
+/// (rayon: whichever work is free); results do not depend on it. An error
+/// is the first failing point's. `files` [(path, text)] answer for the
+/// files the scenario reads at those paths (shipped from another machine).
 #[pyfunction]
-#[pyo3(signature = (file, text, overrides, seed=None, paths=None, threads=None, files=None))]
+#[pyo3(signature = (file, text, points, seed=None, paths=None, threads=None, files=None))]
 #[allow(clippy::too_many_arguments)]
-fn sweep_point(
+fn sweep_points(
     py: Python<'_>,
     file: Option<PathBuf>,
     text: Option<String>,
-    overrides: Vec<(String, String)>,
+    points: Vec<Vec<(String, String)>>,
     seed: Option<u64>,
     paths: Option<usize>,
     threads: Option<usize>,
     files: Option<Vec<(PathBuf, String)>>,
-) -> PyResult<String> {
+) -> PyResult<Vec<String>> {
+    use rayon::prelude::*;
     if paths == Some(0) {
         return Err(InputError::new_err("paths must be at least 1, found 0"));
     }
@@ -283,63 +287,90 @@ fn sweep_point(
         .into_iter()
         .flatten()
         .fold(Sources::disk(), |s, (p, text)| s.with_text(p, text));
-    let run = || point((file, text), &overrides, seed, paths, &sources);
+    let run = || -> anyhow::Result<Vec<String>> {
+        let scenario = Scenario::read(file, text)?;
+        let results: Vec<anyhow::Result<String>> = points
+            .par_iter()
+            .map(|overrides| scenario.point(overrides, seed, paths, &sources))
+            .collect();
+        results.into_iter().collect()
+    };
     py.allow_threads(|| on(pool.as_ref(), run))
         .map_err(|e| raise(error_line(&e)))
 }
 
-/// [`sweep_point`] without Python.
-fn point(
-    (file, text): (Option<PathBuf>, Option<String>),
-    overrides: &[(String, String)],
-    seed: Option<u64>,
-    paths: Option<usize>,
-    sources: &Sources,
-) -> anyhow::Result<String> {
-    use levamp_sim::variants::{evaluate, Base, VariantError};
-    let (file, text) = match (file, text) {
-        (Some(file), Some(text)) => (file, text),
-        (None, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
-        (Some(file), None) => {
-            let text = levamp_io::input_limit::read_file(&file)?;
-            (file, text)
-        }
-        (None, None) => anyhow::bail!("a scenario file or text"),
-    };
-    let shown = file.display().to_string();
-    let base = Base::parse(&file, &text)?;
-    let values = overrides
-        .iter()
-        .map(|(k, v)| {
-            let value = serde_json::from_str(v)
-                .map_err(|e| anyhow::anyhow!("grid {k} = {v}: not a JSON value: {e}"))?;
-            Ok((k.clone(), value))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let defaults = base.scenario(&[])?;
-    let e = evaluate(
-        &base,
-        &values,
-        seed.unwrap_or(defaults.run.seed),
-        paths.unwrap_or(defaults.run.paths),
-        sources,
-        &AtomicUsize::new(0),
-    )
-    .map_err(|e| match e {
-        VariantError::Input(e) => {
-            match overrides.iter().find(|(k, _)| e.at.starts_with(k.as_str())) {
-                Some((k, v)) => anyhow::Error::from(levamp_io::InputError {
-                    at: format!("grid {k} = {v}"),
-                    message: e.message,
-                }),
-                None => levamp_sim::scenario::at_line(&shown, &text, e).into(),
+/// A sweep's base scenario: its name for messages, its text, and its tree.
+struct Scenario {
+    shown: String,
+    text: String,
+    base: levamp_sim::variants::Base,
+    /// The scenario's `[run] seed` and `paths`.
+    defaults: (u64, usize),
+}
+
+impl Scenario {
+    /// Reads `file` (or takes `text`, named `file` if given) and checks it.
+    fn read(file: Option<PathBuf>, text: Option<String>) -> anyhow::Result<Scenario> {
+        let (file, text) = match (file, text) {
+            (Some(file), Some(text)) => (file, text),
+            (None, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
+            (Some(file), None) => {
+                let text = levamp_io::input_limit::read_file(&file)?;
+                (file, text)
             }
-        }
-        VariantError::Path(e) => anyhow::anyhow!("{}: {e}", describe(overrides)),
-    })?;
-    Ok(serde_json::to_string(&levamp_sim::summary::summary_json(
-        &e.paths,
-    ))?)
+            (None, None) => anyhow::bail!("a scenario file or text"),
+        };
+        let base = levamp_sim::variants::Base::parse(&file, &text)?;
+        let defaults = base.scenario(&[])?;
+        Ok(Scenario {
+            shown: file.display().to_string(),
+            text,
+            base,
+            defaults: (defaults.run.seed, defaults.run.paths),
+        })
+    }
+
+    /// The summary of one point (see [`sweep_points`]).
+    fn point(
+        &self,
+        overrides: &[(String, String)],
+        seed: Option<u64>,
+        paths: Option<usize>,
+        sources: &Sources,
+    ) -> anyhow::Result<String> {
+        use levamp_sim::variants::{evaluate, VariantError};
+        let values = overrides
+            .iter()
+            .map(|(k, v)| {
+                let value = serde_json::from_str(v)
+                    .map_err(|e| anyhow::anyhow!("grid {k} = {v}: not a JSON value: {e}"))?;
+                Ok((k.clone(), value))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let e = evaluate(
+            &self.base,
+            &values,
+            seed.unwrap_or(self.defaults.0),
+            paths.unwrap_or(self.defaults.1),
+            sources,
+            &AtomicUsize::new(0),
+        )
+        .map_err(|e| match e {
+            VariantError::Input(e) => {
+                match overrides.iter().find(|(k, _)| e.at.starts_with(k.as_str())) {
+                    Some((k, v)) => anyhow::Error::from(levamp_io::InputError {
+                        at: format!("grid {k} = {v}"),
+                        message: e.message,
+                    }),
+                    None => levamp_sim::scenario::at_line(&self.shown, &self.text, e).into(),
+                }
+            }
+            VariantError::Path(e) => anyhow::anyhow!("{}: {e}", describe(overrides)),
+        })?;
+        Ok(serde_json::to_string(&levamp_sim::summary::summary_json(
+            &e.paths,
+        ))?)
+    }
 }
 
 /// The scenario keys whose values name files the scenario reads (relative
@@ -450,7 +481,7 @@ fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<InputError>())?;
     m.add_function(wrap_pyfunction!(invoke, m)?)?;
     m.add_function(wrap_pyfunction!(sim, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_points, m)?)?;
     m.add_function(wrap_pyfunction!(scenario_files, m)?)?;
     m.add_function(wrap_pyfunction!(absolute_paths, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
