@@ -52,10 +52,8 @@ def _chunk(shipped: _Shipped, threads: int, chunk: List[Overrides]) -> List[Dict
     """Runs a chunk of points on a worker (the body of a Ray task)."""
     import json
 
-    from ._sweep import _flatten
-
     summaries = _sweep_points(shipped.path, shipped.text, chunk, shipped.seed, shipped.paths, threads, shipped.files)
-    return [_flatten(json.loads(s)) for s in summaries]
+    return [json.loads(s) for s in summaries]
 
 
 def _chunks(points: List[Overrides], n: int) -> List[List[Overrides]]:

@@ -14,6 +14,7 @@ from ._levamp import InputError
 from ._levamp import sweep_points as _sweep_points
 from ._ray import ray_backend as _ray_backend
 
+
 def _value_text(v: Any, key: str) -> str:
     """A grid value as the JSON text of the scenario value it sets (decimal
     numbers without an exponent: the scenario's numbers are exact text)."""
@@ -32,42 +33,39 @@ def _value_text(v: Any, key: str) -> str:
     return text
 
 
-def _flatten(d: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
-    for k, v in d.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, name + "."))
-        else:
-            out[name] = v
-    return out
-
-
 Overrides = List[Tuple[str, str]]
 
 
 class _Point:
     """A sweep's work: the scenario (a path, or text), ``seed``, ``paths``
-    and ``threads``; called with a list of points (their overrides), it
-    returns their summaries, in order. Picklable: the Ray backend ships the
-    scenario's text and files instead (``_ray._Shipped``)."""
+    and ``threads``; :meth:`run` gives the summaries of a list of points
+    (their overrides) as JSON text, in order; calling it parses them.
+    Picklable: the Ray backend ships the scenario's text and files instead
+    (``_ray._Shipped``)."""
 
     def __init__(self, path: Optional[str], text: Optional[str], seed: Optional[int], paths: Optional[int], threads: Optional[int]) -> None:
         self.path, self.text, self.seed, self.paths, self.threads = path, text, seed, paths, threads
 
+    def run(self, points: List[Overrides]) -> List[str]:
+        """The points' flattened summaries as JSON text (the GIL released)."""
+        return _sweep_points(self.path, self.text, points, self.seed, self.paths, self.threads)
+
     def __call__(self, points: List[Overrides]) -> List[Dict[str, Any]]:
-        summaries = _sweep_points(self.path, self.text, points, self.seed, self.paths, self.threads)
-        return [_flatten(json.loads(s)) for s in summaries]
+        return [json.loads(s) for s in self.run(points)]
 
 
-#: Points per core in one call of the local backend: the progress bar
-#: moves, and Ctrl-C is seen, between calls.
+#: Points per core in one native call of the local backend: the progress
+#: bar moves, and Ctrl-C is seen, between calls.
 LOCAL_POINTS_PER_CORE = 8
 
 
 def _local(run: _Point, points: List[Overrides], progress: Optional[bool]) -> List[Dict[str, Any]]:
     """Runs the points in this process, in parallel on ``run.threads``
-    threads (default: one per core), a chunk of points per native call."""
+    threads (default: one per core), a chunk of points per native call.
+    The calls run on a helper thread, so this one parses a chunk's results
+    while the next chunk runs (no serial Python between chunks)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     bar = None
     if progress is not False:
         try:
@@ -77,15 +75,22 @@ def _local(run: _Point, points: List[Overrides], progress: Optional[bool]) -> Li
         except ImportError:
             if progress:
                 raise
+    size = LOCAL_POINTS_PER_CORE * (run.threads or os.cpu_count() or 1)
+    chunks = [points[i : i + size] for i in range(0, len(points), size)]
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="levamp-sweep")
     try:
+        futures = [pool.submit(run.run, c) for c in chunks]
         out: List[Dict[str, Any]] = []
-        chunk = LOCAL_POINTS_PER_CORE * (run.threads or os.cpu_count() or 1)
-        for start in range(0, len(points), chunk):
-            out += run(points[start : start + chunk])
+        for f in futures:
+            summaries = f.result()
+            out += [json.loads(s) for s in summaries]
             if bar is not None:
-                bar.update(len(points[start : start + chunk]))
+                bar.update(len(summaries))
         return out
     finally:
+        # Ctrl-C or an error: the chunks not started are dropped, the one
+        # running ends on its own.
+        pool.shutdown(wait=False, cancel_futures=True)
         if bar is not None:
             bar.close()
 
