@@ -76,6 +76,9 @@ def ray_backend(run: Any, points: List[Overrides], progress: Optional[bool]) -> 
     """
     import ray
 
+    # The scenario read and checked here first (no point run): a missing
+    # file or a bad key is the local backend's error, raised here.
+    run.run([])
     if not ray.is_initialized():
         ray.init()
     threads = run.threads or 1

@@ -37,12 +37,16 @@ def test_ray_sweep_of_a_scenario_as_text_reads_its_files_here(local_ray):
     pd.testing.assert_frame_equal(remote, local, check_exact=True)
 
 
-def test_ray_errors_are_the_local_errors(local_ray):
-    with pytest.raises(levamp.InputError) as local:
-        levamp.sweep(SCENARIO, {"impact.no_such_key": [1]}, paths=2, progress=False)
-    with pytest.raises(levamp.InputError) as remote:
-        levamp.sweep(SCENARIO, {"impact.no_such_key": [1]}, paths=2, backend="ray", progress=False)
-    assert str(remote.value) == str(local.value)
+@pytest.mark.parametrize(
+    "scenario, grid",
+    [(SCENARIO, {"impact.no_such_key": [1]}), ("no-such-scenario.toml", {"impact.lambda": [0.0001]})],
+)
+def test_ray_errors_are_the_local_errors(local_ray, scenario, grid):
+    with pytest.raises(levamp.LevampError) as local:
+        levamp.sweep(scenario, grid, paths=2, progress=False)
+    with pytest.raises(levamp.LevampError) as remote:
+        levamp.sweep(scenario, grid, paths=2, backend="ray", progress=False)
+    assert (type(remote.value), str(remote.value)) == (type(local.value), str(local.value))
 
 
 def test_a_task_needs_no_file_of_this_machine(tmp_path, monkeypatch):
