@@ -5,7 +5,9 @@
 # the CLI binary that `cargo test --workspace` built (target/debug/levamp).
 #
 # .venv is created when missing and reused after; it gets maturin, pytest,
-# numpy, pandas, pyarrow and tqdm from PyPI. Set LEVAMP_PYTHON to choose
+# numpy, pandas, pyarrow, tqdm, ray (the sweep backend: a local
+# two-CPU instance in the tests) and matplotlib (the examples' plots) from
+# PyPI: about a minute the first time (ray is the largest, ~70 MB). Set LEVAMP_PYTHON to choose
 # the interpreter (default python3, 3.9 or later).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,7 +21,7 @@ fi
 export PATH="$PWD/.venv/bin:$PATH"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 start=$(date +%s)
-pip install --quiet maturin pytest numpy pandas pyarrow tqdm
+pip install --quiet maturin pytest numpy pandas pyarrow tqdm ray matplotlib
 # No build isolation: the build uses the maturin just installed instead of
 # fetching another, and reuses target/wheel between runs.
 pip install --quiet --no-build-isolation .

@@ -19,7 +19,6 @@ See docs/python.md.
 from __future__ import annotations
 
 import io
-import itertools
 import json
 import os
 import tempfile
@@ -28,9 +27,9 @@ from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Seque
 
 from . import _toml
 from ._levamp import InputError, LevampError, __version__
+from ._levamp import absolute_paths as _absolute_paths
 from ._levamp import invoke as _invoke
 from ._levamp import sim as _sim
-from ._levamp import sweep_point as _sweep_point
 
 __all__ = [
     "InputError",
@@ -53,11 +52,16 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def _is_path(x: Any, markers: Tuple[str, ...]) -> bool:
-    """Whether ``x`` names a file rather than holding its text."""
+    """Whether ``x`` names a file rather than holding its text: an
+    ``os.PathLike``, or a ``str`` that names an existing file or, naming
+    none, looks like a path (one line, no ``=``, not starting as the text
+    does) so that a missing file is reported as one."""
     if isinstance(x, os.PathLike):
         return True
     if not isinstance(x, str):
         return False
+    if "\n" not in x and "\0" not in x and os.path.isfile(x):
+        return True
     s = x.lstrip()
     if not s or s.startswith(markers):
         return False
@@ -87,14 +91,24 @@ def _toml_input(x: Any, what: str) -> Tuple[Optional[str], Optional[str]]:
     raise TypeError(f"{what}: a path, a TOML string or a dict, not {type(x).__name__}")
 
 
+#: The keys of a scenario that name files (relative to the file's folder,
+#: or to the working directory for text or a dict).
+SCENARIO_FILE_KEYS = ("accounts.snapshot", "price.csv")
+#: The keys of a backtest strategy that name files.
+STRATEGY_FILE_KEYS = ("data.perp", "data.spot", "data.mark", "data.funding")
+
+
 class _AsFile:
     """A TOML input as a file for the commands that read only files: the
     path itself, or the text in a temporary file named ``<stem>.toml``
-    (errors show it as ``<stem>``; relative paths inside resolve from the
-    working directory only for a real file)."""
+    (errors show it as ``<stem>``), its relative paths at ``file_keys``
+    made absolute from the working directory first, so that they resolve
+    as they do for :func:`sim` given text."""
 
-    def __init__(self, x: Any, stem: str, what: str) -> None:
+    def __init__(self, x: Any, stem: str, what: str, file_keys: Sequence[str] = ()) -> None:
         self.path, self.text = _toml_input(x, what)
+        if self.text is not None and file_keys:
+            self.text = _absolute_paths(self.text, list(file_keys))
         self.stem = stem
         self._tmp: Optional[tempfile.TemporaryDirectory] = None
 
@@ -354,7 +368,7 @@ def recommend(
     if scenario is None:
         _, out = _command(args, threads=threads)
     else:
-        f = _AsFile(scenario, "scenario", "scenario")
+        f = _AsFile(scenario, "scenario", "scenario", SCENARIO_FILE_KEYS)
         with f as file:
             try:
                 _, out = _command([args[0], file, *args[1:]], threads=threads)
@@ -368,7 +382,7 @@ def backtest(strategy: Any) -> Dict[str, Any]:
     ``metrics.json`` that ``levamp backtest`` writes, as a dict. A file with
     ``[[variant]]``s gives ``{"compare": [row, …]}`` from ``compare.csv``.
     ``strategy`` is a path, TOML text or a dict."""
-    f = _AsFile(strategy, "strategy", "strategy")
+    f = _AsFile(strategy, "strategy", "strategy", STRATEGY_FILE_KEYS)
     with f as file, tempfile.TemporaryDirectory(prefix="levamp-backtest-") as out:
         try:
             _command(["backtest", file, "--out", out, "--quiet"])
@@ -384,111 +398,4 @@ def backtest(strategy: Any) -> Dict[str, Any]:
             return {"compare": list(csv.DictReader(c))}
 
 
-# --- sweep ----------------------------------------------------------------------
-
-
-def _value_text(v: Any, key: str) -> str:
-    """A grid value as the JSON text of the scenario value it sets (decimal
-    numbers without an exponent: the scenario's numbers are exact text)."""
-    if isinstance(v, bool) or isinstance(v, str) or v is None:
-        return json.dumps(v)
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        from decimal import Decimal
-
-        if v != v or v in (float("inf"), float("-inf")):
-            raise ValueError(f"grid {key}: {v!r} is not a finite number")
-        return format(Decimal(float.__repr__(v)), "f")
-    text = str(v)  # Decimal and other exact numbers
-    float(text)
-    return text
-
-
-def _flatten(d: Mapping[str, Any], prefix: str = "") -> Dict[str, Any]:
-    out: Dict[str, Any] = {}
-    for k, v in d.items():
-        name = f"{prefix}{k}"
-        if isinstance(v, Mapping):
-            out.update(_flatten(v, name + "."))
-        else:
-            out[name] = v
-    return out
-
-
-class _Point:
-    """One grid point's work: picklable, so that another backend (Ray, part 2
-    of issue #16) can ship it to a worker and call it there."""
-
-    def __init__(self, path: Optional[str], text: Optional[str], seed: Optional[int], paths: Optional[int], threads: Optional[int]) -> None:
-        self.path, self.text, self.seed, self.paths, self.threads = path, text, seed, paths, threads
-
-    def __call__(self, overrides: List[Tuple[str, str]]) -> Dict[str, Any]:
-        summary = _sweep_point(self.path, self.text, overrides, self.seed, self.paths, self.threads)
-        return _flatten(json.loads(summary))
-
-
-def _local(run: _Point, points: List[List[Tuple[str, str]]], progress: Optional[bool]) -> List[Dict[str, Any]]:
-    """Runs the points one after another in this process (each on every core)."""
-    bar = None
-    if progress is not False:
-        try:
-            from tqdm.auto import tqdm
-
-            bar = tqdm(total=len(points), unit="point", desc="levamp sweep", leave=False)
-        except ImportError:
-            if progress:
-                raise
-    try:
-        out = []
-        for p in points:
-            out.append(run(p))
-            if bar is not None:
-                bar.update(1)
-        return out
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-# Backends: name -> function(run, points, progress) -> one summary per point,
-# in order. "ray" is part 2 of issue #16.
-_BACKENDS: Dict[str, Callable[..., List[Dict[str, Any]]]] = {"local": _local}
-
-
-def sweep(
-    scenario: Any,
-    grid: Mapping[str, Sequence[Any]],
-    paths: Optional[int] = None,
-    seed: Optional[int] = None,
-    backend: str = "local",
-    *,
-    threads: Optional[int] = None,
-    progress: Optional[bool] = None,
-) -> "pandas.DataFrame":  # noqa: F821
-    """Runs a scenario over the product of a grid of dotted scenario keys.
-
-    ``grid`` maps keys (``impact.lambda``, ``population.leverage.max``,
-    ``markets.ETHUSDT.tiers[0].maintenance_margin_rate``; docs/studies.md) to
-    lists of values; every combination is run on ``paths`` paths from
-    ``seed`` (default: the scenario's ``[run]``), all on the same random
-    paths (common random numbers). Returns one row per grid point: a column
-    per key, then the ``summary`` of its metrics.json flattened
-    (``bad_debt.p99``, ``risk.bad_debt_var_99``, …). ``backend``: ``"local"``
-    (``"ray"`` is not built yet).
-    """
-    import pandas as pd
-
-    if backend not in _BACKENDS:
-        raise ValueError(f"backend {backend!r}: one of {', '.join(sorted(_BACKENDS))} (ray: not yet)")
-    keys = list(grid)
-    values = [list(grid[k]) for k in keys]
-    for k, v in zip(keys, values):
-        if not v:
-            raise InputError(f"grid {k}: no values")
-    path, text = _toml_input(scenario, "scenario")
-    combos = list(itertools.product(*values))
-    points = [[(k, _value_text(v, k)) for k, v in zip(keys, combo)] for combo in combos]
-    summaries = _BACKENDS[backend](_Point(path, text, seed, paths, threads), points, progress)
-    rows = [{**dict(zip(keys, combo)), **summary} for combo, summary in zip(combos, summaries)]
-    return pd.DataFrame(rows)
+from ._sweep import sweep  # noqa: E402 - after the names it uses

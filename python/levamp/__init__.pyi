@@ -1,7 +1,7 @@
 """Type stubs of the levamp Python package (see __init__.py and docs/python.md)."""
 
 import os
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
+from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 import pandas
 import pyarrow
@@ -84,9 +84,11 @@ def sweep(
     grid: Mapping[str, Sequence[Any]],
     paths: Optional[int] = None,
     seed: Optional[int] = None,
-    backend: str = "local",
+    backend: Literal["local", "ray"] = "local",
     *,
     threads: Optional[int] = None,
     progress: Optional[bool] = None,
 ) -> pandas.DataFrame:
-    """One row per grid point (the product of ``grid``'s dotted keys), on common random numbers."""
+    """One row per grid point (the product of ``grid``'s dotted keys), on
+    common random numbers; ``backend="ray"``: as Ray tasks on the cluster
+    ``ray.init`` connected to (the same DataFrame, bit for bit)."""

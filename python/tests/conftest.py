@@ -53,3 +53,14 @@ def cli() -> Cli:
 def _at_root(monkeypatch: pytest.MonkeyPatch) -> None:
     """Relative paths (scenario data) resolve as they do for the CLI run at the root."""
     monkeypatch.chdir(ROOT)
+
+
+@pytest.fixture(scope="session")
+def local_ray():
+    """A local Ray instance of two CPUs for the session (Ray starts in a few
+    seconds: once for every test that sweeps on it)."""
+    ray = pytest.importorskip("ray")
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    yield ray
+    ray.shutdown()

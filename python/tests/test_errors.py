@@ -82,3 +82,34 @@ def test_ctrl_c_stops_a_long_sim():
     assert sent, "the sim ended before the signal"
     took = time.monotonic() - sent[0]
     assert took < 5.0, f"the sim went on for {took:.1f} s after Ctrl-C (started {sent[0] - start:.1f} s in)"
+
+
+def _interrupt_after(seconds, run):
+    """Sends SIGINT to this process `seconds` after `run()` starts and
+    returns how long `run` went on after it (KeyboardInterrupt expected)."""
+    sent = []
+
+    def interrupt():
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    timer = threading.Timer(seconds, interrupt)
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            run()
+    finally:
+        timer.cancel()
+    assert sent, "the sim ended before the signal"
+    return time.monotonic() - sent[0]
+
+
+def test_ctrl_c_stops_a_single_long_path():
+    """One path of many steps (as a path over a million accounts is long):
+    Ctrl-C stops it between steps, not at its end."""
+    tomllib = pytest.importorskip("tomllib")
+    s = tomllib.loads((ROOT / "scenarios/agents.toml").read_text())
+    # Minutes of steps in one path (release build: ~1-2 ms a step).
+    s["run"].update(paths=1, steps=200_000, series_paths=0)
+    took = _interrupt_after(1.0, lambda: levamp.sim(s, progress=False))
+    assert took < 3.0, f"the path went on for {took:.1f} s after Ctrl-C"

@@ -87,8 +87,8 @@ pub fn default_run(opts: &SimOptions) -> Result<()> {
 pub struct Control {
     /// Paths finished so far.
     pub done: AtomicUsize,
-    /// Set to stop the run: no path starts after it is seen (a path that
-    /// has started runs to its end), and the run fails.
+    /// Set to stop the run: no path starts after it is seen, a running
+    /// path stops before its next step, and the run fails.
     pub cancel: AtomicBool,
 }
 

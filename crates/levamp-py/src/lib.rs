@@ -255,81 +255,238 @@ fn sim(
     Ok(d.unbind())
 }
 
-/// One grid point of a sweep: the scenario (`file`, or `text`) with the
-/// dotted-key `overrides` (key, value as JSON text) applied, run on `paths`
-/// paths from `seed` (default: the scenario's `[run]`) as `levamp
-/// recommend` evaluates a point — every point on the same random paths —
-/// and returns the `summary` of its metrics.json as JSON text.
+/// Grid points of a sweep: for each, the scenario (`file`, or `text`;
+/// both: the text of `file`) with the dotted-key overrides (key, value as
+/// JSON text) applied, run on `paths` paths from `seed` (default: the
+/// scenario's `[run]`) as `levamp recommend` evaluates a point — every
+/// point on the same random paths — and the `summary` of its metrics.json
+/// flattened to dotted keys (`bad_debt.p99`) as JSON text, in the order of
+/// `points`. The points run in parallel on
+/// `threads` threads (default one per core), each point's paths too
+/// (rayon: whichever work is free); results do not depend on it. An error
+/// is the first failing point's. `files` [(path, text)] answer for the
+/// files the scenario reads at those paths (shipped from another machine).
 #[pyfunction]
-#[pyo3(signature = (file, text, overrides, seed=None, paths=None, threads=None))]
-fn sweep_point(
+#[pyo3(signature = (file, text, points, seed=None, paths=None, threads=None, files=None))]
+#[allow(clippy::too_many_arguments)]
+fn sweep_points(
     py: Python<'_>,
     file: Option<PathBuf>,
     text: Option<String>,
-    overrides: Vec<(String, String)>,
+    points: Vec<Vec<(String, String)>>,
     seed: Option<u64>,
     paths: Option<usize>,
     threads: Option<usize>,
-) -> PyResult<String> {
+    files: Option<Vec<(PathBuf, String)>>,
+) -> PyResult<Vec<String>> {
+    use rayon::prelude::*;
     if paths == Some(0) {
         return Err(InputError::new_err("paths must be at least 1, found 0"));
     }
     let pool = pool(threads)?;
-    py.allow_threads(|| on(pool.as_ref(), || point(file, text, &overrides, seed, paths)))
+    let sources = files
+        .into_iter()
+        .flatten()
+        .fold(Sources::disk(), |s, (p, text)| s.with_text(p, text));
+    let run = || -> anyhow::Result<Vec<String>> {
+        let scenario = Scenario::read(file, text)?;
+        let results: Vec<anyhow::Result<String>> = points
+            .par_iter()
+            .map(|overrides| scenario.point(overrides, seed, paths, &sources))
+            .collect();
+        results.into_iter().collect()
+    };
+    py.allow_threads(|| on(pool.as_ref(), run))
         .map_err(|e| raise(error_line(&e)))
 }
 
-/// [`sweep_point`] without Python.
-fn point(
-    file: Option<PathBuf>,
-    text: Option<String>,
-    overrides: &[(String, String)],
-    seed: Option<u64>,
-    paths: Option<usize>,
-) -> anyhow::Result<String> {
-    use levamp_sim::variants::{evaluate, Base, VariantError};
-    let (file, text) = match (file, text) {
-        (_, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
-        (Some(file), None) => {
-            let text = levamp_io::input_limit::read_file(&file)?;
-            (file, text)
-        }
-        (None, None) => anyhow::bail!("a scenario file or text"),
-    };
-    let shown = file.display().to_string();
-    let base = Base::parse(&file, &text)?;
-    let values = overrides
-        .iter()
-        .map(|(k, v)| {
-            let value = serde_json::from_str(v)
-                .map_err(|e| anyhow::anyhow!("grid {k} = {v}: not a JSON value: {e}"))?;
-            Ok((k.clone(), value))
+/// A sweep's base scenario: its name for messages, its text, and its tree.
+struct Scenario {
+    shown: String,
+    text: String,
+    base: levamp_sim::variants::Base,
+    /// The scenario's `[run] seed` and `paths`.
+    defaults: (u64, usize),
+}
+
+impl Scenario {
+    /// Reads `file` (or takes `text`, named `file` if given) and checks it.
+    fn read(file: Option<PathBuf>, text: Option<String>) -> anyhow::Result<Scenario> {
+        let (file, text) = match (file, text) {
+            (Some(file), Some(text)) => (file, text),
+            (None, Some(text)) => (PathBuf::from(sim_cmd::TEXT_SOURCE), text),
+            (Some(file), None) => {
+                let text = levamp_io::input_limit::read_file(&file)?;
+                (file, text)
+            }
+            (None, None) => anyhow::bail!("a scenario file or text"),
+        };
+        let base = levamp_sim::variants::Base::parse(&file, &text)?;
+        let defaults = base.scenario(&[])?;
+        Ok(Scenario {
+            shown: file.display().to_string(),
+            text,
+            base,
+            defaults: (defaults.run.seed, defaults.run.paths),
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    let defaults = base.scenario(&[])?;
-    let e = evaluate(
-        &base,
-        &values,
-        seed.unwrap_or(defaults.run.seed),
-        paths.unwrap_or(defaults.run.paths),
-        &Sources::disk(),
-        &AtomicUsize::new(0),
-    )
-    .map_err(|e| match e {
-        VariantError::Input(e) => {
-            match overrides.iter().find(|(k, _)| e.at.starts_with(k.as_str())) {
-                Some((k, v)) => anyhow::Error::from(levamp_io::InputError {
-                    at: format!("grid {k} = {v}"),
-                    message: e.message,
-                }),
-                None => levamp_sim::scenario::at_line(&shown, &text, e).into(),
+    }
+
+    /// The summary of one point (see [`sweep_points`]).
+    fn point(
+        &self,
+        overrides: &[(String, String)],
+        seed: Option<u64>,
+        paths: Option<usize>,
+        sources: &Sources,
+    ) -> anyhow::Result<String> {
+        use levamp_sim::variants::{evaluate, VariantError};
+        let values = overrides
+            .iter()
+            .map(|(k, v)| {
+                let value = serde_json::from_str(v)
+                    .map_err(|e| anyhow::anyhow!("grid {k} = {v}: not a JSON value: {e}"))?;
+                Ok((k.clone(), value))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let e = evaluate(
+            &self.base,
+            &values,
+            seed.unwrap_or(self.defaults.0),
+            paths.unwrap_or(self.defaults.1),
+            sources,
+            &AtomicUsize::new(0),
+        )
+        .map_err(|e| match e {
+            VariantError::Input(e) => {
+                match overrides.iter().find(|(k, _)| e.at.starts_with(k.as_str())) {
+                    Some((k, v)) => anyhow::Error::from(levamp_io::InputError {
+                        at: format!("grid {k} = {v}"),
+                        message: e.message,
+                    }),
+                    None => levamp_sim::scenario::at_line(&self.shown, &self.text, e).into(),
+                }
+            }
+            VariantError::Path(e) => anyhow::anyhow!("{}: {e}", describe(overrides)),
+        })?;
+        let mut flat = serde_json::Map::new();
+        flatten("", levamp_sim::summary::summary_json(&e.paths), &mut flat);
+        Ok(serde_json::to_string(&flat)?)
+    }
+}
+
+/// `value`'s leaves into `out` under dotted keys (`bad_debt.p99`), in order:
+/// a sweep's row, flattened here rather than in Python (a third of a small
+/// point's time there).
+fn flatten(
+    prefix: &str,
+    value: serde_json::Value,
+    out: &mut serde_json::Map<String, serde_json::Value>,
+) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = match prefix {
+                    "" => k,
+                    _ => format!("{prefix}.{k}"),
+                };
+                flatten(&key, v, out);
             }
         }
-        VariantError::Path(e) => anyhow::anyhow!("{}: {e}", describe(overrides)),
-    })?;
-    Ok(serde_json::to_string(&levamp_sim::summary::summary_json(
-        &e.paths,
-    ))?)
+        leaf => {
+            out.insert(prefix.to_string(), leaf);
+        }
+    }
+}
+
+/// The scenario keys whose values name files the scenario reads (relative
+/// to the scenario's folder, or to the working directory for text): what a
+/// sweep ships to a worker on another machine.
+const FILE_KEYS: [(&str, &str); 2] = [("accounts", "snapshot"), ("price", "csv")];
+
+/// The files a scenario (`file`, or `text`) reads, as its run resolves
+/// them (relative to the file's folder, or to the working directory for
+/// text): the values of `accounts.snapshot` and `price.csv`, in the
+/// scenario and in the grid's `values` [(key, JSON text)]. What a sweep
+/// ships to a worker that may not have them. Empty for a scenario that
+/// cannot be read: running it reports why, as the CLI does.
+#[pyfunction]
+#[pyo3(signature = (file, text, values))]
+fn scenario_files(
+    file: Option<PathBuf>,
+    text: Option<String>,
+    values: Vec<(String, String)>,
+) -> Vec<PathBuf> {
+    let text = match (&file, text) {
+        (_, Some(text)) => text,
+        (Some(file), None) => match levamp_io::input_limit::read_file(file) {
+            Ok(text) => text,
+            Err(_) => return Vec::new(),
+        },
+        (None, None) => return Vec::new(),
+    };
+    let Ok(tree) = levamp_sim::scenario::tree(&text) else {
+        return Vec::new();
+    };
+    let dir = file
+        .as_deref()
+        .and_then(Path::parent)
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    let in_scenario = FILE_KEYS
+        .iter()
+        .filter_map(|(table, key)| Some(tree.get(table)?.get(key)?.as_str()?.to_string()));
+    let in_grid = values.iter().filter_map(|(k, v)| {
+        let is_file = FILE_KEYS.iter().any(|(t, key)| *k == format!("{t}.{key}"));
+        is_file
+            .then(|| serde_json::from_str::<String>(v).ok())
+            .flatten()
+    });
+    let mut out: Vec<PathBuf> = in_scenario.chain(in_grid).map(|p| dir.join(p)).collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// `text` (TOML) with the relative paths at the dotted `keys` (e.g.
+/// `accounts.snapshot`, `data.perp`) made absolute from the working
+/// directory, everything else byte for byte: a file given as text resolves
+/// its paths from the working directory even when the command reads it
+/// from a temporary file. Text that does not parse is returned as it is
+/// (the command reports why).
+#[pyfunction]
+fn absolute_paths(text: String, keys: Vec<String>) -> PyResult<String> {
+    use toml::de::{DeTable, DeValue};
+    let Ok(root) = DeTable::parse(&text) else {
+        return Ok(text);
+    };
+    let cwd = std::env::current_dir()
+        .map_err(|e| LevampError::new_err(format!("the working directory: {e}")))?;
+    let mut edits: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    for key in &keys {
+        let mut table = root.get_ref();
+        let mut parts = key.split('.').peekable();
+        while let Some(part) = parts.next() {
+            let Some(value) = table.get(part) else { break };
+            match (value.get_ref(), parts.peek()) {
+                (DeValue::Table(t), Some(_)) => table = t,
+                (DeValue::String(p), None) if Path::new(p.as_ref()).is_relative() => {
+                    let absolute = cwd.join(p.as_ref()).display().to_string();
+                    // A JSON string is a TOML basic string.
+                    let quoted = serde_json::to_string(&absolute)
+                        .map_err(|e| LevampError::new_err(e.to_string()))?;
+                    edits.push((value.span(), quoted));
+                    break;
+                }
+                _ => break,
+            }
+        }
+    }
+    edits.sort_by_key(|(span, _)| std::cmp::Reverse(span.start));
+    let mut out = text;
+    for (span, quoted) in edits {
+        out.replace_range(span, &quoted);
+    }
+    Ok(out)
 }
 
 /// `key = value, …` of a grid point.
@@ -349,7 +506,9 @@ fn _levamp(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("InputError", py.get_type::<InputError>())?;
     m.add_function(wrap_pyfunction!(invoke, m)?)?;
     m.add_function(wrap_pyfunction!(sim, m)?)?;
-    m.add_function(wrap_pyfunction!(sweep_point, m)?)?;
+    m.add_function(wrap_pyfunction!(sweep_points, m)?)?;
+    m.add_function(wrap_pyfunction!(scenario_files, m)?)?;
+    m.add_function(wrap_pyfunction!(absolute_paths, m)?)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -16,6 +16,7 @@ use levamp_engine::venue::{Venue, VenueError};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::fmt;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// A path that failed: the engine or a model returned an error at `step`
 /// (0: while the path was being set up).
@@ -127,25 +128,34 @@ pub fn run_path(
     keep_series: bool,
     check: bool,
 ) -> Result<PathMetrics, PathError> {
-    run_path_on(s, world, world.venue.clone(), path, keep_series, check).0
+    let never = AtomicBool::new(false);
+    run_path_on(
+        s,
+        world,
+        world.venue.clone(),
+        (path, keep_series, check),
+        &never,
+    )
+    .0
 }
 
 /// As [`run_path`], on `venue` (a copy of the world's, or the world's own
-/// taken out of it): returns the venue as the path leaves it.
+/// taken out of it), stopped between steps by `cancel` (the path fails
+/// with [`crate::summary::CANCELLED`]): returns the venue as the path
+/// leaves it.
 pub(crate) fn run_path_on(
     s: &Scenario,
     world: &World,
     venue: Venue,
-    path: usize,
-    keep_series: bool,
-    check: bool,
+    (path, keep_series, check): (usize, bool, bool),
+    cancel: &AtomicBool,
 ) -> (Result<PathMetrics, PathError>, Venue) {
     // One path: no journal to keep and nothing to restore afterwards.
     let mut worker = Worker {
         venue,
         scratch: Scratch::default(),
     };
-    let m = worker.run_steps(s, world, path, keep_series, check);
+    let m = worker.run_steps(s, world, (path, keep_series, check), cancel);
     (m, worker.venue)
 }
 
@@ -178,7 +188,25 @@ impl Worker {
         keep_series: bool,
         check: bool,
     ) -> Result<PathMetrics, PathError> {
-        let m = self.run_steps(s, world, path, keep_series, check);
+        self.run_until(
+            s,
+            world,
+            (path, keep_series, check),
+            &AtomicBool::new(false),
+        )
+    }
+
+    /// As [`Worker::run`] (`(path, keep_series, check)`), stopped between
+    /// steps once `cancel` is set: the path fails with
+    /// [`crate::summary::CANCELLED`] and the venue is restored.
+    pub fn run_until(
+        &mut self,
+        s: &Scenario,
+        world: &World,
+        (path, keep_series, check): (usize, bool, bool),
+        cancel: &AtomicBool,
+    ) -> Result<PathMetrics, PathError> {
+        let m = self.run_steps(s, world, (path, keep_series, check), cancel);
         let restored = self.venue.restore().map_err(|e| PathError {
             path,
             step: s.run.steps,
@@ -198,15 +226,20 @@ impl Worker {
         &mut self,
         s: &Scenario,
         world: &World,
-        path: usize,
-        keep_series: bool,
-        check: bool,
+        (path, keep_series, check): (usize, bool, bool),
+        cancel: &AtomicBool,
     ) -> Result<PathMetrics, PathError> {
         let mut at = 0;
-        steps(self, s, world, path, keep_series, check, &mut at).map_err(|e| PathError {
+        let m = steps(self, s, world, (path, keep_series, check), cancel, &mut at);
+        let message = match m {
+            Ok(Some(m)) => return Ok(m),
+            Ok(None) => crate::summary::CANCELLED.to_string(),
+            Err(e) => e.to_string(),
+        };
+        Err(PathError {
             path,
             step: at,
-            message: e.to_string(),
+            message,
         })
     }
 }
@@ -247,16 +280,17 @@ pub(crate) fn start_metrics(path: usize, start: f64, steps: usize) -> PathMetric
     }
 }
 
-/// The loop of one path; `at` follows the step for the error.
+/// The loop of one path (`None`: cancelled); `at` follows the step for the
+/// error. `cancel` is read once a step (a relaxed load of a line no one writes until Ctrl-C:
+/// no measurable cost beside a step's microsecond).
 fn steps(
     worker: &mut Worker,
     s: &Scenario,
     world: &World,
-    path: usize,
-    keep_series: bool,
-    check: bool,
+    (path, keep_series, check): (usize, bool, bool),
+    cancel: &AtomicBool,
     at: &mut usize,
-) -> Result<PathMetrics, VenueError> {
+) -> Result<Option<PathMetrics>, VenueError> {
     let exo_rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
     let mut rng = exo_rng.clone();
     rng.set_stream(AGENT_STREAM);
@@ -271,6 +305,9 @@ fn steps(
     let every_step = check || cfg!(debug_assertions);
     for step in 1..=s.run.steps {
         *at = step;
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         st.step(step, process.as_mut(), &mut actors)?;
         if every_step {
             st.m.conserved &= st.venue.conservation()?.ok;
@@ -293,5 +330,5 @@ fn steps(
     }
     let mut m = st.finish();
     m.series = series.map(crate::series::Recorder::finish);
-    Ok(m)
+    Ok(Some(m))
 }

@@ -4,13 +4,14 @@
 
 use levamp_core::Price;
 use levamp_io::json::InputError;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// Where files come from.
 #[derive(Clone, Debug, Default)]
 pub struct Sources {
-    embedded: BTreeMap<PathBuf, &'static str>,
+    embedded: BTreeMap<PathBuf, Cow<'static, str>>,
 }
 
 impl Sources {
@@ -21,7 +22,14 @@ impl Sources {
 
     /// Adds an embedded file answering for `path`.
     pub fn with(mut self, path: impl Into<PathBuf>, text: &'static str) -> Sources {
-        self.embedded.insert(path.into(), text);
+        self.embedded.insert(path.into(), Cow::Borrowed(text));
+        self
+    }
+
+    /// Adds a copy of a file answering for `path` (a file shipped to a
+    /// machine that does not have it: the Python package's Ray sweeps).
+    pub fn with_text(mut self, path: impl Into<PathBuf>, text: String) -> Sources {
+        self.embedded.insert(path.into(), Cow::Owned(text));
         self
     }
 

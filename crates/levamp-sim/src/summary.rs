@@ -34,7 +34,8 @@ pub fn simulate(
 }
 
 /// As [`simulate`], stopped by `cancel`: once it is set no further path
-/// starts (those running finish), and the run fails with [`CANCELLED`].
+/// starts and those running stop before their next step; the run fails
+/// with [`CANCELLED`].
 pub fn simulate_until(
     s: &Scenario,
     world: &World,
@@ -63,9 +64,10 @@ pub fn simulate_until(
                 // Uncontended: a thread runs one path at a time.
                 let mut worker = workers[slot].lock().unwrap_or_else(PoisonError::into_inner);
                 let worker = worker.get_or_insert_with(|| Worker::new(world));
-                worker.run(s, world, p, series, false)
+                worker.run_until(s, world, (p, series, false), cancel)
             } else {
-                crate::run::run_path(s, world, p, series, false)
+                let venue = world.venue.clone();
+                crate::run::run_path_on(s, world, venue, (p, series, false), cancel).0
             };
             done.fetch_add(1, Ordering::Relaxed);
             m
@@ -89,7 +91,7 @@ pub fn simulate_in_place(
 }
 
 /// As [`simulate_in_place`], stopped by `cancel` as [`simulate_until`] is
-/// (a single path is not stopped once it has started).
+/// (a single path too, between its steps).
 pub fn simulate_in_place_until(
     s: &Scenario,
     world: &mut World,
@@ -111,7 +113,7 @@ pub fn simulate_in_place_until(
     // `world.venue`.
     let placeholder = Venue::new(world.venue.rules().clone(), "");
     let venue = std::mem::replace(&mut world.venue, placeholder);
-    let (m, venue) = crate::run::run_path_on(s, world, venue, 0, series, false);
+    let (m, venue) = crate::run::run_path_on(s, world, venue, (0, series, false), cancel);
     world.venue = venue;
     done.fetch_add(1, Ordering::Relaxed);
     Ok(vec![m?])
