@@ -323,13 +323,10 @@ impl<'a> PathState<'a> {
             return Ok(());
         };
         self.oracle.reported = p;
-        let command = Command::Price {
-            key: self.world.key,
-            price: p,
-            ts: self.ts,
-            confidence: None,
-        };
-        self.venue.execute_into(&command, self.events)
+        // Quiet: an update that crosses no trigger records no events (the
+        // tallies read none of an update's own).
+        self.venue
+            .update_price_into(self.world.key, p, self.ts, None, self.events)
     }
 
     /// The venue's own liquidations in the round's events so far: notional,
