@@ -383,6 +383,10 @@ impl<'a> PathState<'a> {
     /// deficit (ADL, socialised loss or bad debt — the engine reaches them
     /// only past the fund), and the fund's lowest point. O(1) per event.
     pub fn tally(&mut self) {
+        // A calm round (a quiet oracle update) has no events to count.
+        if self.events.is_empty() {
+            return;
+        }
         let (quote, fund0, m) = (self.venue.quote(), self.fund0, &mut self.m);
         for e in self.events.iter() {
             match e {

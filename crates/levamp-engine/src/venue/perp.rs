@@ -465,7 +465,8 @@ impl Venue {
         if ts < last {
             return Err(VenueError::TimeWentBackwards { now: last, ts });
         }
-        let update = Event::OracleUpdated {
+        // Built only where it is kept (a dropped event costs its drop).
+        let update = || Event::OracleUpdated {
             key,
             price,
             ts,
@@ -491,10 +492,10 @@ impl Venue {
             if advanced {
                 ev.push(Event::TimeAdvanced { ts });
             }
-            ev.push(update);
+            ev.push(update());
         } else {
             self.advance_to(ts, ev)?;
-            self.emit(ev, update)?;
+            self.emit(ev, update())?;
         }
         let rate_changed = self.update_margin_rates(key, ev)?;
         if self.rules.liquidation.auto {
