@@ -812,3 +812,44 @@ proptest! {
         }
     }
 }
+
+/// The quiet oracle update is taken: a move that crosses no trigger records
+/// nothing; a crash that liquidates records what the general path does and
+/// leaves the same venue.
+#[test]
+fn quiet_update_records_only_what_happens_besides_it() {
+    let (mut v, _) = setup(2); // automatic liquidation, auto-deleveraging
+    let trade = Op::Trade {
+        account: 0,
+        counterparty: 1,
+        size_milli: 40_000,
+        price_pct: 100,
+        isolated: false,
+        leverage: 20,
+    };
+    v.execute(&command(&v, &trade)).unwrap();
+    let (now, eth) = (v.now(), v.prices()[1]);
+    let mut events = Vec::new();
+    let calm = Price::from_raw(eth.raw() + 1);
+    v.update_price_into(1, calm, now + 60, None, &mut events)
+        .unwrap();
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!((v.now(), v.prices()[1]), (now + 60, calm));
+    let crash = Price::from_raw(eth.raw() / 2);
+    let mut general = v.clone();
+    let expected = general
+        .execute(&Command::Price {
+            key: 1,
+            price: crash,
+            ts: now + 120,
+            confidence: None,
+        })
+        .unwrap();
+    v.update_price_into(1, crash, now + 120, None, &mut events)
+        .unwrap();
+    assert!(expected
+        .iter()
+        .any(|e| matches!(e, Event::Liquidated { .. })));
+    assert_eq!(events, expected);
+    assert_eq!(v, general);
+}
