@@ -127,8 +127,16 @@ fn div_round_scale(p: i128, round: Round) -> i128 {
 pub fn raw_to_f64(raw: i128) -> f64 {
     match i64::try_from(raw) {
         Ok(v) => v as f64,
-        Err(_) => raw as f64,
+        Err(_) => wide_to_f64(raw),
     }
+}
+
+/// `raw as f64` out of line: inlined, the optimiser turned the branch in
+/// [`raw_to_f64`] into a select that made both conversions every time.
+#[cold]
+#[inline(never)]
+fn wide_to_f64(raw: i128) -> f64 {
+    raw as f64
 }
 
 /// `x` as a raw value at [`SCALE`] (`x · 10^12`), rounded as asked — the one

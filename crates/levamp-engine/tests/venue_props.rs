@@ -25,6 +25,8 @@ enum Op {
         leverage: u8,
     },
     Price(u8, i16),
+    /// An oracle update `secs` after now (it advances the clock too).
+    PriceLater(u8, i16, u16),
     Funding(i16),
     Supply(u8, u8, u32),
     Borrow(u8, u8, u32),
@@ -62,6 +64,7 @@ fn op() -> impl Strategy<Value = Op> {
         (0u8..2, -300i16..300).prop_map(|(k, bp)| Op::Price(k, bp)),
         (0u8..2, -2000i16..1500).prop_map(|(k, bp)| Op::Price(k, bp)),
         Just(Op::Price(0, -5000)),
+        (0u8..2, -2000i16..1500, 1u16..600).prop_map(|(k, bp, secs)| Op::PriceLater(k, bp, secs)),
         (-100i16..100).prop_map(Op::Funding),
         (0u8..5, 1u8..3, 1u32..20_000).prop_map(|(a, s, x)| Op::Supply(a, s, x)),
         (0u8..5, 1u8..3, 1u32..1_500_000).prop_map(|(a, s, x)| Op::Borrow(a, s, x)),
@@ -281,7 +284,7 @@ fn command(v: &Venue, op: &Op) -> Command {
                 leverage: Some(Ratio::from_int(leverage as i64)),
             })
         }
-        Op::Price(k, bp) => {
+        Op::Price(k, bp) | Op::PriceLater(k, bp, _) => {
             // Two markets: the second key moved is ALT's (not USDC's).
             let key = match (k, v.markets().len() > 1) {
                 (1, true) => v.markets()[1].price,
@@ -289,10 +292,14 @@ fn command(v: &Venue, op: &Op) -> Command {
             };
             let old = v.prices()[key as usize].raw();
             let price = Price::from_raw((old + old / 10_000 * bp as i128).max(1));
+            let later = match *op {
+                Op::PriceLater(_, _, secs) => secs as i64,
+                _ => 0,
+            };
             Command::Price {
                 key,
                 price,
-                ts: v.now(),
+                ts: v.now() + later,
                 confidence: None,
             }
         }
@@ -481,7 +488,43 @@ fn check_stream(mut v: Venue, mut log: Vec<Event>, ops: &[Op]) -> Result<(), Tes
         // Accounts this command liquidated (a Hyperliquid-style step may
         // leave one liquidatable until the next update of its key).
         let mut stepped = Vec::new();
-        match v.execute(&cmd) {
+        // The simulator's quiet oracle update on a copy: it must leave the
+        // same state as the general path, with the same events, or none
+        // when the update was all that happened.
+        let quiet = match cmd {
+            Command::Price {
+                key,
+                price,
+                ts,
+                confidence,
+            } => {
+                let mut q = v.clone();
+                let mut events = Vec::new();
+                let result = q.update_price_into(key, price, ts, confidence, &mut events);
+                Some((q, result.map(|()| events)))
+            }
+            _ => None,
+        };
+        let result = v.execute(&cmd);
+        if let Some((q, quiet)) = quiet {
+            prop_assert_eq!(&q, &v, "the quiet update left another state: {:?}", cmd);
+            match (&result, &quiet) {
+                (Ok(general), Ok(quiet)) if quiet.is_empty() => prop_assert!(
+                    general.iter().all(|e| matches!(
+                        e,
+                        Event::TimeAdvanced { .. } | Event::OracleUpdated { .. }
+                    )),
+                    "the quiet update dropped events that matter: {:?}",
+                    general
+                ),
+                (Ok(general), Ok(quiet)) => prop_assert_eq!(general, quiet),
+                (Err(general), Err(quiet)) => {
+                    prop_assert_eq!(general.to_string(), quiet.to_string())
+                }
+                _ => prop_assert!(false, "{:?} vs quiet {:?}", result, quiet),
+            }
+        }
+        match result {
             Ok(events) => {
                 for e in &events {
                     if let Event::Liquidated { account, .. } = e {
@@ -768,4 +811,45 @@ proptest! {
             prop_assert_eq!(missed_by_index(&v), None);
         }
     }
+}
+
+/// The quiet oracle update is taken: a move that crosses no trigger records
+/// nothing; a crash that liquidates records what the general path does and
+/// leaves the same venue.
+#[test]
+fn quiet_update_records_only_what_happens_besides_it() {
+    let (mut v, _) = setup(2); // automatic liquidation, auto-deleveraging
+    let trade = Op::Trade {
+        account: 0,
+        counterparty: 1,
+        size_milli: 40_000,
+        price_pct: 100,
+        isolated: false,
+        leverage: 20,
+    };
+    v.execute(&command(&v, &trade)).unwrap();
+    let (now, eth) = (v.now(), v.prices()[1]);
+    let mut events = Vec::new();
+    let calm = Price::from_raw(eth.raw() + 1);
+    v.update_price_into(1, calm, now + 60, None, &mut events)
+        .unwrap();
+    assert!(events.is_empty(), "{events:?}");
+    assert_eq!((v.now(), v.prices()[1]), (now + 60, calm));
+    let crash = Price::from_raw(eth.raw() / 2);
+    let mut general = v.clone();
+    let expected = general
+        .execute(&Command::Price {
+            key: 1,
+            price: crash,
+            ts: now + 120,
+            confidence: None,
+        })
+        .unwrap();
+    v.update_price_into(1, crash, now + 120, None, &mut events)
+        .unwrap();
+    assert!(expected
+        .iter()
+        .any(|e| matches!(e, Event::Liquidated { .. })));
+    assert_eq!(events, expected);
+    assert_eq!(v, general);
 }

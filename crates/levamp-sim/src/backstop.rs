@@ -153,6 +153,8 @@ pub struct SegmentStats {
     /// The fund could not cover a deficit in this market (ADL, socialised
     /// loss or bad debt followed a liquidation here).
     pub fund_exhausted: bool,
+    /// `fund_end` exact: the step's conversion is made only when it moved.
+    fund_end_raw: Base,
 }
 
 /// A path's backstop metrics.
@@ -208,12 +210,14 @@ impl BackstopStats {
         let segments = segments
             .iter()
             .map(|g| {
-                let f = fund(venue, g.market);
+                let raw = fund(venue, g.market);
+                let f = raw.to_f64_lossy();
                 SegmentStats {
                     market: g.name.clone(),
                     fund_start: f,
                     fund_end: f,
                     fund_lowest: f,
+                    fund_end_raw: raw,
                     ..Default::default()
                 }
             })
@@ -345,15 +349,19 @@ impl BackstopStats {
     /// Notes every segment's fund after a step (its lowest point and end).
     pub fn step(&mut self, venue: &Venue, segments: &[Segment]) {
         for (s, g) in self.segments.iter_mut().zip(segments) {
-            let f = fund(venue, g.market);
-            s.fund_end = f;
-            s.fund_lowest = s.fund_lowest.min(f);
+            // A calm step moves no fund: nothing to convert or compare.
+            let raw = fund(venue, g.market);
+            if raw != s.fund_end_raw {
+                s.fund_end_raw = raw;
+                s.fund_end = raw.to_f64_lossy();
+                s.fund_lowest = s.fund_lowest.min(s.fund_end);
+            }
         }
     }
 }
 
-/// The fund backing `market` now (f64).
-fn fund(venue: &Venue, market: MarketId) -> f64 {
+/// The fund backing `market` now.
+fn fund(venue: &Venue, market: MarketId) -> Base {
     let funds = &venue.funds()[venue.quote() as usize];
     match venue.rules().backstop {
         Backstop::Pooled => funds.insurance_fund,
@@ -363,7 +371,6 @@ fn fund(venue: &Venue, market: MarketId) -> f64 {
             .copied()
             .unwrap_or(Base::ZERO),
     }
-    .to_f64_lossy()
 }
 
 /// A path's backstop metrics as JSON (metrics.json `paths[i].backstop`).

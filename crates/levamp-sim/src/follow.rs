@@ -13,7 +13,7 @@
 
 use crate::setup::World;
 use levamp_core::{Base, MathError, Price, Round};
-use levamp_engine::venue::{Command, Event, Venue, VenueError};
+use levamp_engine::venue::{Event, Venue, VenueError};
 use levamp_engine::{MarketId, PriceId};
 use levamp_market::{normal, to_ratio, ImpactModel, Linear};
 use rand_core::RngCore;
@@ -87,13 +87,8 @@ impl Followers {
     ) -> Result<(), VenueError> {
         for k in 0..self.keys.len() {
             if std::mem::take(&mut self.pending[k]) {
-                let c = Command::Price {
-                    key: self.keys[k],
-                    price: self.prices[k],
-                    ts,
-                    confidence: None,
-                };
-                venue.execute_into(&c, events)?;
+                // Quiet, as the driven key's update (`PathState::publish`).
+                venue.update_price_into(self.keys[k], self.prices[k], ts, None, events)?;
             }
         }
         Ok(())

@@ -100,6 +100,9 @@ pub struct PathState<'a> {
     funding: FundingClock,
     extremes: Extremes,
     fund0: f64,
+    /// The quote asset's insurance fund at the last step, exact and as
+    /// `f64` (converted only when it moved).
+    fund: (Base, f64),
     debt0: f64,
     step_notional: f64,
     step_rounds: usize,
@@ -135,8 +138,10 @@ impl<'a> PathState<'a> {
         scratch.last_market.reset();
         let mut m = m;
         m.backstop = crate::backstop::BackstopStats::start(venue, &world.segments);
+        let fund = venue.funds()[quote].insurance_fund;
         Ok(PathState {
-            fund0: venue.funds()[quote].insurance_fund.to_f64_lossy(),
+            fund0: fund.to_f64_lossy(),
+            fund: (fund, fund.to_f64_lossy()),
             debt0: venue.funds()[quote].bad_debt.to_f64_lossy(),
             s,
             world,
@@ -323,13 +328,10 @@ impl<'a> PathState<'a> {
             return Ok(());
         };
         self.oracle.reported = p;
-        let command = Command::Price {
-            key: self.world.key,
-            price: p,
-            ts: self.ts,
-            confidence: None,
-        };
-        self.venue.execute_into(&command, self.events)
+        // Quiet: an update that crosses no trigger records no events (the
+        // tallies read none of an update's own).
+        self.venue
+            .update_price_into(self.world.key, p, self.ts, None, self.events)
     }
 
     /// The venue's own liquidations in the round's events so far: notional,
@@ -381,6 +383,10 @@ impl<'a> PathState<'a> {
     /// deficit (ADL, socialised loss or bad debt — the engine reaches them
     /// only past the fund), and the fund's lowest point. O(1) per event.
     pub fn tally(&mut self) {
+        // A calm round (a quiet oracle update) has no events to count.
+        if self.events.is_empty() {
+            return;
+        }
         let (quote, fund0, m) = (self.venue.quote(), self.fund0, &mut self.m);
         for e in self.events.iter() {
             match e {
@@ -434,10 +440,11 @@ impl<'a> PathState<'a> {
         x.exo_peak = x.exo_peak.max(e);
         m.max_drawdown = m.max_drawdown.max(1.0 - p / x.peak);
         m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / x.exo_peak);
-        let fund = self.venue.funds()[self.venue.quote() as usize]
-            .insurance_fund
-            .to_f64_lossy();
-        m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(self.fund0 - fund);
+        let fund = self.venue.funds()[self.venue.quote() as usize].insurance_fund;
+        if fund != self.fund.0 {
+            self.fund = (fund, fund.to_f64_lossy());
+        }
+        m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(self.fund0 - self.fund.1);
         m.backstop.step(self.venue, &self.world.segments);
         // The fan bucket's close (capacity reserved: no allocation).
         if self.step.is_multiple_of(self.fan_bucket) || self.step == self.s.run.steps {

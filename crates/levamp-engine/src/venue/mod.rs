@@ -196,8 +196,38 @@ impl Venue {
         command: &Command,
         events: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
+        self.atomic(events, |v, ev| v.dispatch(command, ev))
+    }
+
+    /// An oracle update, as [`Venue::execute_into`] of [`Command::Price`]
+    /// but quiet: an update that crosses no liquidation trigger (and moves
+    /// no dynamic margin rate) changes the same state and records no event
+    /// — its `TimeAdvanced` and `OracleUpdated` are left out. Any other
+    /// update records exactly the events of the general path. For a caller
+    /// that keeps no log (the simulator): a log with updates left out does
+    /// not replay to the same venue.
+    pub fn update_price_into(
+        &mut self,
+        key: PriceId,
+        price: Price,
+        ts: i64,
+        confidence: Option<Ratio>,
+        events: &mut Vec<Event>,
+    ) -> Result<(), VenueError> {
+        self.atomic(events, |v, ev| {
+            v.oracle_update(key, price, ts, confidence, ev, true)
+        })
+    }
+
+    /// Runs `f` as one command: committed on success; on error rolled back
+    /// with `events` left as it was.
+    fn atomic(
+        &mut self,
+        events: &mut Vec<Event>,
+        f: impl FnOnce(&mut Venue, &mut Vec<Event>) -> Result<(), VenueError>,
+    ) -> Result<(), VenueError> {
         let start = events.len();
-        let result = self.dispatch(command, events);
+        let result = f(self, events);
         match result {
             Ok(()) => {
                 self.commit();
@@ -307,7 +337,7 @@ impl Venue {
                 price,
                 ts,
                 confidence,
-            } => self.oracle_update(*key, *price, *ts, *confidence, ev),
+            } => self.oracle_update(*key, *price, *ts, *confidence, ev, false),
             Command::Trade(order) => self.trade(order, true, ev),
             Command::ImportPosition(order) => self.trade(order, false, ev),
             Command::IsolatedMargin {

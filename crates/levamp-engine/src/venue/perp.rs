@@ -436,6 +436,7 @@ impl Venue {
         ts: i64,
         confidence: Option<Ratio>,
         ev: &mut Vec<Event>,
+        quiet: bool,
     ) -> Result<(), VenueError> {
         if key as usize >= self.prices.len() {
             return Err(VenueError::Unknown {
@@ -464,16 +465,38 @@ impl Venue {
         if ts < last {
             return Err(VenueError::TimeWentBackwards { now: last, ts });
         }
-        self.advance_to(ts, ev)?;
-        self.emit(
-            ev,
-            Event::OracleUpdated {
-                key,
-                price,
-                ts,
-                confidence,
-            },
-        )?;
+        // Built only where it is kept (a dropped event costs its drop).
+        let update = || Event::OracleUpdated {
+            key,
+            price,
+            ts,
+            confidence,
+        };
+        if quiet && self.rules.dynamic_margin.is_none() {
+            if ts < self.now {
+                return Err(VenueError::TimeWentBackwards { now: self.now, ts });
+            }
+            // What applying `TimeAdvanced` and `OracleUpdated` does (see
+            // `Venue::apply`; no dynamic-margin rule to measure), without
+            // building and keeping the events.
+            let advanced = ts > self.now;
+            if advanced {
+                self.set_now(ts);
+            }
+            self.set_price(key, price, ts);
+            self.index.note_update(key, price);
+            // Crossing no trigger, the update is all that happens: nothing to record.
+            if self.index.last_crossed.is_empty() {
+                return Ok(());
+            }
+            if advanced {
+                ev.push(Event::TimeAdvanced { ts });
+            }
+            ev.push(update());
+        } else {
+            self.advance_to(ts, ev)?;
+            self.emit(ev, update())?;
+        }
         let rate_changed = self.update_margin_rates(key, ev)?;
         if self.rules.liquidation.auto {
             self.liquidate_at_risk(ev)?;

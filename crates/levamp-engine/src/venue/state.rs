@@ -508,6 +508,19 @@ impl Venue {
     /// checked.
     pub(crate) fn commit(&mut self) {
         self.index.adl = None;
+        // Only the clock and prices moved and no trigger was crossed (a
+        // calm oracle update): nothing to re-index, and a checkpoint copies
+        // prices and clock back whole — the undo records just go.
+        if self.index.pending.is_empty()
+            && self
+                .undo
+                .iter()
+                .all(|u| matches!(u, Undo::Price(..) | Undo::Now(..)))
+        {
+            self.index.commit_marks();
+            self.undo.clear();
+            return;
+        }
         // The accounts to re-index, each once (marked in a dense by-account
         // list: no set, no sort of duplicates), then in id order.
         let mut touched = std::mem::take(&mut self.index.pending);
