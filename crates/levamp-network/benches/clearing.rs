@@ -64,6 +64,7 @@ fn network(
                 default_costs: costs,
                 holdings: Vec::new(),
                 capital_ratio: None,
+                sell_order: Vec::new(),
                 venue: None,
             }
         })

@@ -8,7 +8,8 @@
 //! every equity token the value `⌊max(equity of its issuer, 0) ÷ supply⌋`;
 //! every node with a `capital_ratio` `r*` and equity `E` keeps at most
 //! `⌊E ÷ r*⌋` of marketable holdings (all sold if `E ≤ 0`), selling the rest
-//! pro rata across its assets (the units kept rounded down, so the units
+//! from the assets of its `sell_order` first, each until exhausted, then
+//! pro rata across the others (the units kept rounded down, so the units
 //! sold round up); each asset's price becomes its impact model's price at
 //! the aggregate units sold. Sales execute at the final price, so a sale
 //! turns units into cash of equal marked value and only the constraint and
@@ -318,8 +319,13 @@ fn starting_token_values(
 
 /// The units node `i` must have sold, by holding, for `equity ≥ r* ×
 /// value kept` at `prices`: none if it already holds, all if `equity ≤ 0`,
-/// otherwise it keeps `⌊units × A ÷ V⌋` of each asset, `A = ⌊E ÷ r*⌋` the
-/// value it may keep and `V` the value of its marketable holdings.
+/// otherwise it keeps value `A = ⌊E ÷ r*⌋` of its marketable holdings. It
+/// sells its `sell_order` first, each asset until exhausted, then the rest
+/// pro rata, so it keeps in the reverse order: of the assets not listed
+/// (worth `U`) it keeps `⌊units × min(A, U) ÷ U⌋` of each; what is left of
+/// `A` keeps, from the last listed asset back, `⌊left ÷ price⌋` units (at
+/// most all of them), each deducting its value rounded up. Units kept round
+/// down, so units sold round up, and the value kept never exceeds `A`.
 fn sales(
     net: &Network,
     i: usize,
@@ -327,7 +333,8 @@ fn sales(
     equity: Quote,
     r: levamp_core::Ratio,
 ) -> Result<Vec<Base>, ClearingError> {
-    let holdings = &net.nodes[i].holdings;
+    let node = &net.nodes[i];
+    let mut sold = vec![Base::ZERO; node.holdings.len()];
     let (value, _) = holdings_value_assets_only(net, i, prices)?;
     let allowed = match equity.is_positive() {
         true => equity
@@ -335,18 +342,59 @@ fn sales(
             .map_err(overflow("capital ratio"))?,
         false => Quote::ZERO,
     };
-    holdings
-        .iter()
-        .map(|h| match h.of {
-            Held::Token(_) => Ok(Base::ZERO),
-            Held::Asset(_) if allowed >= value => Ok(Base::ZERO),
-            Held::Asset(_) => {
-                let kept = mul_div(h.units.raw(), allowed.raw(), value.raw(), Round::Floor)
-                    .map_err(overflow("units kept"))?;
-                Ok(Base::from_raw(h.units.raw() - kept))
+    if allowed >= value {
+        return Ok(sold);
+    }
+    let pro_rata = |a: usize| !node.sell_order.contains(&a);
+    let mut group = Quote::ZERO;
+    for h in &node.holdings {
+        if let Held::Asset(a) = h.of {
+            if pro_rata(a) {
+                let v = h
+                    .units
+                    .value_at(prices[a], Round::Floor)
+                    .map_err(overflow("holdings value"))?;
+                group = group.checked_add(v).map_err(overflow("holdings value"))?;
             }
-        })
-        .collect()
+        }
+    }
+    let kept_in_group = allowed.min(group);
+    for (k, h) in node.holdings.iter().enumerate() {
+        if let Held::Asset(a) = h.of {
+            if pro_rata(a) && kept_in_group < group {
+                let kept = mul_div(
+                    h.units.raw(),
+                    kept_in_group.raw(),
+                    group.raw(),
+                    Round::Floor,
+                )
+                .map_err(overflow("units kept"))?;
+                sold[k] = Base::from_raw(h.units.raw() - kept);
+            }
+        }
+    }
+    let mut left = allowed
+        .checked_sub(kept_in_group)
+        .map_err(overflow("units kept"))?;
+    for &a in node.sell_order.iter().rev() {
+        for (k, h) in node.holdings.iter().enumerate() {
+            if h.of != Held::Asset(a) {
+                continue;
+            }
+            let kept = left
+                .base_at(prices[a], Round::Floor)
+                .map_err(overflow("units kept"))?
+                .min(h.units);
+            sold[k] = h.units.checked_sub(kept).map_err(overflow("units sold"))?;
+            let spent = kept
+                .value_at(prices[a], Round::Ceil)
+                .map_err(overflow("units kept"))?;
+            left = left
+                .checked_sub(spent.min(left))
+                .map_err(overflow("units kept"))?;
+        }
+    }
+    Ok(sold)
 }
 
 /// The value of node `i`'s marketable holdings at `prices` (rounded down

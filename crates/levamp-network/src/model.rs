@@ -69,6 +69,11 @@ pub struct Node {
     /// when it does not (Cifuentes, Shin & Ferrucci 2005). `None`: never
     /// sells.
     pub capital_ratio: Option<Ratio>,
+    /// The assets (indices into [`Network::assets`], each held by the node,
+    /// no repeats) it sells first, in this order, when its capital ratio
+    /// makes it sell: each until exhausted, then the next; the assets not
+    /// listed are sold pro rata after them. Empty: all pro rata.
+    pub sell_order: Vec<usize>,
     /// A venue node: backed by a levamp scenario whose loss at the current
     /// prices is deducted from its external assets ([`crate::cascade_with`]).
     pub venue: Option<VenueLink>,

@@ -9,7 +9,7 @@
 //! caller puts the file name in front, see [`parse_file`]).
 
 use crate::model::{DefaultCosts, Network, Node, Obligation, Seniority};
-use crate::parse_holdings::RawHolding;
+use crate::parse_holdings::{RawHolding, RawSellOrder};
 use crate::parse_venue::RawVenue;
 use levamp_core::{parse_raw, Quote, Ratio};
 use levamp_io::json::{did_you_mean, quote};
@@ -38,6 +38,7 @@ const NODE: &[&str] = &[
     "beta",
     "holdings",
     "capital_ratio",
+    "sell_order",
     "venue",
     "venue_follows",
     "venue_scale",
@@ -86,7 +87,12 @@ pub(crate) type Value<'i> = Spanned<DeValue<'i>>;
 
 /// The nodes, with each node's holdings and venue keys as written (resolved
 /// once assets and tokens are known).
-type ParsedNodes = (Vec<Node>, Vec<Vec<RawHolding>>, Vec<RawVenue>);
+type ParsedNodes = (
+    Vec<Node>,
+    Vec<Vec<RawHolding>>,
+    Vec<RawSellOrder>,
+    Vec<RawVenue>,
+);
 
 pub(crate) struct Reader<'t> {
     pub(crate) text: &'t str,
@@ -228,7 +234,7 @@ impl Reader<'_> {
         let Some(nodes_v) = nodes_v else {
             return self.fail(0..0, "node", "a network needs at least one [[node]]");
         };
-        let (mut nodes, raw_holdings, raw_venues) = self.nodes(nodes_v, costs)?;
+        let (mut nodes, raw_holdings, raw_orders, raw_venues) = self.nodes(nodes_v, costs)?;
         let ids: Vec<String> = nodes.iter().map(|n| n.id.clone()).collect();
         let index: HashMap<&str, usize> = ids
             .iter()
@@ -251,6 +257,7 @@ impl Reader<'_> {
             self.shock(v, &index, &mut nodes, &mut assets)?;
         }
         self.holdings(raw_holdings, &mut nodes, &assets, &tokens, &mut obligations)?;
+        self.sell_orders(raw_orders, &mut nodes, &assets)?;
         self.venues(raw_venues, &mut nodes, &assets)?;
         Ok(Network {
             name,
@@ -296,6 +303,7 @@ impl Reader<'_> {
     fn nodes(&self, v: &Value<'_>, costs: DefaultCosts) -> Result<ParsedNodes, InputError> {
         let mut nodes: Vec<Node> = Vec::new();
         let mut all_holdings = Vec::new();
+        let mut orders = Vec::new();
         let mut venues = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         for (i, item) in self.array(v, "node")?.iter().enumerate() {
@@ -305,6 +313,7 @@ impl Reader<'_> {
             let mut own = costs;
             let (mut holdings, mut capital_ratio) = (Vec::new(), None);
             let mut venue = RawVenue::default();
+            let mut order = RawSellOrder::default();
             for (key, v) in self.entries(t, &at, NODE)? {
                 let key_at = join(&at, key);
                 match key {
@@ -314,6 +323,7 @@ impl Reader<'_> {
                     "alpha" => own.alpha = self.fraction(v, &key_at)?,
                     "beta" => own.beta = self.fraction(v, &key_at)?,
                     "holdings" => holdings = self.raw_holdings(v, &key_at)?,
+                    "sell_order" => order = self.raw_sell_order(v, &key_at)?,
                     "venue" | "venue_follows" | "venue_scale" => {
                         self.venue_key(&mut venue, key, v, &key_at)?
                     }
@@ -342,15 +352,17 @@ impl Reader<'_> {
                 default_costs: own,
                 holdings: Vec::new(),
                 capital_ratio,
+                sell_order: Vec::new(),
                 venue: None,
             });
             all_holdings.push(holdings);
+            orders.push(order);
             venues.push(venue);
         }
         if nodes.is_empty() {
             return self.fail(v.span(), "node", "a network needs at least one [[node]]");
         }
-        Ok((nodes, all_holdings, venues))
+        Ok((nodes, all_holdings, orders, venues))
     }
 
     pub(crate) fn node_ref(

@@ -1,5 +1,6 @@
 //! The fire-sale and token part of NETWORK.toml: `[[asset]]`, `[[token]]`,
-//! each node's `holdings` and `capital_ratio`, `[shock] prices`; debt-token
+//! each node's `holdings`, `capital_ratio` and `sell_order`, `[shock]
+//! prices`; debt-token
 //! holdings become obligations, and a cycle of equity tokens held entirely
 //! inside the cycle (its own only backing) is refused.
 
@@ -10,6 +11,7 @@ use levamp_io::json::{did_you_mean, quote};
 use levamp_io::InputError;
 use std::collections::HashMap;
 use std::ops::Range;
+use toml::de::DeValue;
 
 const ASSET: &[&str] = &[
     "id",
@@ -30,7 +32,71 @@ pub(crate) struct RawHolding {
     units: Base,
 }
 
+/// A `sell_order` as written: the asset ids and where each is.
+#[derive(Default)]
+pub(crate) struct RawSellOrder(Vec<(String, Range<usize>)>);
+
 impl Reader<'_> {
+    /// `sell_order = ["ID", …]`: an array of strings (resolved by
+    /// [`Reader::sell_orders`] once assets and holdings are known).
+    pub(crate) fn raw_sell_order(
+        &self,
+        v: &Value<'_>,
+        at: &str,
+    ) -> Result<RawSellOrder, InputError> {
+        let wrong = || self.fail(v.span(), at, "must be an array of asset ids");
+        let DeValue::Array(items) = v.get_ref() else {
+            return wrong();
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for item in items.iter() {
+            let DeValue::String(id) = item.get_ref() else {
+                return wrong();
+            };
+            out.push((id.to_string(), item.span()));
+        }
+        Ok(RawSellOrder(out))
+    }
+
+    /// Resolves each node's `sell_order` to asset indices: every id must
+    /// name an asset, once, that the node holds.
+    pub(crate) fn sell_orders(
+        &self,
+        raw: Vec<RawSellOrder>,
+        nodes: &mut [Node],
+        assets: &[Asset],
+    ) -> Result<(), InputError> {
+        for (i, RawSellOrder(ids)) in raw.into_iter().enumerate() {
+            let at = format!("node[{i}].sell_order");
+            let mut order: Vec<usize> = Vec::with_capacity(ids.len());
+            for (id, span) in ids {
+                let Some(a) = assets.iter().position(|a| a.id == id) else {
+                    let hint = did_you_mean(&id, assets.iter().map(|a| a.id.as_str()))
+                        .map(|s| format!(" (did you mean {s:?}?)"))
+                        .unwrap_or_default();
+                    return self.fail(span, &at, format!("unknown asset id {}{hint}", quote(&id)));
+                };
+                if order.contains(&a) {
+                    return self.fail(span, &at, format!("asset {} listed twice", quote(&id)));
+                }
+                if !nodes[i].holdings.iter().any(|h| h.of == Held::Asset(a)) {
+                    return self.fail(
+                        span,
+                        &at,
+                        format!(
+                            "node {} does not hold asset {}",
+                            quote(&nodes[i].id),
+                            quote(&id)
+                        ),
+                    );
+                }
+                order.push(a);
+            }
+            nodes[i].sell_order = order;
+        }
+        Ok(())
+    }
+
     /// `holdings = { ID = units, … }`: units ≥ 0 (0 is dropped).
     pub(crate) fn raw_holdings(
         &self,

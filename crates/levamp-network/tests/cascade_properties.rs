@@ -4,7 +4,8 @@
 //! sell the result is the plain clearing at the shocked prices; the end is
 //! a fixed point (every seller that is solvent meets its capital ratio at
 //! the final prices, and one more round would change nothing); losses by
-//! channel add up to the equity.
+//! channel add up to the equity. Nodes draw a `sell_order` (none, one
+//! asset, or both in either order) among the assets they hold.
 
 use levamp_core::{Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_network::{
@@ -14,10 +15,10 @@ use levamp_network::{
 use proptest::prelude::*;
 
 type Spec = (
-    Vec<(i64, i64, i64, u8, [i64; 2])>, // cash, liabilities, capital ratio ‰ (0: none), sqrt?, holdings
-    Vec<(usize, usize, i64)>,           // obligations
-    [i64; 2],                           // impact: λ in 10⁻⁶ per unit
-    [i64; 2],                           // price shock ‰ (≤ 0)
+    Vec<(i64, i64, i64, u8, [i64; 2], u8)>, // cash, liabilities, capital ratio ‰ (0: none), sqrt?, holdings, sell order
+    Vec<(usize, usize, i64)>,               // obligations
+    [i64; 2],                               // impact: λ in 10⁻⁶ per unit
+    [i64; 2],                               // price shock ‰ (≤ 0)
 );
 
 fn build(spec: &Spec, extra_shock: i64) -> Network {
@@ -43,7 +44,7 @@ fn build(spec: &Spec, extra_shock: i64) -> Network {
     let nodes = nodes
         .iter()
         .enumerate()
-        .map(|(i, &(cash, liabilities, ratio, _, h))| Node {
+        .map(|(i, &(cash, liabilities, ratio, _, h, order))| Node {
             id: format!("N{i}"),
             external_assets: Quote::from_int(cash),
             external_liabilities: Quote::from_int(liabilities),
@@ -57,6 +58,7 @@ fn build(spec: &Spec, extra_shock: i64) -> Network {
                 })
                 .collect(),
             capital_ratio: (ratio > 0).then(|| Ratio::from_raw(ratio as i128 * SCALE / 1000)),
+            sell_order: sell_order(order, h),
             venue: None,
         })
         .collect::<Vec<_>>();
@@ -80,6 +82,19 @@ fn build(spec: &Spec, extra_shock: i64) -> Network {
     }
 }
 
+/// Sell order `order` (0: none, 1: X0, 2: X1, 3: X0 then X1, 4: X1 then
+/// X0), keeping only the assets held.
+fn sell_order(order: u8, h: [i64; 2]) -> Vec<usize> {
+    let listed: &[usize] = match order {
+        1 => &[0],
+        2 => &[1],
+        3 => &[0, 1],
+        4 => &[1, 0],
+        _ => &[],
+    };
+    listed.iter().copied().filter(|&a| h[a] > 0).collect()
+}
+
 fn specs() -> impl Strategy<Value = Spec> {
     (
         prop::collection::vec(
@@ -89,6 +104,7 @@ fn specs() -> impl Strategy<Value = Spec> {
                 0i64..300,
                 0u8..2,
                 [0i64..150, 0i64..150],
+                0u8..5,
             ),
             1..5,
         ),

@@ -103,6 +103,7 @@ prop_compose! {
             },
             holdings: Vec::new(),
             capital_ratio: None,
+                sell_order: Vec::new(),
             venue: None,
         }).collect();
         let mut seen = std::collections::HashSet::new();
