@@ -41,6 +41,8 @@ __all__ = [
     "recommend",
     "run",
     "sim",
+    "study",
+    "StudyResult",
     "sweep",
     "__version__",
 ]
@@ -96,6 +98,8 @@ def _toml_input(x: Any, what: str) -> Tuple[Optional[str], Optional[str]]:
 SCENARIO_FILE_KEYS = ("accounts.snapshot", "price.csv")
 #: The keys of a backtest strategy that name files.
 STRATEGY_FILE_KEYS = ("data.perp", "data.spot", "data.mark", "data.funding")
+#: The keys of a study that name files.
+STUDY_FILE_KEYS = ("base",)
 
 
 class _AsFile:
@@ -396,6 +400,73 @@ def backtest(strategy: Any) -> Dict[str, Any]:
 
         with open(result / "compare.csv", newline="", encoding="utf-8") as c:
             return {"compare": list(csv.DictReader(c))}
+
+
+# --- study ------------------------------------------------------------------------
+
+
+class StudyResult(dict):
+    """The ``study.json`` of :func:`study` as a dict (equal to the file's
+    parsed JSON), with :meth:`report_html` (``report.html``) and ``dir``:
+    the folder written (``OUT/<study>``), or None when ``out`` was None."""
+
+    def __init__(self, doc: Dict[str, Any], report: str, dir: Optional[Path]) -> None:  # noqa: A002
+        super().__init__(doc)
+        self._report = report
+        self.dir: Optional[Path] = dir
+
+    def report_html(self) -> str:
+        """The HTML report (``report.html``): the frontier chart and every
+        metric by variant with its interval, one self-contained page."""
+        return self._report
+
+    def __repr__(self) -> str:
+        return f"<StudyResult {self.get('study')}: {len(self.get('variants', []))} variant(s) x {self.get('paths')} path(s)>"
+
+
+def study(
+    study: Any,
+    out: Optional[PathLike] = None,
+    threads: Optional[int] = None,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    force: bool = False,
+    progress: bool = False,
+) -> StudyResult:
+    """Runs every variant of a study on the same random paths as
+    ``levamp study`` does (docs/studies.md): its ``study.json`` as a dict
+    (a :class:`StudyResult`, with :meth:`~StudyResult.report_html`).
+
+    ``study`` is a path, TOML text or a dict; its ``base`` resolves from the
+    file's folder, or from the working directory for text or a dict (whose
+    ``name`` defaults to ``"study"``). ``out``: the folder to write
+    ``OUT/<study>/`` into as the CLI does (``force`` as ``--force``);
+    None: a temporary folder, removed after. ``paths`` and ``seed`` override
+    the study's; ``threads`` sets the worker threads (default one per core;
+    results are identical whatever the number). ``progress=True`` prints
+    the CLI's line per variant on standard error.
+    """
+    f = _AsFile(study, "study", "study", STUDY_FILE_KEYS)
+    options: List[str] = []
+    for flag, v in (("--paths", paths), ("--seed", seed)):
+        if v is not None:
+            options += [flag, str(v)]
+    if force:
+        options.append("--force")
+    if not progress:
+        options.append("--quiet")
+    with f as file, tempfile.TemporaryDirectory(prefix="levamp-study-") as tmp:
+        dest = tmp if out is None else os.fspath(out)
+        try:
+            _, printed = _command(["study", file, "--out", dest, *options], threads=threads)
+        except LevampError as e:
+            raise f.rename(e) from None
+        # The table's last line: `report: OUT/<study>/report.html`.
+        report = Path(printed.rstrip("\n").rsplit("\n", 1)[-1].removeprefix("report: "))
+        doc = json.loads((report.parent / "study.json").read_text(encoding="utf-8"))
+        html = report.read_text(encoding="utf-8")
+        return StudyResult(doc, html, None if out is None else report.parent)
 
 
 from ._sweep import sweep  # noqa: E402 - after the names it uses

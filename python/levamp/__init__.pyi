@@ -1,6 +1,7 @@
 """Type stubs of the levamp Python package (see __init__.py and docs/python.md)."""
 
 import os
+from pathlib import Path
 from typing import Any, Dict, List, Literal, Mapping, Optional, Sequence, Union
 
 import pandas
@@ -78,6 +79,25 @@ def recommend(
 
 def backtest(strategy: TomlInput) -> Dict[str, Any]:
     """The ``metrics.json`` of ``levamp backtest`` as a dict."""
+
+class StudyResult(Dict[str, Any]):
+    """The ``study.json`` of :func:`study` as a dict, with the report."""
+
+    dir: Optional[Path]
+    def report_html(self) -> str: ...
+
+def study(
+    study: TomlInput,
+    out: Optional[PathLike] = None,
+    threads: Optional[int] = None,
+    *,
+    paths: Optional[int] = None,
+    seed: Optional[int] = None,
+    force: bool = False,
+    progress: bool = False,
+) -> StudyResult:
+    """``levamp study``: the ``study.json`` of a study as a dict (``report_html()``:
+    ``report.html``; ``dir``: ``OUT/<study>`` when ``out`` is given, else None)."""
 
 def sweep(
     scenario: TomlInput,
