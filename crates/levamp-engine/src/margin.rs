@@ -232,17 +232,7 @@ pub fn scope_health(
     scope: Scope,
     ctx: &MarginContext<'_>,
 ) -> Result<ScopeMargin, MathError> {
-    scope_margin(
-        account,
-        ctx,
-        scope,
-        PriceView {
-            prices: ctx.prices,
-            replaced: None,
-        },
-        None,
-        Requirements::All,
-    )
+    scope_at_context_prices(account, scope, ctx, Requirements::All)
 }
 
 /// [`scope_health`] without the initial margin (left at zero): what a
@@ -253,17 +243,21 @@ pub(crate) fn scope_maintenance(
     scope: Scope,
     ctx: &MarginContext<'_>,
 ) -> Result<ScopeMargin, MathError> {
-    scope_margin(
-        account,
-        ctx,
-        scope,
-        PriceView {
-            prices: ctx.prices,
-            replaced: None,
-        },
-        None,
-        Requirements::Maintenance,
-    )
+    scope_at_context_prices(account, scope, ctx, Requirements::Maintenance)
+}
+
+/// One scope at the context's own prices (no price replaced).
+fn scope_at_context_prices(
+    account: &Account,
+    scope: Scope,
+    ctx: &MarginContext<'_>,
+    requirements: Requirements,
+) -> Result<ScopeMargin, MathError> {
+    let view = PriceView {
+        prices: ctx.prices,
+        replaced: None,
+    };
+    scope_margin(account, ctx, scope, view, None, requirements)
 }
 
 /// Account-level health. Totals cover the cross pool and every isolated
