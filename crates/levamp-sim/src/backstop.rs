@@ -346,16 +346,54 @@ impl BackstopStats {
         }
     }
 
+    /// What [`BackstopStats::tally`] does for a pooled fund's draw of `a`
+    /// leaving `after` (`outside`: the share of the capital other markets
+    /// hold).
+    pub(crate) fn fund_draw(&mut self, outside: f64, a: f64, after: f64) {
+        self.losses += a;
+        self.contagion += outside * a;
+        for s in self.segments.iter_mut() {
+            s.fund_lowest = s.fund_lowest.min(after);
+            s.fund_exhausted |= after <= 0.0;
+        }
+    }
+
+    /// What [`BackstopStats::tally`] does for bad debt `a` arising in
+    /// `segment` under a pooled fund.
+    pub(crate) fn bad_debt(&mut self, segment: Option<usize>, outside: f64, a: f64) {
+        self.losses += a;
+        self.contagion += outside * a;
+        if let Some(i) = segment {
+            self.segments[i].bad_debt += a;
+        }
+        for s in self.segments.iter_mut() {
+            s.fund_exhausted = true;
+        }
+    }
+
     /// Notes every segment's fund after a step (its lowest point and end).
     pub fn step(&mut self, venue: &Venue, segments: &[Segment]) {
         for (s, g) in self.segments.iter_mut().zip(segments) {
-            // A calm step moves no fund: nothing to convert or compare.
-            let raw = fund(venue, g.market);
-            if raw != s.fund_end_raw {
-                s.fund_end_raw = raw;
-                s.fund_end = raw.to_f64_lossy();
-                s.fund_lowest = s.fund_lowest.min(s.fund_end);
-            }
+            s.note_fund(fund(venue, g.market));
+        }
+    }
+
+    /// [`BackstopStats::step`] when one pooled fund, `raw` now, backs every segment.
+    pub(crate) fn step_pooled(&mut self, raw: Base) {
+        for s in self.segments.iter_mut() {
+            s.note_fund(raw);
+        }
+    }
+}
+
+impl SegmentStats {
+    /// The segment's fund after a step, `raw`: its lowest point and end.
+    fn note_fund(&mut self, raw: Base) {
+        // A calm step moves no fund: nothing to convert or compare.
+        if raw != self.fund_end_raw {
+            self.fund_end_raw = raw;
+            self.fund_end = raw.to_f64_lossy();
+            self.fund_lowest = self.fund_lowest.min(self.fund_end);
         }
     }
 }

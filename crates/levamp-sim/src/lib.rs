@@ -11,6 +11,7 @@ pub mod agents;
 pub mod backstop;
 pub mod ci;
 pub mod fan;
+pub mod flat;
 pub mod follow;
 pub mod headline;
 pub mod hunter_view;

@@ -154,6 +154,7 @@ pub(crate) fn run_path_on(
     let mut worker = Worker {
         venue,
         scratch: Scratch::default(),
+        flat: Default::default(),
     };
     let m = worker.run_steps(s, world, (path, keep_series, check), cancel);
     (m, worker.venue)
@@ -166,6 +167,7 @@ pub(crate) fn run_path_on(
 pub struct Worker {
     venue: Venue,
     scratch: Scratch,
+    flat: crate::flat::FlatScratch,
 }
 
 impl Worker {
@@ -176,6 +178,7 @@ impl Worker {
         Worker {
             venue,
             scratch: Scratch::default(),
+            flat: Default::default(),
         }
     }
 
@@ -301,6 +304,15 @@ fn steps(
     let mut st = PathState::new(s, world, venue, scratch, (exo_rng, rng), impact, m)?;
     st.log = keep_series.then(crate::liquidations::Log::default);
     let mut actors = crate::actors::register(&st)?;
+    // Nothing acts on the path but the price: the exact fast path, unless
+    // the path keeps a series (its liquidation log reads the venue) or
+    // every step's conservation is checked on the engine.
+    if let Some(book) = world.flat.as_ref().filter(|_| actors.is_empty()) {
+        if !keep_series && !check {
+            drop(st);
+            return crate::flat::run(s, world, book, &mut worker.flat, (path, cancel), at);
+        }
+    }
     let mut series = keep_series.then(|| crate::series::Recorder::new(s.run.steps));
     let every_step = check || cfg!(debug_assertions);
     for step in 1..=s.run.steps {

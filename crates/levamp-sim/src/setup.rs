@@ -55,6 +55,10 @@ pub struct World {
     /// The perp markets as backstop segments, with their share of the
     /// insurance capital ([`crate::backstop::split`]).
     pub segments: Vec<crate::backstop::Segment>,
+    /// The exact fast path's book, when the venue and the scenario fit it
+    /// ([`crate::flat::FlatBook::build`]); `None` runs every path on the
+    /// engine.
+    pub flat: Option<crate::flat::FlatBook>,
 }
 
 /// A position that a price move can liquidate (report statistics, f64).
@@ -314,7 +318,7 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
             })?;
         liquidation_prices.extend(prices.into_iter().map(|p| (p, true)));
     }
-    Ok(World {
+    let mut world = World {
         followers: follow(&venue, s, key)?,
         segments,
         lending,
@@ -332,7 +336,10 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
         start_time,
         t0,
         traders,
-    })
+        flat: None,
+    };
+    world.flat = crate::flat::FlatBook::build(s, &world);
+    Ok(world)
 }
 
 /// Whether a run uses the liquidation prices at the start: the report draws

@@ -63,10 +63,42 @@ struct FundingClock {
 }
 
 /// Running extremes for the drawdowns.
-struct Extremes {
+pub(crate) struct Extremes {
     peak: f64,
     exo_peak: f64,
     min_exo: f64,
+}
+
+impl Extremes {
+    /// At a path's start, both prices at `start`.
+    pub(crate) fn new(start: f64) -> Extremes {
+        Extremes {
+            peak: start,
+            exo_peak: start,
+            min_exo: start,
+        }
+    }
+
+    /// A step's market price `p` and outside price `e`: the minimum and
+    /// the drawdowns.
+    pub(crate) fn observe(&mut self, m: &mut PathMetrics, p: f64, e: f64) {
+        m.min_price = m.min_price.min(p);
+        self.min_exo = self.min_exo.min(e);
+        self.peak = self.peak.max(p);
+        self.exo_peak = self.exo_peak.max(e);
+        m.max_drawdown = m.max_drawdown.max(1.0 - p / self.peak);
+        m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / self.exo_peak);
+    }
+
+    /// How far the market fell per unit the outside price fell (1 when the
+    /// outside price never fell below `start`).
+    pub(crate) fn amplification(&self, m: &PathMetrics, start: f64) -> f64 {
+        if self.min_exo < start {
+            (start - m.min_price) / (start - self.min_exo)
+        } else {
+            1.0
+        }
+    }
 }
 
 /// Everything a path carries from step to step; actors act on it.
@@ -171,11 +203,7 @@ impl<'a> PathState<'a> {
                 premium_sum: 0.0,
                 premium_n: 0,
             },
-            extremes: Extremes {
-                peak: start,
-                exo_peak: start,
-                min_exo: start,
-            },
+            extremes: Extremes::new(start),
             step_notional: 0.0,
             step_rounds: 0,
             round_no: 0,
@@ -206,30 +234,17 @@ impl<'a> PathState<'a> {
     /// The exogenous move: the outside price by the model's return, the
     /// market price with it (a replay keeps the market's gap to the data).
     fn exogenous(&mut self, process: &mut dyn PriceProcess) -> Result<(), VenueError> {
-        let g = process
-            .ratio(self.step, &mut self.exo_rng)
-            .map_err(model("price model"))?;
-        let exo_before = self.exo;
-        let moved = match process.level(self.step) {
-            Some(level) => {
-                let gap = self.price.ratio_to(self.exo, Round::Floor)?;
-                self.exo = mul(self.world.start, level)?;
-                if gap == Ratio::ONE {
-                    self.exo
-                } else {
-                    mul(self.exo, gap)?
-                }
-            }
-            None => {
-                self.exo = mul(self.exo, g)?;
-                mul(self.price, g)?
-            }
-        };
-        self.exo_return = self.exo.to_f64_lossy() / exo_before.to_f64_lossy();
-        self.price = self
-            .impact
-            .begin_step(moved, self.exo)
-            .map_err(model("impact model"))?;
+        let (start, impact) = (self.world.start, self.impact.as_mut());
+        let mut prices = (self.price, self.exo);
+        self.exo_return = exogenous(
+            process,
+            self.step,
+            &mut self.exo_rng,
+            start,
+            &mut prices,
+            impact,
+        )?;
+        (self.price, self.exo) = prices;
         Ok(())
     }
 
@@ -433,13 +448,7 @@ impl<'a> PathState<'a> {
         m.rounds += self.step_rounds;
         m.max_rounds_in_a_step = m.max_rounds_in_a_step.max(self.step_rounds);
         m.liquidated_notional += self.step_notional;
-        let x = &mut self.extremes;
-        m.min_price = m.min_price.min(p);
-        x.min_exo = x.min_exo.min(e);
-        x.peak = x.peak.max(p);
-        x.exo_peak = x.exo_peak.max(e);
-        m.max_drawdown = m.max_drawdown.max(1.0 - p / x.peak);
-        m.exogenous_drawdown = m.exogenous_drawdown.max(1.0 - e / x.exo_peak);
+        self.extremes.observe(m, p, e);
         let fund = self.venue.funds()[self.venue.quote() as usize].insurance_fund;
         if fund != self.fund.0 {
             self.fund = (fund, fund.to_f64_lossy());
@@ -489,12 +498,7 @@ impl<'a> PathState<'a> {
         self.m.bad_debt = self.bad_debt();
         self.m.liquidations = self.log.take().map(|l| l.finish(self.venue));
         let start = self.world.start.to_f64_lossy();
-        let min_exo = self.extremes.min_exo;
-        self.m.cascade_amplification = if min_exo < start {
-            (start - self.m.min_price) / (start - min_exo)
-        } else {
-            1.0
-        };
+        self.m.cascade_amplification = self.extremes.amplification(&self.m, start);
         self.m
     }
 }
@@ -505,6 +509,43 @@ pub(crate) fn model(field: &'static str) -> impl Fn(levamp_core::MathError) -> V
         field,
         reason: e.to_string(),
     }
+}
+
+/// Step `step`'s exogenous move of `(market price, outside price)` from
+/// the path's start price `start`: the outside price by the model's return,
+/// the market price with it (a replay keeps the market's gap to the data),
+/// then the liquidity model's start of step. Returns the outside price's
+/// gross return.
+pub(crate) fn exogenous(
+    process: &mut dyn PriceProcess,
+    step: usize,
+    rng: &mut ChaCha8Rng,
+    start: Price,
+    (price, exo): &mut (Price, Price),
+    impact: &mut dyn ImpactModel,
+) -> Result<f64, VenueError> {
+    let g = process.ratio(step, rng).map_err(model("price model"))?;
+    let exo_before = *exo;
+    let moved = match process.level(step) {
+        Some(level) => {
+            let gap = price.ratio_to(*exo, Round::Floor)?;
+            *exo = mul(start, level)?;
+            if gap == Ratio::ONE {
+                *exo
+            } else {
+                mul(*exo, gap)?
+            }
+        }
+        None => {
+            *exo = mul(*exo, g)?;
+            mul(*price, g)?
+        }
+    };
+    let exo_return = exo.to_f64_lossy() / exo_before.to_f64_lossy();
+    *price = impact
+        .begin_step(moved, *exo)
+        .map_err(model("impact model"))?;
+    Ok(exo_return)
 }
 
 /// `p × g` rounded down, at least one tick.

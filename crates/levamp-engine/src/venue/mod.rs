@@ -37,7 +37,7 @@ pub use funding::{drift_funding_per_base, dydx_funding_clamp, funding_payment, f
 pub use index::LiquidationIndex;
 pub use lending::{compounded_interest, linear_interest, rates, PoolRates};
 pub use oracle::{OracleConfig, OracleFeed, OracleUpdate};
-pub use perp::TradeOrder;
+pub use perp::{fill_side, TradeOrder};
 pub use rules::{
     AdlPolicy, AfterInsurance, Backstop, DynamicMargin, FundingFormula, FundingRules,
     LendingLiquidationRules, LiquidationRules, LiquidationStep, VenueRules,

@@ -37,7 +37,7 @@ pub struct TradeOrder {
 
 /// Cost-basis change and realised PnL of one side: position `(size, cost)`
 /// changes by `delta` for signed value `v` (+ paid).
-pub(crate) fn fill_side(
+pub fn fill_side(
     size: Base,
     cost: Quote,
     delta: Base,

@@ -1,0 +1,112 @@
+//! One Monte-Carlo path on the flat book: the step pipeline of
+//! [`crate::step`] with nothing in it but the price, the oracle and the
+//! venue's own liquidations (no actor is registered on such a path), so
+//! the same exogenous move, feed, impact model and metrics, in the same
+//! order, without a venue.
+
+use super::{FlatBook, FlatPath, FlatScratch};
+use crate::backstop::BackstopStats;
+use crate::run::{path_seed, start_metrics, PathMetrics};
+use crate::scenario::Scenario;
+use crate::setup::World;
+use crate::step::{exogenous, Extremes};
+use levamp_core::Base;
+use levamp_engine::venue::{OracleFeed, VenueError};
+use rand_chacha::rand_core::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Runs path `path` on `book` (`None`: cancelled); `at` follows the step
+/// for the error, as the engine's loop does.
+pub(crate) fn run(
+    s: &Scenario,
+    world: &World,
+    book: &FlatBook,
+    scratch: &mut FlatScratch,
+    (path, cancel): (usize, &AtomicBool),
+    at: &mut usize,
+) -> Result<Option<PathMetrics>, VenueError> {
+    let mut exo_rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
+    let mut process = crate::models::process(s, world)?;
+    let mut impact = crate::models::impact(s, world.start);
+    let start = world.start.to_f64_lossy();
+    let steps = s.run.steps;
+    let mut m = start_metrics(path, start, steps);
+    m.backstop = BackstopStats::start(&world.venue, &world.segments);
+    let mut feed = OracleFeed::new(s.feed);
+    feed.observe(world.t0, world.start)?; // the venue starts on this published price
+    let mut delivered = Vec::new();
+    let fund0 = book.fund0.to_f64_lossy();
+    let debt0 = book.debt0.to_f64_lossy();
+    let mut fund: (Base, f64) = (book.fund0, fund0);
+    let mut flat = FlatPath::new(book, scratch);
+    let mut prices = (world.start, world.start);
+    let mut extremes = Extremes::new(start);
+    let fan_bucket = crate::series::fan_bucket_steps(steps);
+    for step in 1..=steps {
+        *at = step;
+        if cancel.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
+        let ts = world.t0 + step as i64 * s.run.dt_s;
+        exogenous(
+            process.as_mut(),
+            step,
+            &mut exo_rng,
+            world.start,
+            &mut prices,
+            impact.as_mut(),
+        )?;
+        // The oracle ↔ venue rounds (`PathState::cascade`, instant oracle).
+        let (mut notional, mut rounds) = (0.0, 0);
+        let mut observed = prices.0;
+        loop {
+            feed.observe_into(ts, observed, &mut delivered)?;
+            let round = match delivered.last() {
+                Some(u) => flat.update(u.price, &mut m, fund0)?,
+                None => Default::default(),
+            };
+            if round.notional > 0.0 {
+                if m.by_round.len() <= rounds {
+                    m.by_round.resize(rounds + 1, 0.0);
+                }
+                m.by_round[rounds] += round.notional;
+                rounds += 1;
+                notional += round.notional;
+                m.time_to_first_liquidation.get_or_insert(step);
+            }
+            if !round.sold.is_zero() {
+                prices.0 = impact.apply(prices.0, round.sold)?;
+            }
+            if round.notional == 0.0 || rounds >= s.run.max_rounds {
+                break;
+            }
+            observed = prices.0;
+        }
+        // The step's metrics (`PathState::metrics`).
+        let (p, e) = (prices.0.to_f64_lossy(), prices.1.to_f64_lossy());
+        m.rounds += rounds;
+        m.max_rounds_in_a_step = m.max_rounds_in_a_step.max(rounds);
+        m.liquidated_notional += notional;
+        extremes.observe(&mut m, p, e);
+        if flat.fund != fund.0 {
+            fund = (flat.fund, flat.fund.to_f64_lossy());
+        }
+        m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(fund0 - fund.1);
+        m.backstop.step_pooled(flat.fund);
+        if step.is_multiple_of(fan_bucket) || step == steps {
+            m.price_closes.push(p);
+        }
+    }
+    if !flat.conserved() {
+        return Err(VenueError::Invalid {
+            field: "conservation",
+            reason: "value was created or destroyed on this path (a bug: please report it with the scenario)".into(),
+        });
+    }
+    m.final_price = prices.0.to_f64_lossy();
+    m.accounts_liquidated = flat.liquidated;
+    m.bad_debt = flat.bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
+    m.cascade_amplification = extremes.amplification(&m, start);
+    Ok(Some(m))
+}
