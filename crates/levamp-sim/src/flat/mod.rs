@@ -376,3 +376,84 @@ fn slot(book: &FlatBook, x: Met) -> &Slot {
         false => &book.above[x.slot as usize],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! Update by update against the engine at the prices where the fast
+    //! path's bookkeeping matters most: one tick above each trigger, at it,
+    //! and a few ticks past it — between the trigger and the exact boundary
+    //! a met position is not yet liquidatable and waits on the pending list.
+
+    use super::*;
+    use crate::backstop::BackstopStats;
+    use crate::sources::Sources;
+
+    fn world(accounts: &'static str) -> (Scenario, World) {
+        let body = "[run]\nsteps = 1\n[venue]\npreset = \"generic\"\ninsurance_fund = 2\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nsigma = 1\n";
+        let s = crate::scenario::parse(body, "t", std::path::Path::new("mem")).unwrap();
+        let sources = Sources::disk().with("mem/accounts.json", accounts);
+        let w = crate::setup::build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        (s, w)
+    }
+
+    #[test]
+    fn every_update_near_the_triggers_matches_the_engine() {
+        // Sizes from a millionth of a unit (where rounding is coarsest) up.
+        let accounts = r#"{"quote": "USDT", "prices": {"ETH": 100},
+          "markets": {"ETHUSDT": {"base": "ETH", "liquidation_fee_rate": 0.01,
+            "tiers": [{"max_notional": null, "maintenance_margin_rate": 0.0123, "max_leverage": 100}]}},
+          "accounts": [
+            {"id": "a", "positions": [{"market": "ETHUSDT", "size": 0.000001, "entry_price": 100, "margin_mode": "isolated", "isolated_margin": 0.00001}]},
+            {"id": "b", "positions": [{"market": "ETHUSDT", "size": 3.3333, "entry_price": 99.5, "margin_mode": "isolated", "isolated_margin": 21.7}]},
+            {"id": "c", "positions": [{"market": "ETHUSDT", "size": 0.0071, "entry_price": 100.2, "margin_mode": "isolated", "isolated_margin": 0.05}]},
+            {"id": "d", "positions": [{"market": "ETHUSDT", "size": -2.5, "entry_price": 100.1, "margin_mode": "isolated", "isolated_margin": 19.3}]},
+            {"id": "e", "positions": [{"market": "ETHUSDT", "size": -0.000003, "entry_price": 99.9, "margin_mode": "isolated", "isolated_margin": 0.00002}]},
+            {"id": "f", "positions": [{"market": "ETHUSDT", "size": 41.0, "entry_price": 100.0, "margin_mode": "isolated", "isolated_margin": 200}]}
+          ]}"#;
+        let (s, world) = world(accounts);
+        let book = world.flat.as_ref().expect("fits the fast path");
+        let tick = Price::TICK.raw();
+        let mut prices = Vec::new();
+        for slot in book.below.iter().chain(&book.above) {
+            let t = slot.trigger.raw();
+            let toward = if book.below.iter().any(|x| x.account == slot.account) {
+                -1
+            } else {
+                1
+            };
+            for k in [-1, 0, 1, 2, 3, 5, 8, 13, 40, 200, 5_000] {
+                prices.push(Price::from_raw(t + toward * k * tick));
+            }
+        }
+        let mut venue = world.venue.clone();
+        let mut scratch = FlatScratch::default();
+        let mut flat = FlatPath::new(book, &mut scratch);
+        let mut m = crate::run::start_metrics(0, 100.0, 1);
+        m.backstop = BackstopStats::start(&world.venue, &world.segments);
+        let (mut events, quote) = (Vec::new(), venue.quote() as usize);
+        let mut pended = 0;
+        for (i, &p) in prices.iter().enumerate() {
+            venue
+                .update_price_into(world.key, p, world.t0 + i as i64, None, &mut events)
+                .unwrap();
+            flat.update(p, &mut m, 2.0).unwrap();
+            pended = pended.max(flat.scratch.pending.len());
+            let closed = (1..venue.accounts().len() as u32)
+                .filter(|&a| {
+                    venue
+                        .position(a, book.market_id)
+                        .is_none_or(|p| p.size.is_zero())
+                })
+                .count();
+            assert_eq!(flat.liquidated, closed, "update {i} at {p}");
+            assert_eq!(flat.fund, venue.funds()[quote].insurance_fund, "update {i}");
+            assert_eq!(flat.bad_debt, venue.funds()[quote].bad_debt, "update {i}");
+        }
+        assert!(
+            pended > 0,
+            "no position waited between trigger and boundary"
+        );
+        assert!(flat.liquidated >= 5, "{}", flat.liquidated);
+        drop(s);
+    }
+}

@@ -1,0 +1,162 @@
+//! The flat isolated book (`levamp_sim::flat`) against the engine: the
+//! same scenario run with the fast path and with it switched off
+//! (`world.flat = None`) must give the same metrics, digit for digit —
+//! random books (longs and shorts, tiny and large sizes, tiers with a
+//! maintenance amount, penalties, insurance funds small enough to run out)
+//! under random prices, impact and round caps.
+
+use levamp_sim::run::{run_path, PathMetrics};
+use levamp_sim::scenario::{parse, Scenario};
+use levamp_sim::setup::{build, World};
+use levamp_sim::sources::Sources;
+use proptest::prelude::*;
+use std::path::Path;
+
+/// One account: (long?, size, entry, leverage).
+type Acct = (bool, f64, f64, f64);
+
+fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, amount: f64) -> &'static str {
+    let list: Vec<String> = accounts
+        .iter()
+        .enumerate()
+        .map(|(i, &(long, size, entry, lev))| {
+            let margin = (size * entry / lev * 100.0).ceil() / 100.0;
+            let size = if long { size } else { -size };
+            format!(
+                r#"{{"id": "a{i}", "positions": [{{"market": "ETHUSDT", "size": {size:.8}, "entry_price": {entry:.4}, "margin_mode": "isolated", "isolated_margin": {margin:.2}}}]}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"quote": "USDT", "prices": {{"ETH": 100}}, "markets": {{"ETHUSDT": {{"base": "ETH", "liquidation_fee_rate": {fee:.4}, "tiers": [{{"max_notional": 300, "maintenance_margin_rate": {mmr:.4}, "max_leverage": 100}}, {{"max_notional": null, "maintenance_margin_rate": {mmr2:.4}, "maintenance_amount": {amount:.2}, "max_leverage": 50}}]}}}}, "accounts": [{}]}}"#,
+        list.join(","),
+        mmr2 = mmr * 2.0,
+    );
+    Box::leak(text.into_boxed_str())
+}
+
+/// A scenario over `accounts` (GBM at `sigma`, linear impact `lambda`).
+fn scenario(
+    accounts: &'static str,
+    (sigma, lambda, fund, rounds, steps): (f64, f64, f64, usize, usize),
+    seed: u64,
+) -> (Scenario, Sources) {
+    let body = format!(
+        "[run]\nseed = {seed}\npaths = 3\nsteps = {steps}\nmax_rounds = {rounds}\nseries_paths = 0\n[venue]\npreset = \"generic\"\ninsurance_fund = {fund:.2}\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nmu = 0\nsigma = {sigma:.3}\n[impact]\nmodel = \"linear\"\nlambda = {lambda:.4}\n[oracle]\nlatency_steps = 0\n"
+    );
+    let s = parse(&body, "flat", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
+    (s, Sources::disk().with("mem/accounts.json", accounts))
+}
+
+/// Every path both ways: (fast path, engine).
+fn both(s: &Scenario, world: &World) -> Vec<(PathMetrics, PathMetrics)> {
+    assert!(
+        world.flat.is_some(),
+        "the scenario should fit the fast path"
+    );
+    let mut engine = world.clone();
+    engine.flat = None;
+    (0..s.run.paths)
+        .map(|p| {
+            let fast = run_path(s, world, p, false, false).unwrap_or_else(|e| panic!("{e}"));
+            let slow = run_path(s, &engine, p, false, false).unwrap_or_else(|e| panic!("{e}"));
+            (fast, slow)
+        })
+        .collect()
+}
+
+/// Bit for bit: `Debug` prints every `f64` exactly (−0.0 included).
+fn assert_same(pairs: &[(PathMetrics, PathMetrics)]) {
+    for (fast, slow) in pairs {
+        assert_eq!(format!("{fast:?}"), format!("{slow:?}"));
+    }
+}
+
+fn account() -> impl Strategy<Value = Acct> {
+    (
+        any::<bool>(),
+        prop_oneof![0.000001f64..0.001, 0.01f64..5.0, 5.0f64..60.0],
+        95.0f64..105.0,
+        1.5f64..60.0,
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    #[test]
+    fn the_fast_path_equals_the_engine(
+        accounts in prop::collection::vec(account(), 1..30),
+        mmr in 0.003f64..0.03,
+        fee in prop_oneof![Just(0.0), 0.0f64..0.03],
+        amount in prop_oneof![Just(0.0), 0.0f64..2.0],
+        sigma in 1.0f64..8.0,
+        lambda in prop_oneof![Just(0.0), 0.0f64..0.5],
+        fund in prop_oneof![Just(0.0), 0.0f64..50.0],
+        rounds in 1usize..8,
+        seed in 0u64..1000,
+    ) {
+        let (s, sources) = scenario(
+            snapshot(&accounts, mmr, fee, amount),
+            (sigma, lambda, fund, rounds, 120),
+            seed,
+        );
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        assert_same(&both(&s, &world));
+    }
+}
+
+/// Deep losses on both sides with a small fund: penalties paid in, the
+/// fund drawn down to zero, bad debt past it, longs and shorts liquidated,
+/// cascades capped by the round limit — the branches the random cases may
+/// miss, each checked to have happened.
+#[test]
+fn penalties_fund_draws_and_bad_debt_match_the_engine() {
+    let accounts: Vec<Acct> = (0..40)
+        .map(|i| {
+            let long = i % 3 != 0;
+            let size = 0.5 + (i as f64 * 0.37) % 4.0;
+            let entry = 98.0 + (i as f64 * 0.13) % 4.0;
+            let lev = 20.0 + (i as f64 * 1.7) % 60.0;
+            (long, size, entry, lev)
+        })
+        .collect();
+    let (s, sources) = scenario(
+        snapshot(&accounts, 0.01, 0.01, 0.5),
+        (12.0, 1.5, 3.0, 2, 200),
+        5,
+    );
+    let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+    let pairs = both(&s, &world);
+    assert_same(&pairs);
+    let any = |f: &dyn Fn(&PathMetrics) -> bool| pairs.iter().any(|(m, _)| f(m));
+    assert!(any(&|m| m.bad_debt > 0.0), "no bad debt: {pairs:?}");
+    assert!(any(&|m| m.insurance_fund_drawdown > 0.0), "no fund draw");
+    assert!(any(&|m| m.liquidated_long > 0.0 && m.liquidated_short > 0.0));
+    assert!(any(&|m| m.max_rounds_in_a_step == 2), "round cap never met");
+}
+
+/// What does not fit the fast path runs on the engine: a partial
+/// liquidation rule, a deficit auto-deleveraged, funding, oracle latency.
+#[test]
+fn other_venues_and_scenarios_do_not_take_the_fast_path() {
+    let accounts = snapshot(&[(true, 1.0, 100.0, 10.0)], 0.005, 0.0, 0.0);
+    let (s, sources) = scenario(accounts, (1.0, 0.0, 0.0, 5, 10), 1);
+    assert!(build(&s, &sources).unwrap().flat.is_some());
+    let body = |extra: &str| {
+        format!(
+            "[run]\nsteps = 10\n[venue]\npreset = \"generic\"\n{extra}\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nsigma = 1\n"
+        )
+    };
+    for extra in [
+        "rules = { liquidation = { auto = true, partial_buffer = 0.02 } }",
+        "rules = { after_insurance = \"auto_deleverage\" }",
+        "[oracle]\nlatency_steps = 2",
+        "[funding]\nrate = 0.0001",
+    ] {
+        let text = body(extra);
+        let s = parse(&text, "t", Path::new("mem")).unwrap_or_else(|e| panic!("{extra}: {e}"));
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{extra}: {e}"));
+        assert!(world.flat.is_none(), "{extra}");
+    }
+}
