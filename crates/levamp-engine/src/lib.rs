@@ -18,8 +18,9 @@ pub use liquidation_price::{
     liquidation_price, liquidation_prices, scope_boundary, scope_trigger, Side,
 };
 pub use margin::{
-    account_health, health_factor, maintenance_check, position_margin, scope_health, AccountHealth,
-    MaintenanceCheck, PositionMargin, Requirements, Scope, ScopeMargin,
+    account_health, health_factor, maintenance_check, position_maintenance, position_margin,
+    scope_health, AccountHealth, MaintenanceCheck, PositionMargin, Requirements, Scope,
+    ScopeMargin,
 };
 pub use model::{
     lending_weights, Account, Asset, AssetId, EmodeCategory, EmodeId, Holding, LendingCollateral,

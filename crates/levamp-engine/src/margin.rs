@@ -43,6 +43,16 @@ pub fn position_margin(
     position_margin_for(pos, market, mark, Requirements::All, Ratio::ZERO)
 }
 
+/// [`position_margin`] without the initial margin (left zero): what a
+/// liquidation check needs, one division fewer.
+pub fn position_maintenance(
+    pos: &Position,
+    market: &Market,
+    mark: Price,
+) -> Result<PositionMargin, MathError> {
+    position_margin_for(pos, market, mark, Requirements::Maintenance, Ratio::ZERO)
+}
+
 #[inline]
 fn position_margin_for(
     pos: &Position,

@@ -35,8 +35,8 @@ use crate::setup::World;
 use levamp_core::{Base, Price, Quote, Round};
 use levamp_engine::venue::{fill_side, AfterInsurance, Backstop, Venue, VenueError};
 use levamp_engine::{
-    position_margin, scope_health, scope_trigger, MarginMode, Market, MarketId, Position, Scope,
-    Side,
+    position_maintenance, scope_health, scope_trigger, MarginMode, Market, MarketId, Position,
+    Scope, Side,
 };
 
 mod path;
@@ -284,7 +284,7 @@ impl<'a> FlatPath<'a> {
         round: &mut FlatRound,
     ) -> Result<(), VenueError> {
         let pos = &slot(self.book, x).position;
-        let pm = position_margin(pos, &self.book.market, price)?;
+        let pm = position_maintenance(pos, &self.book.market, price)?;
         let equity = pos.isolated_margin.checked_add(pm.unrealized_pnl)?;
         let mm = pm.maintenance_margin;
         if !(mm.is_positive() && equity <= mm) {
