@@ -159,4 +159,11 @@ fn other_venues_and_scenarios_do_not_take_the_fast_path() {
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{extra}: {e}"));
         assert!(world.flat.is_none(), "{extra}");
     }
+    // Switched off by the scenario (a cross-check of the engine).
+    let text = body("").replace("[run]\n", "[run]\nfast_path = false\n");
+    let s = parse(&text, "t", Path::new("mem")).unwrap();
+    assert!(build(&s, &sources).unwrap().flat.is_none());
+    let text = body("").replace("[run]\n", "[run]\nfast_path = 1\n");
+    let e = parse(&text, "t", Path::new("mem")).unwrap_err();
+    assert_eq!(e.to_string(), ":2: run.fast_path: must be true or false");
 }

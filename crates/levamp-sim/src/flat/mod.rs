@@ -116,8 +116,12 @@ impl FlatBook {
     /// size premium or oracle staleness; the scenario settles no funding
     /// and reads the oracle without latency; every position has a trigger.
     /// Whether agents act is decided per path (they are registered then).
+    /// `[run] fast_path = false` turns it off.
     pub fn build(s: &Scenario, world: &World) -> Option<FlatBook> {
         let venue = &world.venue;
+        if !s.run.fast_path {
+            return None;
+        }
         let market_id = world.market?;
         let rules = venue.rules();
         let fits = rules.liquidation.auto

@@ -30,6 +30,10 @@ pub struct RunConfig {
     pub max_rounds: usize,
     /// How many paths keep a full time series (CSV and charts).
     pub series_paths: usize,
+    /// Whether paths that fit it run on the exact fast path
+    /// ([`crate::flat`]); `false` runs every path on the engine (same
+    /// results, slower: a cross-check).
+    pub fast_path: bool,
 }
 
 impl RunConfig {
@@ -421,6 +425,7 @@ fn run_config(root: &Map<String, Value>) -> Result<RunConfig, InputError> {
             "dt_s",
             "max_rounds",
             "series_paths",
+            "fast_path",
         ],
     )?;
     let run = match run {
@@ -431,6 +436,7 @@ fn run_config(root: &Map<String, Value>) -> Result<RunConfig, InputError> {
             dt_s: t.int("dt_s", 60, 1, 86_400 * 365)? as i64,
             max_rounds: t.int("max_rounds", 100, 1, 1_000_000)? as usize,
             series_paths: t.int("series_paths", 20, 0, u32::MAX as u64)? as usize,
+            fast_path: t.flag("fast_path", true)?,
         },
         None => RunConfig {
             seed: 0,
@@ -439,6 +445,7 @@ fn run_config(root: &Map<String, Value>) -> Result<RunConfig, InputError> {
             dt_s: 60,
             max_rounds: 100,
             series_paths: 20,
+            fast_path: true,
         },
     };
     Ok(run)

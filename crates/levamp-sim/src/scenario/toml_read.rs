@@ -116,6 +116,14 @@ impl<'a> Table<'a> {
             message: e.to_string(),
         })
     }
+    /// A `true`/`false` key.
+    pub(crate) fn flag(&self, key: &str, default: bool) -> Result<bool, InputError> {
+        match self.map.get(key) {
+            None => Ok(default),
+            Some(Value::Bool(b)) => Ok(*b),
+            Some(_) => err(&child(&self.at, key), "must be true or false"),
+        }
+    }
     pub(crate) fn text(&self, key: &str) -> Result<Option<&'a str>, InputError> {
         self.map
             .get(key)
