@@ -167,6 +167,19 @@ impl LiquidationIndex {
         self.entries.get(account).map_or(&[][..], |e| &e.1[..])
     }
 
+    /// Reads an account's slot and first entry (see `Venue::warm`); the value means nothing.
+    pub(crate) fn warm(&self, account: AccountId) -> u64 {
+        let Some((generation, entries)) = self.entries.get(account as usize) else {
+            return 0;
+        };
+        let first = match entries.first() {
+            Some(Entry::Trigger(_, _, p, _)) => p.raw() as u64,
+            _ => 0,
+        };
+        let listed = self.listed.get(account as usize).copied().unwrap_or(false);
+        u64::from(*generation) ^ first ^ u64::from(listed)
+    }
+
     /// Makes room for `keys` price keys and `accounts` accounts.
     pub(crate) fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {
