@@ -7,7 +7,7 @@
 
 use crate::model::{Account, MarginContext, MarginMode, Market, Position, PriceId, PriceView};
 use crate::size_premium::size_premium_rate;
-use levamp_core::{MathError, Price, Quote, Ratio, Round};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 
 /// Margin figures of one position at one mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -168,6 +168,22 @@ impl ScopeMargin {
     }
 }
 
+/// Perp-margin value of a collateral holding: `amount × price`, then
+/// `× (1 − haircut)`, each rounded down. A price of 1 (the quote asset) and
+/// a zero haircut are exact identities, taken without the multiplications
+/// (the commonest holding on the fill path).
+#[inline]
+fn collateral_value(amount: Base, price: Price, haircut: Ratio) -> Result<Quote, MathError> {
+    let value = match price == Price::ONE {
+        true => Quote::from_raw(amount.raw()),
+        false => amount.value_at(price, Round::Floor)?,
+    };
+    match haircut.is_zero() {
+        true => Ok(value),
+        false => value.mul_ratio(Ratio::ONE.checked_sub(haircut)?, Round::Floor),
+    }
+}
+
 /// Sums a scope's items. With `only = Some(id)`, only the items whose value
 /// moves with price `id` are summed (isolated margin and other markets are
 /// left out): the liquidation-price solver adds these to a fixed rest.
@@ -202,9 +218,8 @@ pub(crate) fn scope_margin(
             for item in ctx.collateral(account) {
                 let (asset, amount) = item?;
                 if wanted(asset.price) {
-                    let value = amount.value_at(prices.get(asset.price), Round::Floor)?;
                     let weighted =
-                        value.mul_ratio(Ratio::ONE.checked_sub(asset.haircut)?, Round::Floor)?;
+                        collateral_value(amount, prices.get(asset.price), asset.haircut)?;
                     s.equity = s.equity.checked_add(weighted)?;
                 }
             }

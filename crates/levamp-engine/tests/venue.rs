@@ -180,6 +180,58 @@ fn refused_commands_change_nothing() {
     assert_eq!(v, before);
 }
 
+/// A fill between two accounts is refused for the side that cannot afford
+/// it, taker checked first, with the figures of the state the fill would
+/// leave; refused, it changes nothing. (A refused fill is checked before it
+/// is applied: this pins the outcome that path must reproduce.)
+#[test]
+fn refused_fill_names_the_side_that_cannot_afford_it() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let rich = open(&mut v, "rich", "100000");
+    let poor = open(&mut v, "poor", "100");
+    let poorer = open(&mut v, "poorer", "10");
+    let before = v.clone();
+    let fill = |taker: AccountId, maker: AccountId, size: &str, fee: &str| {
+        let mut o = order(taker, size, "2000");
+        o.counterparty = Some(maker);
+        o.leverage = Some(r("10"));
+        o.counterparty_fee_rate = r(fee);
+        Command::Trade(o)
+    };
+    let refused = |v: &mut Venue, c: &Command| match v.execute(c) {
+        Err(VenueError::InsufficientMargin {
+            account,
+            required,
+            available,
+        }) => (account, required, available),
+        other => panic!("{c:?}: {other:?}"),
+    };
+    // The maker (the tier's 100×: 5 ETH at 2,000 need 100) pays a 1 % fee
+    // of 100: its equity 100 − 100 = 0 is short of the 100 …
+    let c = fill(rich, poor, "5", "0.01");
+    assert_eq!(refused(&mut v, &c), ("poor".to_string(), q("100"), q("0")));
+    assert_eq!(v, before);
+    // … the taker at 10× needs 1,000 for 5 ETH: named first, though the
+    // maker cannot afford it either.
+    let c = fill(poor, poorer, "5", "0");
+    assert_eq!(
+        refused(&mut v, &c),
+        ("poor".to_string(), q("1000"), q("100"))
+    );
+    assert_eq!(v, before);
+    // A fee larger than the wallet: margin fails before the wallet check.
+    let c = fill(rich, poorer, "-1", "0.01");
+    assert_eq!(
+        refused(&mut v, &c),
+        ("poorer".to_string(), q("20"), q("-10"))
+    );
+    assert_eq!(v, before);
+    // Both can: accepted.
+    v.execute(&fill(rich, poor, "-0.5", "0")).unwrap();
+    conserved(&v);
+}
+
 #[test]
 fn funding_is_zero_sum_with_a_named_residual() {
     let mut v = venue_with_market("0");

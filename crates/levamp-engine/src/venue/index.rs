@@ -167,6 +167,19 @@ impl LiquidationIndex {
         self.entries.get(account).map_or(&[][..], |e| &e.1[..])
     }
 
+    /// Reads an account's slot and first entry (see `Venue::warm`); the value means nothing.
+    pub(crate) fn warm(&self, account: AccountId) -> u64 {
+        let Some((generation, entries)) = self.entries.get(account as usize) else {
+            return 0;
+        };
+        let first = match entries.first() {
+            Some(Entry::Trigger(_, _, p, _)) => p.raw() as u64,
+            _ => 0,
+        };
+        let listed = self.listed.get(account as usize).copied().unwrap_or(false);
+        u64::from(*generation) ^ first ^ u64::from(listed)
+    }
+
     /// Makes room for `keys` price keys and `accounts` accounts.
     pub(crate) fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {
@@ -290,12 +303,14 @@ impl LiquidationIndex {
         }
         let sets = self.below.iter_mut().zip(self.above.iter_mut());
         for (set, added) in sets.flat_map(|(b, a)| [b, a]).zip(new.iter_mut()) {
-            let mut items = std::mem::take(&mut set.base);
-            items.retain(current);
-            items.extend(std::mem::take(&mut set.overlay).into_iter().filter(current));
-            items.append(added);
-            // Sorted runs merge in linear time.
-            items.sort_unstable();
+            let mut base = std::mem::take(&mut set.base);
+            base.retain(current);
+            let overlay = std::mem::take(&mut set.overlay).into_iter().filter(current);
+            // Base and overlay are sorted already: merged in linear time;
+            // only the items not filed yet are sorted.
+            let mut items = merge(base, overlay.collect());
+            added.sort_unstable();
+            items = merge(items, std::mem::take(added));
             set.base = items;
             set.scanned = 0;
         }
@@ -500,6 +515,25 @@ impl LiquidationIndex {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
+}
+
+/// Two sorted lists as one sorted list (the order a sort of both gives).
+fn merge(a: Vec<Item>, b: Vec<Item>) -> Vec<Item> {
+    if b.is_empty() {
+        return a;
+    }
+    if a.is_empty() {
+        return b;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    while let (Some(x), Some(y)) = (a.peek(), b.peek()) {
+        let next = if x <= y { a.next() } else { b.next() };
+        out.extend(next);
+    }
+    out.extend(a);
+    out.extend(b);
+    out
 }
 
 /// Number of trigger entries in a list.

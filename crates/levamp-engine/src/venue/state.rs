@@ -372,6 +372,44 @@ impl Venue {
             (None, None) => {}
         }
     }
+    /// Runs `f` on the state with `account`'s position in `market` set to
+    /// `position` and its quote wallet set to `wallet`, then puts both back
+    /// exactly as they were, with no undo record: a check of what a fill
+    /// would leave, before it is applied (see `Venue::precheck_fill`).
+    pub(crate) fn with_tentative<R>(
+        &mut self,
+        account: AccountId,
+        position: Position,
+        wallet: Base,
+        f: impl FnOnce(&Venue) -> R,
+    ) -> R {
+        let quote = self.quote;
+        let acc = &mut self.accounts[account as usize];
+        let old_wallet = get(&acc.collateral, quote);
+        put(&mut acc.collateral, quote, Some(wallet));
+        let at = acc
+            .positions
+            .iter()
+            .position(|p| p.market == position.market);
+        let old_position = match at {
+            Some(i) => Some(std::mem::replace(&mut acc.positions[i], position)),
+            None => {
+                acc.positions.push(position);
+                None
+            }
+        };
+        let result = f(self);
+        let acc = &mut self.accounts[account as usize];
+        match (at, old_position) {
+            (Some(i), Some(p)) => acc.positions[i] = p,
+            _ => {
+                acc.positions.pop();
+            }
+        }
+        put(&mut acc.collateral, quote, old_wallet);
+        result
+    }
+
     /// Adds `delta` to one of an asset's funds (picked by `field`).
     pub(crate) fn add_fund(
         &mut self,
