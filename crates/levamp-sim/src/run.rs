@@ -299,7 +299,7 @@ fn steps(
     rng.set_stream(AGENT_STREAM);
     let mut process = crate::models::process(s, world)?;
     let impact = crate::models::impact(s, world.start);
-    let (venue, scratch) = (&mut worker.venue, &mut worker.scratch);
+    let (venue, scratch, flat) = (&mut worker.venue, &mut worker.scratch, &mut worker.flat);
     let m = start_metrics(path, world.start.to_f64_lossy(), s.run.steps);
     let mut st = PathState::new(s, world, venue, scratch, (exo_rng, rng), impact, m)?;
     st.log = keep_series.then(crate::liquidations::Log::default);
@@ -309,8 +309,12 @@ fn steps(
     // every step's conservation is checked on the engine.
     if let Some(book) = world.flat.as_ref().filter(|_| actors.is_empty()) {
         if !keep_series && !check {
-            drop(st);
-            return crate::flat::run(s, world, book, &mut worker.flat, (path, cancel), at);
+            match crate::flat::run(s, world, book, flat, (path, cancel)) {
+                crate::flat::Flat::Done(m) => return Ok(Some(m)),
+                crate::flat::Flat::Cancelled => return Ok(None),
+                // From the start on the engine (nothing was changed yet).
+                crate::flat::Flat::Declined => {}
+            }
         }
     }
     let mut series = keep_series.then(|| crate::series::Recorder::new(s.run.steps));

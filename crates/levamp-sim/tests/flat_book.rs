@@ -12,19 +12,25 @@ use levamp_sim::sources::Sources;
 use proptest::prelude::*;
 use std::path::Path;
 
-/// One account: (long?, size, entry, leverage).
-type Acct = (bool, f64, f64, f64);
+/// One account: (long?, size, entry, leverage, cross?).
+type Acct = (bool, f64, f64, f64, bool);
 
 fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, amount: f64) -> &'static str {
     let list: Vec<String> = accounts
         .iter()
         .enumerate()
-        .map(|(i, &(long, size, entry, lev))| {
+        .map(|(i, &(long, size, entry, lev, cross))| {
             let margin = (size * entry / lev * 100.0).ceil() / 100.0;
             let size = if long { size } else { -size };
-            format!(
-                r#"{{"id": "a{i}", "positions": [{{"market": "ETHUSDT", "size": {size:.8}, "entry_price": {entry:.4}, "margin_mode": "isolated", "isolated_margin": {margin:.2}}}]}}"#
-            )
+            match cross {
+                // A cross account's wallet is its margin.
+                true => format!(
+                    r#"{{"id": "a{i}", "collateral": {{"USDT": {margin:.2}}}, "positions": [{{"market": "ETHUSDT", "size": {size:.8}, "entry_price": {entry:.4}, "margin_mode": "cross"}}]}}"#
+                ),
+                false => format!(
+                    r#"{{"id": "a{i}", "positions": [{{"market": "ETHUSDT", "size": {size:.8}, "entry_price": {entry:.4}, "margin_mode": "isolated", "isolated_margin": {margin:.2}}}]}}"#
+                ),
+            }
         })
         .collect();
     let text = format!(
@@ -35,14 +41,38 @@ fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, amount: f64) -> &'static str 
     Box::leak(text.into_boxed_str())
 }
 
+/// The venue's liquidation rules: whole or partial (a buffer), and what
+/// follows a deficit past the fund.
+#[derive(Clone, Copy, Debug)]
+enum Rules {
+    Whole,
+    Partial(f64),
+    PartialAdl(f64),
+}
+
+impl Rules {
+    fn toml(self) -> String {
+        match self {
+            Rules::Whole => String::new(),
+            Rules::Partial(b) => format!(
+                "rules = {{ liquidation = {{ auto = true, partial_buffer = {b:.3} }} }}\n"
+            ),
+            Rules::PartialAdl(b) => format!(
+                "rules = {{ liquidation = {{ auto = true, partial_buffer = {b:.3} }}, after_insurance = \"auto_deleverage\" }}\n"
+            ),
+        }
+    }
+}
+
 /// A scenario over `accounts` (GBM at `sigma`, linear impact `lambda`).
 fn scenario(
     accounts: &'static str,
     (sigma, lambda, fund, rounds, steps): (f64, f64, f64, usize, usize),
-    seed: u64,
+    (seed, rules): (u64, Rules),
 ) -> (Scenario, Sources) {
+    let rules = rules.toml();
     let body = format!(
-        "[run]\nseed = {seed}\npaths = 3\nsteps = {steps}\nmax_rounds = {rounds}\nseries_paths = 0\n[venue]\npreset = \"generic\"\ninsurance_fund = {fund:.2}\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nmu = 0\nsigma = {sigma:.3}\n[impact]\nmodel = \"linear\"\nlambda = {lambda:.4}\n[oracle]\nlatency_steps = 0\n"
+        "[run]\nseed = {seed}\npaths = 3\nsteps = {steps}\nmax_rounds = {rounds}\nseries_paths = 0\n[venue]\npreset = \"generic\"\n{rules}insurance_fund = {fund:.2}\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nmu = 0\nsigma = {sigma:.3}\n[impact]\nmodel = \"linear\"\nlambda = {lambda:.4}\n[oracle]\nlatency_steps = 0\n"
     );
     let s = parse(&body, "flat", Path::new("mem")).unwrap_or_else(|e| panic!("{e}"));
     (s, Sources::disk().with("mem/accounts.json", accounts))
@@ -78,7 +108,17 @@ fn account() -> impl Strategy<Value = Acct> {
         prop_oneof![0.000001f64..0.001, 0.01f64..5.0, 5.0f64..60.0],
         95.0f64..105.0,
         1.5f64..60.0,
+        any::<bool>(),
     )
+}
+
+fn rules() -> impl Strategy<Value = Rules> {
+    prop_oneof![
+        Just(Rules::Whole),
+        (0.0f64..0.05).prop_map(Rules::Partial),
+        Just(Rules::Partial(0.0)),
+        (0.0f64..0.05).prop_map(Rules::PartialAdl),
+    ]
 }
 
 proptest! {
@@ -95,11 +135,12 @@ proptest! {
         fund in prop_oneof![Just(0.0), 0.0f64..50.0],
         rounds in 1usize..8,
         seed in 0u64..1000,
+        rules in rules(),
     ) {
         let (s, sources) = scenario(
             snapshot(&accounts, mmr, fee, amount),
             (sigma, lambda, fund, rounds, 120),
-            seed,
+            (seed, rules),
         );
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
         assert_same(&both(&s, &world));
@@ -118,13 +159,13 @@ fn penalties_fund_draws_and_bad_debt_match_the_engine() {
             let size = 0.5 + (i as f64 * 0.37) % 4.0;
             let entry = 98.0 + (i as f64 * 0.13) % 4.0;
             let lev = 20.0 + (i as f64 * 1.7) % 60.0;
-            (long, size, entry, lev)
+            (long, size, entry, lev, i % 2 == 0)
         })
         .collect();
     let (s, sources) = scenario(
         snapshot(&accounts, 0.01, 0.01, 0.5),
         (12.0, 1.5, 3.0, 2, 200),
-        5,
+        (5, Rules::Whole),
     );
     let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
     let pairs = both(&s, &world);
@@ -140,8 +181,8 @@ fn penalties_fund_draws_and_bad_debt_match_the_engine() {
 /// liquidation rule, a deficit auto-deleveraged, funding, oracle latency.
 #[test]
 fn other_venues_and_scenarios_do_not_take_the_fast_path() {
-    let accounts = snapshot(&[(true, 1.0, 100.0, 10.0)], 0.005, 0.0, 0.0);
-    let (s, sources) = scenario(accounts, (1.0, 0.0, 0.0, 5, 10), 1);
+    let accounts = snapshot(&[(true, 1.0, 100.0, 10.0, false)], 0.005, 0.0, 0.0);
+    let (s, sources) = scenario(accounts, (1.0, 0.0, 0.0, 5, 10), (1, Rules::Whole));
     assert!(build(&s, &sources).unwrap().flat.is_some());
     let body = |extra: &str| {
         format!(
@@ -149,8 +190,8 @@ fn other_venues_and_scenarios_do_not_take_the_fast_path() {
         )
     };
     for extra in [
-        "rules = { liquidation = { auto = true, partial_buffer = 0.02 } }",
-        "rules = { after_insurance = \"auto_deleverage\" }",
+        "rules = { after_insurance = \"socialize\" }",
+        "rules = { liquidation = { auto = true, backstop_below = 0.66 } }",
         "[oracle]\nlatency_steps = 2",
         "[funding]\nrate = 0.0001",
     ] {
@@ -166,4 +207,38 @@ fn other_venues_and_scenarios_do_not_take_the_fast_path() {
     let text = body("").replace("[run]\n", "[run]\nfast_path = 1\n");
     let e = parse(&text, "t", Path::new("mem")).unwrap_err();
     assert_eq!(e.to_string(), ":2: run.fast_path: must be true or false");
+}
+
+/// Binance-like: partial liquidation to maintenance (no buffer) on cross
+/// and isolated accounts, auto-deleveraging past a small fund. In a calm
+/// market every path stays on the fast path (partial liquidations, no
+/// ADL); in a collapse the paths that need auto-deleveraging leave it for
+/// the engine (their ADL is counted). All equal the engine's.
+#[test]
+fn partial_liquidations_and_declined_paths_match_the_engine() {
+    let accounts: Vec<Acct> = (0..60)
+        .map(|i| {
+            let long = i % 4 != 0;
+            let size = 0.2 + (i as f64 * 0.61) % 6.0;
+            let entry = 98.0 + (i as f64 * 0.17) % 4.0;
+            let lev = 5.0 + (i as f64 * 3.1) % 70.0;
+            (long, size, entry, lev, i % 3 != 0)
+        })
+        .collect();
+    let book = snapshot(&accounts, 0.008, 0.005, 0.3);
+    for (lambda, adl) in [(0.05, false), (0.3, true)] {
+        let (mut s, sources) = scenario(
+            book,
+            (3.0, lambda, 20.0, 20, 240),
+            (11, Rules::PartialAdl(0.0)),
+        );
+        s.run.paths = 6;
+        let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        let pairs = both(&s, &world);
+        assert_same(&pairs);
+        for (m, _) in &pairs {
+            assert!(m.accounts_liquidated > 0);
+            assert_eq!(m.adl_count > 0, adl, "λ {lambda}: {m:?}");
+        }
+    }
 }

@@ -1,65 +1,100 @@
-//! The flat isolated book: an exact fast path for the simulator's plainest
-//! workload (issue #10, target 1) — a venue whose accounts each hold
-//! isolated positions in the one driven market, liquidated whole by the
-//! venue at the oracle price, with no agent, funding or lending in the way.
+//! The flat book: an exact fast path for the simulator's commonest
+//! workload (issue #10) — a venue whose accounts each hold one position in
+//! the one driven market (isolated, or cross on quote collateral alone),
+//! liquidated by the venue at the oracle price, whole or partially, with no
+//! agent, funding or lending in the way.
 //!
-//! On such a venue nothing but the price touches an account before its
-//! liquidation (isolated margin, no funding, no trading), and each account
-//! is liquidated at most once. So a path needs no venue state at all: the
-//! positions stay as the world left them, sorted once by a trigger price;
-//! an oracle update meets the triggers it crosses (a moving mark per side,
-//! as the engine's liquidation index does), checks each met position
-//! exactly at the new price (the engine's margin function), and settles the
-//! liquidatable ones in account order with the engine's arithmetic (close
-//! at the mark, realised PnL into the margin, penalty to the insurance
-//! fund, the fund covers a deficit, the rest is bad debt, the margin left
-//! goes back to the wallet). A met position that is not liquidatable stays
-//! on a short pending list and is checked again at every update that still
-//! crosses its trigger. Per liquidation that is a few hundred instructions
-//! against the general engine's thousands (events, undo records, re-index),
-//! and a path's reset is a handful of counters.
+//! On such a venue nothing but the price and the venue's own liquidations
+//! touches an account. So a path needs no venue: each account is a few
+//! integers (size, cost basis, margin or wallet) over the world's state,
+//! copied on the path's first write; the positions sit sorted once by
+//! trigger price, and an oracle update meets the triggers it crosses (a
+//! moving mark per side, as the engine's liquidation index does), checks
+//! each met account exactly at the new price (the engine's margin function)
+//! and settles the liquidatable ones in account order with the engine's
+//! arithmetic (the close — the whole scope, or the smallest share that
+//! restores maintenance plus the buffer — at the mark, realised PnL, the
+//! penalty to the insurance fund, the fund's cover, bad debt past it). An
+//! account still open afterwards, or met and not liquidatable (its price
+//! between trigger and exact boundary), is filed again under a fresh
+//! trigger in a heap, and met again by any later update that crosses it.
 //!
-//! Same results as the engine, digit for digit: a position is liquidated at
-//! the first update whose price makes it liquidatable, because its trigger
+//! Same results as the engine, digit for digit: an account is liquidated at
+//! every update whose price makes it liquidatable, because its trigger
 //! ([`levamp_engine::scope_trigger`]) is never on the unsafe side of the
 //! exact boundary — the premise the engine's own index rests on. The tests
-//! (`tests/flat_book.rs`) run random books and scenarios both ways and
-//! compare every metric. The engine's path is still taken for anything
-//! else (see [`FlatBook::build`]), for paths that keep a series (the
-//! liquidation log reads the venue), and when every step's conservation is
-//! checked.
+//! (`tests/flat_book.rs`, and this module's) run random books and
+//! scenarios both ways and compare every metric. Anything the fast path
+//! does not model makes it decline the path, which then runs on the engine
+//! from its start: auto-deleveraging (a deficit past the fund touches other
+//! accounts), an arithmetic error (the engine reports its own), a trigger
+//! that cannot be computed. See [`FlatBook::build`] for what fits at all.
 
 use crate::run::PathMetrics;
 use crate::scenario::Scenario;
 use crate::setup::World;
-use levamp_core::{Base, Price, Quote, Round};
-use levamp_engine::venue::{fill_side, AfterInsurance, Backstop, Venue, VenueError};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
+use levamp_engine::venue::{AfterInsurance, Backstop, Venue};
 use levamp_engine::{
-    position_maintenance, scope_health, scope_trigger, MarginMode, Market, MarketId, Position,
-    Scope, Side,
+    position_maintenance, scope_health, scope_trigger, Account, Asset, LendingCollateral,
+    MarginContext, MarginMode, Market, MarketId, Position, Scope, Side,
 };
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 mod path;
-pub(crate) use path::run;
+mod settle;
+pub(crate) use path::{run, Flat};
 
-/// One position the fast path may liquidate (as the world holds it).
-#[derive(Clone, Debug)]
-struct Slot {
-    account: u32,
-    position: Position,
-    /// Never on the unsafe side of the exact boundary.
-    trigger: Price,
+/// Why a path left the fast path for the engine.
+#[derive(Debug)]
+pub(crate) struct Declined;
+
+impl From<MathError> for Declined {
+    fn from(_: MathError) -> Declined {
+        Declined
+    }
 }
 
-/// The positions of a flat venue, sorted by trigger (see the module docs).
+/// One account's position as the world holds it.
+#[derive(Clone, Debug)]
+struct Slot {
+    /// Its scope is the cross pool (its wallet: one quote holding).
+    cross: bool,
+    /// The account as the world holds it (for fresh triggers).
+    template: Account,
+    /// Liquidatable at and below its trigger (a long) or above (a short).
+    below: bool,
+}
+
+/// What a path changes of an account: the position and the margin (the
+/// isolated margin, or the cross wallet's quote).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Live {
+    size: Base,
+    cost: Quote,
+    margin: Quote,
+}
+
+/// The accounts of a flat venue, and their triggers sorted (see the module docs).
 #[derive(Clone, Debug)]
 pub struct FlatBook {
     market_id: MarketId,
     market: Market,
-    /// Longs (liquidatable at and below the trigger), highest trigger first.
-    below: Vec<Slot>,
-    /// Shorts (at and above), lowest trigger first.
-    above: Vec<Slot>,
+    /// The world's markets, assets and prices (the triggers' context).
+    markets: Vec<Market>,
+    assets: Vec<Asset>,
+    prices: Vec<Price>,
+    slots: Vec<Slot>,
+    start: Vec<Live>,
+    /// (trigger, slot) of the longs, highest first; of the shorts, lowest first.
+    below: Vec<(Price, u32)>,
+    above: Vec<(Price, u32)>,
+    /// The quote collateral's price and `1 − haircut` (cross equity).
+    quote_price: Price,
+    quote_weight: Ratio,
+    partial_buffer: Option<Ratio>,
+    adl: bool,
     /// The pooled insurance fund and the bad debt at the start.
     fund0: Base,
     debt0: Base,
@@ -68,31 +103,218 @@ pub struct FlatBook {
     weight: f64,
 }
 
-/// A met position: its side's list and index.
-#[derive(Clone, Copy, Debug)]
-struct Met {
-    account: u32,
-    below: bool,
-    slot: u32,
+impl FlatBook {
+    /// The flat book of `world`, when its venue and scenario fit the fast
+    /// path: every account holds at most one position, in the driven market
+    /// (priced by the driven key), isolated or cross with no collateral
+    /// but the quote asset and no lending; the venue liquidates by itself,
+    /// whole or partially by a buffer (no stepped or backstop-line
+    /// liquidation), records a deficit past the fund as bad debt or
+    /// auto-deleverages it (a path that needs it declines), has one pooled
+    /// fund, no dynamic margin, size premium or oracle staleness; the
+    /// scenario settles no funding, has no followers and reads the oracle
+    /// without latency; every account's trigger can be computed. Whether
+    /// agents act is decided per path (they are registered then).
+    /// `[run] fast_path = false` turns it off.
+    pub fn build(s: &Scenario, world: &World) -> Option<FlatBook> {
+        let venue = &world.venue;
+        let market_id = world.market?;
+        let rules = venue.rules();
+        let fits = s.run.fast_path
+            && rules.liquidation.auto
+            && rules.liquidation.step.is_none()
+            && rules.liquidation.backstop_below.is_none()
+            && rules.after_insurance != AfterInsurance::Socialize
+            && rules.backstop == Backstop::Pooled
+            && rules.dynamic_margin.is_none()
+            && rules.imf_factor.is_zero()
+            && rules.oracle_max_age_s.is_none()
+            && s.funding.is_none()
+            && s.latency_steps == 0
+            && world.lending.is_none()
+            && world.followers.is_empty()
+            && venue.markets()[market_id as usize].price == world.key;
+        if !fits {
+            return None;
+        }
+        let quote = &venue.assets()[venue.quote() as usize];
+        let funds = &venue.funds()[venue.quote() as usize];
+        let segment = world.segments.iter().position(|g| g.market == market_id);
+        let mut book = FlatBook {
+            market_id,
+            market: venue.markets()[market_id as usize].clone(),
+            markets: venue.markets().to_vec(),
+            assets: venue.assets().to_vec(),
+            prices: venue.prices().to_vec(),
+            slots: Vec::new(),
+            start: Vec::new(),
+            below: Vec::new(),
+            above: Vec::new(),
+            quote_price: venue.prices()[quote.price as usize],
+            quote_weight: Ratio::ONE.checked_sub(quote.haircut).ok()?,
+            partial_buffer: rules.liquidation.partial_buffer,
+            adl: rules.after_insurance == AfterInsurance::AutoDeleverage,
+            fund0: funds.insurance_fund,
+            debt0: funds.bad_debt,
+            segment,
+            weight: segment.map_or(0.0, |i| world.segments[i].weight),
+        };
+        book.fill(venue, world.key)?;
+        Some(book)
+    }
+
+    /// Every account's slot, start state and trigger; `None` when one does
+    /// not fit or the book's equity differs from the engine's.
+    fn fill(&mut self, venue: &Venue, key: u32) -> Option<()> {
+        let ctx = venue.context();
+        let quote = venue.quote();
+        for acc in venue.accounts().iter().skip(1) {
+            let Some(p) = acc.positions.first() else {
+                continue;
+            };
+            let cross = p.mode == MarginMode::Cross;
+            let fits = acc.positions.len() == 1
+                && p.market == self.market_id
+                && acc.supplied.is_empty()
+                && acc.borrows.is_empty()
+                && acc.emode.is_none()
+                && (!cross || acc.collateral.iter().all(|h| h.asset == quote))
+                && acc.collateral.len() <= 1;
+            if !fits {
+                return None;
+            }
+            if p.size.is_zero() {
+                continue;
+            }
+            let margin = match cross {
+                true => acc
+                    .collateral
+                    .first()
+                    .map_or(Quote::ZERO, |h| Quote::from_raw(h.amount.raw())),
+                false => p.isolated_margin,
+            };
+            let scope = if cross {
+                Scope::Cross
+            } else {
+                Scope::Isolated(0)
+            };
+            let live = Live {
+                size: p.size,
+                cost: p.cost,
+                margin,
+            };
+            let slot = Slot {
+                cross,
+                template: acc.clone(),
+                below: p.size.is_positive(),
+            };
+            // The book's equity must be the engine's (the cross wallet's
+            // valuation is the book's own arithmetic).
+            let engine = scope_health(acc, scope, &ctx).ok()?;
+            let here = self
+                .health(&slot, live, venue.prices()[key as usize])
+                .ok()?;
+            if (here.0, here.1) != (engine.equity, engine.maintenance_margin) {
+                return None;
+            }
+            let id = self.slots.len() as u32;
+            let trigger = self.trigger(&slot, live).ok()?;
+            self.slots.push(slot);
+            self.start.push(live);
+            match trigger {
+                Some((t, Side::Below)) => self.below.push((t, id)),
+                Some((t, Side::Above)) => self.above.push((t, id)),
+                // Liquidatable at no price: the engine files no trigger either.
+                None => {}
+            }
+        }
+        self.below.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
+        self.above.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(&y.1)));
+        Some(())
+    }
+
+    /// The market the book's positions are in.
+    pub fn market(&self) -> MarketId {
+        self.market_id
+    }
+
+    /// A slot's position in state `live`.
+    fn position(&self, slot: &Slot, live: Live) -> Position {
+        Position {
+            size: live.size,
+            cost: live.cost,
+            isolated_margin: if slot.cross { Quote::ZERO } else { live.margin },
+            ..slot.template.positions[0].clone()
+        }
+    }
+
+    /// Equity and maintenance margin of a slot's scope at `price` (the
+    /// engine's `scope_maintenance`: isolated margin, or the quote wallet
+    /// after its haircut, plus the position's PnL).
+    fn health(&self, slot: &Slot, live: Live, price: Price) -> Result<(Quote, Quote), MathError> {
+        let pm = position_maintenance(&self.position(slot, live), &self.market, price)?;
+        let base = match slot.cross {
+            true => Base::from_raw(live.margin.raw())
+                .value_at(self.quote_price, Round::Floor)?
+                .mul_ratio(self.quote_weight, Round::Floor)?,
+            false => live.margin,
+        };
+        Ok((base.checked_add(pm.unrealized_pnl)?, pm.maintenance_margin))
+    }
+
+    /// A fresh trigger for a slot in state `live` (the engine's for the
+    /// account in that state).
+    fn trigger(&self, slot: &Slot, live: Live) -> Result<Option<(Price, Side)>, MathError> {
+        let mut acc = slot.template.clone();
+        acc.positions[0] = self.position(slot, live);
+        let scope = match slot.cross {
+            true => {
+                if let Some(h) = acc.collateral.first_mut() {
+                    h.amount = Base::from_raw(live.margin.raw());
+                }
+                Scope::Cross
+            }
+            false => Scope::Isolated(0),
+        };
+        let ctx = self.ctx();
+        let total = scope_health(&acc, scope, &ctx)?;
+        scope_trigger(
+            &acc,
+            scope,
+            self.market.price,
+            &ctx,
+            total,
+            live.size.raw().signum(),
+        )
+    }
 }
 
 /// What a worker reuses from path to path.
 #[derive(Debug, Default)]
 pub struct FlatScratch {
-    met: Vec<Met>,
-    pending: Vec<Met>,
+    /// Each slot's state on the current path, valid where `gen` is the path's.
+    live: Vec<Live>,
+    gen: Vec<u32>,
+    /// Slots liquidated on the current path (the same generation rule).
+    hit: Vec<u32>,
+    path_gen: u32,
+    met: Vec<(u32, Price)>,
+    /// Re-filed triggers: longs (highest first) and shorts (lowest first).
+    heap_below: BinaryHeap<(Price, u32)>,
+    heap_above: BinaryHeap<Reverse<(Price, u32)>>,
 }
 
 /// One path's state on the flat book.
 pub(crate) struct FlatPath<'a> {
     book: &'a FlatBook,
-    /// Slots of each side met so far.
+    /// Base triggers of each side met so far.
     met_below: usize,
     met_above: usize,
     scratch: &'a mut FlatScratch,
     /// The pooled fund and the bad debt now.
     pub fund: Base,
     pub bad_debt: Base,
+    /// Accounts liquidated at least once.
     pub liquidated: usize,
     /// Σ penalties − Σ fund draws (the fund's movement, for the end check).
     fund_moved: Base,
@@ -107,102 +329,20 @@ pub(crate) struct FlatRound {
     pub notional: f64,
 }
 
-impl FlatBook {
-    /// The flat book of `world`, when its venue and scenario fit the fast
-    /// path: every position isolated in the driven market (priced by the
-    /// driven key); the venue liquidates automatically and whole (no
-    /// partial, stepped or backstop-line liquidation), records a deficit
-    /// past the fund as bad debt, has one pooled fund, no dynamic margin,
-    /// size premium or oracle staleness; the scenario settles no funding
-    /// and reads the oracle without latency; every position has a trigger.
-    /// Whether agents act is decided per path (they are registered then).
-    /// `[run] fast_path = false` turns it off.
-    pub fn build(s: &Scenario, world: &World) -> Option<FlatBook> {
-        let venue = &world.venue;
-        if !s.run.fast_path {
-            return None;
-        }
-        let market_id = world.market?;
-        let rules = venue.rules();
-        let fits = rules.liquidation.auto
-            && rules.liquidation.partial_buffer.is_none()
-            && rules.liquidation.step.is_none()
-            && rules.liquidation.backstop_below.is_none()
-            && rules.after_insurance == AfterInsurance::Record
-            && rules.backstop == Backstop::Pooled
-            && rules.dynamic_margin.is_none()
-            && rules.imf_factor.is_zero()
-            && rules.oracle_max_age_s.is_none()
-            && s.funding.is_none()
-            && s.latency_steps == 0
-            && world.lending.is_none()
-            && world.followers.is_empty()
-            && venue.markets()[market_id as usize].price == world.key;
-        if !fits {
-            return None;
-        }
-        let (below, above) = slots(venue, market_id, world.key)?;
-        let funds = &venue.funds()[venue.quote() as usize];
-        let segment = world.segments.iter().position(|g| g.market == market_id);
-        Some(FlatBook {
-            market_id,
-            market: venue.markets()[market_id as usize].clone(),
-            below,
-            above,
-            fund0: funds.insurance_fund,
-            debt0: funds.bad_debt,
-            segment,
-            weight: segment.map_or(0.0, |i| world.segments[i].weight),
-        })
-    }
-
-    /// The market the book's positions are in.
-    pub fn market(&self) -> MarketId {
-        self.market_id
-    }
-}
-
-/// Every account's positions as slots by side, sorted; `None` when one
-/// does not fit (see [`FlatBook::build`]) or has no computable trigger.
-fn slots(venue: &Venue, market: MarketId, key: u32) -> Option<(Vec<Slot>, Vec<Slot>)> {
-    let ctx = venue.context();
-    let (mut below, mut above) = (Vec::new(), Vec::new());
-    for (a, acc) in venue.accounts().iter().enumerate().skip(1) {
-        for (i, p) in acc.positions.iter().enumerate() {
-            if p.size.is_zero() && p.mode == MarginMode::Isolated && p.market == market {
-                continue;
-            }
-            if p.mode != MarginMode::Isolated || p.market != market || p.size.is_zero() {
-                return None;
-            }
-            let scope = Scope::Isolated(i);
-            let total = scope_health(acc, scope, &ctx).ok()?;
-            let found = scope_trigger(acc, scope, key, &ctx, total, p.size.raw().signum()).ok()?;
-            // No trigger: liquidatable at no price (the engine files none either).
-            let Some((trigger, side)) = found else {
-                continue;
-            };
-            let slot = Slot {
-                account: a as u32,
-                position: p.clone(),
-                trigger,
-            };
-            match side {
-                Side::Below => below.push(slot),
-                Side::Above => above.push(slot),
-            }
-        }
-    }
-    below.sort_by(|x, y| y.trigger.cmp(&x.trigger).then(x.account.cmp(&y.account)));
-    above.sort_by(|x, y| x.trigger.cmp(&y.trigger).then(x.account.cmp(&y.account)));
-    Some((below, above))
-}
-
 impl<'a> FlatPath<'a> {
-    /// A path's start: nothing met, the fund as the world has it.
+    /// A path's start: every account as the world holds it, nothing met.
     pub fn new(book: &'a FlatBook, scratch: &'a mut FlatScratch) -> FlatPath<'a> {
+        let n = book.slots.len();
+        if scratch.gen.len() != n || scratch.path_gen == u32::MAX {
+            scratch.live = book.start.clone();
+            scratch.gen = vec![0; n];
+            scratch.hit = vec![0; n];
+            scratch.path_gen = 0;
+        }
+        scratch.path_gen += 1;
         scratch.met.clear();
-        scratch.pending.clear();
+        scratch.heap_below.clear();
+        scratch.heap_above.clear();
         FlatPath {
             book,
             met_below: 0,
@@ -215,7 +355,21 @@ impl<'a> FlatPath<'a> {
         }
     }
 
-    /// An oracle update to `price`: liquidates every position it makes
+    fn live(&self, slot: u32) -> Live {
+        let i = slot as usize;
+        match self.scratch.gen[i] == self.scratch.path_gen {
+            true => self.scratch.live[i],
+            false => self.book.start[i],
+        }
+    }
+
+    fn set_live(&mut self, slot: u32, live: Live) {
+        let i = slot as usize;
+        self.scratch.live[i] = live;
+        self.scratch.gen[i] = self.scratch.path_gen;
+    }
+
+    /// An oracle update to `price`: liquidates every account it makes
     /// liquidatable, in account order, and tallies what the engine's events
     /// would have told the simulator into `m` (`fund0`: the fund at the
     /// path's start, as `f64`).
@@ -224,147 +378,75 @@ impl<'a> FlatPath<'a> {
         price: Price,
         m: &mut PathMetrics,
         fund0: f64,
-    ) -> Result<FlatRound, VenueError> {
+    ) -> Result<FlatRound, Declined> {
         let book = self.book;
         let mut met = std::mem::take(&mut self.scratch.met);
         met.clear();
-        while let Some(s) = book
-            .below
-            .get(self.met_below)
-            .filter(|s| s.trigger >= price)
-        {
-            met.push(Met {
-                account: s.account,
-                below: true,
-                slot: self.met_below as u32,
-            });
+        while let Some(&(t, id)) = book.below.get(self.met_below).filter(|x| x.0 >= price) {
+            met.push((id, t));
             self.met_below += 1;
         }
-        while let Some(s) = book
-            .above
-            .get(self.met_above)
-            .filter(|s| s.trigger <= price)
-        {
-            met.push(Met {
-                account: s.account,
-                below: false,
-                slot: self.met_above as u32,
-            });
+        while let Some(&(t, id)) = book.above.get(self.met_above).filter(|x| x.0 <= price) {
+            met.push((id, t));
             self.met_above += 1;
         }
-        // Met earlier and not liquidatable then: checked while still crossed.
-        let mut k = 0;
-        while k < self.scratch.pending.len() {
-            let p = self.scratch.pending[k];
-            let slot = slot(book, p);
-            let crossed = match p.below {
-                true => slot.trigger >= price,
-                false => slot.trigger <= price,
-            };
-            if crossed {
-                met.push(p);
-                self.scratch.pending.swap_remove(k);
-            } else {
-                k += 1;
-            }
+        let heaps = &mut *self.scratch;
+        while let Some(&(t, id)) = heaps.heap_below.peek().filter(|x| x.0 >= price) {
+            heaps.heap_below.pop();
+            met.push((id, t));
+        }
+        while let Some(&Reverse((t, id))) = heaps.heap_above.peek().filter(|x| x.0 .0 <= price) {
+            heaps.heap_above.pop();
+            met.push((id, t));
         }
         let mut round = FlatRound::default();
-        met.sort_unstable_by_key(|x| x.account);
+        // Slots are in account order, so slot order is account order.
+        met.sort_unstable_by_key(|x| x.0);
         let result = met
             .iter()
-            .try_for_each(|&x| self.check(x, price, m, fund0, &mut round));
+            .try_for_each(|&(id, t)| self.check(id, t, price, m, fund0, &mut round));
         self.scratch.met = met;
         result.map(|()| round)
     }
 
-    /// Checks one met position at `price` exactly; liquidates it, or puts
-    /// it on the pending list.
+    /// Files a slot under trigger `t` again (met by a later crossing update).
+    fn file(&mut self, id: u32, t: Price) {
+        match self.book.slots[id as usize].below {
+            true => self.scratch.heap_below.push((t, id)),
+            false => self.scratch.heap_above.push(Reverse((t, id))),
+        }
+    }
+
+    /// Checks a met account at `price` exactly; liquidates it, or files it
+    /// again under its trigger `t`.
     fn check(
         &mut self,
-        x: Met,
+        id: u32,
+        t: Price,
         price: Price,
         m: &mut PathMetrics,
         fund0: f64,
         round: &mut FlatRound,
-    ) -> Result<(), VenueError> {
-        let pos = &slot(self.book, x).position;
-        let pm = position_maintenance(pos, &self.book.market, price)?;
-        let equity = pos.isolated_margin.checked_add(pm.unrealized_pnl)?;
-        let mm = pm.maintenance_margin;
+    ) -> Result<(), Declined> {
+        let slot = &self.book.slots[id as usize];
+        let live = self.live(id);
+        let (equity, mm) = self.book.health(slot, live, price)?;
         if !(mm.is_positive() && equity <= mm) {
-            self.scratch.pending.push(x);
+            self.file(id, t);
             return Ok(());
         }
-        self.liquidate(pos, price, m, fund0, round)
-    }
-
-    /// The engine's whole liquidation of an isolated position by the venue
-    /// (`Venue::liquidate_scope_at` with the market as liquidator), and the
-    /// simulator's tallies of its events, in the events' order: the fill,
-    /// the penalty, the fund's cover, the bad debt, the margin released.
-    fn liquidate(
-        &mut self,
-        pos: &Position,
-        mark: Price,
-        m: &mut PathMetrics,
-        fund0: f64,
-        round: &mut FlatRound,
-    ) -> Result<(), VenueError> {
-        let book = self.book;
-        let close = pos.size.checked_neg()?;
-        let value = close.checked_abs()?.value_at(mark, Round::Floor)?;
-        let v = match close.is_positive() {
-            true => value,
-            false => value.checked_neg()?,
-        };
-        let (_, realized) = fill_side(pos.size, pos.cost, close, v, mark)?;
-        let mut margin = pos.isolated_margin.checked_add(realized)?;
-        // The fill: a liquidated long sells to the market, a short buys.
-        let value_f = value.to_f64_lossy();
-        round.notional += value_f;
-        match close.is_negative() {
-            true => m.liquidated_long += value_f,
-            false => m.liquidated_short += value_f,
-        }
-        round.sold = round.sold.checked_sub(close)?;
-        if let Some(i) = book.segment {
-            m.backstop.segments[i].liquidated_notional += value_f;
-        }
-        // The penalty, at most the equity left, to the insurance fund.
-        let penalty = value
-            .mul_ratio(book.market.liquidation_fee_rate, Round::Ceil)?
-            .min(margin.max(Quote::ZERO));
-        margin = margin.checked_sub(penalty)?;
-        self.fund = self.fund.checked_add(Base::from_raw(penalty.raw()))?;
-        self.fund_moved = self.fund_moved.checked_add(Base::from_raw(penalty.raw()))?;
-        self.liquidated += 1;
-        if margin.is_negative() {
-            let deficit = Base::from_raw(margin.raw()).checked_neg()?;
-            let available = self.fund.max(Base::ZERO);
-            let from_fund = deficit.min(available);
-            if from_fund.is_positive() {
-                let after = available.checked_sub(from_fund)?;
-                self.fund = self.fund.checked_sub(from_fund)?;
-                self.fund_moved = self.fund_moved.checked_sub(from_fund)?;
-                margin = margin.checked_add(Quote::from_raw(from_fund.raw()))?;
-                let (a, after) = (from_fund.to_f64_lossy(), after.to_f64_lossy());
-                m.insurance_fund_drawdown = m.insurance_fund_drawdown.max(fund0 - after);
-                m.backstop.fund_draw(1.0 - book.weight, a, after);
-            }
-            let rest = deficit.checked_sub(from_fund)?;
-            if rest.is_positive() {
-                self.bad_debt = self.bad_debt.checked_add(rest)?;
-                margin = margin.checked_add(Quote::from_raw(rest.raw()))?;
-                m.insurance_fund_depleted = true;
-                m.backstop
-                    .bad_debt(book.segment, 1.0 - book.weight, rest.to_f64_lossy());
+        let after = self.liquidate(id, live, (equity, mm), price, m, fund0, round)?;
+        self.set_live(id, after);
+        if !after.size.is_zero() {
+            if let Some((t, _)) = self.book.trigger(slot, after)? {
+                self.file(id, t);
             }
         }
-        // What is left is released to the wallet: the scope ends at zero.
-        debug_assert!(!margin.is_negative());
         Ok(())
     }
+}
 
+impl FlatPath<'_> {
     /// The path's end check: the fund moved by exactly the penalties it
     /// took less what it paid (value neither created nor destroyed between
     /// the accounts, the fund and the bad debt).
@@ -373,14 +455,21 @@ impl<'a> FlatPath<'a> {
     }
 }
 
-/// The slot a met position refers to.
-fn slot(book: &FlatBook, x: Met) -> &Slot {
-    match x.below {
-        true => &book.below[x.slot as usize],
-        false => &book.above[x.slot as usize],
+impl FlatBook {
+    /// The margin context of the world's venue (its markets, assets and
+    /// prices: only the driven key moves, and a trigger replaces it).
+    fn ctx(&self) -> MarginContext<'_> {
+        MarginContext {
+            markets: &self.markets,
+            assets: &self.assets,
+            prices: &self.prices,
+            indices: &[],
+            lending_collateral: LendingCollateral::SuppliedOnly,
+            emode_categories: &[],
+            size_premium: Ratio::ZERO,
+        }
     }
 }
-
 #[cfg(test)]
 mod tests {
     //! Update by update against the engine at the prices where the fast
@@ -418,15 +507,14 @@ mod tests {
         let book = world.flat.as_ref().expect("fits the fast path");
         let tick = Price::TICK.raw();
         let mut prices = Vec::new();
-        for slot in book.below.iter().chain(&book.above) {
-            let t = slot.trigger.raw();
-            let toward = if book.below.iter().any(|x| x.account == slot.account) {
-                -1
-            } else {
-                1
-            };
+        let sides = book
+            .below
+            .iter()
+            .map(|x| (x.0, -1))
+            .chain(book.above.iter().map(|x| (x.0, 1)));
+        for (t, toward) in sides {
             for k in [-1, 0, 1, 2, 3, 5, 8, 13, 40, 200, 5_000] {
-                prices.push(Price::from_raw(t + toward * k * tick));
+                prices.push(Price::from_raw(t.raw() + toward * k * tick));
             }
         }
         let mut venue = world.venue.clone();
@@ -441,7 +529,7 @@ mod tests {
                 .update_price_into(world.key, p, world.t0 + i as i64, None, &mut events)
                 .unwrap();
             flat.update(p, &mut m, 2.0).unwrap();
-            pended = pended.max(flat.scratch.pending.len());
+            pended = pended.max(flat.scratch.heap_below.len() + flat.scratch.heap_above.len());
             let closed = (1..venue.accounts().len() as u32)
                 .filter(|&a| {
                     venue
