@@ -15,7 +15,8 @@ pub mod venue;
 pub mod volatility;
 
 pub use liquidation_price::{
-    liquidation_price, liquidation_prices, scope_boundary, scope_trigger, Side,
+    liquidation_price, liquidation_prices, scope_boundary, scope_trigger, scope_trigger_from_rest,
+    Side,
 };
 pub use margin::{
     account_health, health_factor, maintenance_check, position_maintenance, position_margin,

@@ -286,7 +286,7 @@ pub fn scope_trigger(
 /// not move with price `id` (`total` less the items valued at `id`), for a
 /// caller that knows it without valuing the moving items again (the
 /// liquidation index's single-key scopes, `venue/reindex.rs`).
-pub(crate) fn scope_trigger_from_rest(
+pub fn scope_trigger_from_rest(
     account: &Account,
     scope: Scope,
     id: PriceId,

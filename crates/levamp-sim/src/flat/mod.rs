@@ -15,9 +15,11 @@
 //! arithmetic (the close — the whole scope, or the smallest share that
 //! restores maintenance plus the buffer — at the mark, realised PnL, the
 //! penalty to the insurance fund, the fund's cover, bad debt past it). An
-//! account still open afterwards, or met and not liquidatable (its price
-//! between trigger and exact boundary), is filed again under a fresh
-//! trigger in a heap, and met again by any later update that crosses it.
+//! account left open by a partial liquidation is met again by the next
+//! update whatever its price (in a falling market it is liquidatable again
+//! there); one met and found safe is filed under its trigger — solved
+//! afresh if it had none — in a heap, and met by any later update that
+//! crosses it.
 //!
 //! Same results as the engine, digit for digit: an account is liquidated at
 //! every update whose price makes it liquidatable, because its trigger
@@ -36,8 +38,9 @@ use crate::setup::World;
 use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
 use levamp_engine::venue::{AfterInsurance, Backstop, Venue};
 use levamp_engine::{
-    position_maintenance, scope_health, scope_trigger, Account, Asset, LendingCollateral,
-    MarginContext, MarginMode, Market, MarketId, Position, Scope, Side,
+    position_maintenance, scope_health, scope_trigger_from_rest, Account, Asset, AssetId, Holding,
+    LendingCollateral, MarginContext, MarginMode, Market, MarketId, Position, Scope, ScopeMargin,
+    Side,
 };
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -90,7 +93,8 @@ pub struct FlatBook {
     /// (trigger, slot) of the longs, highest first; of the shorts, lowest first.
     below: Vec<(Price, u32)>,
     above: Vec<(Price, u32)>,
-    /// The quote collateral's price and `1 − haircut` (cross equity).
+    /// The quote asset, its price and `1 − haircut` (cross equity).
+    quote: AssetId,
     quote_price: Price,
     quote_weight: Ratio,
     partial_buffer: Option<Ratio>,
@@ -150,6 +154,7 @@ impl FlatBook {
             start: Vec::new(),
             below: Vec::new(),
             above: Vec::new(),
+            quote: venue.quote(),
             quote_price: venue.prices()[quote.price as usize],
             quote_weight: Ratio::ONE.checked_sub(quote.haircut).ok()?,
             partial_buffer: rules.liquidation.partial_buffer,
@@ -218,7 +223,12 @@ impl FlatBook {
                 return None;
             }
             let id = self.slots.len() as u32;
-            let trigger = self.trigger(&slot, live).ok()?;
+            let mark = venue.prices()[key as usize];
+            let mut buffer = acc.clone();
+            let mut prices = self.prices.clone();
+            let trigger = self
+                .trigger(&slot, live, &mut buffer, &mut prices, mark)
+                .ok()?;
             self.slots.push(slot);
             self.start.push(live);
             match trigger {
@@ -254,38 +264,68 @@ impl FlatBook {
     fn health(&self, slot: &Slot, live: Live, price: Price) -> Result<(Quote, Quote), MathError> {
         let pm = position_maintenance(&self.position(slot, live), &self.market, price)?;
         let base = match slot.cross {
-            true => Base::from_raw(live.margin.raw())
-                .value_at(self.quote_price, Round::Floor)?
-                .mul_ratio(self.quote_weight, Round::Floor)?,
+            true => self.wallet_value(live.margin)?,
             false => live.margin,
         };
         Ok((base.checked_add(pm.unrealized_pnl)?, pm.maintenance_margin))
     }
 
-    /// A fresh trigger for a slot in state `live` (the engine's for the
-    /// account in that state).
-    fn trigger(&self, slot: &Slot, live: Live) -> Result<Option<(Price, Side)>, MathError> {
-        let mut acc = slot.template.clone();
-        acc.positions[0] = self.position(slot, live);
-        let scope = match slot.cross {
-            true => {
-                if let Some(h) = acc.collateral.first_mut() {
-                    h.amount = Base::from_raw(live.margin.raw());
-                }
-                Scope::Cross
-            }
-            false => Scope::Isolated(0),
+    /// A fresh trigger for a slot in state `live` at `mark`: the engine's
+    /// re-index of a one-position scope (`single_key_triggers`: the
+    /// position valued once, the rest is the margin or the quote wallet),
+    /// on `acc`, a buffer set to the slot's state, and `prices`, the
+    /// world's with the driven key at `mark`.
+    fn trigger(
+        &self,
+        slot: &Slot,
+        live: Live,
+        acc: &mut Account,
+        prices: &mut [Price],
+        mark: Price,
+    ) -> Result<Option<(Price, Side)>, MathError> {
+        acc.positions.clear();
+        acc.positions.push(self.position(slot, live));
+        acc.collateral.clear();
+        acc.collateral
+            .extend(slot.template.collateral.first().map(|h| Holding {
+                asset: h.asset,
+                amount: Base::from_raw(live.margin.raw()),
+            }));
+        if slot.cross && acc.collateral.is_empty() && !live.margin.is_zero() {
+            // Credited by a fund's cover: the wallet now holds quote.
+            acc.collateral.push(Holding {
+                asset: self.quote,
+                amount: Base::from_raw(live.margin.raw()),
+            });
+        }
+        prices[self.market.price as usize] = mark;
+        let ctx = self.ctx(prices);
+        let pm = position_maintenance(&acc.positions[0], &self.market, mark)?;
+        let moving = ScopeMargin {
+            equity: pm.unrealized_pnl,
+            maintenance_margin: pm.maintenance_margin,
+            initial_margin: Quote::ZERO,
+            notional: pm.notional,
         };
-        let ctx = self.ctx();
-        let total = scope_health(&acc, scope, &ctx)?;
-        scope_trigger(
-            &acc,
-            scope,
-            self.market.price,
-            &ctx,
-            total,
-            live.size.raw().signum(),
-        )
+        let (scope, base) = match slot.cross {
+            true => (Scope::Cross, self.wallet_value(live.margin)?),
+            false => (Scope::Isolated(0), live.margin),
+        };
+        let rest = ScopeMargin {
+            equity: base,
+            ..ScopeMargin::default()
+        };
+        let total = rest.checked_add(&moving)?;
+        total.equity.checked_sub(total.maintenance_margin)?;
+        let side = live.size.raw().signum();
+        scope_trigger_from_rest(acc, scope, self.market.price, &ctx, total, rest, side)
+    }
+
+    /// The cross wallet's `margin` quote after the quote's price and haircut.
+    fn wallet_value(&self, margin: Quote) -> Result<Quote, MathError> {
+        Base::from_raw(margin.raw())
+            .value_at(self.quote_price, Round::Floor)?
+            .mul_ratio(self.quote_weight, Round::Floor)
     }
 }
 
@@ -298,10 +338,17 @@ pub struct FlatScratch {
     /// Slots liquidated on the current path (the same generation rule).
     hit: Vec<u32>,
     path_gen: u32,
-    met: Vec<(u32, Price)>,
+    /// The slots an update meets, with their trigger (`None`: hot).
+    met: Vec<(u32, Option<Price>)>,
+    /// Slots left open by a liquidation: met by the next update whatever
+    /// its price (a fresh trigger is solved only if they survive one).
+    hot: Vec<u32>,
     /// Re-filed triggers: longs (highest first) and shorts (lowest first).
     heap_below: BinaryHeap<(Price, u32)>,
     heap_above: BinaryHeap<Reverse<(Price, u32)>>,
+    /// Buffers for fresh triggers: an account, the prices.
+    account: Option<Account>,
+    prices: Vec<Price>,
 }
 
 /// One path's state on the flat book.
@@ -338,11 +385,13 @@ impl<'a> FlatPath<'a> {
             scratch.gen = vec![0; n];
             scratch.hit = vec![0; n];
             scratch.path_gen = 0;
+            scratch.prices = book.prices.clone();
         }
         scratch.path_gen += 1;
         scratch.met.clear();
         scratch.heap_below.clear();
         scratch.heap_above.clear();
+        scratch.hot.clear();
         FlatPath {
             book,
             met_below: 0,
@@ -383,22 +432,23 @@ impl<'a> FlatPath<'a> {
         let mut met = std::mem::take(&mut self.scratch.met);
         met.clear();
         while let Some(&(t, id)) = book.below.get(self.met_below).filter(|x| x.0 >= price) {
-            met.push((id, t));
+            met.push((id, Some(t)));
             self.met_below += 1;
         }
         while let Some(&(t, id)) = book.above.get(self.met_above).filter(|x| x.0 <= price) {
-            met.push((id, t));
+            met.push((id, Some(t)));
             self.met_above += 1;
         }
         let heaps = &mut *self.scratch;
         while let Some(&(t, id)) = heaps.heap_below.peek().filter(|x| x.0 >= price) {
             heaps.heap_below.pop();
-            met.push((id, t));
+            met.push((id, Some(t)));
         }
         while let Some(&Reverse((t, id))) = heaps.heap_above.peek().filter(|x| x.0 .0 <= price) {
             heaps.heap_above.pop();
-            met.push((id, t));
+            met.push((id, Some(t)));
         }
+        met.extend(heaps.hot.drain(..).map(|id| (id, None)));
         let mut round = FlatRound::default();
         // Slots are in account order, so slot order is account order.
         met.sort_unstable_by_key(|x| x.0);
@@ -417,12 +467,13 @@ impl<'a> FlatPath<'a> {
         }
     }
 
-    /// Checks a met account at `price` exactly; liquidates it, or files it
-    /// again under its trigger `t`.
+    /// Checks a met account at `price` exactly; liquidates it (one left
+    /// open is hot: the next update meets it), or files it again under its
+    /// trigger `t` (solved now for a hot one).
     fn check(
         &mut self,
         id: u32,
-        t: Price,
+        t: Option<Price>,
         price: Price,
         m: &mut PathMetrics,
         fund0: f64,
@@ -432,15 +483,27 @@ impl<'a> FlatPath<'a> {
         let live = self.live(id);
         let (equity, mm) = self.book.health(slot, live, price)?;
         if !(mm.is_positive() && equity <= mm) {
-            self.file(id, t);
+            let t = match t {
+                Some(t) => Some(t),
+                None => {
+                    let scratch = &mut *self.scratch;
+                    let acc = scratch.account.get_or_insert_with(|| slot.template.clone());
+                    let fresh = self
+                        .book
+                        .trigger(slot, live, acc, &mut scratch.prices, price)?;
+                    fresh.map(|(t, _)| t)
+                }
+            };
+            // No trigger: liquidatable at no price (the engine files none).
+            if let Some(t) = t {
+                self.file(id, t);
+            }
             return Ok(());
         }
         let after = self.liquidate(id, live, (equity, mm), price, m, fund0, round)?;
         self.set_live(id, after);
         if !after.size.is_zero() {
-            if let Some((t, _)) = self.book.trigger(slot, after)? {
-                self.file(id, t);
-            }
+            self.scratch.hot.push(id);
         }
         Ok(())
     }
@@ -456,13 +519,13 @@ impl FlatPath<'_> {
 }
 
 impl FlatBook {
-    /// The margin context of the world's venue (its markets, assets and
-    /// prices: only the driven key moves, and a trigger replaces it).
-    fn ctx(&self) -> MarginContext<'_> {
+    /// The margin context of the world's venue (its markets and assets) at
+    /// `prices`.
+    fn ctx<'b>(&'b self, prices: &'b [Price]) -> MarginContext<'b> {
         MarginContext {
             markets: &self.markets,
             assets: &self.assets,
-            prices: &self.prices,
+            prices,
             indices: &[],
             lending_collateral: LendingCollateral::SuppliedOnly,
             emode_categories: &[],
