@@ -66,6 +66,30 @@ impl Market {
             .unwrap_or(self.tiers.len() - 1);
         &self.tiers[i]
     }
+
+    /// Whether the maintenance requirement is continuous across the tier
+    /// caps: `cap × rate − amount` the same on both sides of each cap,
+    /// exactly (Binance's `cum` and Hyperliquid's deduction are chosen so).
+    /// Where it jumps, a scope's excess is not monotone in the price near
+    /// the cap — a position can be liquidatable at a price and safe at a
+    /// worse one — so the liquidation index checks such a market's
+    /// positions on every update instead of by trigger.
+    pub fn tiers_continuous(&self) -> bool {
+        self.tiers.windows(2).all(|w| {
+            let Some(cap) = w[0].max_notional else {
+                return true;
+            };
+            // At 24 decimals: cap (12) × rate (12) − amount (12) × 10^12.
+            let side = |t: &Tier| {
+                cap.raw()
+                    .checked_mul(t.maintenance_margin_rate.raw())
+                    .and_then(|x| {
+                        x.checked_sub(t.maintenance_amount.raw().checked_mul(levamp_core::SCALE)?)
+                    })
+            };
+            matches!((side(&w[0]), side(&w[1])), (Some(a), Some(b)) if a == b)
+        })
+    }
 }
 
 /// An asset that can be held as collateral or borrowed.

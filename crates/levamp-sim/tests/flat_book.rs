@@ -15,7 +15,11 @@ use std::path::Path;
 /// One account: (long?, size, entry, leverage, cross?).
 type Acct = (bool, f64, f64, f64, bool);
 
-fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, amount: f64) -> &'static str {
+/// A book over `accounts` in a two-tier market (cap 300); `jump`: the
+/// requirement jumps at the cap by `amount` − 300 × rate (else continuous).
+fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, (amount, jump): (f64, bool)) -> &'static str {
+    let mmr = (mmr * 1e4).round() / 1e4;
+    let mmr2 = mmr * 2.0;
     let list: Vec<String> = accounts
         .iter()
         .enumerate()
@@ -34,9 +38,12 @@ fn snapshot(accounts: &[Acct], mmr: f64, fee: f64, amount: f64) -> &'static str 
         })
         .collect();
     let text = format!(
-        r#"{{"quote": "USDT", "prices": {{"ETH": 100}}, "markets": {{"ETHUSDT": {{"base": "ETH", "liquidation_fee_rate": {fee:.4}, "tiers": [{{"max_notional": 300, "maintenance_margin_rate": {mmr:.4}, "max_leverage": 100}}, {{"max_notional": null, "maintenance_margin_rate": {mmr2:.4}, "maintenance_amount": {amount:.2}, "max_leverage": 50}}]}}}}, "accounts": [{}]}}"#,
+        r#"{{"quote": "USDT", "prices": {{"ETH": 100}}, "markets": {{"ETHUSDT": {{"base": "ETH", "liquidation_fee_rate": {fee:.4}, "tiers": [{{"max_notional": 300, "maintenance_margin_rate": {mmr:.4}, "max_leverage": 100}}, {{"max_notional": null, "maintenance_margin_rate": {mmr2:.4}, "maintenance_amount": {amount:.6}, "max_leverage": 50}}]}}}}, "accounts": [{}]}}"#,
         list.join(","),
-        mmr2 = mmr * 2.0,
+        mmr = mmr,
+        mmr2 = mmr2,
+        // Continuous at the cap (Binance's `cum`), or with a jump there.
+        amount = if jump { amount } else { 300.0 * (mmr2 - mmr) },
     );
     Box::leak(text.into_boxed_str())
 }
@@ -129,7 +136,6 @@ proptest! {
         accounts in prop::collection::vec(account(), 1..30),
         mmr in 0.003f64..0.03,
         fee in prop_oneof![Just(0.0), 0.0f64..0.03],
-        amount in prop_oneof![Just(0.0), 0.0f64..2.0],
         sigma in 1.0f64..8.0,
         lambda in prop_oneof![Just(0.0), 0.0f64..0.5],
         fund in prop_oneof![Just(0.0), 0.0f64..50.0],
@@ -138,7 +144,7 @@ proptest! {
         rules in rules(),
     ) {
         let (s, sources) = scenario(
-            snapshot(&accounts, mmr, fee, amount),
+            snapshot(&accounts, mmr, fee, (0.0, false)),
             (sigma, lambda, fund, rounds, 120),
             (seed, rules),
         );
@@ -163,7 +169,7 @@ fn penalties_fund_draws_and_bad_debt_match_the_engine() {
         })
         .collect();
     let (s, sources) = scenario(
-        snapshot(&accounts, 0.01, 0.01, 0.5),
+        snapshot(&accounts, 0.01, 0.01, (0.0, false)),
         (12.0, 1.5, 3.0, 2, 200),
         (5, Rules::Whole),
     );
@@ -181,7 +187,7 @@ fn penalties_fund_draws_and_bad_debt_match_the_engine() {
 /// liquidation rule, a deficit auto-deleveraged, funding, oracle latency.
 #[test]
 fn other_venues_and_scenarios_do_not_take_the_fast_path() {
-    let accounts = snapshot(&[(true, 1.0, 100.0, 10.0, false)], 0.005, 0.0, 0.0);
+    let accounts = snapshot(&[(true, 1.0, 100.0, 10.0, false)], 0.005, 0.0, (0.0, false));
     let (s, sources) = scenario(accounts, (1.0, 0.0, 0.0, 5, 10), (1, Rules::Whole));
     assert!(build(&s, &sources).unwrap().flat.is_some());
     let body = |extra: &str| {
@@ -200,6 +206,10 @@ fn other_venues_and_scenarios_do_not_take_the_fast_path() {
         let world = build(&s, &sources).unwrap_or_else(|e| panic!("{extra}: {e}"));
         assert!(world.flat.is_none(), "{extra}");
     }
+    // A requirement that jumps at a tier cap (the triggers' premise fails).
+    let jumping = snapshot(&[(true, 1.0, 100.0, 10.0, false)], 0.005, 0.0, (0.2, true));
+    let (s2, sources2) = scenario(jumping, (1.0, 0.0, 0.0, 5, 10), (1, Rules::Whole));
+    assert!(build(&s2, &sources2).unwrap().flat.is_none());
     // Switched off by the scenario (a cross-check of the engine).
     let text = body("").replace("[run]\n", "[run]\nfast_path = false\n");
     let s = parse(&text, "t", Path::new("mem")).unwrap();
@@ -225,7 +235,7 @@ fn partial_liquidations_and_declined_paths_match_the_engine() {
             (long, size, entry, lev, i % 3 != 0)
         })
         .collect();
-    let book = snapshot(&accounts, 0.008, 0.005, 0.3);
+    let book = snapshot(&accounts, 0.008, 0.005, (0.0, false));
     for (lambda, adl) in [(0.05, false), (0.3, true)] {
         let (mut s, sources) = scenario(
             book,

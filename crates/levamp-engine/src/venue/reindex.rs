@@ -192,6 +192,13 @@ impl Venue {
     }
 
     fn scope_triggers(&self, account: AccountId, scope: Scope, tag: u32, out: &mut Vec<Entry>) {
+        if !self.scope_tiers_continuous(account, scope) {
+            // The triggers' premise (an excess monotone in each price)
+            // fails near a cap where the requirement jumps: checked on
+            // every update of its keys instead.
+            out.extend(self.exposed_keys(account, scope).map(Entry::Always));
+            return;
+        }
         let filed = match self.single_key_triggers(account, scope, tag) {
             Some(fast) => {
                 // The shortcut must find what the general split finds.
@@ -216,6 +223,23 @@ impl Venue {
                 // overflow too).
                 out.extend(self.exposed_keys(account, scope).map(Entry::Always));
             }
+        }
+    }
+
+    /// Whether every market a scope holds a position in has a continuous
+    /// maintenance requirement ([`crate::Market::tiers_continuous`]).
+    fn scope_tiers_continuous(&self, account: AccountId, scope: Scope) -> bool {
+        let acc = &self.accounts[account as usize];
+        let continuous = |p: &crate::model::Position| {
+            p.size.is_zero() || self.markets[p.market as usize].tiers_continuous()
+        };
+        match scope {
+            Scope::Isolated(i) => continuous(&acc.positions[i]),
+            Scope::Cross => acc
+                .positions
+                .iter()
+                .filter(|p| p.mode == MarginMode::Cross)
+                .all(continuous),
         }
     }
 

@@ -62,12 +62,16 @@ impl From<MathError> for Declined {
 /// One account's position as the world holds it.
 #[derive(Clone, Debug)]
 struct Slot {
+    /// The account (a venue id).
+    account: u32,
     /// Its scope is the cross pool (its wallet: one quote holding).
     cross: bool,
-    /// The account as the world holds it (for fresh triggers).
-    template: Account,
     /// Liquidatable at and below its trigger (a long) or above (a short).
     below: bool,
+    /// The position at the start (its fixed fields: market, mode, leverage).
+    position: Position,
+    /// The asset of its one wallet holding, if it has one.
+    wallet: Option<AssetId>,
 }
 
 /// What a path changes of an account: the position and the margin (the
@@ -117,7 +121,8 @@ impl FlatBook {
     /// auto-deleverages it (a path that needs it declines), has one pooled
     /// fund, no dynamic margin, size premium or oracle staleness; the
     /// scenario settles no funding, has no followers and reads the oracle
-    /// without latency; every account's trigger can be computed. Whether
+    /// without latency; the market's maintenance requirement is continuous
+    /// across its tier caps; every account's trigger can be computed. Whether
     /// agents act is decided per path (they are registered then).
     /// `[run] fast_path = false` turns it off.
     pub fn build(s: &Scenario, world: &World) -> Option<FlatBook> {
@@ -125,6 +130,7 @@ impl FlatBook {
         let market_id = world.market?;
         let rules = venue.rules();
         let fits = s.run.fast_path
+            && venue.markets()[market_id as usize].tiers_continuous()
             && rules.liquidation.auto
             && rules.liquidation.step.is_none()
             && rules.liquidation.backstop_below.is_none()
@@ -173,7 +179,7 @@ impl FlatBook {
     fn fill(&mut self, venue: &Venue, key: u32) -> Option<()> {
         let ctx = venue.context();
         let quote = venue.quote();
-        for acc in venue.accounts().iter().skip(1) {
+        for (a, acc) in venue.accounts().iter().enumerate().skip(1) {
             let Some(p) = acc.positions.first() else {
                 continue;
             };
@@ -209,9 +215,11 @@ impl FlatBook {
                 margin,
             };
             let slot = Slot {
+                account: a as u32,
                 cross,
-                template: acc.clone(),
                 below: p.size.is_positive(),
+                position: p.clone(),
+                wallet: acc.collateral.first().map(|h| h.asset),
             };
             // The book's equity must be the engine's (the cross wallet's
             // valuation is the book's own arithmetic).
@@ -224,7 +232,7 @@ impl FlatBook {
             }
             let id = self.slots.len() as u32;
             let mark = venue.prices()[key as usize];
-            let mut buffer = acc.clone();
+            let mut buffer = Account::default();
             let mut prices = self.prices.clone();
             let trigger = self
                 .trigger(&slot, live, &mut buffer, &mut prices, mark)
@@ -240,6 +248,23 @@ impl FlatBook {
         }
         self.below.sort_by(|x, y| y.0.cmp(&x.0).then(x.1.cmp(&y.1)));
         self.above.sort_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(&y.1)));
+        // Slots in the order the marks meet them (the longs', then the
+        // shorts'): a path reads them in sequence. Those with no trigger
+        // are never met and go.
+        let order: Vec<u32> = self.below.iter().chain(&self.above).map(|x| x.1).collect();
+        let (slots, start) = (
+            std::mem::take(&mut self.slots),
+            std::mem::take(&mut self.start),
+        );
+        self.slots = order.iter().map(|&i| slots[i as usize].clone()).collect();
+        self.start = order.iter().map(|&i| start[i as usize]).collect();
+        let nb = self.below.len() as u32;
+        for (k, x) in self.below.iter_mut().enumerate() {
+            x.1 = k as u32;
+        }
+        for (k, x) in self.above.iter_mut().enumerate() {
+            x.1 = nb + k as u32;
+        }
         Some(())
     }
 
@@ -254,7 +279,7 @@ impl FlatBook {
             size: live.size,
             cost: live.cost,
             isolated_margin: if slot.cross { Quote::ZERO } else { live.margin },
-            ..slot.template.positions[0].clone()
+            ..slot.position.clone()
         }
     }
 
@@ -286,11 +311,10 @@ impl FlatBook {
         acc.positions.clear();
         acc.positions.push(self.position(slot, live));
         acc.collateral.clear();
-        acc.collateral
-            .extend(slot.template.collateral.first().map(|h| Holding {
-                asset: h.asset,
-                amount: Base::from_raw(live.margin.raw()),
-            }));
+        acc.collateral.extend(slot.wallet.map(|asset| Holding {
+            asset,
+            amount: Base::from_raw(live.margin.raw()),
+        }));
         if slot.cross && acc.collateral.is_empty() && !live.margin.is_zero() {
             // Credited by a fund's cover: the wallet now holds quote.
             acc.collateral.push(Holding {
@@ -321,6 +345,16 @@ impl FlatBook {
         scope_trigger_from_rest(acc, scope, self.market.price, &ctx, total, rest, side)
     }
 
+    /// A scope's equity after a close (`Venue::scope_equity_after`): the
+    /// isolated margin, or the cross wallet plus the PnL of what is left.
+    fn equity_after(&self, slot: &Slot, live: Live, mark: Price) -> Result<Quote, MathError> {
+        match (slot.cross, live.size.is_zero()) {
+            (false, _) => Ok(live.margin),
+            (true, true) => self.wallet_value(live.margin),
+            (true, false) => Ok(self.health(slot, live, mark)?.0),
+        }
+    }
+
     /// The cross wallet's `margin` quote after the quote's price and haircut.
     fn wallet_value(&self, margin: Quote) -> Result<Quote, MathError> {
         Base::from_raw(margin.raw())
@@ -338,15 +372,16 @@ pub struct FlatScratch {
     /// Slots liquidated on the current path (the same generation rule).
     hit: Vec<u32>,
     path_gen: u32,
-    /// The slots an update meets, with their trigger (`None`: hot).
-    met: Vec<(u32, Option<Price>)>,
+    /// The slots an update meets (account, slot, trigger — `None`: hot).
+    met: Vec<(u32, u32, Option<Price>)>,
     /// Slots left open by a liquidation: met by the next update whatever
     /// its price (a fresh trigger is solved only if they survive one).
     hot: Vec<u32>,
     /// Re-filed triggers: longs (highest first) and shorts (lowest first).
     heap_below: BinaryHeap<(Price, u32)>,
     heap_above: BinaryHeap<Reverse<(Price, u32)>>,
-    /// Buffers for fresh triggers: an account, the prices.
+    /// Buffers for fresh triggers: an account (only its positions and
+    /// wallet are set), the prices.
     account: Option<Account>,
     prices: Vec<Price>,
 }
@@ -432,29 +467,34 @@ impl<'a> FlatPath<'a> {
         let mut met = std::mem::take(&mut self.scratch.met);
         met.clear();
         while let Some(&(t, id)) = book.below.get(self.met_below).filter(|x| x.0 >= price) {
-            met.push((id, Some(t)));
+            met.push((book.slots[id as usize].account, id, Some(t)));
             self.met_below += 1;
         }
         while let Some(&(t, id)) = book.above.get(self.met_above).filter(|x| x.0 <= price) {
-            met.push((id, Some(t)));
+            met.push((book.slots[id as usize].account, id, Some(t)));
             self.met_above += 1;
         }
         let heaps = &mut *self.scratch;
         while let Some(&(t, id)) = heaps.heap_below.peek().filter(|x| x.0 >= price) {
             heaps.heap_below.pop();
-            met.push((id, Some(t)));
+            met.push((book.slots[id as usize].account, id, Some(t)));
         }
         while let Some(&Reverse((t, id))) = heaps.heap_above.peek().filter(|x| x.0 .0 <= price) {
             heaps.heap_above.pop();
-            met.push((id, Some(t)));
+            met.push((book.slots[id as usize].account, id, Some(t)));
         }
-        met.extend(heaps.hot.drain(..).map(|id| (id, None)));
+        met.extend(
+            heaps
+                .hot
+                .drain(..)
+                .map(|id| (book.slots[id as usize].account, id, None)),
+        );
         let mut round = FlatRound::default();
-        // Slots are in account order, so slot order is account order.
+        // In account order, as the engine liquidates what an update crossed.
         met.sort_unstable_by_key(|x| x.0);
         let result = met
             .iter()
-            .try_for_each(|&(id, t)| self.check(id, t, price, m, fund0, &mut round));
+            .try_for_each(|&(_, id, t)| self.check(id, t, price, m, fund0, &mut round));
         self.scratch.met = met;
         result.map(|()| round)
     }
@@ -487,7 +527,7 @@ impl<'a> FlatPath<'a> {
                 Some(t) => Some(t),
                 None => {
                     let scratch = &mut *self.scratch;
-                    let acc = scratch.account.get_or_insert_with(|| slot.template.clone());
+                    let acc = scratch.account.get_or_insert_with(Account::default);
                     let fresh = self
                         .book
                         .trigger(slot, live, acc, &mut scratch.prices, price)?;
@@ -610,5 +650,71 @@ mod tests {
         );
         assert!(flat.liquidated >= 5, "{}", flat.liquidated);
         drop(s);
+    }
+}
+
+#[cfg(test)]
+mod discontinuous_tiers {
+    //! A tier table whose requirement jumps at a cap (no maintenance
+    //! amount to bridge it) breaks the triggers' premise: near the cap a
+    //! position can be liquidatable at a price and safe at a worse one.
+    //! Found by the flat book's tests (the engine left such a position
+    //! open); the engine now checks such positions on every update, and
+    //! the flat book does not take such a market.
+
+    use super::*;
+    use crate::sources::Sources;
+    use rand_chacha::rand_core::SeedableRng;
+
+    #[test]
+    fn an_account_liquidatable_at_a_tier_cap_is_never_missed() {
+        let accounts = r#"{"quote": "USDT", "prices": {"ETH": 100}, "markets": {"ETHUSDT": {"base": "ETH", "liquidation_fee_rate": 0, "tiers": [{"max_notional": 300, "maintenance_margin_rate": 0.0227, "max_leverage": 100}, {"max_notional": null, "maintenance_margin_rate": 0.0455, "maintenance_amount": 0, "max_leverage": 50}]}}, "accounts": [{"id": "a0", "positions": [{"market": "ETHUSDT", "size": 53.10732468, "entry_price": 104.7020, "margin_mode": "isolated", "isolated_margin": 240.41}]}]}"#;
+        let body = "[run]\nseed = 77\npaths = 3\nsteps = 120\nmax_rounds = 1\nseries_paths = 0\n[venue]\npreset = \"generic\"\nrules = { liquidation = { auto = true, partial_buffer = 0 } }\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nmu = 0\nsigma = 4.380\n[impact]\nmodel = \"linear\"\nlambda = 0\n";
+        let s = crate::scenario::parse(body, "t", std::path::Path::new("mem")).unwrap();
+        let sources = Sources::disk().with("mem/accounts.json", accounts);
+        let w = crate::setup::build(&s, &sources).unwrap();
+        assert!(!w.venue.markets()[0].tiers_continuous());
+        assert!(
+            w.flat.is_none(),
+            "the flat book does not take a jumping table"
+        );
+        // Path 1's prices: at step 14 the partially liquidated position's
+        // notional is just above the cap, where it is liquidatable.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(crate::run::path_seed(77, 1));
+        let mut process = crate::models::process(&s, &w).unwrap();
+        let mut impact = crate::models::impact(&s, w.start);
+        let (mut prices, mut venue, mut events) = ((w.start, w.start), w.venue.clone(), Vec::new());
+        for step in 1..=120usize {
+            crate::step::exogenous(
+                process.as_mut(),
+                step,
+                &mut rng,
+                w.start,
+                &mut prices,
+                impact.as_mut(),
+            )
+            .unwrap();
+            let price = prices.0;
+            let acc = &venue.accounts()[1];
+            let mut at = venue.prices().to_vec();
+            at[w.key as usize] = price;
+            let ctx = MarginContext {
+                prices: &at,
+                ..venue.context()
+            };
+            let liquidatable = !acc.positions.is_empty()
+                && !acc.positions[0].size.is_zero()
+                && scope_health(acc, Scope::Isolated(0), &ctx)
+                    .unwrap()
+                    .liquidatable();
+            let crossed = venue.liquidation_index().clone().crossed(w.key, price);
+            assert!(
+                !liquidatable || crossed.contains(&1),
+                "missed at step {step}, {price}"
+            );
+            venue
+                .update_price_into(w.key, price, w.t0 + step as i64, None, &mut events)
+                .unwrap();
+        }
     }
 }

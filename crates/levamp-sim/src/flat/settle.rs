@@ -67,7 +67,7 @@ impl FlatPath<'_> {
             m.backstop.segments[i].liquidated_notional += value_f;
         }
         // The penalty, at most the equity left, to the insurance fund.
-        let left = book.health(slot, after, mark)?.0;
+        let left = book.equity_after(slot, after, mark)?;
         let penalty = value
             .mul_ratio(book.market.liquidation_fee_rate, Round::Ceil)?
             .min(left.max(Quote::ZERO));
@@ -80,7 +80,7 @@ impl FlatPath<'_> {
             self.liquidated += 1;
         }
         if all {
-            let left = book.health(slot, after, mark)?.0;
+            let left = book.equity_after(slot, after, mark)?;
             if left.is_negative() {
                 let credit = self.cover(Base::from_raw(left.raw()).checked_neg()?, m, fund0)?;
                 after.margin = after.margin.checked_add(Quote::from_raw(credit.raw()))?;
