@@ -310,7 +310,7 @@ fn steps(
     if let Some(book) = world.flat.as_ref().filter(|_| actors.is_empty()) {
         if !keep_series && !check {
             match crate::flat::run(s, world, book, flat, (path, cancel)) {
-                crate::flat::Flat::Done(m) => return Ok(Some(m)),
+                crate::flat::Flat::Done(m) => return Ok(Some(*m)),
                 crate::flat::Flat::Cancelled => return Ok(None),
                 // From the start on the engine (nothing was changed yet).
                 crate::flat::Flat::Declined => {}

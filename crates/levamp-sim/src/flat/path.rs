@@ -18,7 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 /// How a path on the flat book ended.
 pub(crate) enum Flat {
-    Done(PathMetrics),
+    Done(Box<PathMetrics>),
     Cancelled,
     /// The path needs what the fast path does not model (or met an error
     /// the engine should report): run it on the engine from its start.
@@ -34,7 +34,7 @@ pub(crate) fn run(
     (path, cancel): (usize, &AtomicBool),
 ) -> Flat {
     match steps(s, world, book, scratch, (path, cancel)) {
-        Ok(Some(m)) => Flat::Done(m),
+        Ok(Some(m)) => Flat::Done(Box::new(m)),
         Ok(None) => Flat::Cancelled,
         Err(Declined) => Flat::Declined,
     }
