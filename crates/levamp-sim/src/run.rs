@@ -305,11 +305,10 @@ fn steps(
     st.log = keep_series.then(crate::liquidations::Log::default);
     let mut actors = crate::actors::register(&st)?;
     // Nothing acts on the path but the price: the exact fast path, unless
-    // the path keeps a series (its liquidation log reads the venue) or
     // every step's conservation is checked on the engine.
     if let Some(book) = world.flat.as_ref().filter(|_| actors.is_empty()) {
-        if !keep_series && !check {
-            match crate::flat::run(s, world, book, flat, (path, cancel)) {
+        if !check {
+            match crate::flat::run(s, world, book, flat, (path, keep_series, cancel)) {
                 crate::flat::Flat::Done(m) => return Ok(Some(*m)),
                 crate::flat::Flat::Cancelled => return Ok(None),
                 // From the start on the engine (nothing was changed yet).

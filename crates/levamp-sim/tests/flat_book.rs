@@ -85,7 +85,8 @@ fn scenario(
     (s, Sources::disk().with("mem/accounts.json", accounts))
 }
 
-/// Every path both ways: (fast path, engine).
+/// Every path both ways: (fast path, engine), without and with a series
+/// (the per-step records and the liquidation log).
 fn both(s: &Scenario, world: &World) -> Vec<(PathMetrics, PathMetrics)> {
     assert!(
         world.flat.is_some(),
@@ -93,12 +94,11 @@ fn both(s: &Scenario, world: &World) -> Vec<(PathMetrics, PathMetrics)> {
     );
     let mut engine = world.clone();
     engine.flat = None;
+    let run = |w: &World, p: usize, series: bool| {
+        run_path(s, w, p, series, false).unwrap_or_else(|e| panic!("{e}"))
+    };
     (0..s.run.paths)
-        .map(|p| {
-            let fast = run_path(s, world, p, false, false).unwrap_or_else(|e| panic!("{e}"));
-            let slow = run_path(s, &engine, p, false, false).unwrap_or_else(|e| panic!("{e}"));
-            (fast, slow)
-        })
+        .flat_map(|p| [false, true].map(|series| (run(world, p, series), run(&engine, p, series))))
         .collect()
 }
 

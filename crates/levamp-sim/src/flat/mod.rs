@@ -400,6 +400,10 @@ pub(crate) struct FlatPath<'a> {
     pub liquidated: usize,
     /// Σ penalties − Σ fund draws (the fund's movement, for the end check).
     fund_moved: Base,
+    /// Who was liquidated (a path that keeps a series), fed the events the
+    /// engine would have recorded, at (step, cascade round).
+    pub log: Option<(crate::liquidations::Log, &'a Venue)>,
+    pub at: (usize, usize),
 }
 
 /// One cascade round's liquidations on the flat book.
@@ -436,6 +440,8 @@ impl<'a> FlatPath<'a> {
             bad_debt: book.debt0,
             liquidated: 0,
             fund_moved: Base::ZERO,
+            log: None,
+            at: (0, 0),
         }
     }
 

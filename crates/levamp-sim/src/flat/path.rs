@@ -6,7 +6,7 @@
 
 use super::{Declined, FlatBook, FlatPath, FlatScratch};
 use crate::backstop::BackstopStats;
-use crate::run::{path_seed, start_metrics, PathMetrics};
+use crate::run::{path_seed, start_metrics, PathMetrics, StepRecord};
 use crate::scenario::Scenario;
 use crate::setup::World;
 use crate::step::{exogenous, Extremes};
@@ -31,9 +31,9 @@ pub(crate) fn run(
     world: &World,
     book: &FlatBook,
     scratch: &mut FlatScratch,
-    (path, cancel): (usize, &AtomicBool),
+    (path, keep_series, cancel): (usize, bool, &AtomicBool),
 ) -> Flat {
-    match steps(s, world, book, scratch, (path, cancel)) {
+    match steps(s, world, book, scratch, (path, keep_series, cancel)) {
         Ok(Some(m)) => Flat::Done(Box::new(m)),
         Ok(None) => Flat::Cancelled,
         Err(Declined) => Flat::Declined,
@@ -51,7 +51,7 @@ fn steps(
     world: &World,
     book: &FlatBook,
     scratch: &mut FlatScratch,
-    (path, cancel): (usize, &AtomicBool),
+    (path, keep_series, cancel): (usize, bool, &AtomicBool),
 ) -> Result<Option<PathMetrics>, Declined> {
     let mut exo_rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
     let mut process = crate::models::process(s, world)?;
@@ -67,6 +67,9 @@ fn steps(
     let debt0 = book.debt0.to_f64_lossy();
     let mut fund: (Base, f64) = (book.fund0, fund0);
     let mut flat = FlatPath::new(book, scratch);
+    flat.log = keep_series.then(|| (crate::liquidations::Log::default(), &world.venue));
+    let mut series = keep_series.then(|| crate::series::Recorder::new(steps));
+    let mut reported = world.start;
     let mut prices = (world.start, world.start);
     let mut extremes = Extremes::new(start);
     let fan_bucket = crate::series::fan_bucket_steps(steps);
@@ -88,8 +91,13 @@ fn steps(
         let mut observed = prices.0;
         loop {
             feed.observe_into(ts, observed, &mut delivered)?;
+            // The round's number if it liquidates anyone (1-based).
+            flat.at = (step, rounds + 1);
             let round = match delivered.last() {
-                Some(u) => flat.update(u.price, &mut m, fund0)?,
+                Some(u) => {
+                    reported = u.price;
+                    flat.update(u.price, &mut m, fund0)?
+                }
                 None => Default::default(),
             };
             if round.notional > 0.0 {
@@ -123,6 +131,18 @@ fn steps(
         if step.is_multiple_of(fan_bucket) || step == steps {
             m.price_closes.push(p);
         }
+        if let Some(series) = series.as_mut() {
+            series.push(StepRecord {
+                step,
+                exogenous: e,
+                price: p,
+                oracle: reported.to_f64_lossy(),
+                liquidated_notional: notional,
+                rounds,
+                insurance_fund: flat.fund.to_f64_lossy(),
+                bad_debt: flat.bad_debt.to_f64_lossy() - debt0 + m.lending.deficit,
+            });
+        }
     }
     // A break would be a bug: the engine's run of the path then reports
     // its own conservation (or agrees, and the test suite fails).
@@ -132,6 +152,8 @@ fn steps(
     m.final_price = prices.0.to_f64_lossy();
     m.accounts_liquidated = flat.liquidated;
     m.bad_debt = flat.bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
+    m.liquidations = flat.log.take().map(|(log, venue)| log.finish(venue));
     m.cascade_amplification = extremes.amplification(&m, start);
+    m.series = series.map(crate::series::Recorder::finish);
     Ok(Some(m))
 }

@@ -4,10 +4,11 @@
 //! the events it would have recorded, in their order: the fill, the
 //! penalty, the fund's cover, the bad debt.
 
-use super::{Declined, FlatPath, FlatRound, Live};
+use super::{Declined, FlatPath, FlatRound, Live, Slot};
 use crate::run::PathMetrics;
 use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round, SCALE};
-use levamp_engine::venue::fill_side;
+use levamp_engine::venue::{fill_side, Event, Fill, MARKET_ACCOUNT};
+use levamp_engine::{MarginMode, MarketId};
 
 impl FlatPath<'_> {
     /// Liquidates slot `id` in state `live`, whose scope has `(equity,
@@ -55,6 +56,16 @@ impl FlatPath<'_> {
             cost: live.cost.checked_add(cost_delta)?,
             margin: live.margin.checked_add(realized)?,
         };
+        if let Some((log, venue)) = self.log.as_mut() {
+            let event = fill_event(
+                slot,
+                close,
+                (cost_delta, realized),
+                (value, mark),
+                book.market_id,
+            );
+            log.event(&event, venue, self.at.0, self.at.1);
+        }
         // The fill: a liquidated long sells to the market, a short buys.
         let value_f = value.to_f64_lossy();
         round.notional += value_f;
@@ -74,6 +85,19 @@ impl FlatPath<'_> {
         after.margin = after.margin.checked_sub(penalty)?;
         self.fund = self.fund.checked_add(Base::from_raw(penalty.raw()))?;
         self.fund_moved = self.fund_moved.checked_add(Base::from_raw(penalty.raw()))?;
+        if let Some((log, venue)) = self.log.as_mut() {
+            let event = Event::Liquidated {
+                account: slot.account,
+                market: book.market_id,
+                size: close.checked_abs()?,
+                price: mark,
+                liquidator: MARKET_ACCOUNT,
+                penalty,
+                to_liquidator: Quote::ZERO,
+                to_insurance: penalty,
+            };
+            log.event(&event, venue, self.at.0, self.at.1);
+        }
         let hit = &mut self.scratch.hit[id as usize];
         if *hit != self.scratch.path_gen {
             *hit = self.scratch.path_gen;
@@ -140,5 +164,49 @@ impl FlatPath<'_> {
                 .bad_debt(book.segment, 1.0 - book.weight, rest.to_f64_lossy());
         }
         Ok(deficit)
+    }
+}
+
+/// The engine's `TradeFilled` of a liquidation closing `close` of a slot's
+/// position against the market (what the liquidation log reads: the
+/// liquidated side's size, mode, leverage, realised PnL and fee, the value
+/// and price); the market's side as the engine's fill would carry it is not
+/// read and left without cost or PnL.
+fn fill_event(
+    slot: &Slot,
+    close: Base,
+    (cost_delta, realized_pnl): (Quote, Quote),
+    (value, price): (Quote, Price),
+    market: MarketId,
+) -> Event {
+    let side = Fill {
+        account: slot.account,
+        size: close,
+        cost_delta,
+        realized_pnl,
+        fee: Quote::ZERO,
+        mode: slot.position.mode,
+        leverage: slot.position.leverage,
+    };
+    let other = Fill {
+        account: MARKET_ACCOUNT,
+        size: Base::from_raw(-close.raw()),
+        cost_delta: Quote::ZERO,
+        realized_pnl: Quote::ZERO,
+        fee: Quote::ZERO,
+        mode: MarginMode::Cross,
+        leverage: None,
+    };
+    let (buyer, seller) = match close.is_positive() {
+        true => (side, other),
+        false => (other, side),
+    };
+    Event::TradeFilled {
+        market,
+        price,
+        value,
+        buyer,
+        seller,
+        liquidation: true,
     }
 }
