@@ -308,7 +308,14 @@ fn steps(
     // every step's conservation is checked on the engine.
     if let Some(book) = world.flat.as_ref().filter(|_| actors.is_empty()) {
         if !check {
-            match crate::flat::run(s, world, book, flat, (path, keep_series, cancel)) {
+            let venue = &*st.venue;
+            match crate::flat::run(
+                (s, world, venue),
+                book,
+                flat,
+                (path, keep_series, cancel),
+                at,
+            ) {
                 crate::flat::Flat::Done(m) => return Ok(Some(*m)),
                 crate::flat::Flat::Cancelled => return Ok(None),
                 // From the start on the engine (nothing was changed yet).

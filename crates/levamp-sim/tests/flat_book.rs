@@ -252,3 +252,43 @@ fn partial_liquidations_and_declined_paths_match_the_engine() {
         }
     }
 }
+
+/// A one-path run on the world's own venue (taken out of the world while
+/// the path runs) equals a run on a copy: the fast path reads the
+/// backstop's start and the accounts' names from the path's venue, not
+/// from `world.venue`.
+#[test]
+fn a_one_path_run_in_place_equals_a_run_on_a_copy() {
+    use levamp_sim::summary::{simulate, simulate_in_place};
+    use std::sync::atomic::AtomicUsize;
+    let accounts: Vec<Acct> = (0..30)
+        .map(|i| {
+            (
+                i % 2 == 0,
+                1.0 + i as f64 * 0.1,
+                100.0,
+                10.0 + i as f64,
+                i % 3 == 0,
+            )
+        })
+        .collect();
+    let (mut s, sources) = scenario(
+        snapshot(&accounts, 0.01, 0.01, (0.0, false)),
+        (6.0, 0.3, 7.0, 5, 100),
+        (3, Rules::Partial(0.0)),
+    );
+    s.run.paths = 1;
+    s.run.series_paths = 1;
+    let mut world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+    assert!(world.flat.is_some());
+    let copy = simulate(&s, &world, &AtomicUsize::new(0)).unwrap();
+    let in_place = simulate_in_place(&s, &mut world, &AtomicUsize::new(0)).unwrap();
+    assert_eq!(format!("{copy:?}"), format!("{in_place:?}"));
+    let m = &copy[0];
+    assert!(m.accounts_liquidated > 0 && m.backstop.segments[0].fund_start == 7.0);
+    let names = &m.liquidations.as_ref().unwrap().records;
+    assert!(
+        names.iter().all(|r| r.account.starts_with('a')),
+        "{names:?}"
+    );
+}

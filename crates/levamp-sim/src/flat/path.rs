@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 use crate::setup::World;
 use crate::step::{exogenous, Extremes};
 use levamp_core::Base;
-use levamp_engine::venue::{OracleFeed, VenueError};
+use levamp_engine::venue::{OracleFeed, Venue, VenueError};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -25,15 +25,25 @@ pub(crate) enum Flat {
     Declined,
 }
 
-/// Runs path `path` on `book`.
+/// Runs path `path` on `book`; `venue` is the path's venue as the world
+/// left it (the world's own may have been taken out for a one-path run):
+/// the backstop's start and the accounts' names are read from it. `at`
+/// follows the step (for a cancelled
+/// path's report), as the engine's loop does.
 pub(crate) fn run(
-    s: &Scenario,
-    world: &World,
+    (s, world, venue): (&Scenario, &World, &Venue),
     book: &FlatBook,
     scratch: &mut FlatScratch,
     (path, keep_series, cancel): (usize, bool, &AtomicBool),
+    at: &mut usize,
 ) -> Flat {
-    match steps(s, world, book, scratch, (path, keep_series, cancel)) {
+    match steps(
+        (s, world, venue),
+        book,
+        scratch,
+        (path, keep_series, cancel),
+        at,
+    ) {
         Ok(Some(m)) => Flat::Done(Box::new(m)),
         Ok(None) => Flat::Cancelled,
         Err(Declined) => Flat::Declined,
@@ -47,11 +57,11 @@ impl From<VenueError> for Declined {
 }
 
 fn steps(
-    s: &Scenario,
-    world: &World,
+    (s, world, venue): (&Scenario, &World, &Venue),
     book: &FlatBook,
     scratch: &mut FlatScratch,
     (path, keep_series, cancel): (usize, bool, &AtomicBool),
+    at: &mut usize,
 ) -> Result<Option<PathMetrics>, Declined> {
     let mut exo_rng = ChaCha8Rng::seed_from_u64(path_seed(s.run.seed, path));
     let mut process = crate::models::process(s, world)?;
@@ -59,7 +69,7 @@ fn steps(
     let start = world.start.to_f64_lossy();
     let steps = s.run.steps;
     let mut m = start_metrics(path, start, steps);
-    m.backstop = BackstopStats::start(&world.venue, &world.segments);
+    m.backstop = BackstopStats::start(venue, &world.segments);
     let mut feed = OracleFeed::new(s.feed);
     feed.observe(world.t0, world.start)?; // the venue starts on this published price
     let mut delivered = Vec::new();
@@ -67,13 +77,14 @@ fn steps(
     let debt0 = book.debt0.to_f64_lossy();
     let mut fund: (Base, f64) = (book.fund0, fund0);
     let mut flat = FlatPath::new(book, scratch);
-    flat.log = keep_series.then(|| (crate::liquidations::Log::default(), &world.venue));
+    flat.log = keep_series.then(|| (crate::liquidations::Log::default(), venue));
     let mut series = keep_series.then(|| crate::series::Recorder::new(steps));
     let mut reported = world.start;
     let mut prices = (world.start, world.start);
     let mut extremes = Extremes::new(start);
     let fan_bucket = crate::series::fan_bucket_steps(steps);
     for step in 1..=steps {
+        *at = step;
         if cancel.load(Ordering::Relaxed) {
             return Ok(None);
         }
