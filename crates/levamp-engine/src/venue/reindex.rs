@@ -27,6 +27,20 @@ impl Venue {
         &self.index
     }
 
+    /// The trigger the index holds for `account`, when it is indexed by
+    /// one: `Some(None)` when it holds none (no position that can become
+    /// liquidatable), `Some(Some((key, side, price)))` for one trigger,
+    /// `None` otherwise (several scopes or keys, or checked on every update).
+    /// Never on the unsafe side of the exact boundary (the index's premise).
+    #[allow(clippy::option_option)]
+    pub fn single_trigger(&self, account: AccountId) -> Option<Option<(PriceId, Side, Price)>> {
+        match self.index.live(account as usize) {
+            [] => Some(None),
+            &[Entry::Trigger(key, side, price, _)] => Some(Some((key, side, price))),
+            _ => None,
+        }
+    }
+
     /// Rebuilds the whole index (after loading a state).
     pub fn rebuild_index(&mut self) {
         self.index = Default::default();

@@ -185,8 +185,11 @@ fn fill_event(
         cost_delta,
         realized_pnl,
         fee: Quote::ZERO,
-        mode: slot.position.mode,
-        leverage: slot.position.leverage,
+        mode: match slot.cross {
+            true => MarginMode::Cross,
+            false => MarginMode::Isolated,
+        },
+        leverage: slot.leverage,
     };
     let other = Fill {
         account: MARKET_ACCOUNT,
