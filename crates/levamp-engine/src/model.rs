@@ -79,16 +79,38 @@ impl Market {
             let Some(cap) = w[0].max_notional else {
                 return true;
             };
-            // At 24 decimals: cap (12) × rate (12) − amount (12) × 10^12.
-            let side = |t: &Tier| {
-                cap.raw()
-                    .checked_mul(t.maintenance_margin_rate.raw())
-                    .and_then(|x| {
-                        x.checked_sub(t.maintenance_amount.raw().checked_mul(levamp_core::SCALE)?)
-                    })
+            // cap × r₀ − a₀ = cap × r₁ − a₁  ⇔  cap × (r₁ − r₀) = (a₁ − a₀) × 10¹²
+            // (at 24 decimals; one product a side).
+            let rates = w[1]
+                .maintenance_margin_rate
+                .raw()
+                .checked_sub(w[0].maintenance_margin_rate.raw());
+            let amounts = w[1]
+                .maintenance_amount
+                .raw()
+                .checked_sub(w[0].maintenance_amount.raw());
+            // A difference that overflows is no continuity worth a trigger.
+            let (Some(rates), Some(amounts)) = (rates, amounts) else {
+                return false;
             };
-            matches!((side(&w[0]), side(&w[1])), (Some(a), Some(b)) if a == b)
+            if rates == 0 || amounts == 0 {
+                return rates == 0 && amounts == 0;
+            }
+            let lhs = product(cap.raw(), rates);
+            lhs.is_some() && lhs == product(amounts, levamp_core::SCALE)
         })
+    }
+}
+
+/// `a × b`, `None` on overflow; without the overflow-checking routine when
+/// the operands' bit lengths leave room (the common case: the tier check
+/// runs on every re-index).
+fn product(a: i128, b: i128) -> Option<i128> {
+    let bits = a.unsigned_abs().leading_zeros() + b.unsigned_abs().leading_zeros();
+    match bits >= 130 {
+        // |a × b| < 2^126: no overflow (`wrapping_mul` skips the check).
+        true => Some(a.wrapping_mul(b)),
+        false => a.checked_mul(b),
     }
 }
 

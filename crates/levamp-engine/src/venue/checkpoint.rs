@@ -155,6 +155,7 @@ impl Venue {
         journal.dirty.clear();
         if journal.catalogue {
             self.markets.clone_from(&base.markets);
+            self.continuity.clone_from(&base.continuity);
             self.assets.clone_from(&base.assets);
             self.price_keys.clone_from(&base.price_keys);
             self.names.clone_from(&base.names);

@@ -43,6 +43,7 @@ impl Venue {
 
     /// Rebuilds the whole index (after loading a state).
     pub fn rebuild_index(&mut self) {
+        self.refresh_continuity();
         self.index = Default::default();
         self.journal.index_replaced();
         let all: Vec<AccountId> = (1..self.accounts.len() as AccountId).collect();
@@ -244,9 +245,8 @@ impl Venue {
     /// maintenance requirement ([`crate::Market::tiers_continuous`]).
     fn scope_tiers_continuous(&self, account: AccountId, scope: Scope) -> bool {
         let acc = &self.accounts[account as usize];
-        let continuous = |p: &crate::model::Position| {
-            p.size.is_zero() || self.markets[p.market as usize].tiers_continuous()
-        };
+        let continuous =
+            |p: &crate::model::Position| p.size.is_zero() || self.market_continuous(p.market);
         match scope {
             Scope::Isolated(i) => continuous(&acc.positions[i]),
             Scope::Cross => acc

@@ -61,6 +61,11 @@ pub struct Venue {
     /// Quote asset perps settle in (index into `assets`).
     pub(crate) quote: AssetId,
     pub(crate) markets: Vec<Market>,
+    /// Derived from `markets`: whether each one's requirement is continuous
+    /// across its tier caps (`Market::tiers_continuous`), read by every
+    /// re-index. Refreshed wherever `markets` changes; not serialised.
+    #[serde(skip)]
+    pub(crate) continuity: Continuity,
     pub(crate) assets: Vec<Asset>,
     pub(crate) price_keys: Vec<String>,
     pub(crate) prices: Vec<Price>,
@@ -220,6 +225,7 @@ impl Venue {
             rules,
             quote: 0,
             markets: Vec::new(),
+            continuity: Continuity::default(),
             assets: Vec::new(),
             price_keys: Vec::new(),
             prices: Vec::new(),
@@ -452,6 +458,7 @@ impl Venue {
             self.names.markets.remove(&old.name);
         }
         self.undo.push(Undo::Market(market, Box::new(old)));
+        self.refresh_continuity();
     }
     pub(crate) fn set_last_funding(&mut self, market: MarketId, ts: i64) {
         self.undo
@@ -522,6 +529,7 @@ impl Venue {
         self.markets.push(market);
         self.last_funding.push(self.now);
         self.undo.push(Undo::Appended(Appended::Market));
+        self.refresh_continuity();
         id
     }
     pub(crate) fn push_asset(&mut self, asset: Asset) -> AssetId {
@@ -672,6 +680,7 @@ impl Venue {
                 self.names.markets.remove(&now.name);
                 let name = self.markets[m as usize].name.clone();
                 self.names.markets.insert(name, m);
+                self.refresh_continuity();
             }
             Undo::Now(t) => self.now = t,
             Undo::Rules(r) => self.rules = *r,
@@ -708,6 +717,7 @@ impl Venue {
                     self.names.markets.remove(&m.name);
                     self.last_funding.pop();
                 }
+                self.refresh_continuity();
             }
             Undo::Appended(Appended::Asset) => {
                 if let Some(a) = self.assets.pop() {
@@ -724,6 +734,51 @@ impl Venue {
                     self.price_ts.pop();
                 }
             }
+        }
+    }
+}
+
+/// Whether each market's maintenance requirement is continuous across its
+/// tier caps, by `MarketId`: a cache of `Market::tiers_continuous` (a loop
+/// over the tiers) for the liquidation index, which reads it on every
+/// re-index. It is a function of `markets` alone, refreshed wherever they
+/// change and checked against them in debug builds, so it takes no part in
+/// the venue's equality (two venues with equal markets have equal caches).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Continuity(Vec<bool>);
+
+impl PartialEq for Continuity {
+    fn eq(&self, _: &Continuity) -> bool {
+        true
+    }
+}
+impl Eq for Continuity {}
+
+impl Venue {
+    /// Recomputes the continuity cache from `markets`.
+    pub(crate) fn refresh_continuity(&mut self) {
+        self.continuity.0.clear();
+        let markets = &self.markets;
+        self.continuity
+            .0
+            .extend(markets.iter().map(Market::tiers_continuous));
+    }
+
+    /// Whether market `m`'s requirement is continuous across its tier caps
+    /// (from the cache; computed when the cache does not cover it, as after
+    /// deserialisation).
+    pub(crate) fn market_continuous(&self, m: MarketId) -> bool {
+        let market = &self.markets[m as usize];
+        match self.continuity.0.get(m as usize) {
+            Some(&c) => {
+                debug_assert_eq!(
+                    c,
+                    market.tiers_continuous(),
+                    "stale continuity of market {m}"
+                );
+                c
+            }
+            None => market.tiers_continuous(),
         }
     }
 }
