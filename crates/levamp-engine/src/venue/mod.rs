@@ -13,6 +13,7 @@ mod bankruptcy;
 mod bulk;
 mod checkpoint;
 mod conservation;
+mod continuity;
 mod dynamic_margin;
 mod error;
 mod event;

@@ -65,7 +65,7 @@ pub struct Venue {
     /// across its tier caps (`Market::tiers_continuous`), read by every
     /// re-index. Refreshed wherever `markets` changes; not serialised.
     #[serde(skip)]
-    pub(crate) continuity: Continuity,
+    pub(crate) continuity: super::continuity::Continuity,
     pub(crate) assets: Vec<Asset>,
     pub(crate) price_keys: Vec<String>,
     pub(crate) prices: Vec<Price>,
@@ -225,7 +225,7 @@ impl Venue {
             rules,
             quote: 0,
             markets: Vec::new(),
-            continuity: Continuity::default(),
+            continuity: Default::default(),
             assets: Vec::new(),
             price_keys: Vec::new(),
             prices: Vec::new(),
@@ -734,51 +734,6 @@ impl Venue {
                     self.price_ts.pop();
                 }
             }
-        }
-    }
-}
-
-/// Whether each market's maintenance requirement is continuous across its
-/// tier caps, by `MarketId`: a cache of `Market::tiers_continuous` (a loop
-/// over the tiers) for the liquidation index, which reads it on every
-/// re-index. It is a function of `markets` alone, refreshed wherever they
-/// change and checked against them in debug builds, so it takes no part in
-/// the venue's equality (two venues with equal markets have equal caches).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Continuity(Vec<bool>);
-
-impl PartialEq for Continuity {
-    fn eq(&self, _: &Continuity) -> bool {
-        true
-    }
-}
-impl Eq for Continuity {}
-
-impl Venue {
-    /// Recomputes the continuity cache from `markets`.
-    pub(crate) fn refresh_continuity(&mut self) {
-        self.continuity.0.clear();
-        let markets = &self.markets;
-        self.continuity
-            .0
-            .extend(markets.iter().map(Market::tiers_continuous));
-    }
-
-    /// Whether market `m`'s requirement is continuous across its tier caps
-    /// (from the cache; computed when the cache does not cover it, as after
-    /// deserialisation).
-    pub(crate) fn market_continuous(&self, m: MarketId) -> bool {
-        let market = &self.markets[m as usize];
-        match self.continuity.0.get(m as usize) {
-            Some(&c) => {
-                debug_assert_eq!(
-                    c,
-                    market.tiers_continuous(),
-                    "stale continuity of market {m}"
-                );
-                c
-            }
-            None => market.tiers_continuous(),
         }
     }
 }
