@@ -22,15 +22,19 @@
 //! crosses it.
 //!
 //! Same results as the engine, digit for digit: an account is liquidated at
-//! every update whose price makes it liquidatable, because its trigger
-//! ([`levamp_engine::scope_trigger`]) is never on the unsafe side of the
-//! exact boundary — the premise the engine's own index rests on. The tests
+//! every update whose price makes it liquidatable, because its trigger (the
+//! engine index's own, [`Venue::single_trigger`], and for a re-filed one
+//! the engine's re-index, [`levamp_engine::scope_trigger_from_rest`]) is
+//! never on the unsafe side of the exact boundary — the premise the
+//! engine's own index rests on (a tier table that jumps at a cap breaks
+//! it, and is not taken). The tests
 //! (`tests/flat_book.rs`, and this module's) run random books and
 //! scenarios both ways and compare every metric. Anything the fast path
 //! does not model makes it decline the path, which then runs on the engine
 //! from its start: auto-deleveraging (a deficit past the fund touches other
-//! accounts), an arithmetic error (the engine reports its own), a trigger
-//! that cannot be computed. See [`FlatBook::build`] for what fits at all.
+//! accounts), an arithmetic error (the engine reports its own), a fresh
+//! trigger that cannot be computed. See [`FlatBook::build`] for what fits
+//! at all.
 
 use crate::scenario::Scenario;
 use crate::setup::World;
