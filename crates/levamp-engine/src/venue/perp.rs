@@ -50,7 +50,11 @@ pub fn fill_side(
     }
     if d.abs() <= s.abs() {
         // Reduce: remove |d|/|s| of the basis (up: realise less now), realise −(v + removed).
-        let removed = Quote::from_raw(mul_div(cost.raw(), d.abs(), s.abs(), Round::Ceil)?);
+        // A whole close removes the whole basis (cost × |s| ÷ |s|, exact).
+        let removed = match d.abs() == s.abs() {
+            true => cost,
+            false => Quote::from_raw(mul_div(cost.raw(), d.abs(), s.abs(), Round::Ceil)?),
+        };
         let realized = v.checked_add(removed)?.checked_neg()?;
         return Ok((removed.checked_neg()?, realized));
     }
