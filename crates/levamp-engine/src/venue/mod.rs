@@ -26,6 +26,7 @@ mod perp;
 mod reindex;
 mod rules;
 mod state;
+mod undo;
 mod validate;
 
 pub use adl_impact::{adl_impact, AdlImpact};
