@@ -292,3 +292,34 @@ fn a_one_path_run_in_place_equals_a_run_on_a_copy() {
         "{names:?}"
     );
 }
+
+/// A round that liquidates only positions worth nothing at the price (a
+/// millionth of a unit at one tick) has no notional, so the engine does not
+/// count it and its liquidations keep the previous round's number in the
+/// log: the fast path numbers them the same (found by the random test).
+#[test]
+fn a_round_without_notional_keeps_the_previous_round_number() {
+    let accounts: Vec<Acct> = vec![
+        (true, 34.36908639392469, 95.0, 18.395479161273663, false),
+        (true, 56.60109269713687, 95.0, 19.724574079361016, false),
+        (true, 43.084712306008356, 95.0, 20.295003924360163, false),
+        (true, 0.00042774015539183446, 95.0, 1.5, false),
+        (false, 1e-06, 95.0, 1.5, false),
+        (false, 1e-06, 95.0, 1.5, false),
+        (true, 23.12246765053824, 95.0, 46.89441476866939, false),
+        (
+            true,
+            54.184605975190955,
+            103.07444287632052,
+            37.7747084729481,
+            false,
+        ),
+    ];
+    let (s, sources) = scenario(
+        snapshot(&accounts, 0.003, 0.0, (0.0, false)),
+        (1.0, 0.491365735539896, 0.0, 1, 120),
+        (0, Rules::Whole),
+    );
+    let world = build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+    assert_same(&both(&s, &world));
+}

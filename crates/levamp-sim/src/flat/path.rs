@@ -77,7 +77,8 @@ fn steps(
     let debt0 = book.debt0.to_f64_lossy();
     let mut fund: (Base, f64) = (book.fund0, fund0);
     let mut flat = FlatPath::new(book, scratch);
-    flat.log = keep_series.then(|| (crate::liquidations::Log::default(), venue));
+    let mut log = keep_series.then(crate::liquidations::Log::default);
+    flat.log = keep_series.then(Vec::new);
     let mut series = keep_series.then(|| crate::series::Recorder::new(steps));
     let mut reported = world.start;
     let mut prices = (world.start, world.start);
@@ -102,8 +103,6 @@ fn steps(
         let mut observed = prices.0;
         loop {
             feed.observe_into(ts, observed, &mut delivered)?;
-            // The round's number if it liquidates anyone (1-based).
-            flat.at = (step, rounds + 1);
             let round = match delivered.last() {
                 Some(u) => {
                     reported = u.price;
@@ -119,6 +118,14 @@ fn steps(
                 rounds += 1;
                 notional += round.notional;
                 m.time_to_first_liquidation.get_or_insert(step);
+            }
+            // The round's events, numbered as `PathState` numbers them: the
+            // rounds with notional so far (a round that liquidated only
+            // what was worth nothing keeps the previous number).
+            if let (Some(log), Some(events)) = (log.as_mut(), flat.log.as_mut()) {
+                for e in events.drain(..) {
+                    log.event(&e, venue, step, rounds);
+                }
             }
             if !round.sold.is_zero() {
                 prices.0 = impact.apply(prices.0, round.sold)?;
@@ -163,7 +170,7 @@ fn steps(
     m.final_price = prices.0.to_f64_lossy();
     m.accounts_liquidated = flat.liquidated;
     m.bad_debt = flat.bad_debt.to_f64_lossy() - debt0 + m.lending.deficit;
-    m.liquidations = flat.log.take().map(|(log, venue)| log.finish(venue));
+    m.liquidations = log.map(|log| log.finish(venue));
     m.cascade_amplification = extremes.amplification(&m, start);
     m.series = series.map(crate::series::Recorder::finish);
     Ok(Some(m))

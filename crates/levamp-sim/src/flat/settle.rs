@@ -56,15 +56,14 @@ impl FlatPath<'_> {
             cost: live.cost.checked_add(cost_delta)?,
             margin: live.margin.checked_add(realized)?,
         };
-        if let Some((log, venue)) = self.log.as_mut() {
-            let event = fill_event(
+        if let Some(events) = self.log.as_mut() {
+            events.push(fill_event(
                 slot,
                 close,
                 (cost_delta, realized),
                 (value, mark),
                 book.market_id,
-            );
-            log.event(&event, venue, self.at.0, self.at.1);
+            ));
         }
         // The fill: a liquidated long sells to the market, a short buys.
         let value_f = value.to_f64_lossy();
@@ -85,8 +84,8 @@ impl FlatPath<'_> {
         after.margin = after.margin.checked_sub(penalty)?;
         self.fund = self.fund.checked_add(Base::from_raw(penalty.raw()))?;
         self.fund_moved = self.fund_moved.checked_add(Base::from_raw(penalty.raw()))?;
-        if let Some((log, venue)) = self.log.as_mut() {
-            let event = Event::Liquidated {
+        if let Some(events) = self.log.as_mut() {
+            events.push(Event::Liquidated {
                 account: slot.account,
                 market: book.market_id,
                 size: close.checked_abs()?,
@@ -95,8 +94,7 @@ impl FlatPath<'_> {
                 penalty,
                 to_liquidator: Quote::ZERO,
                 to_insurance: penalty,
-            };
-            log.event(&event, venue, self.at.0, self.at.1);
+            });
         }
         let hit = &mut self.scratch.hit[id as usize];
         if *hit != self.scratch.path_gen {

@@ -5,7 +5,6 @@
 use super::{Declined, FlatBook, Live};
 use crate::run::PathMetrics;
 use levamp_core::{Base, Price};
-use levamp_engine::venue::Venue;
 use levamp_engine::Account;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -47,10 +46,10 @@ pub(crate) struct FlatPath<'a> {
     pub liquidated: usize,
     /// Σ penalties − Σ fund draws (the fund's movement, for the end check).
     pub(super) fund_moved: Base,
-    /// Who was liquidated (a path that keeps a series), fed the events the
-    /// engine would have recorded, at (step, cascade round).
-    pub log: Option<(crate::liquidations::Log, &'a Venue)>,
-    pub at: (usize, usize),
+    /// On a path that keeps a series: the current round's events as the
+    /// engine would have recorded them (its fills and `Liquidated`), for the
+    /// liquidation log once the round's number is known.
+    pub log: Option<Vec<levamp_engine::venue::Event>>,
 }
 
 /// One cascade round's liquidations on the flat book.
@@ -88,7 +87,6 @@ impl<'a> FlatPath<'a> {
             liquidated: 0,
             fund_moved: Base::ZERO,
             log: None,
-            at: (0, 0),
         }
     }
 
