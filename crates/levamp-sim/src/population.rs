@@ -13,6 +13,8 @@ use levamp_io::Preset;
 use levamp_market::{normal, uniform};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::ops::Range;
 
 /// The order that imports position `p` of `account` at its entry price
 /// (no fee, no counterparty: the market account takes the other side).
@@ -69,17 +71,20 @@ pub(crate) fn generate(
         .map_err(engine("price.start"))?;
     // One ChaCha stream per account (common random numbers, see `draw`).
     let streams = ChaCha8Rng::seed_from_u64(s.run.seed ^ 0x005E_ED0F_ACC0_u64);
+    // The draws read the market and its price only, which opening and
+    // importing accounts do not change: they read them from this copy (no
+    // accounts yet, so a small one), and the next batch is drawn on another
+    // core while the venue imports this one.
+    let reference = venue.clone();
+    let draws = Draws {
+        streams: &streams,
+        p,
+        venue: &reference,
+        market,
+        s0: start.to_f64_lossy(),
+    };
     let mut events = Vec::new();
     venue.reserve_accounts(p.accounts);
-    // The candidate checked for health (its lists reused from draw to draw).
-    let mut acc = Account {
-        collateral: vec![Holding {
-            asset: venue.quote(),
-            amount: Base::ZERO,
-        }],
-        ..Account::default()
-    };
-    let s0 = start.to_f64_lossy();
     // Every account opened as one command (the name map built once from
     // the sorted names), then each drawn, funded and given its position.
     let names = (0..p.accounts).map(account_name).collect();
@@ -96,26 +101,36 @@ pub(crate) fn generate(
     }
     // Funded and given their positions in batches: one commit (so one
     // re-index pass, spread over the cores) per batch.
+    let batch = |from: usize| from.min(p.accounts)..(from + BATCH).min(p.accounts);
+    let mut drawn = draws.batch(batch(0));
     let mut commands = Vec::new();
     let mut starts = Vec::new();
-    for (i, account) in (0..p.accounts).zip(first..) {
-        let mut rng = streams.clone();
-        rng.set_stream(i as u64);
-        let (position, collateral) = draw(&mut rng, p, &mut acc, venue, market, s0)?;
-        starts.push((i, commands.len()));
-        generated_commands(venue, account, collateral, market, &position, &mut commands).map_err(
-            |e| InputError {
-                at: format!("population account {i}"),
-                ..e
-            },
-        )?;
-        if starts.len() == BATCH || i + 1 == p.accounts {
-            let name = |i: usize| format!("population account {i}");
-            import_batch(venue, &commands, &starts, &mut events, &name, "population")?;
-            commands.clear();
-            starts.clear();
+    for from in (0..p.accounts).step_by(BATCH) {
+        commands.clear();
+        starts.clear();
+        for ((i, (position, collateral)), account) in
+            batch(from).zip(drawn?).zip(first + from as AccountId..)
+        {
+            starts.push((i, commands.len()));
+            generated_commands(venue, account, collateral, market, &position, &mut commands)
+                .map_err(|e| InputError {
+                    at: format!("population account {i}"),
+                    ..e
+                })?;
         }
+        let name = |i: usize| format!("population account {i}");
+        let next = batch(from + BATCH);
+        let (imported, next) = rayon::join(
+            || import_batch(venue, &commands, &starts, &mut events, &name, "population"),
+            || draws.batch(next),
+        );
+        imported?;
+        drawn = next;
     }
+    debug_assert!(
+        reference.markets() == venue.markets() && reference.prices() == venue.prices(),
+        "the draws' copy of the venue differs from the venue in what they read"
+    );
     Ok(market)
 }
 
@@ -173,6 +188,46 @@ pub(crate) fn import_batch(
         at: whole.into(),
         message: batch_error.to_string(),
     })
+}
+
+/// What drawing an account reads: the population's streams and parameters,
+/// and a venue holding its market at the start price.
+struct Draws<'a> {
+    streams: &'a ChaCha8Rng,
+    p: &'a Population,
+    venue: &'a Venue,
+    market: MarketId,
+    s0: f64,
+}
+
+impl Draws<'_> {
+    /// Accounts `range` drawn (on the cores rayon has; each from its own
+    /// stream, so the result does not depend on how they are shared out):
+    /// their positions and collateral, in order, or the first one's error.
+    fn batch(&self, range: Range<usize>) -> Result<Vec<(Position, Quote)>, InputError> {
+        range
+            .into_par_iter()
+            .map_init(candidate(self.venue), |acc, i| {
+                let mut rng = self.streams.clone();
+                rng.set_stream(i as u64);
+                draw(&mut rng, self.p, acc, self.venue, self.market, self.s0)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .collect()
+    }
+}
+
+/// The candidate account a draw checks for health (its lists reused from
+/// draw to draw).
+fn candidate(venue: &Venue) -> impl Fn() -> Account + '_ {
+    move || Account {
+        collateral: vec![Holding {
+            asset: venue.quote(),
+            amount: Base::ZERO,
+        }],
+        ..Account::default()
+    }
 }
 
 /// Draws one account: a survivor — a candidate liquidatable at the start
