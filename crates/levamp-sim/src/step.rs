@@ -537,8 +537,13 @@ pub(crate) fn exogenous(
             }
         }
         None => {
+            // No impact yet (or none left): the same product, once.
+            let same = *price == *exo;
             *exo = mul(*exo, g)?;
-            mul(*price, g)?
+            match same {
+                true => *exo,
+                false => mul(*price, g)?,
+            }
         }
     };
     let exo_return = exo.to_f64_lossy() / exo_before.to_f64_lossy();

@@ -38,7 +38,7 @@
 
 use crate::scenario::Scenario;
 use crate::setup::World;
-use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::venue::{AfterInsurance, Backstop, Venue};
 use levamp_engine::{
     position_maintenance, scope_health, scope_trigger_from_rest, Account, Asset, AssetId, Holding,
@@ -63,7 +63,8 @@ impl From<MathError> for Declined {
     }
 }
 
-/// One account's position as the world holds it (what a path does not change).
+/// One account's position as the world holds it (what a path does not
+/// change): what a fresh trigger and the liquidation log read.
 #[derive(Clone, Debug)]
 struct Slot {
     /// The account (a venue id).
@@ -96,6 +97,35 @@ struct Live {
     margin: Quote,
 }
 
+/// What a path reads of every met account, together in one cache line: its
+/// state at the start, its account (the order of settlement) and its scope.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    start: Live,
+    account: u32,
+    cross: bool,
+}
+
+/// Equity and maintenance margin of a scope at a price, and the position's
+/// value `|size| × price` rounded down (what a whole close fills at).
+#[derive(Clone, Copy, Debug)]
+struct Health {
+    equity: Quote,
+    maintenance: Quote,
+    value: Quote,
+}
+
+impl Health {
+    /// The engine's test: a requirement, and equity not above it.
+    fn liquidatable(&self) -> bool {
+        self.maintenance.is_positive() && self.equity <= self.maintenance
+    }
+}
+
+/// Slots a book holds at most: a met slot is keyed by its account, its id
+/// and how it was met in one `u64` (the id takes 30 bits).
+const MAX_SLOTS: usize = 1 << 30;
+
 /// The accounts of a flat venue, and their triggers sorted (see the module docs).
 #[derive(Clone, Debug)]
 pub struct FlatBook {
@@ -106,7 +136,8 @@ pub struct FlatBook {
     assets: Vec<Asset>,
     prices: Vec<Price>,
     slots: Vec<Slot>,
-    start: Vec<Live>,
+    /// Each slot's hot data (by slot id, in the order the marks meet them).
+    entries: Vec<Entry>,
     /// (trigger, slot) of the longs, highest first; of the shorts, lowest first.
     below: Vec<(Price, u32)>,
     above: Vec<(Price, u32)>,
@@ -175,7 +206,7 @@ impl FlatBook {
             assets: venue.assets().to_vec(),
             prices: venue.prices().to_vec(),
             slots: Vec::new(),
-            start: Vec::new(),
+            entries: Vec::new(),
             below: Vec::new(),
             above: Vec::new(),
             quote: venue.quote(),
@@ -253,8 +284,11 @@ impl FlatBook {
         self.above
             .sort_unstable_by(|x, y| x.0.cmp(&y.0).then(x.1.cmp(&y.1)));
         let n = self.below.len() + self.above.len();
+        if n >= MAX_SLOTS {
+            return None;
+        }
         self.slots.reserve_exact(n);
-        self.start.reserve_exact(n);
+        self.entries.reserve_exact(n);
         for (id, x) in self
             .below
             .iter_mut()
@@ -262,8 +296,12 @@ impl FlatBook {
             .enumerate()
         {
             let (slot, live) = slot_of(x.1 as usize, &venue.accounts()[x.1 as usize]);
+            self.entries.push(Entry {
+                start: live,
+                account: slot.account,
+                cross: slot.cross,
+            });
             self.slots.push(slot);
-            self.start.push(live);
             x.1 = id as u32;
         }
         Some(())
@@ -294,12 +332,80 @@ impl FlatBook {
     /// engine's `scope_maintenance`: isolated margin, or the quote wallet
     /// after its haircut, plus the position's PnL).
     fn health(&self, slot: &Slot, live: Live, price: Price) -> Result<(Quote, Quote), MathError> {
-        let pm = position_maintenance(&self.position(slot, live), &self.market, price)?;
-        let base = match slot.cross {
+        let h = self.health_at(slot.cross, live, price)?;
+        Ok((h.equity, h.maintenance))
+    }
+
+    /// [`FlatBook::health`] of a cross (or isolated) scope in state `live`,
+    /// with the position's value rounded down. The engine's
+    /// `position_maintenance` values `|size| × price` twice (up for the
+    /// notional, down for the PnL); here it is divided once, and the
+    /// other rounding is the floor plus one where the division was
+    /// inexact (the same digits; checked against the engine when a book is
+    /// built, and by the tests).
+    #[inline]
+    fn health_at(&self, cross: bool, live: Live, price: Price) -> Result<Health, MathError> {
+        let abs = live.size.checked_abs()?;
+        let Some(product) = abs.raw().checked_mul(price.raw()) else {
+            return self.health_slow(cross, live, price);
+        };
+        let floor = abs.value_at(price, Round::Floor)?;
+        // `floor × SCALE ≤ product`: neither can wrap.
+        let notional = match floor.raw().wrapping_mul(SCALE) == product {
+            true => floor,
+            false => Quote::from_raw(floor.raw().wrapping_add(1)),
+        };
+        let value_signed = match live.size.is_negative() {
+            true => notional.checked_neg()?,
+            false => floor,
+        };
+        let pnl = value_signed.checked_sub(live.cost)?;
+        let tier = self.market.tier(notional);
+        let maintenance = notional
+            .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
+            .checked_sub(tier.maintenance_amount)?;
+        let base = match cross {
             true => self.wallet_value(live.margin)?,
             false => live.margin,
         };
-        Ok((base.checked_add(pm.unrealized_pnl)?, pm.maintenance_margin))
+        Ok(Health {
+            equity: base.checked_add(pnl)?,
+            maintenance,
+            value: floor,
+        })
+    }
+
+    /// [`FlatBook::health_at`] through the engine's own function (a
+    /// product past 128 bits).
+    #[cold]
+    fn health_slow(&self, cross: bool, live: Live, price: Price) -> Result<Health, MathError> {
+        let position = Position {
+            market: self.market_id,
+            size: live.size,
+            cost: live.cost,
+            mode: MarginMode::Isolated,
+            isolated_margin: live.margin,
+            leverage: None,
+        };
+        let pm = position_maintenance(&position, &self.market, price)?;
+        let base = match cross {
+            true => self.wallet_value(live.margin)?,
+            false => live.margin,
+        };
+        Ok(Health {
+            equity: base.checked_add(pm.unrealized_pnl)?,
+            maintenance: pm.maintenance_margin,
+            value: live.size.checked_abs()?.value_at(price, Round::Floor)?,
+        })
+    }
+
+    /// The trigger slot `id` was filed under in the sorted lists.
+    fn trigger_of(&self, id: u32) -> Price {
+        let i = id as usize;
+        match self.below.get(i) {
+            Some(x) => x.0,
+            None => self.above[i - self.below.len()].0,
+        }
     }
 
     /// A fresh trigger for a slot in state `live` at `mark`: the engine's
@@ -354,11 +460,12 @@ impl FlatBook {
 
     /// A scope's equity after a close (`Venue::scope_equity_after`): the
     /// isolated margin, or the cross wallet plus the PnL of what is left.
-    fn equity_after(&self, slot: &Slot, live: Live, mark: Price) -> Result<Quote, MathError> {
-        match (slot.cross, live.size.is_zero()) {
+    #[inline]
+    fn equity_after(&self, cross: bool, live: Live, mark: Price) -> Result<Quote, MathError> {
+        match (cross, live.size.is_zero()) {
             (false, _) => Ok(live.margin),
             (true, true) => self.wallet_value(live.margin),
-            (true, false) => Ok(self.health(slot, live, mark)?.0),
+            (true, false) => Ok(self.health_at(true, live, mark)?.equity),
         }
     }
 

@@ -4,53 +4,65 @@
 //! the events it would have recorded, in their order: the fill, the
 //! penalty, the fund's cover, the bad debt.
 
-use super::{Declined, FlatPath, FlatRound, Live, Slot};
+use super::{Declined, FlatPath, FlatRound, Health, Live, Slot};
 use crate::run::PathMetrics;
 use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round, SCALE};
 use levamp_engine::venue::{fill_side, Event, Fill, MARKET_ACCOUNT};
 use levamp_engine::{MarginMode, MarketId};
 
 impl FlatPath<'_> {
-    /// Liquidates slot `id` in state `live`, whose scope has `(equity,
-    /// maintenance)` at `mark`; returns its state afterwards. Declines
-    /// where the engine would auto-deleverage.
+    /// Liquidates slot `id` in state `live`, whose scope has `health` at
+    /// `mark`; returns its state afterwards. Declines where the engine
+    /// would auto-deleverage.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn liquidate(
         &mut self,
         id: u32,
         live: Live,
-        (equity, mm): (Quote, Quote),
+        health: Health,
         mark: Price,
         m: &mut PathMetrics,
         fund0: f64,
         round: &mut FlatRound,
     ) -> Result<Live, Declined> {
         let book = self.book;
-        let slot = &book.slots[id as usize];
-        let insurance = Quote::from_raw(self.fund.max(Base::ZERO).raw());
-        if book.adl && equity.checked_neg()? > insurance {
-            return Err(Declined);
+        let cross = book.entries[id as usize].cross;
+        let (equity, mm) = (health.equity, health.maintenance);
+        if book.adl {
+            let insurance = Quote::from_raw(self.fund.max(Base::ZERO).raw());
+            if equity.checked_neg()? > insurance {
+                return Err(Declined);
+            }
         }
         let fraction = self.close_fraction(live, (equity, mm), mark)?;
         let all = fraction == Ratio::ONE;
-        let close = match all {
-            true => live.size.checked_neg()?,
+        // A whole close fills `|size|` at its value rounded down: the
+        // health's `value`.
+        let (close, value) = match all {
+            true => (live.size.checked_neg()?, health.value),
             false => {
                 let abs = live.size.checked_abs()?;
                 let q = Base::from_raw(mul_div(abs.raw(), fraction.raw(), SCALE, Round::Ceil)?)
                     .min(abs);
-                match live.size.is_positive() {
+                let close = match live.size.is_positive() {
                     true => q.checked_neg()?,
                     false => q,
-                }
+                };
+                (close, q.value_at(mark, Round::Floor)?)
             }
         };
-        let value = close.checked_abs()?.value_at(mark, Round::Floor)?;
         let v = match close.is_positive() {
             true => value,
             false => value.checked_neg()?,
         };
-        let (cost_delta, realized) = fill_side(live.size, live.cost, close, v, mark)?;
+        let (cost_delta, realized) = match all && !live.size.is_zero() {
+            // `fill_side` of a whole close: the whole basis removed.
+            true => (
+                live.cost.checked_neg()?,
+                v.checked_add(live.cost)?.checked_neg()?,
+            ),
+            false => fill_side(live.size, live.cost, close, v, mark)?,
+        };
         let mut after = Live {
             size: live.size.checked_add(close)?,
             cost: live.cost.checked_add(cost_delta)?,
@@ -58,7 +70,7 @@ impl FlatPath<'_> {
         };
         if let Some(events) = self.log.as_mut() {
             events.push(fill_event(
-                slot,
+                &book.slots[id as usize],
                 close,
                 (cost_delta, realized),
                 (value, mark),
@@ -77,7 +89,7 @@ impl FlatPath<'_> {
             m.backstop.segments[i].liquidated_notional += value_f;
         }
         // The penalty, at most the equity left, to the insurance fund.
-        let left = book.equity_after(slot, after, mark)?;
+        let left = book.equity_after(cross, after, mark)?;
         let penalty = value
             .mul_ratio(book.market.liquidation_fee_rate, Round::Ceil)?
             .min(left.max(Quote::ZERO));
@@ -86,7 +98,7 @@ impl FlatPath<'_> {
         self.fund_moved = self.fund_moved.checked_add(Base::from_raw(penalty.raw()))?;
         if let Some(events) = self.log.as_mut() {
             events.push(Event::Liquidated {
-                account: slot.account,
+                account: book.entries[id as usize].account,
                 market: book.market_id,
                 size: close.checked_abs()?,
                 price: mark,
@@ -96,13 +108,13 @@ impl FlatPath<'_> {
                 to_insurance: penalty,
             });
         }
-        let hit = &mut self.scratch.hit[id as usize];
-        if *hit != self.scratch.path_gen {
-            *hit = self.scratch.path_gen;
+        let state = &mut self.scratch.state[id as usize];
+        if state.hit != self.scratch.path_gen {
+            state.hit = self.scratch.path_gen;
             self.liquidated += 1;
         }
         if all {
-            let left = book.equity_after(slot, after, mark)?;
+            let left = book.equity_after(cross, after, mark)?;
             if left.is_negative() {
                 let credit = self.cover(Base::from_raw(left.raw()).checked_neg()?, m, fund0)?;
                 after.margin = after.margin.checked_add(Quote::from_raw(credit.raw()))?;

@@ -2,24 +2,44 @@
 //! state over the world's, by generation), the marks and heaps of met
 //! triggers, and the update that meets, checks and settles them.
 
-use super::{Declined, FlatBook, Live};
+use super::{Declined, FlatBook, Health, Live};
 use crate::run::PathMetrics;
 use levamp_core::{Base, Price};
 use levamp_engine::Account;
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
+/// A slot's state on a path, in one cache line: what the path changed of
+/// it (valid where `gen` is the path's) and whether the path liquidated it
+/// (where `hit` is the path's).
+#[derive(Clone, Copy, Debug)]
+pub(super) struct State {
+    pub(super) live: Live,
+    pub(super) gen: u32,
+    pub(super) hit: u32,
+}
+
+/// How an update met a slot (the low two bits of its key in `met`).
+const BASE: u64 = 0;
+const FILED: u64 = 1;
+const HOT: u64 = 2;
+
+/// A met slot's key: settled in account order (the high half), then its
+/// id and how it was met.
+fn key(account: u32, id: u32, how: u64) -> u64 {
+    (account as u64) << 32 | (id as u64) << 2 | how
+}
+
 /// What a worker reuses from path to path.
 #[derive(Debug, Default)]
 pub struct FlatScratch {
-    /// Each slot's state on the current path, valid where `gen` is the path's.
-    pub(super) live: Vec<Live>,
-    pub(super) gen: Vec<u32>,
-    /// Slots liquidated on the current path (the same generation rule).
-    pub(super) hit: Vec<u32>,
+    /// Each slot's state on the current path (by generation).
+    pub(super) state: Vec<State>,
     pub(super) path_gen: u32,
-    /// The slots an update meets (account, slot, trigger — `None`: hot).
-    pub(super) met: Vec<(u32, u32, Option<Price>)>,
+    /// Each slot's trigger in a heap, while it is filed there.
+    pub(super) filed: Vec<Price>,
+    /// The slots an update meets, keyed (see [`key`]).
+    pub(super) met: Vec<u64>,
     /// Slots left open by a liquidation: met by the next update whatever
     /// its price (a fresh trigger is solved only if they survive one).
     pub(super) hot: Vec<u32>,
@@ -64,11 +84,15 @@ pub(crate) struct FlatRound {
 impl<'a> FlatPath<'a> {
     /// A path's start: every account as the world holds it, nothing met.
     pub fn new(book: &'a FlatBook, scratch: &'a mut FlatScratch) -> FlatPath<'a> {
-        let n = book.slots.len();
-        if scratch.gen.len() != n || scratch.path_gen == u32::MAX {
-            scratch.live = book.start.clone();
-            scratch.gen = vec![0; n];
-            scratch.hit = vec![0; n];
+        let n = book.entries.len();
+        if scratch.state.len() != n || scratch.path_gen == u32::MAX {
+            let state = |e: &super::Entry| State {
+                live: e.start,
+                gen: 0,
+                hit: 0,
+            };
+            scratch.state = book.entries.iter().map(state).collect();
+            scratch.filed = vec![Price::ZERO; n];
             scratch.path_gen = 0;
             scratch.prices = book.prices.clone();
         }
@@ -90,18 +114,21 @@ impl<'a> FlatPath<'a> {
         }
     }
 
-    pub(super) fn live(&self, slot: u32) -> Live {
-        let i = slot as usize;
-        match self.scratch.gen[i] == self.scratch.path_gen {
-            true => self.scratch.live[i],
-            false => self.book.start[i],
+    /// Slot `id`'s state now.
+    pub(super) fn live(&self, id: u32) -> Live {
+        let i = id as usize;
+        let state = &self.scratch.state[i];
+        match state.gen == self.scratch.path_gen {
+            true => state.live,
+            false => self.book.entries[i].start,
         }
     }
 
-    pub(super) fn set_live(&mut self, slot: u32, live: Live) {
-        let i = slot as usize;
-        self.scratch.live[i] = live;
-        self.scratch.gen[i] = self.scratch.path_gen;
+    /// Sets slot `id`'s state.
+    pub(super) fn set_live(&mut self, id: u32, live: Live) {
+        let state = &mut self.scratch.state[id as usize];
+        state.live = live;
+        state.gen = self.scratch.path_gen;
     }
 
     /// An oracle update to `price`: liquidates every account it makes
@@ -117,35 +144,36 @@ impl<'a> FlatPath<'a> {
         let book = self.book;
         let mut met = std::mem::take(&mut self.scratch.met);
         met.clear();
-        while let Some(&(t, id)) = book.below.get(self.met_below).filter(|x| x.0 >= price) {
-            met.push((book.slots[id as usize].account, id, Some(t)));
+        let account = |id: u32| book.entries[id as usize].account;
+        while let Some(&(_, id)) = book.below.get(self.met_below).filter(|x| x.0 >= price) {
+            met.push(key(account(id), id, BASE));
             self.met_below += 1;
         }
-        while let Some(&(t, id)) = book.above.get(self.met_above).filter(|x| x.0 <= price) {
-            met.push((book.slots[id as usize].account, id, Some(t)));
+        while let Some(&(_, id)) = book.above.get(self.met_above).filter(|x| x.0 <= price) {
+            met.push(key(account(id), id, BASE));
             self.met_above += 1;
         }
         let heaps = &mut *self.scratch;
         while let Some(&(t, id)) = heaps.heap_below.peek().filter(|x| x.0 >= price) {
             heaps.heap_below.pop();
-            met.push((book.slots[id as usize].account, id, Some(t)));
+            heaps.filed[id as usize] = t;
+            met.push(key(account(id), id, FILED));
         }
         while let Some(&Reverse((t, id))) = heaps.heap_above.peek().filter(|x| x.0 .0 <= price) {
             heaps.heap_above.pop();
-            met.push((book.slots[id as usize].account, id, Some(t)));
+            heaps.filed[id as usize] = t;
+            met.push(key(account(id), id, FILED));
         }
-        met.extend(
-            heaps
-                .hot
-                .drain(..)
-                .map(|id| (book.slots[id as usize].account, id, None)),
-        );
+        met.extend(heaps.hot.drain(..).map(|id| key(account(id), id, HOT)));
         let mut round = FlatRound::default();
         // In account order, as the engine liquidates what an update crossed.
-        met.sort_unstable_by_key(|x| x.0);
-        let result = met
-            .iter()
-            .try_for_each(|&(_, id, t)| self.check(id, t, price, m, fund0, &mut round));
+        if met.len() > 1 {
+            met.sort_unstable();
+        }
+        let result = met.iter().try_for_each(|&k| {
+            let (id, how) = ((k as u32) >> 2, k & 3);
+            self.check(id, how, price, m, fund0, &mut round)
+        });
         self.scratch.met = met;
         result.map(|()| round)
     }
@@ -158,25 +186,27 @@ impl<'a> FlatPath<'a> {
         }
     }
 
-    /// Checks a met account at `price` exactly; liquidates it (one left
-    /// open is hot: the next update meets it), or files it again under its
-    /// trigger `t` (solved now for a hot one).
+    /// Checks a met slot at `price` exactly; liquidates it (one left open
+    /// is hot: the next update meets it), or files it again under its
+    /// trigger (the one it was met by; solved now for a hot one).
     pub(super) fn check(
         &mut self,
         id: u32,
-        t: Option<Price>,
+        how: u64,
         price: Price,
         m: &mut PathMetrics,
         fund0: f64,
         round: &mut FlatRound,
     ) -> Result<(), Declined> {
-        let slot = &self.book.slots[id as usize];
         let live = self.live(id);
-        let (equity, mm) = self.book.health(slot, live, price)?;
-        if !(mm.is_positive() && equity <= mm) {
-            let t = match t {
-                Some(t) => Some(t),
-                None => {
+        let cross = self.book.entries[id as usize].cross;
+        let health: Health = self.book.health_at(cross, live, price)?;
+        if !health.liquidatable() {
+            let t = match how {
+                BASE => Some(self.book.trigger_of(id)),
+                FILED => Some(self.scratch.filed[id as usize]),
+                _ => {
+                    let slot = &self.book.slots[id as usize];
                     let scratch = &mut *self.scratch;
                     let acc = scratch.account.get_or_insert_with(Account::default);
                     let fresh = self
@@ -191,7 +221,7 @@ impl<'a> FlatPath<'a> {
             }
             return Ok(());
         }
-        let after = self.liquidate(id, live, (equity, mm), price, m, fund0, round)?;
+        let after = self.liquidate(id, live, health, price, m, fund0, round)?;
         self.set_live(id, after);
         if !after.size.is_zero() {
             self.scratch.hot.push(id);
