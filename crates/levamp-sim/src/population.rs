@@ -87,7 +87,11 @@ pub(crate) fn generate(
     venue.reserve_accounts(p.accounts);
     // Every account opened as one command (the name map built once from
     // the sorted names), then each drawn, funded and given its position.
-    let names = (0..p.accounts).map(account_name).collect();
+    let names = (0..p.accounts)
+        .into_par_iter()
+        .with_min_len(4096)
+        .map(account_name)
+        .collect();
     let first = venue.accounts().len() as AccountId;
     venue
         .execute_into(&Command::OpenAccounts { names }, &mut events)

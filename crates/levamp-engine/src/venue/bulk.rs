@@ -9,7 +9,12 @@ use super::event::Event;
 use super::state::{Appended, Undo, Venue};
 use super::{AccountId, VenueError};
 use crate::model::Account;
+use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
+
+/// Names a task copies at least, where the copies are spread over the
+/// cores (most of opening a million accounts is allocating their strings).
+const PAR_MIN: usize = 4096;
 
 /// Why a list of names cannot be opened.
 pub(crate) enum Refused {
@@ -78,7 +83,7 @@ impl Venue {
             .map_err(Refused::command_error)?;
         let event = Event::AccountsOpened {
             first: self.accounts.len() as AccountId,
-            names: names.to_vec(),
+            names: names.par_iter().with_min_len(PAR_MIN).cloned().collect(),
         };
         // What `apply` does for the event, without sorting the names again.
         self.push_accounts(names, sorted);
@@ -122,12 +127,13 @@ impl Venue {
             .zip(0u32..)
             .map(|(n, i)| (prefix_key(n), i))
             .collect();
-        order.sort_unstable_by(|a, b| {
+        order.par_sort_unstable_by(|a, b| {
             a.0.cmp(&b.0)
                 .then_with(|| names[a.1 as usize].cmp(&names[b.1 as usize]))
         });
         let entries: Vec<(String, AccountId)> = order
-            .into_iter()
+            .into_par_iter()
+            .with_min_len(PAR_MIN)
             .map(|(_, i)| (names[i as usize].clone(), first as AccountId + i))
             .collect();
         let existing = &self.names.accounts;
@@ -155,21 +161,20 @@ impl Venue {
     /// by name), undone together by one record (one per account would leave
     /// the undo list with room for a million records after the commit).
     fn push_accounts(&mut self, names: &[String], sorted: Vec<(String, AccountId)>) {
-        self.accounts.reserve(names.len());
         // `sorted_new_names` checked that the ids fit an `AccountId`.
         self.undo
             .push(Undo::Appended(Appended::Accounts(names.len() as u32)));
-        for name in names {
-            // Room for one holding and one position, a generated trader's:
-            // a first push would make room for four (a million such
-            // accounts would hold some 400 MB of empty slots).
-            self.accounts.push(Account {
+        // Room for one holding and one position, a generated trader's: a
+        // first push would make room for four (a million such accounts
+        // would hold some 400 MB of empty slots). Built on every core (the
+        // allocations are most of the cost), in order.
+        self.accounts
+            .par_extend(names.par_iter().with_min_len(PAR_MIN).map(|name| Account {
                 id: name.clone(),
                 collateral: Vec::with_capacity(1),
                 positions: Vec::with_capacity(1),
                 ..Account::default()
-            });
-        }
+            }));
         let map = &mut self.names.accounts;
         match map.len() <= sorted.len() {
             // Built in bulk from the sorted run, then merged (linear in both).
