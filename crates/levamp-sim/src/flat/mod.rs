@@ -106,20 +106,17 @@ struct Entry {
     cross: bool,
 }
 
-/// Equity and maintenance margin of a scope at a price, and the position's
-/// value `|size| × price` rounded down (what a whole close fills at).
+/// Equity of a scope at a price, whether it is liquidatable there (the
+/// engine's test: a maintenance requirement, and equity not above it), and
+/// the position's value `|size| × price` rounded up (its notional, which
+/// the requirement is of: see [`FlatBook::maintenance`]) and down (what a
+/// whole close fills at).
 #[derive(Clone, Copy, Debug)]
 struct Health {
     equity: Quote,
-    maintenance: Quote,
+    liquidatable: bool,
+    notional: Quote,
     value: Quote,
-}
-
-impl Health {
-    /// The engine's test: a requirement, and equity not above it.
-    fn liquidatable(&self) -> bool {
-        self.maintenance.is_positive() && self.equity <= self.maintenance
-    }
 }
 
 /// Slots a book holds at most: a met slot is keyed by its account, its id
@@ -333,7 +330,49 @@ impl FlatBook {
     /// after its haircut, plus the position's PnL).
     fn health(&self, slot: &Slot, live: Live, price: Price) -> Result<(Quote, Quote), MathError> {
         let h = self.health_at(slot.cross, live, price)?;
-        Ok((h.equity, h.maintenance))
+        let maintenance = self.maintenance(h.notional)?;
+        // The test without the requirement's division must be the one with it.
+        let liquidatable = maintenance.is_positive() && h.equity <= maintenance;
+        if h.liquidatable != liquidatable {
+            return Err(MathError::Overflow);
+        }
+        Ok((h.equity, maintenance))
+    }
+
+    /// The maintenance margin of the book's position at `notional` (the
+    /// engine's `position_maintenance`: the tier's rate, rounded up, less
+    /// its amount).
+    fn maintenance(&self, notional: Quote) -> Result<Quote, MathError> {
+        let tier = self.market.tier(notional);
+        notional
+            .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
+            .checked_sub(tier.maintenance_amount)
+    }
+
+    /// Whether a scope with `equity` and a position of `notional` is
+    /// liquidatable: `m > 0 ∧ equity ≤ m` for the maintenance margin
+    /// `m = ⌈notional × rate ÷ S⌉ − amount` ([`FlatBook::maintenance`]),
+    /// decided without its division. For integers, `⌈x ÷ S⌉ > k ⟺ x > k·S`;
+    /// the test is `⌈x ÷ S⌉ > amount ∧ ⌈x ÷ S⌉ > equity + amount − 1`, that is
+    /// `x > max(amount, equity + amount − 1) · S`. Products past 128 bits
+    /// take the division.
+    #[inline]
+    fn liquidatable(&self, notional: Quote, equity: Quote) -> Result<bool, MathError> {
+        let tier = self.market.tier(notional);
+        let amount = tier.maintenance_amount.raw();
+        let x = product(notional.raw(), tier.maintenance_margin_rate.raw());
+        let bound = equity
+            .raw()
+            .checked_add(amount)
+            .and_then(|b| b.checked_sub(1))
+            .and_then(|b| product(b.max(amount), SCALE));
+        match (x, bound) {
+            (Some(x), Some(bound)) => Ok(x > bound),
+            _ => {
+                let m = self.maintenance(notional)?;
+                Ok(m.is_positive() && equity <= m)
+            }
+        }
     }
 
     /// [`FlatBook::health`] of a cross (or isolated) scope in state `live`,
@@ -346,7 +385,7 @@ impl FlatBook {
     #[inline]
     fn health_at(&self, cross: bool, live: Live, price: Price) -> Result<Health, MathError> {
         let abs = live.size.checked_abs()?;
-        let Some(product) = abs.raw().checked_mul(price.raw()) else {
+        let Some(product) = product(abs.raw(), price.raw()) else {
             return self.health_slow(cross, live, price);
         };
         let floor = abs.value_at(price, Round::Floor)?;
@@ -360,17 +399,15 @@ impl FlatBook {
             false => floor,
         };
         let pnl = value_signed.checked_sub(live.cost)?;
-        let tier = self.market.tier(notional);
-        let maintenance = notional
-            .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
-            .checked_sub(tier.maintenance_amount)?;
         let base = match cross {
             true => self.wallet_value(live.margin)?,
             false => live.margin,
         };
+        let equity = base.checked_add(pnl)?;
         Ok(Health {
-            equity: base.checked_add(pnl)?,
-            maintenance,
+            equity,
+            liquidatable: self.liquidatable(notional, equity)?,
+            notional,
             value: floor,
         })
     }
@@ -392,9 +429,12 @@ impl FlatBook {
             true => self.wallet_value(live.margin)?,
             false => live.margin,
         };
+        let equity = base.checked_add(pm.unrealized_pnl)?;
+        let m = pm.maintenance_margin;
         Ok(Health {
-            equity: base.checked_add(pm.unrealized_pnl)?,
-            maintenance: pm.maintenance_margin,
+            equity,
+            liquidatable: m.is_positive() && equity <= m,
+            notional: pm.notional,
             value: live.size.checked_abs()?.value_at(price, Round::Floor)?,
         })
     }
@@ -474,6 +514,17 @@ impl FlatBook {
         Base::from_raw(margin.raw())
             .value_at(self.quote_price, Round::Floor)?
             .mul_ratio(self.quote_weight, Round::Floor)
+    }
+}
+
+/// `a × b`, `None` past 128 bits; two factors that fit in 64 bits (every
+/// size, price, notional and rate of a simulation) take one 64 × 64-bit
+/// multiplication, without the 128-bit overflow check.
+#[inline]
+fn product(a: i128, b: i128) -> Option<i128> {
+    match (i64::try_from(a), i64::try_from(b)) {
+        (Ok(a), Ok(b)) => Some(a as i128 * b as i128),
+        _ => a.checked_mul(b),
     }
 }
 

@@ -27,14 +27,14 @@ impl FlatPath<'_> {
     ) -> Result<Live, Declined> {
         let book = self.book;
         let cross = book.entries[id as usize].cross;
-        let (equity, mm) = (health.equity, health.maintenance);
+        let equity = health.equity;
         if book.adl {
             let insurance = Quote::from_raw(self.fund.max(Base::ZERO).raw());
             if equity.checked_neg()? > insurance {
                 return Err(Declined);
             }
         }
-        let fraction = self.close_fraction(live, (equity, mm), mark)?;
+        let fraction = self.close_fraction(equity, health.notional)?;
         let all = fraction == Ratio::ONE;
         // A whole close fills `|size|` at its value rounded down: the
         // health's `value`.
@@ -88,11 +88,17 @@ impl FlatPath<'_> {
         if let Some(i) = book.segment {
             m.backstop.segments[i].liquidated_notional += value_f;
         }
-        // The penalty, at most the equity left, to the insurance fund.
-        let left = book.equity_after(cross, after, mark)?;
-        let penalty = value
-            .mul_ratio(book.market.liquidation_fee_rate, Round::Ceil)?
-            .min(left.max(Quote::ZERO));
+        // The penalty, at most the equity left, to the insurance fund (none
+        // at a zero fee rate: `value × 0` and `min(0, left⁺)` are 0).
+        let penalty = match book.market.liquidation_fee_rate.is_zero() {
+            true => Quote::ZERO,
+            false => {
+                let left = book.equity_after(cross, after, mark)?;
+                value
+                    .mul_ratio(book.market.liquidation_fee_rate, Round::Ceil)?
+                    .min(left.max(Quote::ZERO))
+            }
+        };
         after.margin = after.margin.checked_sub(penalty)?;
         self.fund = self.fund.checked_add(Base::from_raw(penalty.raw()))?;
         self.fund_moved = self.fund_moved.checked_add(Base::from_raw(penalty.raw()))?;
@@ -125,24 +131,17 @@ impl FlatPath<'_> {
 
     /// The share of the scope to close (`Venue::close_fraction`): all of
     /// it without a partial rule or with no equity left, else the smallest
-    /// that restores `equity ≥ maintenance × (1 + buffer)` after the penalty.
-    fn close_fraction(
-        &self,
-        live: Live,
-        (equity, mm): (Quote, Quote),
-        mark: Price,
-    ) -> Result<Ratio, Declined> {
+    /// that restores `equity ≥ maintenance × (1 + buffer)` after the penalty
+    /// (`notional`: the position's value rounded up).
+    fn close_fraction(&self, equity: Quote, notional: Quote) -> Result<Ratio, Declined> {
         let Some(buffer) = self.book.partial_buffer else {
             return Ok(Ratio::ONE);
         };
         if !equity.is_positive() {
             return Ok(Ratio::ONE);
         }
-        let fee = live
-            .size
-            .checked_abs()?
-            .value_at(mark, Round::Ceil)?
-            .mul_ratio(self.book.market.liquidation_fee_rate, Round::Ceil)?;
+        let fee = notional.mul_ratio(self.book.market.liquidation_fee_rate, Round::Ceil)?;
+        let mm = self.book.maintenance(notional)?;
         let target = mm.mul_ratio(Ratio::ONE.checked_add(buffer)?, Round::Ceil)?;
         let (num, den) = (target.checked_sub(equity)?, target.checked_sub(fee)?);
         if !den.is_positive() || num >= den {

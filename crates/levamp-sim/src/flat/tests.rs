@@ -144,3 +144,70 @@ mod discontinuous_tiers {
         }
     }
 }
+
+mod liquidatable {
+    //! The liquidation test without the requirement's division against the
+    //! one with it, at and around its boundaries.
+
+    use super::super::*;
+    use crate::sources::Sources;
+
+    #[test]
+    fn the_test_without_a_division_is_the_one_with_it() {
+        // Two tiers, continuous at 300 (amount 300 × (0.02 − 0.01) = 3).
+        let accounts = r#"{"quote": "USDT", "prices": {"ETH": 100},
+          "markets": {"ETHUSDT": {"base": "ETH", "liquidation_fee_rate": 0,
+            "tiers": [{"max_notional": 300, "maintenance_margin_rate": 0.01, "max_leverage": 100},
+                      {"max_notional": null, "maintenance_margin_rate": 0.02, "maintenance_amount": 3, "max_leverage": 50}]}},
+          "accounts": [
+            {"id": "a", "positions": [{"market": "ETHUSDT", "size": 1, "entry_price": 100, "margin_mode": "isolated", "isolated_margin": 10}]}
+          ]}"#;
+        let body = "[run]\nsteps = 1\n[venue]\npreset = \"generic\"\n[accounts]\nsnapshot = \"accounts.json\"\n[price]\nmodel = \"gbm\"\nstart = 100\nsigma = 1\n";
+        let s = crate::scenario::parse(body, "t", std::path::Path::new("mem")).unwrap();
+        let sources = Sources::disk().with("mem/accounts.json", accounts);
+        let w = crate::setup::build(&s, &sources).unwrap_or_else(|e| panic!("{e}"));
+        let book = w.flat.as_ref().expect("fits the fast path");
+        let scale = SCALE;
+        let mut notionals = vec![0, 1, 99, 100, 101, 150 * scale, 300 * scale - 1];
+        // Where the requirement is exactly 0, 1 tick, and a whole number.
+        notionals.extend([
+            300 * scale,
+            300 * scale + 1,
+            300 * scale + 49,
+            300 * scale + 50,
+        ]);
+        notionals.extend([
+            1_000 * scale,
+            12_345 * scale + 678,
+            i64::MAX as i128,
+            i128::MAX,
+        ]);
+        let mut checked = [0; 2];
+        for n in notionals {
+            let notional = Quote::from_raw(n);
+            let Ok(m) = book.maintenance(notional) else {
+                continue;
+            };
+            for e in [
+                m.raw().saturating_sub(1),
+                m.raw(),
+                m.raw().saturating_add(1),
+                0,
+                -1,
+                1,
+                i128::MIN,
+                i128::MAX,
+            ] {
+                let equity = Quote::from_raw(e);
+                let expected = m.is_positive() && equity <= m;
+                let here = book.liquidatable(notional, equity).unwrap();
+                assert_eq!(
+                    here, expected,
+                    "notional {n}, equity {e}, maintenance {m:?}"
+                );
+                checked[expected as usize] += 1;
+            }
+        }
+        assert!(checked[0] > 10 && checked[1] > 10, "{checked:?}");
+    }
+}

@@ -201,7 +201,7 @@ impl<'a> FlatPath<'a> {
         let live = self.live(id);
         let cross = self.book.entries[id as usize].cross;
         let health: Health = self.book.health_at(cross, live, price)?;
-        if !health.liquidatable() {
+        if !health.liquidatable {
             let t = match how {
                 BASE => Some(self.book.trigger_of(id)),
                 FILED => Some(self.scratch.filed[id as usize]),
