@@ -164,8 +164,15 @@ impl<'a> FlatPath<'a> {
             heaps.filed[id as usize] = t;
             met.push(key(account(id), id, FILED));
         }
-        met.extend(heaps.hot.drain(..).map(|id| key(account(id), id, HOT)));
+        if !heaps.hot.is_empty() {
+            met.extend(heaps.hot.drain(..).map(|id| key(account(id), id, HOT)));
+        }
         let mut round = FlatRound::default();
+        if met.is_empty() {
+            // Most updates meet nothing.
+            self.scratch.met = met;
+            return Ok(round);
+        }
         // In account order, as the engine liquidates what an update crossed.
         if met.len() > 1 {
             met.sort_unstable();
