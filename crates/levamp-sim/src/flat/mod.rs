@@ -43,7 +43,7 @@ use levamp_engine::venue::{AfterInsurance, Backstop, Venue};
 use levamp_engine::{
     position_maintenance, scope_health, scope_trigger_from_rest, Account, Asset, AssetId, Holding,
     LendingCollateral, MarginContext, MarginMode, Market, MarketId, Position, Scope, ScopeMargin,
-    Side,
+    Side, Tier,
 };
 
 mod path;
@@ -339,11 +339,21 @@ impl FlatBook {
         Ok((h.equity, maintenance))
     }
 
+    /// The market's tier at `notional` (`Market::tier`; a one-tier market's
+    /// without the search).
+    #[inline]
+    fn tier(&self, notional: Quote) -> &Tier {
+        match &self.market.tiers[..] {
+            [one] => one,
+            _ => self.market.tier(notional),
+        }
+    }
+
     /// The maintenance margin of the book's position at `notional` (the
     /// engine's `position_maintenance`: the tier's rate, rounded up, less
     /// its amount).
     fn maintenance(&self, notional: Quote) -> Result<Quote, MathError> {
-        let tier = self.market.tier(notional);
+        let tier = self.tier(notional);
         notional
             .mul_ratio(tier.maintenance_margin_rate, Round::Ceil)?
             .checked_sub(tier.maintenance_amount)
@@ -358,7 +368,7 @@ impl FlatBook {
     /// take the division.
     #[inline]
     fn liquidatable(&self, notional: Quote, equity: Quote) -> Result<bool, MathError> {
-        let tier = self.market.tier(notional);
+        let tier = self.tier(notional);
         let amount = tier.maintenance_amount.raw();
         let x = product(notional.raw(), tier.maintenance_margin_rate.raw());
         let bound = equity
