@@ -7,7 +7,7 @@
 
 use crate::model::{Account, MarginContext, MarginMode, Market, Position, PriceId, PriceView};
 use crate::size_premium::size_premium_rate;
-use levamp_core::{Base, MathError, Price, Quote, Ratio, Round};
+use levamp_core::{Base, MathError, Price, Quote, Ratio, Round, SCALE};
 
 /// Margin figures of one position at one mark.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,11 +61,14 @@ fn position_margin_for(
     req: Requirements,
     size_premium: Ratio,
 ) -> Result<PositionMargin, MathError> {
-    let notional = pos.size.checked_abs()?.value_at(mark, Round::Ceil)?;
-    let unrealized_pnl = pos
-        .size
-        .value_at(mark, Round::Floor)?
-        .checked_sub(pos.cost)?;
+    // `|size| × mark` once: up for the notional, down for a long's value,
+    // up and negated for a short's (⌊−x⌋ = −⌈x⌉).
+    let (down, notional) = value_down_up(pos.size.checked_abs()?, mark)?;
+    let value = match pos.size.is_negative() {
+        false => down,
+        true => notional.checked_neg()?,
+    };
+    let unrealized_pnl = value.checked_sub(pos.cost)?;
     let tier = market.tier(notional);
     let maintenance_rate = match size_premium.is_zero() {
         true => tier.maintenance_margin_rate,
@@ -82,7 +85,7 @@ fn position_margin_for(
                 _ => tier.max_leverage,
             };
             match size_premium.is_zero() {
-                true => notional.div_ratio(leverage, Round::Ceil)?,
+                true => div_up_by_leverage(notional, leverage)?,
                 // Drift applies the premium to the initial ratio too: 1 ÷ leverage, up.
                 false => {
                     let rate = Ratio::ONE.div_ratio(leverage, Round::Ceil)?;
@@ -98,6 +101,51 @@ fn position_margin_for(
         maintenance_margin,
         initial_margin,
     })
+}
+
+/// `size × mark` (`size ≥ 0`) rounded down and up, from one division: the
+/// up value is the down one, plus one unless the product is exact (checked
+/// by multiplying back). What `value_at` gives with `Round::Floor` and
+/// `Round::Ceil`, errors included.
+#[inline]
+fn value_down_up(size: Base, mark: Price) -> Result<(Quote, Quote), MathError> {
+    let down = size.value_at(mark, Round::Floor)?;
+    let narrow = |x: i128| i64::try_from(x).map(i128::from);
+    let exact = match (narrow(size.raw()), narrow(mark.raw()), narrow(down.raw())) {
+        // 64 × 64 bits: neither product can overflow (the common case).
+        (Ok(s), Ok(m), Ok(d)) => Some(s * m == d * SCALE),
+        _ => size
+            .raw()
+            .checked_mul(mark.raw())
+            .zip(down.raw().checked_mul(SCALE))
+            .map(|(product, back)| product == back),
+    };
+    let up = match exact {
+        Some(true) => down,
+        // `down × SCALE` did not overflow: `down + 1` cannot.
+        Some(false) => Quote::from_raw(down.raw() + 1),
+        None => size.value_at(mark, Round::Ceil)?,
+    };
+    Ok((down, up))
+}
+
+/// `notional ÷ leverage` rounded up. A whole leverage (`125×`, the common
+/// case) divides in 64 bits: `n × SCALE ÷ (k × SCALE)` is the same rational
+/// as `n ÷ k`, so the same quotient and rounding as
+/// [`Quote::div_ratio`], without its 128-bit division.
+#[inline]
+fn div_up_by_leverage(notional: Quote, leverage: Ratio) -> Result<Quote, MathError> {
+    const WHOLE: i64 = SCALE as i64;
+    if let (Ok(n), Ok(l)) = (i64::try_from(notional.raw()), i64::try_from(leverage.raw())) {
+        if l > 0 && l % WHOLE == 0 {
+            let k = l / WHOLE;
+            let q = n / k;
+            // Truncation is the ceiling for n ≤ 0; one more when n > 0 leaves a remainder.
+            let up = q + i64::from(n > 0 && n % k != 0);
+            return Ok(Quote::from_raw(i128::from(up)));
+        }
+    }
+    notional.div_ratio(leverage, Round::Ceil)
 }
 
 /// Which pool of equity backs a position: the account's cross pool, or one
@@ -422,4 +470,64 @@ pub fn account_health(
         leverage,
         liquidatable,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sizes, prices and leverages around the exact, the inexact and the
+    /// overflowing cases (raw units).
+    const RAWS: [i128; 12] = [
+        0,
+        1,
+        7,
+        999_999_999_999,
+        1_000_000_000_000,
+        1_000_000_000_001,
+        60_000_000_000_000_000,
+        125_000_000_000_000,
+        12_345_678_901_234_567,
+        i64::MAX as i128,
+        i64::MAX as i128 + 1,
+        i128::MAX / 3,
+    ];
+
+    #[test]
+    fn value_down_up_is_floor_and_ceil() {
+        for size in RAWS {
+            for mark in RAWS.iter().flat_map(|&m| [m, -m]) {
+                let (size, mark) = (Base::from_raw(size), Price::from_raw(mark));
+                let both = (
+                    size.value_at(mark, Round::Floor),
+                    size.value_at(mark, Round::Ceil),
+                );
+                let expected = match both {
+                    (Ok(d), Ok(u)) => Ok((d, u)),
+                    (Err(e), _) | (_, Err(e)) => Err(e),
+                };
+                assert_eq!(value_down_up(size, mark), expected, "{size:?} × {mark:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn div_up_by_leverage_is_div_ratio() {
+        for n in RAWS.iter().flat_map(|&n| [n, -n]) {
+            for l in RAWS
+                .iter()
+                .chain(&[3_000_000_000_000, 20_000_000_000_000, 2_500_000_000_000])
+            {
+                let (n, l) = (Quote::from_raw(n), Ratio::from_raw(*l));
+                if l.is_zero() {
+                    continue;
+                }
+                assert_eq!(
+                    div_up_by_leverage(n, l),
+                    n.div_ratio(l, Round::Ceil),
+                    "{n:?} ÷ {l:?}"
+                );
+            }
+        }
+    }
 }
