@@ -138,14 +138,18 @@ fn div_up_by_leverage(notional: Quote, leverage: Ratio) -> Result<Quote, MathErr
     const WHOLE: i64 = SCALE as i64;
     if let (Ok(n), Ok(l)) = (i64::try_from(notional.raw()), i64::try_from(leverage.raw())) {
         if l > 0 && l % WHOLE == 0 {
-            let k = l / WHOLE;
-            let q = n / k;
-            // Truncation is the ceiling for n ≤ 0; one more when n > 0 leaves a remainder.
-            let up = q + i64::from(n > 0 && n % k != 0);
-            return Ok(Quote::from_raw(i128::from(up)));
+            return Ok(Quote::from_raw(i128::from(div_up_i64(n, l / WHOLE))));
         }
     }
     notional.div_ratio(leverage, Round::Ceil)
+}
+
+/// `n ÷ k` rounded up, for `k > 0` (cannot overflow: `|q| ≤ |n|`).
+#[inline]
+pub(crate) fn div_up_i64(n: i64, k: i64) -> i64 {
+    debug_assert!(k > 0);
+    // Truncation is the ceiling for n ≤ 0; one more when n > 0 leaves a remainder.
+    n / k + i64::from(n > 0 && n % k != 0)
 }
 
 /// Which pool of equity backs a position: the account's cross pool, or one

@@ -11,9 +11,9 @@
 use super::error::VenueError;
 use super::event::{Event, Fill};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::margin::{scope_health, Scope};
+use crate::margin::{div_up_i64, scope_health, Scope};
 use crate::model::{AssetId, MarginMode, MarketId, Position, PriceId};
-use levamp_core::{mul_div, Base, Price, Quote, Ratio, Round};
+use levamp_core::{mul_div, Base, MathError, Price, Quote, Ratio, Round};
 
 /// A fill request: `account` trades `size` (+ buys) at `price` against
 /// `counterparty` (default: the `market` account).
@@ -53,7 +53,7 @@ pub fn fill_side(
         // A whole close removes the whole basis (cost × |s| ÷ |s|, exact).
         let removed = match d.abs() == s.abs() {
             true => cost,
-            false => Quote::from_raw(mul_div(cost.raw(), d.abs(), s.abs(), Round::Ceil)?),
+            false => share_up(cost, d.abs(), s.abs())?,
         };
         let realized = v.checked_add(removed)?.checked_neg()?;
         return Ok((removed.checked_neg()?, realized));
@@ -68,6 +68,25 @@ pub fn fill_side(
     let v_open = v.checked_sub(v_close)?;
     let realized = v_close.checked_add(cost)?.checked_neg()?;
     Ok((cost.checked_neg()?.checked_add(v_open)?, realized))
+}
+
+/// `cost × part ÷ whole` rounded up (`0 < part < whole`): the basis a
+/// reduction removes. When `whole` is a whole multiple `k` of `part` (a
+/// half, a third… of the position), that is the same rational as
+/// `cost ÷ k`, divided in 64 bits instead of 128.
+fn share_up(cost: Quote, part: i128, whole: i128) -> Result<Quote, MathError> {
+    let narrow = |x: i128| i64::try_from(x).ok();
+    if let (Some(c), Some(p), Some(w)) = (narrow(cost.raw()), narrow(part), narrow(whole)) {
+        if p > 0 && w % p == 0 {
+            return Ok(Quote::from_raw(i128::from(div_up_i64(c, w / p))));
+        }
+    }
+    Ok(Quote::from_raw(mul_div(
+        cost.raw(),
+        part,
+        whole,
+        Round::Ceil,
+    )?))
 }
 
 impl Venue {
@@ -654,5 +673,54 @@ impl Venue {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn share_up_is_mul_div_up() {
+        let costs = [
+            0,
+            1,
+            -1,
+            7,
+            -7,
+            60_000_000_000_000,
+            -59_999_999_999_999,
+            i64::MAX as i128,
+            i64::MIN as i128,
+            i64::MAX as i128 + 1,
+        ];
+        let sizes = [
+            1,
+            2,
+            3,
+            1_000_000_000,
+            3_000_000_000,
+            7_000_000_000,
+            i64::MAX as i128,
+            i64::MAX as i128 + 1,
+        ];
+        for cost in costs {
+            for part in sizes {
+                for whole in sizes
+                    .iter()
+                    .map(|w| w * 1)
+                    .chain(sizes.iter().map(|w| w * 6))
+                {
+                    if part >= whole {
+                        continue;
+                    }
+                    assert_eq!(
+                        share_up(Quote::from_raw(cost), part, whole),
+                        mul_div(cost, part, whole, Round::Ceil).map(Quote::from_raw),
+                        "{cost} × {part} ÷ {whole}"
+                    );
+                }
+            }
+        }
     }
 }
