@@ -303,6 +303,40 @@ pub(crate) fn scope_margin(
     Ok(s)
 }
 
+/// A cross scope that holds one position and quote-priced collateral worth
+/// `collateral` (no supply, no debt): what [`scope_margin`] sums for it
+/// with all requirements, in its order (the collateral, then the
+/// position), without walking the account.
+pub(crate) fn single_position_scope(
+    collateral: Quote,
+    pos: &Position,
+    market: &Market,
+    mark: Price,
+    size_premium: Ratio,
+) -> Result<ScopeMargin, MathError> {
+    let mut s = ScopeMargin {
+        equity: collateral,
+        ..ScopeMargin::default()
+    };
+    s.add_position(&position_margin_for(
+        pos,
+        market,
+        mark,
+        Requirements::All,
+        size_premium,
+    )?)?;
+    Ok(s)
+}
+
+/// [`collateral_value`] for the venue's fast paths.
+pub(crate) fn holding_value(
+    amount: Base,
+    price: Price,
+    haircut: Ratio,
+) -> Result<Quote, MathError> {
+    collateral_value(amount, price, haircut)
+}
+
 /// Equity and requirements of one scope of `account` at the context's prices.
 pub fn scope_health(
     account: &Account,

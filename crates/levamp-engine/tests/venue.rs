@@ -121,6 +121,46 @@ fn trade_realises_pnl_exactly_and_conserves() {
     conserved(&v);
 }
 
+/// The initial-margin check of a growing fill at its boundary, between two
+/// traders (each side checked before the fill is applied): equity equal to
+/// the requirement passes, one raw unit short fails, naming the side that
+/// fails and the figures.
+#[test]
+fn growing_fill_checked_at_the_initial_margin_boundary() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    // 1 ETH at 2000 needs 20 at 100×; a fee of 0.0004 is 0.8.
+    let a = open(&mut v, "a", "20.8");
+    let c = open(&mut v, "c", "20.399999999999");
+    let mut o = order(a, "1", "2000");
+    o.fee_rate = r("0.0004");
+    o.counterparty = Some(c);
+    o.counterparty_fee_rate = r("0.0002");
+    let before = v.clone();
+    // The maker is one raw unit short of 20 after its fee of 0.4.
+    assert_eq!(
+        v.execute(&Command::Trade(o.clone())),
+        Err(VenueError::InsufficientMargin {
+            account: "c".into(),
+            required: q("20"),
+            available: q("19.999999999999"),
+        })
+    );
+    assert_eq!(v, before);
+    v.execute(&Command::Deposit {
+        account: c,
+        asset: v.quote(),
+        amount: Base::from_raw(1),
+    })
+    .unwrap();
+    // Both exactly at the requirement: accepted.
+    v.execute(&Command::Trade(o.clone())).unwrap();
+    assert_eq!(v.wallet(a, v.quote()), b("20"));
+    assert_eq!(v.wallet(c, v.quote()), b("20"));
+    conserved(&v);
+    conserved(&v);
+}
+
 #[test]
 fn refused_commands_change_nothing() {
     let mut v = venue_with_market("0");

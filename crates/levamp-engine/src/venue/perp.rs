@@ -11,7 +11,7 @@
 use super::error::VenueError;
 use super::event::{Event, Fill};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
-use crate::margin::{div_up_i64, scope_health, Scope};
+use crate::margin::{div_up_i64, holding_value, scope_health, single_position_scope, Scope};
 use crate::model::{AssetId, MarginMode, MarketId, Position, PriceId};
 use levamp_core::{mul_div, Base, MathError, Price, Quote, Ratio, Round};
 
@@ -275,13 +275,60 @@ impl Venue {
         }
         for (fill, (position, wallet, grew)) in [(taker, t), (maker, m)] {
             if grew && fill.account != MARKET_ACCOUNT {
-                self.with_tentative(fill.account, position, wallet, |v| {
-                    v.require_initial(fill.account, Some(o.market))?;
-                    v.require_wallets_non_negative(fill.account)
-                })?;
+                self.require_tentative(fill.account, position, wallet)?;
             }
         }
         Ok([true; 2])
+    }
+
+    /// The checks of a side that grew ([`Venue::require_initial`], then
+    /// [`Venue::require_wallets_non_negative`]) on the state the fill would
+    /// leave it in: its cross `position` and quote `wallet`. An account that
+    /// holds only this market's position (or none yet), only the quote as
+    /// collateral and no supply or debt — the common trader — is valued
+    /// directly, in the order `scope_margin` sums it (the same figures, the
+    /// same errors); any other is set tentatively and checked in full.
+    fn require_tentative(
+        &mut self,
+        account: AccountId,
+        position: Position,
+        wallet: Base,
+    ) -> Result<(), VenueError> {
+        let acc = &self.accounts[account as usize];
+        let quote = self.quote;
+        let simple = matches!(&acc.positions[..], [] | [_] if acc.positions.iter().all(|p| p.market == position.market))
+            && matches!(&acc.collateral[..], [h] if h.asset == quote)
+            && acc.supplied.is_empty()
+            && acc.borrows.is_empty();
+        if !simple {
+            let market = position.market;
+            return self.with_tentative(account, position, wallet, |v| {
+                v.require_initial(account, Some(market))?;
+                v.require_wallets_non_negative(account)
+            });
+        }
+        let asset = &self.assets[quote as usize];
+        let market = &self.markets[position.market as usize];
+        // A zero wallet leaves no holding: it adds nothing either way.
+        let collateral = holding_value(wallet, self.prices[asset.price as usize], asset.haircut)?;
+        let mark = self.prices[market.price as usize];
+        let m = single_position_scope(collateral, &position, market, mark, self.rules.imf_factor)?;
+        if m.equity < m.initial_margin {
+            return Err(VenueError::InsufficientMargin {
+                account: acc.id.clone(),
+                required: m.initial_margin,
+                available: m.equity,
+            });
+        }
+        if wallet.is_negative() {
+            return Err(VenueError::InsufficientBalance {
+                account: acc.id.clone(),
+                asset: self.asset_name(quote),
+                available: Base::ZERO,
+                requested: wallet.checked_neg()?,
+            });
+        }
+        Ok(())
     }
 
     /// Touches what a fill reads of `account` (its record, first position
