@@ -314,17 +314,33 @@ pub(crate) fn single_position_scope(
     mark: Price,
     size_premium: Ratio,
 ) -> Result<ScopeMargin, MathError> {
-    let mut s = ScopeMargin {
-        equity: collateral,
-        ..ScopeMargin::default()
-    };
-    s.add_position(&position_margin_for(
+    rest_and_position(
+        collateral,
         pos,
         market,
         mark,
         Requirements::All,
         size_premium,
-    )?)?;
+    )
+}
+
+/// A scope of one position and a `rest` that does not move with its price
+/// (the isolated margin, or the cross collateral's value): what
+/// [`scope_margin`] sums for it, in its order (the rest, then the
+/// position), without walking the account.
+pub(crate) fn rest_and_position(
+    rest: Quote,
+    pos: &Position,
+    market: &Market,
+    mark: Price,
+    req: Requirements,
+    size_premium: Ratio,
+) -> Result<ScopeMargin, MathError> {
+    let mut s = ScopeMargin {
+        equity: rest,
+        ..ScopeMargin::default()
+    };
+    s.add_position(&position_margin_for(pos, market, mark, req, size_premium)?)?;
     Ok(s)
 }
 

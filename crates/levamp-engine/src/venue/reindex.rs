@@ -14,7 +14,9 @@
 use super::index::{Entry, LiquidationIndex, CROSS};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
 use crate::liquidation_price::{scope_trigger, scope_trigger_from_rest, Side};
-use crate::margin::{scope_margin, Requirements, Scope, ScopeMargin};
+use crate::margin::{
+    holding_value, rest_and_position, scope_margin, Requirements, Scope, ScopeMargin,
+};
 use crate::model::{MarginMode, PriceId, PriceView};
 use levamp_core::{mul_div, MathError, Price, Quote, Round};
 
@@ -465,8 +467,31 @@ impl Venue {
             prices: &self.prices,
             replaced: Some((key, Price::from_raw(probe))),
         };
-        let ctx = self.context();
-        let Ok(m) = scope_margin(acc, &ctx, scope, view, None, Requirements::Maintenance) else {
+        // What `scope_margin` sums for this shape (the rest, then the one
+        // position), without walking the account.
+        let valued = (|| {
+            let rest = match scope {
+                Scope::Cross => acc.collateral.iter().try_fold(Quote::ZERO, |sum, h| {
+                    let asset = &self.assets[h.asset as usize];
+                    sum.checked_add(holding_value(
+                        h.amount,
+                        view.get(asset.price),
+                        asset.haircut,
+                    )?)
+                })?,
+                Scope::Isolated(_) => p.isolated_margin,
+            };
+            let market = &self.markets[p.market as usize];
+            rest_and_position(
+                rest,
+                p,
+                market,
+                view.get(market.price),
+                Requirements::Maintenance,
+                self.rules.imf_factor,
+            )
+        })();
+        let Ok(m) = valued else {
             return false;
         };
         // Each rounded item is within 2 units of its exact value: safe by
