@@ -262,13 +262,18 @@ impl Venue {
     /// The one price key a scope is exposed to, when it has one: an
     /// isolated position, or a cross scope holding one position and only
     /// collateral priced like the quote (no supply, no debt).
-    fn single_key(&self, account: AccountId, scope: Scope) -> Option<PriceId> {
+    /// Also the position (index into the account's).
+    fn single_key(&self, account: AccountId, scope: Scope) -> Option<(PriceId, usize)> {
         let acc = &self.accounts[account as usize];
         let fixed = self.assets[self.quote as usize].price;
-        let position = match scope {
-            Scope::Isolated(i) => &acc.positions[i],
+        let (at, position) = match scope {
+            Scope::Isolated(i) => (i, &acc.positions[i]),
             Scope::Cross => {
-                let mut cross = acc.positions.iter().filter(|p| p.mode == MarginMode::Cross);
+                let mut cross = acc
+                    .positions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, p)| p.mode == MarginMode::Cross);
                 let (Some(p), None) = (cross.next(), cross.next()) else {
                     return None;
                 };
@@ -283,7 +288,7 @@ impl Venue {
             }
         };
         let key = self.markets[position.market as usize].price;
-        (key != fixed).then_some(key)
+        (key != fixed).then_some((key, at))
     }
 
     /// A single-key scope's entries without the slack split (its one key
@@ -298,40 +303,43 @@ impl Venue {
         scope: Scope,
         tag: u32,
     ) -> Option<Result<Option<Entry>, MathError>> {
-        let key = self.single_key(account, scope)?;
+        let (key, at) = self.single_key(account, scope)?;
         let acc = &self.accounts[account as usize];
         let ctx = self.context();
         Some((|| {
-            let now = PriceView {
-                prices: ctx.prices,
-                replaced: None,
-            };
             // The moving items (the one position), valued once: a position
             // valued without error also passes the general path's exposure
-            // valuation (`|size| × price` rounded up is the notional).
-            let moving = scope_margin(acc, &ctx, scope, now, Some(key), Requirements::Maintenance)?;
+            // valuation (`|size| × price` rounded up is the notional). What
+            // `scope_margin` sums for it and for the rest, without walking
+            // the account.
+            let position = &acc.positions[at];
+            let market = &self.markets[position.market as usize];
+            let moving = rest_and_position(
+                Quote::ZERO,
+                position,
+                market,
+                self.prices[key as usize],
+                Requirements::Maintenance,
+                ctx.size_premium,
+            )?;
             let rest = match scope {
-                Scope::Isolated(i) => ScopeMargin {
-                    equity: acc.positions[i].isolated_margin,
-                    ..ScopeMargin::default()
-                },
-                Scope::Cross => {
-                    // The collateral's exposure valuations (their errors are
-                    // the general path's).
-                    for item in ctx.collateral(acc) {
-                        let (asset, amount) = item?;
-                        amount.value_at(self.prices[asset.price as usize], Round::Ceil)?;
+                Scope::Isolated(i) => acc.positions[i].isolated_margin,
+                // Only quote-priced collateral, no supply (see `single_key`).
+                Scope::Cross => acc.collateral.iter().try_fold(Quote::ZERO, |sum, h| {
+                    let asset = &self.assets[h.asset as usize];
+                    let price = self.prices[asset.price as usize];
+                    // The exposure valuation of the general path (its error
+                    // is that path's; at a price of 1 it is the amount and
+                    // cannot fail).
+                    if price != Price::ONE {
+                        h.amount.value_at(price, Round::Ceil)?;
                     }
-                    let fixed = self.assets[self.quote as usize].price;
-                    scope_margin(
-                        acc,
-                        &ctx,
-                        scope,
-                        now,
-                        Some(fixed),
-                        Requirements::Maintenance,
-                    )?
-                }
+                    sum.checked_add(holding_value(h.amount, price, asset.haircut)?)
+                })?,
+            };
+            let rest = ScopeMargin {
+                equity: rest,
+                ..ScopeMargin::default()
             };
             // The rest then the position, in the order `scope_margin` sums
             // them: the same totals, and the same overflow.
