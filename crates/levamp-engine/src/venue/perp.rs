@@ -273,9 +273,11 @@ impl Venue {
         {
             return Ok([false; 2]);
         }
-        for (fill, (position, wallet, grew)) in [(taker, t), (maker, m)] {
-            if grew && fill.account != MARKET_ACCOUNT {
-                self.require_tentative(fill.account, position, wallet)?;
+        // In this order (taker, then maker), by reference: the sides and
+        // their states are large to copy.
+        for (fill, (position, wallet, grew)) in [(taker, &t), (maker, &m)] {
+            if *grew && fill.account != MARKET_ACCOUNT {
+                self.require_tentative(fill.account, position, *wallet)?;
             }
         }
         Ok([true; 2])
@@ -291,7 +293,7 @@ impl Venue {
     fn require_tentative(
         &mut self,
         account: AccountId,
-        position: Position,
+        position: &Position,
         wallet: Base,
     ) -> Result<(), VenueError> {
         let acc = &self.accounts[account as usize];
@@ -302,7 +304,7 @@ impl Venue {
             && acc.borrows.is_empty();
         if !simple {
             let market = position.market;
-            return self.with_tentative(account, position, wallet, |v| {
+            return self.with_tentative(account, position.clone(), wallet, |v| {
                 v.require_initial(account, Some(market))?;
                 v.require_wallets_non_negative(account)
             });
@@ -312,7 +314,7 @@ impl Venue {
         // A zero wallet leaves no holding: it adds nothing either way.
         let collateral = holding_value(wallet, self.prices[asset.price as usize], asset.haircut)?;
         let mark = self.prices[market.price as usize];
-        let m = single_position_scope(collateral, &position, market, mark, self.rules.imf_factor)?;
+        let m = single_position_scope(collateral, position, market, mark, self.rules.imf_factor)?;
         if m.equity < m.initial_margin {
             return Err(VenueError::InsufficientMargin {
                 account: acc.id.clone(),
@@ -343,7 +345,9 @@ impl Venue {
     }
 
     /// One side of a fill: the account's position change for `delta`.
+    /// Inlined: its result is large to return.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub(crate) fn side(
         &self,
         account: AccountId,
