@@ -100,14 +100,29 @@ fn div_round_scale(p: i128, round: Round) -> i128 {
     const FIVE_12: u64 = 244_140_625; // 5^12
     let n = p.unsigned_abs();
     let m = n >> DECIMALS;
-    let mut q: u128 = 0;
-    let mut r: u64 = 0;
-    for shift in [96u32, 64, 32, 0] {
-        let digit = (r << 32) | ((m >> shift) as u32 as u64);
-        q = (q << 32) | (digit / FIVE_12) as u128;
-        r = digit % FIVE_12;
-    }
-    let exact = n == q * SCALE as u128;
+    let high = (m >> 64) as u64;
+    let (q, exact) = if (m >> 64) < u128::from(FIVE_12) {
+        // A quotient below 2^64 (any product of two `i64`s up to 10^12 · 2^64,
+        // the common case): the top digits are zero and the first step's
+        // dividend, high · 2^32 + the next digit, is below 2^60 — two
+        // steps instead of four. Exact when the shifted-out bits and the
+        // last remainder are zero.
+        let upper = (high << 32) | ((m >> 32) as u32 as u64);
+        let (q1, r1) = (upper / FIVE_12, upper % FIVE_12);
+        let lower = (r1 << 32) | (m as u32 as u64);
+        let (q0, r0) = (lower / FIVE_12, lower % FIVE_12);
+        let exact = r0 == 0 && n as u16 & 0xfff == 0;
+        ((u128::from(q1) << 32) | u128::from(q0), exact)
+    } else {
+        let mut q: u128 = 0;
+        let mut r: u64 = 0;
+        for shift in [96u32, 64, 32, 0] {
+            let digit = (r << 32) | ((m >> shift) as u32 as u64);
+            q = (q << 32) | (digit / FIVE_12) as u128;
+            r = digit % FIVE_12;
+        }
+        (q, n == q * SCALE as u128)
+    };
     let negative = p < 0;
     let q = q as i128;
     match (exact, round, negative) {
@@ -451,7 +466,14 @@ mod tests {
         fn scale_division_is_exact(
             p in prop_oneof![any::<i128>(), Just(i128::MIN), Just(i128::MAX), Just(i128::MIN + 1),
                 (-1000i128..1000).prop_map(|k| k * SCALE), (-1000i128..1000).prop_map(|k| k * SCALE + 1),
-                (-1000i128..1000).prop_map(|k| k * SCALE - 1)],
+                (-1000i128..1000).prop_map(|k| k * SCALE - 1),
+                // Products of two `i64`s (sizes × prices): the two-step
+                // path below 10^12 · 2^64, the four-step one above it.
+                (any::<i64>(), any::<i64>()).prop_map(|(a, b)| i128::from(a) * i128::from(b)),
+                (any::<i64>(), -1i128..=1).prop_map(|(q, r)| i128::from(q) * SCALE + r),
+                (any::<u64>(), -1i128..=1).prop_map(|(q, r)| i128::from(q) * SCALE + r),
+                Just(i128::from(u64::MAX) * SCALE + SCALE - 1), Just(i128::from(u64::MAX) * SCALE + SCALE),
+                Just((1i128 << 76) * 244_140_625 - 1), Just((1i128 << 76) * 244_140_625)],
             up in any::<bool>(),
         ) {
             let round = if up { Round::Ceil } else { Round::Floor };
