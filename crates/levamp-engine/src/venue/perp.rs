@@ -757,11 +757,8 @@ mod tests {
         ];
         for cost in costs {
             for part in sizes {
-                for whole in sizes
-                    .iter()
-                    .map(|w| w * 1)
-                    .chain(sizes.iter().map(|w| w * 6))
-                {
+                // Whole multiples of the part (the 64-bit path) and not.
+                for whole in sizes.into_iter().chain(sizes.iter().map(|w| w * 6)) {
                     if part >= whole {
                         continue;
                     }
