@@ -1,5 +1,7 @@
 //! A stream of commands with the accounts of the commands ahead read into
-//! cache while the current one runs ([`Venue::execute_stream`]).
+//! cache while the current one runs ([`Venue::execute_stream`]), and the
+//! same for the accounts an oracle update crossed, while they are
+//! liquidated one after another.
 //!
 //! On a venue larger than the cache, a fill between two random accounts
 //! spends about half its time waiting for memory: each account's record,
@@ -93,6 +95,18 @@ impl Venue {
             each(i, outcome, events)?;
         }
         Ok(())
+    }
+
+    /// While `accounts[i]` is being worked on (a list of accounts an oracle
+    /// update crossed): the records of the one [`AHEAD`] places on and the
+    /// lists of the one half as far.
+    pub(crate) fn fetch_ahead(&self, accounts: &[AccountId], i: usize) {
+        if let Some(&far) = accounts.get(i + AHEAD) {
+            self.fetch_records([far, NONE]);
+        }
+        if let Some(&near) = accounts.get(i + AHEAD / 2) {
+            self.fetch_lists([near, NONE]);
+        }
     }
 
     /// Stage 1: the accounts' records and index slots.
