@@ -1,6 +1,6 @@
 //! Benchmark: the engine's cost per liquidation.
 //!
-//! `cargo bench -p levamp-engine --bench liquidation [-- N K]`
+//! `cargo bench -p levamp-engine --bench liquidation [-- N K] [scattered]`
 //!
 //! A venue of `N` isolated longs (default 10,000; 0.1 BTC each at 60,000,
 //! leverage spread evenly over 2–20.5×) takes one oracle update that
@@ -8,7 +8,8 @@
 //! index lookup, the health checks, the closes and the re-indexing — then
 //! is restored to its checkpoint ([`Venue::restore`]) and the update is
 //! repeated. Reports ns per liquidation (best of 20 updates, restore not
-//! counted).
+//! counted). The leverages rise with the account id unless `scattered`
+//! (then the liquidated accounts are spread over the venue's memory).
 //!
 //! `liquidation once N K` runs the update once after a warm-up update and
 //! restore (no timing): the workload
@@ -25,8 +26,10 @@ fn r(s: &str) -> Ratio {
 }
 
 /// `n` isolated longs of 0.1 BTC at 60,000; account `i` at leverage
-/// `2 + 18.5·i/n`.
-fn venue(n: usize) -> Venue {
+/// `2 + 18.5·j/n` with `j = i`, or (`scattered`) `j` a fixed permutation
+/// of the accounts, so that the accounts a crash liquidates are spread over
+/// the venue's memory instead of being neighbours.
+fn venue(n: usize, scattered: bool) -> Venue {
     let mut v = Venue::new(VenueRules::generic(), "USDT");
     let spec = Market {
         name: "BTCUSDT".into(),
@@ -59,8 +62,10 @@ fn venue(n: usize) -> Venue {
         })
         .unwrap();
         let id = i as AccountId + 1;
+        // 1,000,003 is a prime above every n used: i ↦ j is one-to-one.
+        let j = if scattered { i * 1_000_003 % n } else { i };
         // Leverage in thousandths: 2.000 … 20.5.
-        let lev_milli = 2_000 + (18_500 * i / n) as i128;
+        let lev_milli = 2_000 + (18_500 * j / n) as i128;
         let margin = Quote::from_raw(6_000 * 1_000_000_000_000 * 1_000 / lev_milli + 1);
         v.execute(&Command::Deposit {
             account: id,
@@ -120,7 +125,8 @@ fn main() {
     let nums: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let n = nums.first().copied().unwrap_or(10_000);
     let k = nums.get(1).copied().unwrap_or(1_000);
-    let mut v = venue(n);
+    let scattered = args.iter().any(|a| a == "scattered");
+    let mut v = venue(n, scattered);
     let price = crash_price(n, k);
     let mut events = Vec::with_capacity(16 * k);
     if once {
@@ -149,7 +155,8 @@ fn main() {
         v.restore().unwrap();
     }
     println!(
-        "n = {n}, k = {liquidated}: {:.0} µs per update, {:.0} ns per liquidation",
+        "n = {n}{}, k = {liquidated}: {:.0} µs per update, {:.0} ns per liquidation",
+        if scattered { " (scattered)" } else { "" },
         best * 1e6,
         best * 1e9 / liquidated.max(1) as f64
     );

@@ -6,15 +6,18 @@
 //!    ACCOUNTS (default 1 M) accounts: the cost must be flat in n (the
 //!    liquidation index finds the k crossed accounts in O(k log n)).
 //! 2. Throughput of a mixed stream (fills between accounts and oracle
-//!    updates), commands per second on one core.
+//!    updates), commands per second on one core: command by command
+//!    (`execute_into`) and as one `execute_stream` (accounts prefetched).
 //!
 //! 3. Restore after a path that liquidated k of n accounts
 //!    ([`Venue::checkpoint`] / [`Venue::restore`]): the cost must be O(k).
 //!
 //! Each figure is the best of 5 runs.
 //!
-//! `venue stream ACCOUNTS FILL_PCT COMMANDS` runs one fixed stream once
-//! (no timing): the workload `benches/callgrind.sh` counts instructions of.
+//! `venue stream ACCOUNTS FILL_PCT COMMANDS [prefetched]` runs one fixed
+//! stream once (no timing), command by command (or through
+//! `execute_stream`): the workload `benches/callgrind.sh` counts
+//! instructions of.
 //! `venue mixed ACCOUNTS…` times only the command streams (part 2).
 
 use levamp_core::{Base, Price, Ratio};
@@ -134,7 +137,11 @@ fn main() {
         let (n, fill_pct, count) = (num(1, 1_000), num(2, 50) as u64, num(3, 10_000));
         let mut v = venue(n);
         let commands = stream(n, fill_pct, count);
-        let ok = run_stream(&mut v, &commands);
+        let ok = if args.get(4).map(String::as_str) == Some("prefetched") {
+            run_prefetched(&mut v, &commands)
+        } else {
+            run_stream(&mut v, &commands)
+        };
         println!("{n} accounts, {fill_pct} % fills: {count} commands, {ok} accepted");
         return;
     }
@@ -186,8 +193,9 @@ fn main() {
     restores();
 }
 
-/// Runs a stream once; the number of accepted commands. Not inlined, so
-/// callgrind can count just this (`--toggle-collect=*run_stream*`).
+/// Runs a stream once, command by command; the number of accepted
+/// commands. Not inlined, so callgrind can count just this
+/// (`--toggle-collect=*run_stream*`).
 #[inline(never)]
 fn run_stream(v: &mut Venue, commands: &[Command]) -> usize {
     let mut events = Vec::with_capacity(16);
@@ -196,6 +204,20 @@ fn run_stream(v: &mut Venue, commands: &[Command]) -> usize {
         events.clear();
         ok += v.execute_into(c, &mut events).is_ok() as usize;
     }
+    ok
+}
+
+/// As [`run_stream`], through [`Venue::execute_stream`] (the accounts of
+/// the commands ahead prefetched).
+#[inline(never)]
+fn run_prefetched(v: &mut Venue, commands: &[Command]) -> usize {
+    let mut events = Vec::with_capacity(16);
+    let mut ok = 0;
+    v.execute_stream(commands, &mut events, |_, outcome, _| {
+        ok += outcome.is_ok() as usize;
+        Ok::<(), ()>(())
+    })
+    .unwrap();
     ok
 }
 
@@ -271,20 +293,36 @@ fn restores() {
 }
 
 /// Streams with `fill_pct` % fills between random accounts (the rest oracle
-/// updates): ns per command, best of 5.
+/// updates): ns per command, best of 5, command by command
+/// (`execute_into`) and as one stream (`execute_stream`, prefetching). Both
+/// are checked to leave the same state.
 fn mixed(n: usize) {
     let mut v = venue(n);
     for fill_pct in [0u64, 10, 50, 100] {
         let commands = stream(n, fill_pct, 400_000);
-        let per = best(|| {
-            let t = Instant::now();
-            run_stream(&mut v, &commands);
-            t.elapsed().as_secs_f64() / commands.len() as f64
-        });
+        let time = |v: &mut Venue, run: fn(&mut Venue, &[Command]) -> usize| {
+            let mut accepted = 0;
+            let per = best(|| {
+                let t = Instant::now();
+                accepted = run(v, &commands);
+                t.elapsed().as_secs_f64() / commands.len() as f64
+            });
+            (per, accepted)
+        };
+        let (mut a, mut b) = (v.clone(), v.clone());
+        assert_eq!(
+            run_stream(&mut a, &commands),
+            run_prefetched(&mut b, &commands)
+        );
+        assert!(a == b, "execute_stream leaves the state execute_into does");
+        let (one, _) = time(&mut v, run_stream);
+        let (streamed, _) = time(&mut v, run_prefetched);
         println!(
-            "  {n:>7} accounts, {fill_pct:>3} % fills: {:>5.0} ns per command = {:.2} M commands/s",
-            per * 1e9,
-            1e-6 / per
+            "  {n:>7} accounts, {fill_pct:>3} % fills: {:>5.0} ns per command = {:.2} M commands/s; execute_stream {:>5.0} ns = {:.2} M/s",
+            one * 1e9,
+            1e-6 / one,
+            streamed * 1e9,
+            1e-6 / streamed
         );
     }
     assert!(

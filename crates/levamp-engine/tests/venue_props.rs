@@ -853,3 +853,37 @@ fn quiet_update_records_only_what_happens_besides_it() {
     assert_eq!(events, expected);
     assert_eq!(v, general);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    /// `execute_stream` (which prefetches the accounts of the commands
+    /// ahead) hands each command the outcome and events `execute_into`
+    /// gives it, and leaves the same venue.
+    #[test]
+    fn a_stream_is_its_commands_one_by_one(
+        variant in 0u8..12,
+        ops in prop::collection::vec(op(), 1..120),
+        stop_after in 0usize..130,
+    ) {
+        let (start, _) = setup(variant);
+        let commands: Vec<Command> = ops.iter().map(|op| command(&start, op)).collect();
+        let mut one_by_one = start.clone();
+        let mut expected = Vec::new();
+        for c in commands.iter().take(stop_after + 1) {
+            let mut events = Vec::new();
+            let outcome = one_by_one.execute_into(c, &mut events);
+            expected.push((outcome, events));
+        }
+        let mut streamed = start;
+        let mut got = Vec::new();
+        let mut buffer = Vec::new();
+        let end = streamed.execute_stream(&commands, &mut buffer, |i, outcome, events| {
+            got.push((outcome, events.to_vec()));
+            if i == stop_after { Err(i) } else { Ok(()) }
+        });
+        prop_assert_eq!(end, if stop_after < commands.len() { Err(stop_after) } else { Ok(()) });
+        prop_assert_eq!(got, expected);
+        prop_assert_eq!(&streamed, &one_by_one);
+    }
+}

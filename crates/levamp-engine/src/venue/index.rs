@@ -180,6 +180,11 @@ impl LiquidationIndex {
         u64::from(*generation) ^ first ^ u64::from(listed)
     }
 
+    /// An account's slot: its generation and its entries.
+    pub(crate) fn slot(&self, account: AccountId) -> Option<&(u32, Vec<Entry>)> {
+        self.entries.get(account as usize)
+    }
+
     /// Makes room for `keys` price keys and `accounts` accounts.
     pub(crate) fn grow(&mut self, keys: usize, accounts: usize) {
         if self.below.len() < keys {

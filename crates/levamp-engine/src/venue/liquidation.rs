@@ -146,7 +146,8 @@ impl Venue {
         crossed: &[AccountId],
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        for &account in crossed {
+        for (i, &account) in crossed.iter().enumerate() {
+            self.fetch_ahead(crossed, i);
             for &scope in self.scopes(account).iter() {
                 let health = self.health(account, scope)?;
                 if health.liquidatable() && self.scope_fresh(account, scope).is_ok() {

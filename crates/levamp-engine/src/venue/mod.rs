@@ -23,6 +23,7 @@ mod lending;
 mod liquidation;
 mod oracle;
 mod perp;
+mod prefetch;
 mod reindex;
 mod rules;
 mod state;
