@@ -246,6 +246,28 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// The `TradeFilled` of a fill between sides `a` and `b`, given in
+    /// either order: the buyer (the side whose size is positive) first.
+    pub fn trade_filled(
+        market: MarketId,
+        (price, value): (Price, Quote),
+        a: Fill,
+        b: Fill,
+        liquidation: bool,
+    ) -> Event {
+        let (buyer, seller) = if a.size.is_positive() { (a, b) } else { (b, a) };
+        Event::TradeFilled {
+            market,
+            price,
+            value,
+            buyer,
+            seller,
+            liquidation,
+        }
+    }
+}
+
 fn neg(b: Base) -> Result<Base, MathError> {
     b.checked_neg()
 }

@@ -407,17 +407,9 @@ impl Venue {
         liquidation: bool,
         ev: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        let (buyer, seller) = if a.size.is_positive() { (a, b) } else { (b, a) };
         self.emit(
             ev,
-            Event::TradeFilled {
-                market,
-                price,
-                value,
-                buyer,
-                seller,
-                liquidation,
-            },
+            Event::trade_filled(market, (price, value), a, b, liquidation),
         )
     }
 

@@ -209,16 +209,5 @@ fn fill_event(
         mode: MarginMode::Cross,
         leverage: None,
     };
-    let (buyer, seller) = match close.is_positive() {
-        true => (side, other),
-        false => (other, side),
-    };
-    Event::TradeFilled {
-        market,
-        price,
-        value,
-        buyer,
-        seller,
-        liquidation: true,
-    }
+    Event::trade_filled(market, (price, value), side, other, true)
 }
