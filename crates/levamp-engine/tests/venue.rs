@@ -351,12 +351,12 @@ fn aave_example_venue() -> (Venue, AssetId, AssetId, AccountId, AccountId) {
         pool,
     };
     v.execute(&Command::ListAsset {
-        spec: asset("WETH", "0.8", "0.825", "0.05", "0.1", pool),
+        spec: Box::new(asset("WETH", "0.8", "0.825", "0.05", "0.1", pool)),
         price_key: "ETH".into(),
     })
     .unwrap();
     v.execute(&Command::ListAsset {
-        spec: asset("USDC", "0.77", "0.8", "0.045", "0.1", pool),
+        spec: Box::new(asset("USDC", "0.77", "0.8", "0.045", "0.1", pool)),
         price_key: "USDC".into(),
     })
     .unwrap();
@@ -527,7 +527,7 @@ fn bitmex_adl_example() {
     let mut rules = VenueRules::generic();
     rules.after_insurance = AfterInsurance::AutoDeleverage;
     let mut v = venue_with_market("0");
-    v.execute(&Command::SetRules(rules)).unwrap();
+    v.execute(&Command::SetRules(Box::new(rules))).unwrap();
     price(&mut v, "ETH", "500", 1);
     // Ranking = PnL% × leverage: entries below 600 give profit at the 600 mark;
     // (quantity, entry, margin) chosen so ranks follow the example's order.

@@ -32,12 +32,15 @@ pub struct Fill {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First event of every log: the rules and quote asset the venue opened with.
+    /// The rules are boxed here and below (as the asset spec of
+    /// `AssetListed`): rare events, and the largest variant sets every
+    /// event's size (a box serialises as its content: the log is unchanged).
     VenueOpened {
-        rules: VenueRules,
+        rules: Box<VenueRules>,
         quote: String,
     },
     RulesChanged {
-        rules: VenueRules,
+        rules: Box<VenueRules>,
     },
     AccountOpened {
         account: AccountId,
@@ -59,7 +62,7 @@ pub enum Event {
     },
     AssetListed {
         asset: AssetId,
-        spec: Asset,
+        spec: Box<Asset>,
     },
     Deposited {
         account: AccountId,
@@ -264,7 +267,7 @@ impl Venue {
                     "VenueOpened must be the first event only".into(),
                 ))
             }
-            RulesChanged { rules } => self.set_rules(rules.clone()),
+            RulesChanged { rules } => self.set_rules((**rules).clone()),
             AccountOpened { name, .. } => {
                 self.push_account(name);
             }
@@ -281,7 +284,7 @@ impl Venue {
                 }
             }
             AssetListed { spec, .. } => {
-                self.push_asset(spec.clone());
+                self.push_asset((**spec).clone());
             }
             Deposited {
                 account,

@@ -56,7 +56,9 @@ use levamp_core::{Base, Price, Quote, Ratio};
 /// Something a user (or agent, or script) asks the venue to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    SetRules(VenueRules),
+    /// Boxed (as `ListAsset`'s spec): rare, and the largest variant sets
+    /// every command's size.
+    SetRules(Box<VenueRules>),
     /// Lists a market (or replaces its parameters); `base` is the price key of its mark.
     ListMarket {
         spec: Market,
@@ -64,7 +66,7 @@ pub enum Command {
     },
     /// Lists an asset; `price_key` prices it.
     ListAsset {
-        spec: Asset,
+        spec: Box<Asset>,
         price_key: String,
     },
     OpenAccount {
@@ -444,7 +446,7 @@ impl Venue {
     /// The venue a log's first event opens (it must be `VenueOpened`).
     pub fn open_log(first: Option<&Event>) -> Result<Venue, VenueError> {
         match first {
-            Some(Event::VenueOpened { rules, quote }) => Ok(Venue::new(rules.clone(), quote)),
+            Some(Event::VenueOpened { rules, quote }) => Ok(Venue::new((**rules).clone(), quote)),
             _ => Err(VenueError::Replay(
                 "the first event must be venue_opened".into(),
             )),
@@ -469,7 +471,7 @@ impl Venue {
     /// The `VenueOpened` event that starts this venue's log.
     pub fn opening_event(&self) -> Event {
         Event::VenueOpened {
-            rules: self.rules.clone(),
+            rules: Box::new(self.rules.clone()),
             quote: self.asset_name(self.quote),
         }
     }
@@ -520,10 +522,10 @@ impl Venue {
             ev,
             Event::AssetListed {
                 asset,
-                spec: Asset {
+                spec: Box::new(Asset {
                     price,
                     ..spec.clone()
-                },
+                }),
             },
         )
     }
