@@ -762,6 +762,75 @@ fn refused_batch_restores_relisted_market() {
     assert_eq!(v, before);
 }
 
+/// A calm oracle update inside a refused batch is undone with the rest:
+/// the price and the clock come back (a command of its own keeps no undo
+/// records for such an update; a batch must).
+#[test]
+fn refused_batch_restores_a_calm_price_update() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let before = v.clone();
+    let batch = [
+        Command::Price {
+            key: v.price_id("ETH").unwrap(),
+            price: p("2010"),
+            ts: 5,
+            confidence: None,
+        },
+        Command::Withdraw {
+            account: a,
+            asset: v.quote(),
+            amount: b("5000"),
+        },
+    ];
+    assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
+    assert_eq!(v, before);
+}
+
+/// A calm oracle update as a command of its own records exactly the events
+/// replaying it needs (`TimeAdvanced` when the clock moves, then
+/// `OracleUpdated`), and a refused one changes nothing.
+#[test]
+fn calm_price_update_records_its_events_and_a_refused_one_nothing() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let key = v.price_id("ETH").unwrap();
+    let at = |px: &str, ts, confidence| Command::Price {
+        key,
+        price: p(px),
+        ts,
+        confidence,
+    };
+    let mut replayed = v.clone();
+    let events = v.execute(&at("2010", 5, Some(r("0.01")))).unwrap();
+    assert_eq!(
+        events,
+        vec![
+            Event::TimeAdvanced { ts: 5 },
+            Event::OracleUpdated {
+                key,
+                price: p("2010"),
+                ts: 5,
+                confidence: Some(r("0.01")),
+            },
+        ]
+    );
+    let same_time = v.execute(&at("2020", 5, None)).unwrap();
+    assert_eq!(same_time.len(), 1, "{same_time:?}");
+    for e in events.iter().chain(&same_time) {
+        replayed.replay_event(e).unwrap();
+    }
+    assert_eq!(replayed, v);
+    let after = v.clone();
+    assert!(v.execute(&at("2030", 4, None)).is_err());
+    assert!(v.execute(&at("-1", 6, None)).is_err());
+    assert_eq!(v, after);
+}
+
 /// One run of the scaled script: ETH listed at `base_price × scale`, five
 /// accounts opening positions of `size ÷ scale` (same notionals), then the
 /// oracle walks +3 %, +6 %, +12 %, +25 %, −15 % of the start. Returns the

@@ -28,6 +28,7 @@ mod reindex;
 mod rules;
 mod state;
 mod undo;
+mod update;
 mod validate;
 
 pub use adl_impact::{adl_impact, AdlImpact};
@@ -201,6 +202,16 @@ impl Venue {
         command: &Command,
         events: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
+        // The most common command has a path of its own (venue/update.rs).
+        if let Command::Price {
+            key,
+            price,
+            ts,
+            confidence,
+        } = *command
+        {
+            return self.oracle_command(key, price, ts, confidence, events, false);
+        }
         self.atomic(events, |v, ev| v.dispatch(command, ev))
     }
 
@@ -219,20 +230,29 @@ impl Venue {
         confidence: Option<Ratio>,
         events: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        self.atomic(events, |v, ev| {
-            v.oracle_update(key, price, ts, confidence, ev, true)
-        })
+        self.oracle_command(key, price, ts, confidence, events, true)
     }
 
     /// Runs `f` as one command: committed on success; on error rolled back
     /// with `events` left as it was.
-    fn atomic(
+    pub(crate) fn atomic(
         &mut self,
         events: &mut Vec<Event>,
         f: impl FnOnce(&mut Venue, &mut Vec<Event>) -> Result<(), VenueError>,
     ) -> Result<(), VenueError> {
         let start = events.len();
         let result = f(self, events);
+        self.end(result, events, start)
+    }
+
+    /// Ends a command with `result`: committed on success; on error rolled
+    /// back with `events` cut back to `start` (its length before the command).
+    pub(crate) fn end(
+        &mut self,
+        result: Result<(), VenueError>,
+        events: &mut Vec<Event>,
+        start: usize,
+    ) -> Result<(), VenueError> {
         match result {
             Ok(()) => {
                 self.commit();
