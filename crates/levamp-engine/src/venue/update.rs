@@ -52,15 +52,16 @@ impl Venue {
         let calm = self.index.last_crossed.is_empty();
         let start = ev.len();
         if !(quiet && calm) {
+            // Built in place (a push copies the whole event from the stack).
             if advanced {
-                ev.push(Event::TimeAdvanced { ts });
+                ev.extend(std::iter::once_with(|| Event::TimeAdvanced { ts }));
             }
-            ev.push(Event::OracleUpdated {
+            ev.extend(std::iter::once_with(|| Event::OracleUpdated {
                 key,
                 price,
                 ts,
                 confidence,
-            });
+            }));
         }
         if calm {
             // The commit of a calm update: its scan marks stay; prices and
