@@ -2,7 +2,9 @@
 //! that turns an event into a state change. Commands compute events from the
 //! state and apply them; `replay` applies a log. Events carry results
 //! (deltas, new indices), never a request, so applying one needs no
-//! decision and gives the same state every time.
+//! decision and gives the same state every time. (One shortcut: an oracle
+//! update that crosses no trigger sets the price and clock its events would,
+//! directly — `venue/update.rs`; replaying its events gives the same state.)
 
 use super::error::VenueError;
 use super::rules::VenueRules;
