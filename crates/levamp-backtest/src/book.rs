@@ -139,7 +139,7 @@ fn list_collateral(venue: &mut Venue, base: &str, haircut: Ratio) -> Result<Asse
         emode: None,
     };
     let c = Command::ListAsset {
-        spec,
+        spec: Box::new(spec),
         price_key: base.to_string(),
     };
     venue

@@ -174,6 +174,6 @@ fn seeding_must_match_the_backstop() {
     // The fund holds capital: switching the backstop would orphan it.
     let mut rules = VenueRules::generic();
     rules.backstop = Backstop::Segmented;
-    let e = v.execute(&Command::SetRules(rules)).unwrap_err();
+    let e = v.execute(&Command::SetRules(Box::new(rules))).unwrap_err();
     assert!(e.to_string().contains("backstop"), "{e}");
 }

@@ -305,7 +305,7 @@ fn bad_parameters_are_refused_naming_the_key() {
     let mut v = Venue::new(VenueRules::generic(), "USDT");
     let mut rules = dynamic(3, 0);
     rules.dynamic_margin.as_mut().unwrap().lambda = Ratio::ONE;
-    let err = v.execute(&Command::SetRules(rules)).unwrap_err();
+    let err = v.execute(&Command::SetRules(Box::new(rules))).unwrap_err();
     assert!(err.to_string().contains("dynamic_margin.lambda"), "{err}");
 }
 

@@ -351,12 +351,12 @@ fn aave_example_venue() -> (Venue, AssetId, AssetId, AccountId, AccountId) {
         pool,
     };
     v.execute(&Command::ListAsset {
-        spec: asset("WETH", "0.8", "0.825", "0.05", "0.1", pool),
+        spec: Box::new(asset("WETH", "0.8", "0.825", "0.05", "0.1", pool)),
         price_key: "ETH".into(),
     })
     .unwrap();
     v.execute(&Command::ListAsset {
-        spec: asset("USDC", "0.77", "0.8", "0.045", "0.1", pool),
+        spec: Box::new(asset("USDC", "0.77", "0.8", "0.045", "0.1", pool)),
         price_key: "USDC".into(),
     })
     .unwrap();
@@ -527,7 +527,7 @@ fn bitmex_adl_example() {
     let mut rules = VenueRules::generic();
     rules.after_insurance = AfterInsurance::AutoDeleverage;
     let mut v = venue_with_market("0");
-    v.execute(&Command::SetRules(rules)).unwrap();
+    v.execute(&Command::SetRules(Box::new(rules))).unwrap();
     price(&mut v, "ETH", "500", 1);
     // Ranking = PnL% × leverage: entries below 600 give profit at the 600 mark;
     // (quantity, entry, margin) chosen so ranks follow the example's order.
@@ -760,6 +760,75 @@ fn refused_batch_restores_relisted_market() {
     ];
     assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
     assert_eq!(v, before);
+}
+
+/// A calm oracle update inside a refused batch is undone with the rest:
+/// the price and the clock come back (a command of its own keeps no undo
+/// records for such an update; a batch must).
+#[test]
+fn refused_batch_restores_a_calm_price_update() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let before = v.clone();
+    let batch = [
+        Command::Price {
+            key: v.price_id("ETH").unwrap(),
+            price: p("2010"),
+            ts: 5,
+            confidence: None,
+        },
+        Command::Withdraw {
+            account: a,
+            asset: v.quote(),
+            amount: b("5000"),
+        },
+    ];
+    assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
+    assert_eq!(v, before);
+}
+
+/// A calm oracle update as a command of its own records exactly the events
+/// replaying it needs (`TimeAdvanced` when the clock moves, then
+/// `OracleUpdated`), and a refused one changes nothing.
+#[test]
+fn calm_price_update_records_its_events_and_a_refused_one_nothing() {
+    let mut v = venue_with_market("0");
+    price(&mut v, "ETH", "2000", 1);
+    let a = open(&mut v, "a", "1000");
+    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
+    let key = v.price_id("ETH").unwrap();
+    let at = |px: &str, ts, confidence| Command::Price {
+        key,
+        price: p(px),
+        ts,
+        confidence,
+    };
+    let mut replayed = v.clone();
+    let events = v.execute(&at("2010", 5, Some(r("0.01")))).unwrap();
+    assert_eq!(
+        events,
+        vec![
+            Event::TimeAdvanced { ts: 5 },
+            Event::OracleUpdated {
+                key,
+                price: p("2010"),
+                ts: 5,
+                confidence: Some(r("0.01")),
+            },
+        ]
+    );
+    let same_time = v.execute(&at("2020", 5, None)).unwrap();
+    assert_eq!(same_time.len(), 1, "{same_time:?}");
+    for e in events.iter().chain(&same_time) {
+        replayed.replay_event(e).unwrap();
+    }
+    assert_eq!(replayed, v);
+    let after = v.clone();
+    assert!(v.execute(&at("2030", 4, None)).is_err());
+    assert!(v.execute(&at("-1", 6, None)).is_err());
+    assert_eq!(v, after);
 }
 
 /// One run of the scaled script: ETH listed at `base_price × scale`, five

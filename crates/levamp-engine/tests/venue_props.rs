@@ -170,11 +170,11 @@ fn setup(variant: u8) -> (Venue, Vec<Event>) {
             base: "ETH".into(),
         },
         Command::ListAsset {
-            spec: asset("WETH"),
+            spec: Box::new(asset("WETH")),
             price_key: "ETH".into(),
         },
         Command::ListAsset {
-            spec: asset("USDC"),
+            spec: Box::new(asset("USDC")),
             price_key: "USDC".into(),
         },
     ];
@@ -421,7 +421,7 @@ proptest! {
         let mut alt = eth_market(0);
         alt.name = "ALTUSDT".into();
         let setup = [
-            Command::SetRules(rules),
+            Command::SetRules(Box::new(rules)),
             Command::ListMarket { spec: alt, base: "ALT".into() },
             Command::Price { key: 3, price: Price::from_int(2000), ts: v.now(), confidence: None },
             Command::SeedMarketInsurance { market: 0, amount: Base::from_int(300) },
@@ -461,7 +461,7 @@ proptest! {
         });
         // Drift's size premium on top (its own re-indexing path).
         rules.imf_factor = r(imf);
-        log.extend(v.execute(&Command::SetRules(rules)).unwrap());
+        log.extend(v.execute(&Command::SetRules(Box::new(rules))).unwrap());
         check_stream(v, log, &ops)?;
     }
 }

@@ -340,7 +340,10 @@ impl Line<'_> {
             Some(v) => string(v, &child(at, "price_key"))?.to_string(),
             None => name.to_string(),
         };
-        self.commands.push(Command::ListAsset { spec, price_key });
+        self.commands.push(Command::ListAsset {
+            spec: Box::new(spec),
+            price_key,
+        });
         Ok(())
     }
 

@@ -273,7 +273,11 @@ pub fn build(s: &Scenario, sources: &Sources) -> Result<World, InputError> {
     )?;
     // External liquidators replace the venue's own automatic liquidation.
     rules.liquidation.auto = auto && s.agents.liquidators.is_none();
-    run(&mut venue, Command::SetRules(rules), "venue.rules")?;
+    run(
+        &mut venue,
+        Command::SetRules(Box::new(rules)),
+        "venue.rules",
+    )?;
     let mut start_time = None;
     let replay = match &s.price {
         PriceModel::Replay { csv, column } => {

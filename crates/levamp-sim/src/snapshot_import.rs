@@ -44,10 +44,10 @@ pub(crate) fn import_snapshot(
             venue
                 .execute(&Command::ListAsset {
                     // The venue lists no e-mode categories (yet): no member ids.
-                    spec: Asset {
+                    spec: Box::new(Asset {
                         emode: None,
                         ..a.clone()
-                    },
+                    }),
                     price_key: key,
                 })
                 .map_err(engine(&file))?;

@@ -105,7 +105,7 @@ impl Speculator {
             (asset("STABLE", Ratio::ZERO), "STABLE"),
         ] {
             venue.execute(&Command::ListAsset {
-                spec,
+                spec: Box::new(spec),
                 price_key: key.into(),
             })?;
         }

@@ -2,7 +2,9 @@
 //! that turns an event into a state change. Commands compute events from the
 //! state and apply them; `replay` applies a log. Events carry results
 //! (deltas, new indices), never a request, so applying one needs no
-//! decision and gives the same state every time.
+//! decision and gives the same state every time. (One shortcut: an oracle
+//! update that crosses no trigger sets the price and clock its events would,
+//! directly — `venue/update.rs`; replaying its events gives the same state.)
 
 use super::error::VenueError;
 use super::rules::VenueRules;
@@ -32,12 +34,15 @@ pub struct Fill {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// First event of every log: the rules and quote asset the venue opened with.
+    /// The rules are boxed here and below (as the asset spec of
+    /// `AssetListed`): rare events, and the largest variant sets every
+    /// event's size (a box serialises as its content: the log is unchanged).
     VenueOpened {
-        rules: VenueRules,
+        rules: Box<VenueRules>,
         quote: String,
     },
     RulesChanged {
-        rules: VenueRules,
+        rules: Box<VenueRules>,
     },
     AccountOpened {
         account: AccountId,
@@ -59,7 +64,7 @@ pub enum Event {
     },
     AssetListed {
         asset: AssetId,
-        spec: Asset,
+        spec: Box<Asset>,
     },
     Deposited {
         account: AccountId,
@@ -286,7 +291,7 @@ impl Venue {
                     "VenueOpened must be the first event only".into(),
                 ))
             }
-            RulesChanged { rules } => self.set_rules(rules.clone()),
+            RulesChanged { rules } => self.set_rules((**rules).clone()),
             AccountOpened { name, .. } => {
                 self.push_account(name);
             }
@@ -303,7 +308,7 @@ impl Venue {
                 }
             }
             AssetListed { spec, .. } => {
-                self.push_asset(spec.clone());
+                self.push_asset((**spec).clone());
             }
             Deposited {
                 account,

@@ -105,6 +105,21 @@ impl Triggers {
     fn len(&self) -> usize {
         self.base.len() + self.overlay.len()
     }
+
+    /// Whether an update to `price` crosses no item on this side: the
+    /// nearest unscanned base item and the nearest overlay item lie beyond
+    /// it (the early exits of [`Triggers::unscanned`] and of the overlay
+    /// walk in [`LiquidationIndex::crossed_into`]).
+    fn calm(&self, price: Price, below: bool) -> bool {
+        if below {
+            let end = self.base.len() - self.scanned;
+            (end == 0 || self.base[end - 1].0 < price)
+                && self.overlay.last().is_none_or(|it| it.0 < price)
+        } else {
+            (self.scanned >= self.base.len() || self.base[self.scanned].0 > price)
+                && self.overlay.first().is_none_or(|it| it.0 > price)
+        }
+    }
 }
 
 /// See the module docs.
@@ -425,6 +440,25 @@ impl LiquidationIndex {
     /// crossed: kept in `last_crossed` for the liquidation pass and put on
     /// the list re-indexed (from scratch) at commit.
     pub(crate) fn note_update(&mut self, key: PriceId, price: Price) {
+        // The common calm update: no item crossed, no scan mark moved,
+        // nothing to look up (what `crossed_into` finds then, directly).
+        let k = key as usize;
+        if k < self.below.len() {
+            self.settle();
+            if self.always[k].is_empty()
+                && self.below[k].calm(price, true)
+                && self.above[k].calm(price, false)
+            {
+                #[cfg(debug_assertions)]
+                {
+                    let mut out = Vec::new();
+                    self.crossed_into(key, price, &mut out, false);
+                    debug_assert!(out.is_empty(), "a calm update crossed {out:?}");
+                }
+                self.last_crossed.clear();
+                return;
+            }
+        }
         let mut crossed = std::mem::take(&mut self.last_crossed);
         self.crossed_into(key, price, &mut crossed, true);
         self.pending.extend_from_slice(&crossed);

@@ -2,7 +2,8 @@
 //!
 //! [`Venue::execute`] validates a [`Command`], computes its events from the
 //! state and applies each through [`Venue::apply`] (the only code that
-//! mutates state). A refused command — bad input, insufficient margin,
+//! mutates state, but for the calm oracle update's shortcut in
+//! `venue/update.rs`, which sets what its events would). A refused command — bad input, insufficient margin,
 //! overflow — is rolled back: state and log are as before. [`Venue::replay`]
 //! rebuilds a bit-identical state from a log. Formulas and sources:
 //! docs/mechanisms.md.
@@ -28,6 +29,7 @@ mod reindex;
 mod rules;
 mod state;
 mod undo;
+mod update;
 mod validate;
 
 pub use adl_impact::{adl_impact, AdlImpact};
@@ -56,7 +58,9 @@ use levamp_core::{Base, Price, Quote, Ratio};
 /// Something a user (or agent, or script) asks the venue to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Command {
-    SetRules(VenueRules),
+    /// Boxed (as `ListAsset`'s spec): rare, and the largest variant sets
+    /// every command's size.
+    SetRules(Box<VenueRules>),
     /// Lists a market (or replaces its parameters); `base` is the price key of its mark.
     ListMarket {
         spec: Market,
@@ -64,7 +68,7 @@ pub enum Command {
     },
     /// Lists an asset; `price_key` prices it.
     ListAsset {
-        spec: Asset,
+        spec: Box<Asset>,
         price_key: String,
     },
     OpenAccount {
@@ -199,6 +203,16 @@ impl Venue {
         command: &Command,
         events: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
+        // The most common command has a path of its own (venue/update.rs).
+        if let Command::Price {
+            key,
+            price,
+            ts,
+            confidence,
+        } = *command
+        {
+            return self.oracle_command(key, price, ts, confidence, events, false);
+        }
         self.atomic(events, |v, ev| v.dispatch(command, ev))
     }
 
@@ -217,20 +231,29 @@ impl Venue {
         confidence: Option<Ratio>,
         events: &mut Vec<Event>,
     ) -> Result<(), VenueError> {
-        self.atomic(events, |v, ev| {
-            v.oracle_update(key, price, ts, confidence, ev, true)
-        })
+        self.oracle_command(key, price, ts, confidence, events, true)
     }
 
     /// Runs `f` as one command: committed on success; on error rolled back
     /// with `events` left as it was.
-    fn atomic(
+    pub(crate) fn atomic(
         &mut self,
         events: &mut Vec<Event>,
         f: impl FnOnce(&mut Venue, &mut Vec<Event>) -> Result<(), VenueError>,
     ) -> Result<(), VenueError> {
         let start = events.len();
         let result = f(self, events);
+        self.end(result, events, start)
+    }
+
+    /// Ends a command with `result`: committed on success; on error rolled
+    /// back with `events` cut back to `start` (its length before the command).
+    pub(crate) fn end(
+        &mut self,
+        result: Result<(), VenueError>,
+        events: &mut Vec<Event>,
+        start: usize,
+    ) -> Result<(), VenueError> {
         match result {
             Ok(()) => {
                 self.commit();
@@ -444,7 +467,7 @@ impl Venue {
     /// The venue a log's first event opens (it must be `VenueOpened`).
     pub fn open_log(first: Option<&Event>) -> Result<Venue, VenueError> {
         match first {
-            Some(Event::VenueOpened { rules, quote }) => Ok(Venue::new(rules.clone(), quote)),
+            Some(Event::VenueOpened { rules, quote }) => Ok(Venue::new((**rules).clone(), quote)),
             _ => Err(VenueError::Replay(
                 "the first event must be venue_opened".into(),
             )),
@@ -469,7 +492,7 @@ impl Venue {
     /// The `VenueOpened` event that starts this venue's log.
     pub fn opening_event(&self) -> Event {
         Event::VenueOpened {
-            rules: self.rules.clone(),
+            rules: Box::new(self.rules.clone()),
             quote: self.asset_name(self.quote),
         }
     }
@@ -520,10 +543,10 @@ impl Venue {
             ev,
             Event::AssetListed {
                 asset,
-                spec: Asset {
+                spec: Box::new(Asset {
                     price,
                     ..spec.clone()
-                },
+                }),
             },
         )
     }

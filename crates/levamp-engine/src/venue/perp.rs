@@ -12,7 +12,7 @@ use super::error::VenueError;
 use super::event::{Event, Fill};
 use super::state::{AccountId, Venue, MARKET_ACCOUNT};
 use crate::margin::{div_up_i64, holding_value, scope_health, single_position_scope, Scope};
-use crate::model::{AssetId, MarginMode, MarketId, Position, PriceId};
+use crate::model::{AssetId, MarginMode, MarketId, Position};
 use levamp_core::{mul_div, Base, MathError, Price, Quote, Ratio, Round};
 
 /// A fill request: `account` trades `size` (+ buys) at `price` against
@@ -608,84 +608,6 @@ impl Venue {
             },
         )?;
         self.require_initial(account, Some(market))
-    }
-
-    pub(crate) fn oracle_update(
-        &mut self,
-        key: PriceId,
-        price: Price,
-        ts: i64,
-        confidence: Option<Ratio>,
-        ev: &mut Vec<Event>,
-        quiet: bool,
-    ) -> Result<(), VenueError> {
-        if key as usize >= self.prices.len() {
-            return Err(VenueError::Unknown {
-                kind: "price key",
-                name: format!("#{key}"),
-            });
-        }
-        if !price.is_positive() {
-            return Err(VenueError::Invalid {
-                field: "price",
-                reason: format!("must be > 0, got {price}"),
-            });
-        }
-        // The quote asset is the numeraire: its price is 1 by definition (model
-        // a depeg with a separate collateral asset).
-        if key == self.assets[self.quote as usize].price && price != Price::ONE {
-            return Err(VenueError::Invalid {
-                field: "price",
-                reason: format!(
-                    "the quote asset {} is priced at 1 by definition, got {price}",
-                    self.asset_name(self.quote)
-                ),
-            });
-        }
-        let last = self.price_ts[key as usize];
-        if ts < last {
-            return Err(VenueError::TimeWentBackwards { now: last, ts });
-        }
-        // Built only where it is kept (a dropped event costs its drop).
-        let update = || Event::OracleUpdated {
-            key,
-            price,
-            ts,
-            confidence,
-        };
-        if quiet && self.rules.dynamic_margin.is_none() {
-            if ts < self.now {
-                return Err(VenueError::TimeWentBackwards { now: self.now, ts });
-            }
-            // What applying `TimeAdvanced` and `OracleUpdated` does (see
-            // `Venue::apply`; no dynamic-margin rule to measure), without
-            // building and keeping the events.
-            let advanced = ts > self.now;
-            if advanced {
-                self.set_now(ts);
-            }
-            self.set_price(key, price, ts);
-            self.index.note_update(key, price);
-            // Crossing no trigger, the update is all that happens: nothing to record.
-            if self.index.last_crossed.is_empty() {
-                return Ok(());
-            }
-            if advanced {
-                ev.push(Event::TimeAdvanced { ts });
-            }
-            ev.push(update());
-        } else {
-            self.advance_to(ts, ev)?;
-            self.emit(ev, update())?;
-        }
-        let rate_changed = self.update_margin_rates(key, ev)?;
-        if self.rules.liquidation.auto {
-            self.liquidate_at_risk(ev)?;
-            if rate_changed {
-                self.liquidate_rate_changes(key, ev)?;
-            }
-        }
-        Ok(())
     }
 
     /// Aave LTV rule for a withdrawal or borrow: Σ collateral × LTV ≥ Σ debt.
