@@ -5,7 +5,9 @@
 //! mutates state, but for the calm oracle update's shortcut in
 //! `venue/update.rs`, which sets what its events would). A refused command — bad input, insufficient margin,
 //! overflow — is rolled back: state and log are as before. [`Venue::replay`]
-//! rebuilds a bit-identical state from a log. Formulas and sources:
+//! rebuilds a bit-identical state from a log. [`Venue::execute_stream`]
+//! runs many commands one by one with the accounts of the commands ahead
+//! prefetched (`venue/prefetch.rs`). Formulas and sources:
 //! docs/mechanisms.md.
 
 mod adl_impact;
