@@ -27,7 +27,7 @@ pub const VAR_SCALE: i128 = 1_000_000_000_000_000_000_000_000;
 const MAX_Y: i128 = 9 * VAR_SCALE / 10;
 
 /// `ln(p1 ÷ p0)` at [`VAR_SCALE`], both prices > 0 (moves beyond 19× are
-/// clamped, see [`MAX_Y`]). Each term is truncated toward zero; the error is
+/// clamped, see `MAX_Y`). Each term is truncated toward zero; the error is
 /// below one unit of [`VAR_SCALE`] per term.
 pub fn log_return(p1: Price, p0: Price) -> Result<i128, MathError> {
     let (a, b) = (p1.raw(), p0.raw());

@@ -1,7 +1,7 @@
 //! The venue state machine: commands in, events out.
 //!
 //! [`Venue::execute`] validates a [`Command`], computes its events from the
-//! state and applies each through [`Venue::apply`] (the only code that
+//! state and applies each through `Venue::apply` (the only code that
 //! mutates state, but for the calm oracle update's shortcut in
 //! `venue/update.rs`, which sets what its events would). A refused command — bad input, insufficient margin,
 //! overflow — is rolled back: state and log are as before. [`Venue::replay`]
