@@ -745,13 +745,20 @@ fn relisting_reindexes_and_next_update_liquidates() {
 /// parameters come back.
 #[test]
 fn refused_batch_restores_relisted_market() {
+    refused_batch_restores(|_| eth_listing("0.2", "0"));
+}
+
+/// A venue with a trader holding 1 ETH long and a batch of `first` then a
+/// withdrawal the trader cannot afford: the batch is refused and the venue
+/// is as before it.
+fn refused_batch_restores(first: impl FnOnce(&Venue) -> Command) {
     let mut v = venue_with_market("0");
     price(&mut v, "ETH", "2000", 1);
     let a = open(&mut v, "a", "1000");
     v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
     let before = v.clone();
     let batch = [
-        eth_listing("0.2", "0"),
+        first(&v),
         Command::Withdraw {
             account: a,
             asset: v.quote(),
@@ -767,26 +774,12 @@ fn refused_batch_restores_relisted_market() {
 /// records for such an update; a batch must).
 #[test]
 fn refused_batch_restores_a_calm_price_update() {
-    let mut v = venue_with_market("0");
-    price(&mut v, "ETH", "2000", 1);
-    let a = open(&mut v, "a", "1000");
-    v.execute(&Command::Trade(order(a, "1", "2000"))).unwrap();
-    let before = v.clone();
-    let batch = [
-        Command::Price {
-            key: v.price_id("ETH").unwrap(),
-            price: p("2010"),
-            ts: 5,
-            confidence: None,
-        },
-        Command::Withdraw {
-            account: a,
-            asset: v.quote(),
-            amount: b("5000"),
-        },
-    ];
-    assert!(v.execute_all(&batch, &mut Vec::new()).is_err());
-    assert_eq!(v, before);
+    refused_batch_restores(|v| Command::Price {
+        key: v.price_id("ETH").unwrap(),
+        price: p("2010"),
+        ts: 5,
+        confidence: None,
+    });
 }
 
 /// A calm oracle update as a command of its own records exactly the events
