@@ -345,11 +345,15 @@ pub fn search<E>(
                 return done(evaluations, outcome);
             }
         }
-        let first_fail = order
-            .iter()
-            .position(|&i| !target.meets(evaluations[i].ci))
-            .expect("the failing end fails");
-        (safe, beyond) = (order[first_fail - 1], order[first_fail]);
+        // The first point that fails and the one before it (the safe end
+        // meets and sorts first; the failing end fails, so there is one;
+        // were there none, the ends stay the bracket).
+        if let Some(w) = order
+            .windows(2)
+            .find(|w| !target.meets(evaluations[w[1]].ci))
+        {
+            (safe, beyond) = (w[0], w[1]);
+        }
     }
     let tolerance = settings.tolerance.max(1);
     while (evaluations[beyond].units - evaluations[safe].units).abs() > tolerance {
