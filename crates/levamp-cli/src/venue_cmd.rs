@@ -32,15 +32,28 @@ pub fn run(
     };
     let mut count = 0usize;
     let mut names = EventNames::new();
+    let mut line = Vec::new();
+    // Without an events file, a table run only counts its events.
+    let writes_events = events_file.is_some() || spool.is_some();
     let run = Run::stream(lines, preset, on_error, |event| -> Result<()> {
-        let json = names.json(&event)?;
+        if !writes_events {
+            count += 1;
+            return Ok(());
+        }
+        line.clear();
+        names.write(&event, &mut line)?;
         if let Some(f) = events_file.as_mut() {
-            serde_json::to_writer(f.writer(), &json).map_err(|e| f.error(e))?;
-            f.write_all(b"\n")?;
+            line.push(b'\n');
+            f.write_all(&line)?;
+            line.pop();
         }
         // The document's events leave out the opening `venue_opened`.
         if let (Some(s), true) = (spool.as_mut(), count > 0) {
-            spool_event(s.writer(), count > 1, &json).context("cannot write a temporary file")?;
+            let w = s.writer();
+            let comma: &[u8] = if count > 1 { b"," } else { b"" };
+            w.write_all(comma)
+                .and_then(|()| w.write_all(&line))
+                .context("cannot write a temporary file")?;
         }
         count += 1;
         Ok(())
@@ -86,15 +99,6 @@ pub fn run(
             print_summary(&run.venue, count.saturating_sub(1), &state, &conservation)
         }
     }
-}
-
-/// One event of the JSON document's `events` array, after a comma unless first.
-fn spool_event(w: &mut dyn Write, comma: bool, event: &Value) -> std::io::Result<()> {
-    if comma {
-        w.write_all(b",")?;
-    }
-    serde_json::to_writer(w, event)?;
-    Ok(())
 }
 
 /// Runs `levamp replay`.

@@ -10,7 +10,6 @@
 
 use crate::json::InputError;
 use levamp_engine::venue::{Event, MARKET_ACCOUNT_NAME};
-use serde_json::{Map, Value};
 
 /// Which table of names an id field indexes.
 #[derive(Clone, Copy)]
@@ -41,6 +40,8 @@ pub struct EventNames {
     markets: Vec<String>,
     assets: Vec<String>,
     keys: Vec<String>,
+    /// The event as serde writes it, before the names are spliced in.
+    buffer: Vec<u8>,
 }
 
 impl EventNames {
@@ -49,20 +50,137 @@ impl EventNames {
         EventNames::default()
     }
 
-    /// `event` as JSON with a `<field>_name` beside each id field whose name
-    /// is known (learning the names the event itself introduces first).
-    pub fn json(&mut self, event: &Event) -> Result<Value, InputError> {
+    /// Appends `event` as one line of compact JSON (no line end) to `out`,
+    /// with a `<field>_name` after the fields of each object that has id
+    /// fields whose names are known (learning the names the event itself
+    /// introduces first): the top-level object and a fill's `buyer` and
+    /// `seller`, in the order of [`FIELDS`].
+    ///
+    /// The event is written by its `Serialize` (no `Value` tree), then the
+    /// names are spliced in before the closing braces: serde's compact form
+    /// writes every key as `"key":`, and an id field's value is a bare
+    /// unsigned integer.
+    pub fn write(&mut self, event: &Event, out: &mut Vec<u8>) -> Result<(), InputError> {
         self.learn(event);
-        let mut json = crate::event_json(event)?;
-        if let Value::Object(map) = &mut json {
-            self.name(map);
-            for side in ["buyer", "seller"] {
-                if let Some(Value::Object(fill)) = map.get_mut(side) {
-                    self.name(fill);
+        let mut raw = std::mem::take(&mut self.buffer);
+        raw.clear();
+        let written = serde_json::to_writer(&mut raw, event).map_err(|e| InputError {
+            at: String::new(),
+            message: format!("cannot write an event as JSON: {e}"),
+        });
+        let spliced = written.and_then(|()| {
+            self.splice(&raw, out).map_err(|e| InputError {
+                at: String::new(),
+                message: format!("cannot write an event as JSON: {e}"),
+            })
+        });
+        self.buffer = raw;
+        spliced
+    }
+
+    /// Copies the compact JSON object `raw` to `out` with the names added
+    /// (see [`EventNames::write`]).
+    fn splice(&self, raw: &[u8], out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
+        // Per open object or array: whether it takes names, and the id
+        // fields met in it so far (index into FIELDS, id).
+        struct Frame {
+            named: bool,
+            ids: Vec<(usize, u64)>,
+        }
+        let mut frames: Vec<Frame> = Vec::new();
+        // The key just read (its bytes in `raw`), in the innermost frame.
+        let mut key: &[u8] = b"";
+        let mut i = 0;
+        while i < raw.len() {
+            let b = raw[i];
+            match b {
+                b'"' => {
+                    let end = string_end(raw, i);
+                    let is_key = raw.get(end) == Some(&b':');
+                    if is_key {
+                        key = &raw[i + 1..end - 1];
+                    }
+                    out.extend_from_slice(&raw[i..end]);
+                    i = end;
+                    continue;
                 }
+                b'{' | b'[' => {
+                    let named = b == b'{'
+                        && match frames.len() {
+                            0 => true,
+                            1 => frames[0].named && (key == b"buyer" || key == b"seller"),
+                            _ => false,
+                        };
+                    frames.push(Frame {
+                        named,
+                        ids: Vec::new(),
+                    });
+                }
+                b'}' | b']' => {
+                    if let Some(frame) = frames.pop() {
+                        if frame.named {
+                            self.append_names(&frame.ids, out)?;
+                        }
+                    }
+                }
+                b'-' | b'0'..=b'9' => {
+                    let len = raw[i..]
+                        .iter()
+                        .take_while(|c| matches!(c, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'))
+                        .count();
+                    let number = &raw[i..i + len];
+                    // An id is a bare unsigned integer (what `as_u64` reads).
+                    let id = match number.iter().all(u8::is_ascii_digit) {
+                        true => std::str::from_utf8(number)
+                            .ok()
+                            .and_then(|d| d.parse().ok()),
+                        false => None,
+                    };
+                    let field = FIELDS.iter().position(|(f, _)| f.as_bytes() == key);
+                    if let (Some(frame), Some(field), Some(id)) = (frames.last_mut(), field, id) {
+                        if frame.named {
+                            frame.ids.push((field, id));
+                        }
+                    }
+                    out.extend_from_slice(number);
+                    i += len;
+                    continue;
+                }
+                _ => {}
+            }
+            out.push(b);
+            i += 1;
+        }
+        Ok(())
+    }
+
+    /// `,"<field>_name":"<name>"` for each of `ids` whose name is known, in
+    /// the order of [`FIELDS`].
+    fn append_names(
+        &self,
+        ids: &[(usize, u64)],
+        out: &mut Vec<u8>,
+    ) -> Result<(), serde_json::Error> {
+        for (index, (field, table)) in FIELDS.iter().enumerate() {
+            let names = match table {
+                Table::Accounts => &self.accounts,
+                Table::Markets => &self.markets,
+                Table::Assets => &self.assets,
+                Table::Keys => &self.keys,
+            };
+            let name = ids
+                .iter()
+                .find(|(f, _)| *f == index)
+                .and_then(|&(_, id)| names.get(usize::try_from(id).ok()?))
+                .filter(|n| !n.is_empty());
+            if let Some(name) = name {
+                out.extend_from_slice(b",\"");
+                out.extend_from_slice(field.as_bytes());
+                out.extend_from_slice(b"_name\":");
+                serde_json::to_writer(&mut *out, name)?;
             }
         }
-        Ok(json)
+        Ok(())
     }
 
     fn learn(&mut self, event: &Event) {
@@ -80,6 +198,7 @@ impl EventNames {
                     markets: Vec::new(),
                     assets: vec![quote.clone()],
                     keys: vec![quote.clone()],
+                    buffer: std::mem::take(&mut self.buffer),
                 };
             }
             Event::AccountOpened { account, name } => {
@@ -95,24 +214,89 @@ impl EventNames {
             _ => {}
         }
     }
+}
 
-    /// Adds the names of `map`'s id fields.
-    fn name(&self, map: &mut Map<String, Value>) {
-        for (field, table) in FIELDS {
-            let names = match table {
-                Table::Accounts => &self.accounts,
-                Table::Markets => &self.markets,
-                Table::Assets => &self.assets,
-                Table::Keys => &self.keys,
-            };
-            let name = map
-                .get(*field)
-                .and_then(Value::as_u64)
-                .and_then(|id| names.get(usize::try_from(id).ok()?))
-                .filter(|n| !n.is_empty());
-            if let Some(name) = name {
-                map.insert(format!("{field}_name"), Value::String(name.clone()));
+/// The index just past the JSON string starting at `raw[start]` (a `"`).
+fn string_end(raw: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < raw.len() {
+        match raw[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    raw.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{OnError, Preset, Run};
+    use serde_json::{Map, Value};
+
+    /// The names as a `Value` tree gets them: each id field's name inserted
+    /// at the end of its object, in the order of FIELDS (what `write`
+    /// splices into serde's bytes).
+    fn reference(names: &mut EventNames, event: &Event) -> String {
+        names.learn(event);
+        let name = |names: &EventNames, map: &mut Map<String, Value>| {
+            for (field, table) in FIELDS {
+                let list = match table {
+                    Table::Accounts => &names.accounts,
+                    Table::Markets => &names.markets,
+                    Table::Assets => &names.assets,
+                    Table::Keys => &names.keys,
+                };
+                let found = map
+                    .get(*field)
+                    .and_then(Value::as_u64)
+                    .and_then(|id| list.get(id as usize))
+                    .filter(|n| !n.is_empty())
+                    .cloned();
+                if let Some(n) = found {
+                    map.insert(format!("{field}_name"), Value::String(n));
+                }
+            }
+        };
+        let mut json = crate::event_json(event).unwrap();
+        let map = json.as_object_mut().unwrap();
+        name(names, map);
+        for side in ["buyer", "seller"] {
+            if let Some(Value::Object(fill)) = map.get_mut(side) {
+                name(names, fill);
             }
         }
+        serde_json::to_string(&json).unwrap()
+    }
+
+    fn check(script: &str, venue: &str) -> usize {
+        let run = Run::script(script, Preset::load(venue).unwrap(), OnError::Skip).unwrap();
+        let (mut spliced, mut tree) = (EventNames::new(), EventNames::new());
+        let mut out = Vec::new();
+        for event in &run.events {
+            out.clear();
+            spliced.write(event, &mut out).unwrap();
+            assert_eq!(
+                String::from_utf8(out.clone()).unwrap(),
+                reference(&mut tree, event)
+            );
+        }
+        run.events.len()
+    }
+
+    // Every event of the examples (fills with buyer and seller, liquidations,
+    // lending), and names that hold JSON's own punctuation.
+    #[test]
+    fn spliced_names_equal_the_value_tree() {
+        let perp = include_str!("../../../examples/perp-cascade.jsonl");
+        let aave = include_str!("../../../examples/aave-liquidation.jsonl");
+        assert!(check(perp, "generic") > 10);
+        assert!(check(aave, "aave-v3") > 10);
+        let odd = perp
+            .replace("\"a1\"", r#""a{\"1\":[2]}""#)
+            .replace("\"mm\"", r#""m\\m\u00e9,}""#);
+        assert!(odd.contains(r#"a{\"1\":[2]}"#));
+        assert!(check(&odd, "binance-usdm") > 10);
     }
 }
