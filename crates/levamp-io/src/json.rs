@@ -1,6 +1,7 @@
 //! Walking untrusted JSON with a path in hand, so every error names the
 //! exact place: `accounts[2].positions[0].entry_price: must be > 0`.
 
+use crate::scan::Node;
 use levamp_core::{parse_raw, ParseError};
 use serde_json::{Map, Value};
 use std::fmt;
@@ -146,11 +147,30 @@ pub fn string<'a>(v: &'a Value, at: &str) -> Result<&'a str, InputError> {
 /// A decimal number (JSON number or decimal string), exact, as a raw value.
 pub fn decimal(v: &Value, at: &str) -> Result<i128, InputError> {
     let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.clone(),
+        // `arbitrary_precision`: the number's text as written.
+        Value::Number(n) => n.as_str(),
+        Value::String(s) => s.as_str(),
         other => return err(at, format!("expected a number, found {}", kind(other))),
     };
-    decimal_text(&text, at)
+    decimal_text(text, at)
+}
+
+/// [`string`] of a scanned value.
+pub fn node_string<'n>(v: &'n Node<'_>, at: &str) -> Result<&'n str, InputError> {
+    match v {
+        Node::String(s) if s.is_empty() => err(at, "must not be empty"),
+        Node::String(s) => Ok(s),
+        other => err(at, format!("expected a string, found {}", other.kind())),
+    }
+}
+
+/// [`decimal`] of a scanned value.
+pub fn node_decimal(v: &Node<'_>, at: &str) -> Result<i128, InputError> {
+    match v {
+        Node::Number(text) => decimal_text(text, at),
+        Node::String(text) => decimal_text(text, at),
+        other => err(at, format!("expected a number, found {}", other.kind())),
+    }
 }
 
 /// The exact raw value of decimal text (a JSON number's or a string's).

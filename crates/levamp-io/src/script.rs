@@ -7,14 +7,18 @@
 //! error names the line and the field: `line 7: size: must not be 0`.
 
 use crate::definitions::{parse_asset, parse_market, parse_rules, ASSET_KEYS, MARKET_KEYS};
-use crate::json::{child, decimal, did_you_mean, err, known_keys, object, string, InputError};
+use crate::json::{
+    child, did_you_mean, err, known_key_names, node_decimal, node_string, string, InputError,
+};
 use crate::preset::Preset;
+use crate::scan::Node;
 use levamp_core::{Base, Price, Quote, Ratio};
 use levamp_engine::venue::{
     AccountId, Command, Event, TradeOrder, Venue, VenueError, MARKET_ACCOUNT_NAME,
 };
 use levamp_engine::{AssetId, MarginMode, MarketId, PriceId};
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 
 /// What to do when a line fails.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,12 +127,16 @@ impl Run {
     /// Parses and executes one line; on error nothing changed.
     pub fn line(&mut self, line_no: usize, text: &str) -> Result<(), InputError> {
         let at = format!("line {line_no}");
-        let value = crate::json::parse_json(text).map_err(|e| in_line(&at, e))?;
-        let map = object(&value, &at)?;
-        let kind = string(
-            map.get("type").unwrap_or(&Value::Null),
-            &format!("{at}: type"),
-        )?;
+        let node = crate::scan::parse(text)
+            .map_err(|bad| in_line(&at, crate::scan::syntax_error(text, bad)))?;
+        let Node::Object(entries) = &node else {
+            return err(&at, format!("expected an object, found {}", node.kind()));
+        };
+        let kind =
+            node_string(node.get("type").unwrap_or(&Node::Null), "").map_err(|e| InputError {
+                at: format!("{at}: type"),
+                ..e
+            })?;
         if !TYPES.contains(&kind) {
             let hint = did_you_mean(kind, TYPES.iter().copied())
                 .map(|s| format!(" (did you mean {}?)", crate::json::quote(s)))
@@ -143,7 +151,7 @@ impl Run {
         let mut cx = Line {
             run: self,
             at: at.clone(),
-            map,
+            entries,
             commands: Vec::new(),
         };
         cx.build(kind, first)?;
@@ -175,7 +183,8 @@ fn engine_message(e: &VenueError) -> String {
 struct Line<'a> {
     run: &'a mut Run,
     at: String,
-    map: &'a Map<String, Value>,
+    /// The line's object, its keys in document order (each once).
+    entries: &'a [(Cow<'a, str>, Node<'a>)],
     commands: Vec<Command>,
 }
 
@@ -183,21 +192,42 @@ impl Line<'_> {
     fn field(&self, key: &str) -> String {
         format!("{}: {key}", self.at)
     }
-    fn get(&self, key: &str) -> Result<&Value, InputError> {
-        self.map
-            .get(key)
+    /// An error of a value checked without its path (`at` empty), placed
+    /// at field `key`: the path is formatted only when there is an error.
+    fn placed<'k>(&'k self, key: &'k str) -> impl Fn(InputError) -> InputError + 'k {
+        move |e| InputError {
+            at: self.field(key),
+            ..e
+        }
+    }
+    /// Field `key`, when the line has it.
+    fn lookup(&self, key: &str) -> Option<&Node<'_>> {
+        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+    fn get(&self, key: &str) -> Result<&Node<'_>, InputError> {
+        self.lookup(key)
             .map_or_else(|| err(&self.field(key), "required"), Ok)
     }
+    /// The line as a `serde_json` object, for the definition parsers
+    /// (`venue`, `market` and `asset` lines).
+    fn value_map(&self) -> Map<String, Value> {
+        let entries = self.entries.iter();
+        entries
+            .map(|(k, v)| (k.to_string(), v.to_value()))
+            .collect()
+    }
     fn name(&self, key: &str) -> Result<String, InputError> {
-        string(self.get(key)?, &self.field(key)).map(str::to_string)
+        node_string(self.get(key)?, "")
+            .map(str::to_string)
+            .map_err(self.placed(key))
     }
     fn raw(&self, key: &str) -> Result<i128, InputError> {
-        decimal(self.get(key)?, &self.field(key))
+        node_decimal(self.get(key)?, "").map_err(self.placed(key))
     }
     fn opt_raw(&self, key: &str) -> Result<Option<i128>, InputError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => decimal(v, &self.field(key)).map(Some),
+        match self.lookup(key) {
+            None | Some(Node::Null) => Ok(None),
+            Some(v) => node_decimal(v, "").map(Some).map_err(self.placed(key)),
         }
     }
     fn ts(&self, key: &str) -> Result<i64, InputError> {
@@ -208,18 +238,19 @@ impl Line<'_> {
         i64::try_from(raw / levamp_core::SCALE).or_else(|_| err(&self.field(key), "out of range"))
     }
     fn keys(&self, allowed: &[&str]) -> Result<(), InputError> {
-        known_keys(self.map, "", allowed).map_err(|e| InputError {
+        let keys = self.entries.iter().map(|(k, _)| k.as_ref());
+        known_key_names(keys, "", allowed).map_err(|e| InputError {
             at: format!("{}: {}", self.at, e.at),
             message: e.message,
         })
     }
     /// `"max"` or `-1` → `None`.
     fn amount_or_max(&self, key: &str) -> Result<Option<Base>, InputError> {
-        match self.map.get(key) {
+        match self.lookup(key) {
             None => Ok(None),
-            Some(Value::String(s)) if s == "max" => Ok(None),
+            Some(Node::String(s)) if s == "max" => Ok(None),
             Some(v) => {
-                let raw = decimal(v, &self.field(key))?;
+                let raw = node_decimal(v, "").map_err(self.placed(key))?;
                 if raw == -levamp_core::SCALE {
                     return Ok(None);
                 }
@@ -357,9 +388,9 @@ impl Line<'_> {
     }
 
     fn mode(&self, key: &str) -> Result<Option<MarginMode>, InputError> {
-        match self.map.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(v) => match string(v, &self.field(key))? {
+        match self.lookup(key) {
+            None | Some(Node::Null) => Ok(None),
+            Some(v) => match node_string(v, "").map_err(self.placed(key))? {
                 "cross" => Ok(Some(MarginMode::Cross)),
                 "isolated" => Ok(Some(MarginMode::Isolated)),
                 other => err(
@@ -404,7 +435,7 @@ impl Line<'_> {
                 if raw <= 0 {
                     return err(&self.field("price"), "must be > 0");
                 }
-                let ts = match self.map.contains_key("ts") {
+                let ts = match self.lookup("ts").is_some() {
                     true => self.ts("ts")?,
                     false => self.run.venue.now(),
                 };
@@ -501,8 +532,8 @@ impl Line<'_> {
                     _ => self.account("liquidator", false)?,
                 };
                 let account = self.account("account", false)?;
-                let market = match self.map.get("market") {
-                    None | Some(Value::Null) => None,
+                let market = match self.lookup("market") {
+                    None | Some(Node::Null) => None,
                     Some(_) => Some(self.market("market")?),
                 };
                 self.commands.push(Command::Liquidate {
@@ -545,11 +576,11 @@ impl Line<'_> {
             return err(&self.field("type"), "\"venue\" must be the first line");
         }
         let preset = self.run.preset.clone();
-        let rules = match self.map.get("rules") {
-            Some(r) => parse_rules(&preset.name, r, &self.field("rules"))?,
+        let rules = match self.lookup("rules") {
+            Some(r) => parse_rules(&preset.name, &r.to_value(), &self.field("rules"))?,
             None => preset.rules.clone(),
         };
-        let quote = match self.map.get("quote") {
+        let quote = match self.lookup("quote") {
             Some(_) => self.name("quote")?,
             None => preset.quote.clone(),
         };
@@ -567,7 +598,7 @@ impl Line<'_> {
 
     /// `market`: lists (or re-lists) a market; fields override the preset's key by key.
     fn market_line(&mut self) -> Result<(), InputError> {
-        let mut fields = self.map.clone();
+        let mut fields = self.value_map();
         fields.remove("type");
         let name = self.name("market")?;
         fields.remove("market");
@@ -610,7 +641,7 @@ impl Line<'_> {
             .get(&name)
             .map(|(f, _)| f.clone())
             .unwrap_or_default();
-        let mut fields = self.map.clone();
+        let mut fields = self.value_map();
         fields.remove("type");
         fields.remove("asset");
         merged.extend(fields);
@@ -637,8 +668,8 @@ impl Line<'_> {
         ])?;
         let account = self.account("account", false)?;
         let market = self.market("market")?;
-        let counterparty = match self.map.get("counterparty") {
-            None | Some(Value::Null) => None,
+        let counterparty = match self.lookup("counterparty") {
+            None | Some(Node::Null) => None,
             Some(_) if self.name("counterparty")? == MARKET_ACCOUNT_NAME => None,
             Some(_) => Some(self.account("counterparty", false)?),
         };
@@ -661,7 +692,7 @@ impl Line<'_> {
     }
     /// An optional `ts` on a command moves time (and accrues pools) first.
     fn advance_if_ts(&mut self) -> Result<(), InputError> {
-        if self.map.contains_key("ts") {
+        if self.lookup("ts").is_some() {
             let ts = self.ts("ts")?;
             self.commands.push(Command::Advance { ts });
         }
