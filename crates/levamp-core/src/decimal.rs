@@ -129,11 +129,11 @@ fn parse_general(text: &str) -> Result<i128, ParseError> {
 /// no trailing point (`1.5`, `100`, `-0.000000000001`).
 pub struct Canonical(pub i128);
 
-impl fmt::Display for Canonical {
-    /// Written into a stack buffer, no allocation (outputs print millions).
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Canonical {
+    /// The text, written into `buf` (no allocation: outputs print
+    /// millions).
+    pub fn text(self, buf: &mut [u8; 48]) -> Result<&str, fmt::Error> {
         // Sign, at most 27 integer digits (|i128| < 1.8e38), point, 12 decimals.
-        let mut buf = [0u8; 48];
         let mut at = buf.len();
         let abs = self.0.unsigned_abs();
         let (int, frac) = match u64::try_from(abs) {
@@ -169,8 +169,14 @@ impl fmt::Display for Canonical {
             at -= 1;
             buf[at] = b'-';
         }
-        // Only ASCII digits, '.' and '-' were written.
-        f.write_str(std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)?)
+        // Only ASCII digits, '.' and '-' were written: always UTF-8.
+        std::str::from_utf8(&buf[at..]).map_err(|_| fmt::Error)
+    }
+}
+
+impl fmt::Display for Canonical {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(Canonical(self.0).text(&mut [0; 48])?)
     }
 }
 

@@ -109,7 +109,9 @@ macro_rules! unit {
         impl serde::Serialize for $name {
             /// As an exact decimal string (`"1.5"`).
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                let mut buf = [0; 48];
+                let text = Canonical(self.0).text(&mut buf).map_err(serde::ser::Error::custom)?;
+                s.serialize_str(text)
             }
         }
 

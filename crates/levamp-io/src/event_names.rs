@@ -81,47 +81,57 @@ impl EventNames {
     /// Copies the compact JSON object `raw` to `out` with the names added
     /// (see [`EventNames::write`]).
     fn splice(&self, raw: &[u8], out: &mut Vec<u8>) -> Result<(), serde_json::Error> {
-        // Per open object or array: whether it takes names, and the id
-        // fields met in it so far (index into FIELDS, id).
-        struct Frame {
+        // The objects that take names are at depth 1 (the event) and 2 (a
+        // fill's side): for each, whether it does and its id fields so far.
+        #[derive(Clone, Copy)]
+        struct Level {
             named: bool,
-            ids: Vec<(usize, u64)>,
+            ids: [Option<u64>; FIELDS.len()],
         }
-        let mut frames: Vec<Frame> = Vec::new();
-        // The key just read (its bytes in `raw`), in the innermost frame.
+        let mut levels = [Level {
+            named: false,
+            ids: [None; FIELDS.len()],
+        }; 2];
+        let mut depth = 0usize;
+        // The key just read (its bytes in `raw`), in the innermost object.
         let mut key: &[u8] = b"";
+        // `raw[..copied]` is in `out`.
+        let mut copied = 0;
         let mut i = 0;
         while i < raw.len() {
-            let b = raw[i];
-            match b {
+            match raw[i] {
                 b'"' => {
                     let end = string_end(raw, i);
-                    let is_key = raw.get(end) == Some(&b':');
-                    if is_key {
+                    if raw.get(end) == Some(&b':') {
                         key = &raw[i + 1..end - 1];
                     }
-                    out.extend_from_slice(&raw[i..end]);
                     i = end;
                     continue;
                 }
-                b'{' | b'[' => {
-                    let named = b == b'{'
-                        && match frames.len() {
-                            0 => true,
-                            1 => frames[0].named && (key == b"buyer" || key == b"seller"),
+                open @ (b'{' | b'[') => {
+                    depth += 1;
+                    let named = open == b'{'
+                        && match depth {
+                            1 => true,
+                            2 => levels[0].named && (key == b"buyer" || key == b"seller"),
                             _ => false,
                         };
-                    frames.push(Frame {
-                        named,
-                        ids: Vec::new(),
-                    });
+                    if let Some(level) = levels.get_mut(depth - 1) {
+                        *level = Level {
+                            named,
+                            ids: [None; FIELDS.len()],
+                        };
+                    }
                 }
                 b'}' | b']' => {
-                    if let Some(frame) = frames.pop() {
-                        if frame.named {
-                            self.append_names(&frame.ids, out)?;
+                    if let Some(level) = depth.checked_sub(1).and_then(|d| levels.get(d)) {
+                        if level.named {
+                            out.extend_from_slice(&raw[copied..i]);
+                            copied = i;
+                            self.append_names(&level.ids, out)?;
                         }
                     }
+                    depth = depth.saturating_sub(1);
                 }
                 b'-' | b'0'..=b'9' => {
                     let len = raw[i..]
@@ -137,20 +147,20 @@ impl EventNames {
                         false => None,
                     };
                     let field = FIELDS.iter().position(|(f, _)| f.as_bytes() == key);
-                    if let (Some(frame), Some(field), Some(id)) = (frames.last_mut(), field, id) {
-                        if frame.named {
-                            frame.ids.push((field, id));
+                    let level = depth.checked_sub(1).and_then(|d| levels.get_mut(d));
+                    if let (Some(level), Some(field), Some(id)) = (level, field, id) {
+                        if level.named {
+                            level.ids[field] = Some(id);
                         }
                     }
-                    out.extend_from_slice(number);
                     i += len;
                     continue;
                 }
                 _ => {}
             }
-            out.push(b);
             i += 1;
         }
+        out.extend_from_slice(&raw[copied..]);
         Ok(())
     }
 
@@ -158,20 +168,18 @@ impl EventNames {
     /// the order of [`FIELDS`].
     fn append_names(
         &self,
-        ids: &[(usize, u64)],
+        ids: &[Option<u64>; FIELDS.len()],
         out: &mut Vec<u8>,
     ) -> Result<(), serde_json::Error> {
-        for (index, (field, table)) in FIELDS.iter().enumerate() {
+        for ((field, table), id) in FIELDS.iter().zip(ids) {
             let names = match table {
                 Table::Accounts => &self.accounts,
                 Table::Markets => &self.markets,
                 Table::Assets => &self.assets,
                 Table::Keys => &self.keys,
             };
-            let name = ids
-                .iter()
-                .find(|(f, _)| *f == index)
-                .and_then(|&(_, id)| names.get(usize::try_from(id).ok()?))
+            let name = id
+                .and_then(|id| names.get(usize::try_from(id).ok()?))
                 .filter(|n| !n.is_empty());
             if let Some(name) = name {
                 out.extend_from_slice(b",\"");
