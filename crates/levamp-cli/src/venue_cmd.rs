@@ -4,7 +4,10 @@ use crate::out_file::{OutFile, Spool};
 use crate::{table, Format};
 use anyhow::{Context, Result};
 use levamp_engine::venue::{Venue, MARKET_ACCOUNT_NAME};
-use levamp_io::{conservation_json, state_json, EventNames, OnError, Preset, Run};
+use levamp_io::{
+    account_json, conservation_json, state_json, state_totals, EventNames, OnError, Preset, Run,
+    StateWriteError,
+};
 use serde_json::{json, Value};
 use std::io::{BufWriter, IsTerminal, Write};
 use std::path::Path;
@@ -65,53 +68,76 @@ pub fn run(
     if let Some(f) = state_file.as_mut() {
         f.write_all(levamp_io::save_state(&run.venue)?.as_bytes())?;
     }
-    let state = state_json(&run.venue)?;
+    // What standard output gets is written to a spool first, an account at
+    // a time, so a failure prints nothing and memory stays flat.
     let conservation = conservation_json(&run.venue)?;
+    let json = spool.is_some();
+    let mut out = match spool {
+        Some(spool) => spool,
+        None => Spool::new()?,
+    };
+    match format {
+        Format::Json => write_document_tail(out.writer(), &run, &conservation)?,
+        Format::Table => {
+            let events = count.saturating_sub(1);
+            write_summary(out.writer(), &run.venue, events, &conservation)?
+        }
+    }
     for f in [events_file, state_file].into_iter().flatten() {
         f.commit()?;
     }
-    match (format, spool) {
-        (Format::Json, Some(spool)) => {
-            let skipped: Vec<Value> = run
-                .skipped
-                .iter()
-                .map(|e| json!({"at": e.at, "error": e.message}))
-                .collect();
-            emit_with(|w| {
-                w.write_all(b"{\"events\":[")?;
-                spool.copy_to(w)?;
-                w.write_all(b"]")?;
-                for (key, value) in [
-                    ("state", &state),
-                    ("conservation", &conservation),
-                    ("skipped", &Value::from(skipped)),
-                ] {
-                    write!(w, ",\"{key}\":")?;
-                    serde_json::to_writer(&mut *w, value)?;
-                }
-                w.write_all(b"}\n")
-            })
-        }
-        _ => {
-            for e in &run.skipped {
-                eprintln!("skipped {}", table::escape(&e.to_string()));
-            }
-            print_summary(&run.venue, count.saturating_sub(1), &state, &conservation)
+    if !json {
+        for e in &run.skipped {
+            eprintln!("skipped {}", table::escape(&e.to_string()));
         }
     }
+    emit_with(|w| {
+        if json {
+            w.write_all(b"{\"events\":[")?;
+        }
+        out.copy_to(w)
+    })
+}
+
+/// The JSON document after its events: `state`, `conservation`, `skipped`.
+fn write_document_tail(w: &mut dyn Write, run: &Run, conservation: &Value) -> Result<()> {
+    let skipped: Vec<Value> = run
+        .skipped
+        .iter()
+        .map(|e| json!({"at": e.at, "error": e.message}))
+        .collect();
+    let spooled =
+        |e: std::io::Error| anyhow::Error::from(e).context("cannot write a temporary file");
+    w.write_all(b"],\"state\":").map_err(spooled)?;
+    levamp_io::write_state(&run.venue, w).map_err(|e| match e {
+        StateWriteError::Io(e) => spooled(e),
+        state => anyhow::Error::from(state),
+    })?;
+    for (key, value) in [
+        ("conservation", conservation),
+        ("skipped", &Value::from(skipped)),
+    ] {
+        write!(w, ",\"{key}\":").map_err(spooled)?;
+        serde_json::to_writer(&mut *w, value).map_err(|e| spooled(e.into()))?;
+    }
+    w.write_all(b"}\n").map_err(spooled)
 }
 
 /// Runs `levamp replay`.
 pub fn replay(log: &str, format: Option<Format>) -> Result<()> {
     let text = crate::margin_cmd::read_input(Some(log))?.0;
     let (venue, events) = levamp_io::load_venue(&text).with_context(|| log.to_string())?;
-    let state = state_json(&venue)?;
     let conservation = conservation_json(&venue)?;
     match resolve(format) {
         Format::Json => {
+            let state = state_json(&venue)?;
             print_json(&json!({"events": events, "state": state, "conservation": conservation}))
         }
-        Format::Table => print_summary(&venue, events.saturating_sub(1), &state, &conservation),
+        Format::Table => {
+            let mut out = Vec::new();
+            write_summary(&mut out, &venue, events.saturating_sub(1), &conservation)?;
+            emit_with(|w| w.write_all(&out))
+        }
     }
 }
 
@@ -148,76 +174,88 @@ pub fn emit_with(f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) -> Resul
     }
 }
 
-/// A short human summary: accounts, funds, conservation.
-fn print_summary(venue: &Venue, events: usize, state: &Value, conservation: &Value) -> Result<()> {
-    let mut s = format!("{events} events, venue time {}\n\n", venue.now());
-    s.push_str(&format!(
-        "{:<22} {:>16} {:>8}  {:<40} positions\n",
+/// A short human summary: accounts (a row each, written as it is
+/// computed), funds, conservation.
+fn write_summary(
+    w: &mut dyn Write,
+    venue: &Venue,
+    events: usize,
+    conservation: &Value,
+) -> Result<()> {
+    let written = |e: std::io::Error| anyhow::Error::from(e).context("cannot write the summary");
+    writeln!(w, "{events} events, venue time {}\n", venue.now()).map_err(written)?;
+    writeln!(
+        w,
+        "{:<22} {:>16} {:>8}  {:<40} positions",
         "account", "equity", "HF", "balances"
-    ));
-    for (i, a) in state["accounts"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .enumerate()
-    {
-        let balances: Vec<String> = a["balances"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| format!("{} {v}", table::escape(k)))
-            .collect();
-        let positions: Vec<String> = a["positions"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(|p| {
-                format!(
-                    "{} {} @ {}",
-                    table::escape(p["market"].as_str().unwrap_or("")),
-                    p["size"],
-                    p["entry_price"]
-                )
-            })
-            .collect();
-        let hf = if a["health_factor"].is_null() {
-            "-".to_string()
-        } else {
-            a["health_factor"].to_string()
-        };
-        let id = a["id"].as_str().unwrap_or("");
-        // Account 0 is the venue's own side of every trade and liquidation.
-        let id = if i == 0 && id == MARKET_ACCOUNT_NAME {
-            "market (counterparty)".into()
-        } else {
-            table::escape(id)
-        };
-        s.push_str(&format!(
-            "{:<22} {:>16} {:>8}  {:<40} {}\n",
-            id,
-            a["equity"].to_string(),
-            hf.chars().take(8).collect::<String>(),
-            balances.join(", "),
-            positions.join(", ")
-        ));
+    )
+    .map_err(written)?;
+    let ctx = venue.context();
+    for i in 0..venue.accounts().len() {
+        let a = account_json(venue, &ctx, i)?;
+        writeln!(w, "{}", summary_row(i, &a)).map_err(written)?;
     }
+    let totals = state_totals(venue)?;
     for key in ["insurance_fund", "fees", "bad_debt", "funding_residual"] {
-        if let Some(m) = state[key].as_object().filter(|m| !m.is_empty()) {
+        if let Some(m) = totals
+            .get(key)
+            .and_then(Value::as_object)
+            .filter(|m| !m.is_empty())
+        {
             let parts: Vec<String> = m
                 .iter()
                 .map(|(k, v)| format!("{} {v}", table::escape(k)))
                 .collect();
-            s.push_str(&format!("{key}: {}\n", parts.join(", ")));
+            writeln!(w, "{key}: {}", parts.join(", ")).map_err(written)?;
         }
     }
     let ok = conservation["ok"].as_bool().unwrap_or(false);
-    s.push_str(&format!(
-        "\nconservation: {}\n",
-        if ok {
-            "ok (exact)"
-        } else {
-            "BROKEN — see --format json"
-        }
-    ));
-    emit(&s)
+    let verdict = match ok {
+        true => "ok (exact)",
+        false => "BROKEN — see --format json",
+    };
+    writeln!(w, "\nconservation: {verdict}").map_err(written)
+}
+
+/// Account `i`'s row of the summary, from its `state` entry `a`.
+fn summary_row(i: usize, a: &Value) -> String {
+    let balances: Vec<String> = a["balances"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| format!("{} {v}", table::escape(k)))
+        .collect();
+    let positions: Vec<String> = a["positions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            format!(
+                "{} {} @ {}",
+                table::escape(p["market"].as_str().unwrap_or("")),
+                p["size"],
+                p["entry_price"]
+            )
+        })
+        .collect();
+    let hf = if a["health_factor"].is_null() {
+        "-".to_string()
+    } else {
+        a["health_factor"].to_string()
+    };
+    let id = a["id"].as_str().unwrap_or("");
+    // Account 0 is the venue's own side of every trade and liquidation.
+    let id = if i == 0 && id == MARKET_ACCOUNT_NAME {
+        "market (counterparty)".into()
+    } else {
+        table::escape(id)
+    };
+    format!(
+        "{:<22} {:>16} {:>8}  {:<40} {}",
+        id,
+        a["equity"].to_string(),
+        hf.chars().take(8).collect::<String>(),
+        balances.join(", "),
+        positions.join(", ")
+    )
 }

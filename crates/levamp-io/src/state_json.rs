@@ -23,65 +23,184 @@ fn by_asset(venue: &Venue, pick: impl Fn(usize) -> Base) -> Value {
     Value::Object(m)
 }
 
-/// The `state` object.
-pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
-    let fail = |e: levamp_core::MathError| InputError {
+fn state_error(e: levamp_core::MathError) -> InputError {
+    InputError {
         at: "state".into(),
         message: e.to_string(),
-    };
-    let ctx = venue.context();
-    let mut accounts = Vec::with_capacity(venue.accounts().len());
-    for (i, acc) in venue.accounts().iter().enumerate() {
-        let id = i as u32;
-        let health = account_health(acc, &ctx).map_err(fail)?;
-        let mut balances = Map::new();
-        for h in &acc.collateral {
-            balances.insert(venue.asset_name(h.asset), num(h.amount));
-        }
-        let mut supplied = Map::new();
-        for h in &acc.supplied {
-            supplied.insert(
-                venue.asset_name(h.asset),
-                num(venue.supplied(id, h.asset).map_err(fail)?),
-            );
-        }
-        let mut debts = Map::new();
-        for h in &acc.borrows {
-            debts.insert(
-                venue.asset_name(h.asset),
-                num(venue.debt(id, h.asset).map_err(fail)?),
-            );
-        }
-        let mut positions = Vec::new();
-        for p in &acc.positions {
-            let market = &venue.markets()[p.market as usize];
-            let mark = venue.prices()[market.price as usize];
-            let upnl = p
-                .size
-                .value_at(mark, Round::Floor)
-                .and_then(|v| v.checked_sub(p.cost))
-                .map_err(fail)?;
-            positions.push(json!({
-                "market": market.name,
-                "size": num(p.size),
-                "entry_price": if p.size.is_zero() { Value::Null } else { num(p.entry_price().map_err(fail)?) },
-                "margin_mode": match p.mode { levamp_engine::MarginMode::Cross => "cross", levamp_engine::MarginMode::Isolated => "isolated" },
-                "isolated_margin": num(p.isolated_margin),
-                "unrealized_pnl": num(upnl),
-            }));
-        }
-        accounts.push(json!({
-            "id": acc.id,
-            "balances": balances,
-            "supplied": supplied,
-            "debts": debts,
-            "positions": positions,
-            "health_factor": health.health_factor.map_or(Value::Null, num),
-            "equity": num(health.equity),
-            "maintenance_margin": num(health.maintenance_margin),
-            "liquidatable": health.liquidatable,
-        }));
     }
+}
+
+/// The `state` object.
+pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
+    let ctx = venue.context();
+    let accounts: Vec<Value> = (0..venue.accounts().len())
+        .map(|i| account_json(venue, &ctx, i))
+        .collect::<Result<_, _>>()?;
+    let mut state = state_head(venue);
+    state.insert("accounts".into(), Value::Array(accounts));
+    state.extend(state_totals(venue)?);
+    Ok(Value::Object(state))
+}
+
+/// [`state_json`] written to `w` an account at a time (the same bytes as
+/// serialising it), so memory does not grow with the number of accounts.
+pub fn write_state(venue: &Venue, w: &mut dyn std::io::Write) -> Result<(), StateWriteError> {
+    let tail = state_totals(venue)?;
+    w.write_all(b"{")?;
+    for (key, value) in &state_head(venue) {
+        serde_json::to_writer(&mut *w, key)?;
+        w.write_all(b":")?;
+        serde_json::to_writer(&mut *w, value)?;
+        w.write_all(b",")?;
+    }
+    w.write_all(b"\"accounts\":[")?;
+    let ctx = venue.context();
+    for i in 0..venue.accounts().len() {
+        if i > 0 {
+            w.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *w, &account_json(venue, &ctx, i)?)?;
+    }
+    w.write_all(b"]")?;
+    for (key, value) in &tail {
+        w.write_all(b",")?;
+        serde_json::to_writer(&mut *w, key)?;
+        w.write_all(b":")?;
+        serde_json::to_writer(&mut *w, value)?;
+    }
+    w.write_all(b"}")?;
+    Ok(())
+}
+
+/// Why [`write_state`] failed: the state (an overflow) or the writer.
+#[derive(Debug)]
+pub enum StateWriteError {
+    State(InputError),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for StateWriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StateWriteError::State(e) => e.fmt(f),
+            StateWriteError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for StateWriteError {}
+
+impl From<InputError> for StateWriteError {
+    fn from(e: InputError) -> StateWriteError {
+        StateWriteError::State(e)
+    }
+}
+
+impl From<std::io::Error> for StateWriteError {
+    fn from(e: std::io::Error) -> StateWriteError {
+        StateWriteError::Io(e)
+    }
+}
+
+impl From<serde_json::Error> for StateWriteError {
+    fn from(e: serde_json::Error) -> StateWriteError {
+        StateWriteError::Io(e.into())
+    }
+}
+
+/// The state's entries before `accounts`: `time`, `prices`.
+fn state_head(venue: &Venue) -> Map<String, Value> {
+    let prices = venue.price_keys().iter().zip(venue.prices());
+    let prices = prices.filter(|(_, p)| p.is_positive());
+    let mut head = Map::new();
+    head.insert("time".into(), Value::from(venue.now()));
+    let prices = prices.map(|(k, p)| (k.clone(), num(*p))).collect();
+    head.insert("prices".into(), Value::Object(prices));
+    head
+}
+
+/// Account `i` of the `state` object.
+pub fn account_json(
+    venue: &Venue,
+    ctx: &levamp_engine::MarginContext<'_>,
+    i: usize,
+) -> Result<Value, InputError> {
+    let fail = state_error;
+    let acc = &venue.accounts()[i];
+    let id = i as u32;
+    let health = account_health(acc, ctx).map_err(fail)?;
+    let mut balances = Map::new();
+    for h in &acc.collateral {
+        balances.insert(venue.asset_name(h.asset), num(h.amount));
+    }
+    let mut supplied = Map::new();
+    for h in &acc.supplied {
+        supplied.insert(
+            venue.asset_name(h.asset),
+            num(venue.supplied(id, h.asset).map_err(fail)?),
+        );
+    }
+    let mut debts = Map::new();
+    for h in &acc.borrows {
+        debts.insert(
+            venue.asset_name(h.asset),
+            num(venue.debt(id, h.asset).map_err(fail)?),
+        );
+    }
+    let mut positions = Vec::new();
+    for p in &acc.positions {
+        let market = &venue.markets()[p.market as usize];
+        let mark = venue.prices()[market.price as usize];
+        let upnl = p
+            .size
+            .value_at(mark, Round::Floor)
+            .and_then(|v| v.checked_sub(p.cost))
+            .map_err(fail)?;
+        let entry_price = match p.size.is_zero() {
+            true => Value::Null,
+            false => num(p.entry_price().map_err(fail)?),
+        };
+        let mode = match p.mode {
+            levamp_engine::MarginMode::Cross => "cross",
+            levamp_engine::MarginMode::Isolated => "isolated",
+        };
+        positions.push(Value::Object(object([
+            ("market", Value::from(market.name.as_str())),
+            ("size", num(p.size)),
+            ("entry_price", entry_price),
+            ("margin_mode", Value::from(mode)),
+            ("isolated_margin", num(p.isolated_margin)),
+            ("unrealized_pnl", num(upnl)),
+        ])));
+    }
+    Ok(Value::Object(object([
+        ("id", Value::from(acc.id.as_str())),
+        ("balances", Value::Object(balances)),
+        ("supplied", Value::Object(supplied)),
+        ("debts", Value::Object(debts)),
+        ("positions", Value::Array(positions)),
+        (
+            "health_factor",
+            health.health_factor.map_or(Value::Null, num),
+        ),
+        ("equity", num(health.equity)),
+        ("maintenance_margin", num(health.maintenance_margin)),
+        ("liquidatable", Value::Bool(health.liquidatable)),
+    ])))
+}
+
+/// An object of these entries, in this order (values moved in, where
+/// `json!` would copy a `Value` by serialising it).
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Map<String, Value> {
+    entries
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect()
+}
+
+/// The state's entries after `accounts`: the funds and the pools.
+pub fn state_totals(venue: &Venue) -> Result<Map<String, Value>, InputError> {
+    let fail = state_error;
     let mut pools = Map::new();
     for (i, pool) in venue.pools().iter().enumerate() {
         let Some(pool) = pool else { continue };
@@ -116,16 +235,20 @@ pub fn state_json(venue: &Venue) -> Result<Value, InputError> {
             }),
         );
     }
-    Ok(json!({
-        "time": venue.now(),
-        "prices": venue.price_keys().iter().zip(venue.prices()).filter(|(_, p)| p.is_positive()).map(|(k, p)| (k.clone(), num(*p))).collect::<Map<_, _>>(),
-        "accounts": accounts,
-        "insurance_fund": by_asset(venue, |i| venue.funds()[i].insurance_fund),
-        "fees": by_asset(venue, |i| venue.funds()[i].fees),
-        "bad_debt": by_asset(venue, |i| venue.funds()[i].bad_debt),
-        "funding_residual": by_asset(venue, |i| venue.funds()[i].funding_residual),
-        "pools": pools,
-    }))
+    let funds = venue.funds();
+    Ok(object([
+        (
+            "insurance_fund",
+            by_asset(venue, |i| funds[i].insurance_fund),
+        ),
+        ("fees", by_asset(venue, |i| funds[i].fees)),
+        ("bad_debt", by_asset(venue, |i| funds[i].bad_debt)),
+        (
+            "funding_residual",
+            by_asset(venue, |i| funds[i].funding_residual),
+        ),
+        ("pools", Value::Object(pools)),
+    ]))
 }
 
 /// The `conservation` object: `ok` and each asset's ledger.
