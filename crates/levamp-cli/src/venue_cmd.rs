@@ -66,7 +66,8 @@ pub fn run(
         false => e,
     })?;
     if let Some(f) = state_file.as_mut() {
-        f.write_all(levamp_io::save_state(&run.venue)?.as_bytes())?;
+        // `save_state`'s bytes, streamed.
+        serde_json::to_writer(f.writer(), &run.venue).map_err(|e| f.error(e))?;
     }
     // What standard output gets is written to a spool first, an account at
     // a time, so a failure prints nothing and memory stays flat.
