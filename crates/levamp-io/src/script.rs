@@ -188,7 +188,7 @@ struct Line<'a> {
     commands: Vec<Command>,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
     fn field(&self, key: &str) -> String {
         format!("{}: {key}", self.at)
     }
@@ -201,10 +201,10 @@ impl Line<'_> {
         }
     }
     /// Field `key`, when the line has it.
-    fn lookup(&self, key: &str) -> Option<&Node<'_>> {
+    fn lookup(&self, key: &str) -> Option<&'a Node<'a>> {
         self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
-    fn get(&self, key: &str) -> Result<&Node<'_>, InputError> {
+    fn get(&self, key: &str) -> Result<&'a Node<'a>, InputError> {
         self.lookup(key)
             .map_or_else(|| err(&self.field(key), "required"), Ok)
     }
@@ -217,9 +217,11 @@ impl Line<'_> {
             .collect()
     }
     fn name(&self, key: &str) -> Result<String, InputError> {
-        node_string(self.get(key)?, "")
-            .map(str::to_string)
-            .map_err(self.placed(key))
+        self.text(key).map(str::to_string)
+    }
+    /// [`Line::name`] borrowed from the line.
+    fn text(&self, key: &str) -> Result<&'a str, InputError> {
+        node_string(self.get(key)?, "").map_err(self.placed(key))
     }
     fn raw(&self, key: &str) -> Result<i128, InputError> {
         node_decimal(self.get(key)?, "").map_err(self.placed(key))
@@ -273,10 +275,11 @@ impl Line<'_> {
     }
 
     fn account(&mut self, key: &str, open: bool) -> Result<AccountId, InputError> {
-        let name = self.name(key)?;
-        if let Some(id) = self.run.venue.account_id(&name) {
+        // Known names need no copy.
+        if let Some(id) = self.run.venue.account_id(self.text(key)?) {
             return Ok(id);
         }
+        let name = self.name(key)?;
         if open {
             let id = self.run.venue.accounts().len() as AccountId + self.pending_accounts();
             self.commands.push(Command::OpenAccount { name });
@@ -302,10 +305,11 @@ impl Line<'_> {
     }
 
     fn market(&mut self, key: &str) -> Result<MarketId, InputError> {
-        let name = self.name(key)?;
-        if let Some(id) = self.run.venue.market_id(&name) {
+        // Known names need no copy.
+        if let Some(id) = self.run.venue.market_id(self.text(key)?) {
             return Ok(id);
         }
+        let name = self.name(key)?;
         let Some((fields, def_at)) = self.run.preset.markets.get(&name).cloned() else {
             let known: Vec<&str> = self
                 .run
@@ -339,10 +343,11 @@ impl Line<'_> {
     }
 
     fn asset(&mut self, key: &str) -> Result<AssetId, InputError> {
-        let name = self.name(key)?;
-        if let Some(id) = self.run.venue.asset_id(&name) {
+        // Known names need no copy.
+        if let Some(id) = self.run.venue.asset_id(self.text(key)?) {
             return Ok(id);
         }
+        let name = self.name(key)?;
         let (fields, def_at) = self
             .run
             .preset
@@ -379,10 +384,11 @@ impl Line<'_> {
     }
 
     fn price_key(&mut self, key: &str) -> Result<PriceId, InputError> {
-        let name = self.name(key)?;
-        if let Some(id) = self.run.venue.price_id(&name) {
+        // Known names need no copy.
+        if let Some(id) = self.run.venue.price_id(self.text(key)?) {
             return Ok(id);
         }
+        let name = self.name(key)?;
         self.commands.push(Command::AddPriceKey { name });
         Ok(self.run.venue.prices().len() as PriceId)
     }
@@ -527,7 +533,7 @@ impl Line<'_> {
             }
             "liquidate" => {
                 self.keys(&["type", "liquidator", "account", "market"])?;
-                let liquidator = match self.name("liquidator")?.as_str() {
+                let liquidator = match self.text("liquidator")? {
                     MARKET_ACCOUNT_NAME => levamp_engine::venue::MARKET_ACCOUNT,
                     _ => self.account("liquidator", false)?,
                 };
@@ -670,7 +676,7 @@ impl Line<'_> {
         let market = self.market("market")?;
         let counterparty = match self.lookup("counterparty") {
             None | Some(Node::Null) => None,
-            Some(_) if self.name("counterparty")? == MARKET_ACCOUNT_NAME => None,
+            Some(_) if self.text("counterparty")? == MARKET_ACCOUNT_NAME => None,
             Some(_) => Some(self.account("counterparty", false)?),
         };
         let size = Base::from_raw(self.raw("size")?);

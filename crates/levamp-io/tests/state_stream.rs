@@ -14,8 +14,14 @@ fn check(script: &str, venue: &str) {
 
 #[test]
 fn streamed_state_equals_the_value() {
-    check(include_str!("../../../examples/perp-cascade.jsonl"), "generic");
-    check(include_str!("../../../examples/aave-liquidation.jsonl"), "aave-v3");
+    check(
+        include_str!("../../../examples/perp-cascade.jsonl"),
+        "generic",
+    );
+    check(
+        include_str!("../../../examples/aave-liquidation.jsonl"),
+        "aave-v3",
+    );
     let aave = Run::script(
         include_str!("../../../examples/aave-liquidation.jsonl"),
         Preset::load("aave-v3").unwrap(),
