@@ -172,12 +172,7 @@ impl EventNames {
         out: &mut Vec<u8>,
     ) -> Result<(), serde_json::Error> {
         for ((field, table), id) in FIELDS.iter().zip(ids) {
-            let names = match table {
-                Table::Accounts => &self.accounts,
-                Table::Markets => &self.markets,
-                Table::Assets => &self.assets,
-                Table::Keys => &self.keys,
-            };
+            let names = self.table(*table);
             let name = id
                 .and_then(|id| names.get(usize::try_from(id).ok()?))
                 .filter(|n| !n.is_empty());
@@ -189,6 +184,16 @@ impl EventNames {
             }
         }
         Ok(())
+    }
+
+    /// The names an id field of `table` indexes.
+    fn table(&self, table: Table) -> &[String] {
+        match table {
+            Table::Accounts => &self.accounts,
+            Table::Markets => &self.markets,
+            Table::Assets => &self.assets,
+            Table::Keys => &self.keys,
+        }
     }
 
     fn learn(&mut self, event: &Event) {
@@ -250,12 +255,7 @@ mod tests {
         names.learn(event);
         let name = |names: &EventNames, map: &mut Map<String, Value>| {
             for (field, table) in FIELDS {
-                let list = match table {
-                    Table::Accounts => &names.accounts,
-                    Table::Markets => &names.markets,
-                    Table::Assets => &names.assets,
-                    Table::Keys => &names.keys,
-                };
+                let list = names.table(*table);
                 let found = map
                     .get(*field)
                     .and_then(Value::as_u64)
