@@ -64,18 +64,12 @@ impl EventNames {
         self.learn(event);
         let mut raw = std::mem::take(&mut self.buffer);
         raw.clear();
-        let written = serde_json::to_writer(&mut raw, event).map_err(|e| InputError {
+        let written = serde_json::to_writer(&mut raw, event).and_then(|()| self.splice(&raw, out));
+        self.buffer = raw;
+        written.map_err(|e| InputError {
             at: String::new(),
             message: format!("cannot write an event as JSON: {e}"),
-        });
-        let spliced = written.and_then(|()| {
-            self.splice(&raw, out).map_err(|e| InputError {
-                at: String::new(),
-                message: format!("cannot write an event as JSON: {e}"),
-            })
-        });
-        self.buffer = raw;
-        spliced
+        })
     }
 
     /// Copies the compact JSON object `raw` to `out` with the names added
