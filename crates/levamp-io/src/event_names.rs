@@ -261,7 +261,7 @@ mod tests {
                 }
             }
         };
-        let mut json = crate::event_json(event).unwrap();
+        let mut json = serde_json::to_value(event).unwrap();
         let map = json.as_object_mut().unwrap();
         name(names, map);
         for side in ["buyer", "seller"] {

@@ -32,8 +32,8 @@ pub use preset::{Preset, PRESETS};
 pub use report::{evaluate, AccountReport, PositionReport};
 pub use script::{OnError, Run};
 pub use state_json::{
-    account_json, conservation_json, event_json, load_state, load_venue, parse_events, replay_log,
-    save_state, state_json, state_totals, write_state, StateWriteError,
+    account_json, conservation_json, load_state, load_venue, parse_events, replay_log, save_state,
+    state_json, state_totals, write_state, StateWriteError,
 };
 
 use levamp_core::Price;

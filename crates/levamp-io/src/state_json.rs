@@ -287,14 +287,6 @@ pub fn conservation_json(venue: &Venue) -> Result<Value, InputError> {
     }))
 }
 
-/// One event as a JSON object (amounts as exact decimal strings).
-pub fn event_json(event: &Event) -> Result<Value, InputError> {
-    serde_json::to_value(event).map_err(|e| InputError {
-        at: String::new(),
-        message: format!("cannot write an event as JSON: {e}"),
-    })
-}
-
 /// Parses an event log (JSON Lines); errors name the line.
 pub fn parse_events(text: &str) -> Result<Vec<Event>, InputError> {
     log_lines(text).map(|r| r.map(|(_, e)| e)).collect()
