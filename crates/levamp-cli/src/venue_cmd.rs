@@ -5,7 +5,7 @@ use crate::{table, Format};
 use anyhow::{Context, Result};
 use levamp_engine::venue::{Venue, MARKET_ACCOUNT_NAME};
 use levamp_io::{
-    account_json, conservation_json, state_json, state_totals, EventNames, OnError, Preset, Run,
+    account_json, conservation_json, state_totals, EventNames, OnError, Preset, Run,
     StateWriteError,
 };
 use serde_json::{json, Value};
@@ -129,17 +129,20 @@ pub fn replay(log: &str, format: Option<Format>) -> Result<()> {
     let text = crate::margin_cmd::read_input(Some(log))?.0;
     let (venue, events) = levamp_io::load_venue(&text).with_context(|| log.to_string())?;
     let conservation = conservation_json(&venue)?;
+    // Written to memory first (the log is there already), so a failure
+    // prints nothing; the state an account at a time, not as a tree.
+    let mut out = Vec::new();
     match resolve(format) {
         Format::Json => {
-            let state = state_json(&venue)?;
-            print_json(&json!({"events": events, "state": state, "conservation": conservation}))
+            write!(out, "{{\"events\":{events},\"state\":")?;
+            levamp_io::write_state(&venue, &mut out)?;
+            out.extend_from_slice(b",\"conservation\":");
+            serde_json::to_writer(&mut out, &conservation)?;
+            out.extend_from_slice(b"}\n");
         }
-        Format::Table => {
-            let mut out = Vec::new();
-            write_summary(&mut out, &venue, events.saturating_sub(1), &conservation)?;
-            emit_with(|w| w.write_all(&out))
-        }
+        Format::Table => write_summary(&mut out, &venue, events.saturating_sub(1), &conservation)?,
     }
+    emit_with(|w| w.write_all(&out))
 }
 
 fn resolve(format: Option<Format>) -> Format {
@@ -148,16 +151,6 @@ fn resolve(format: Option<Format>) -> Format {
     } else {
         Format::Json
     })
-}
-
-fn print_json(v: &Value) -> Result<()> {
-    let mut s = serde_json::to_string(v)?;
-    s.push('\n');
-    emit(&s)
-}
-
-fn emit(s: &str) -> Result<()> {
-    emit_with(|w| w.write_all(s.as_bytes()))
 }
 
 /// Writes to standard output through a buffer; a closed pipe is not an error.
