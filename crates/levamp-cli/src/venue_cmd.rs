@@ -72,7 +72,8 @@ pub fn run(
     // What standard output gets is written to a spool first, an account at
     // a time, so a failure prints nothing and memory stays flat.
     let conservation = conservation_json(&run.venue)?;
-    let json = spool.is_some();
+    let json = matches!(format, Format::Json);
+    // The JSON document's spool holds its events already.
     let mut out = match spool {
         Some(spool) => spool,
         None => Spool::new()?,
