@@ -7,16 +7,14 @@
 //! error names the line and the field: `line 7: size: must not be 0`.
 
 use crate::definitions::{parse_asset, parse_market, parse_rules, ASSET_KEYS, MARKET_KEYS};
-use crate::json::{
-    child, did_you_mean, err, known_key_names, node_decimal, node_string, string, InputError,
-};
+use crate::json::{child, did_you_mean, err, node_string, string, InputError};
 use crate::preset::Preset;
 use crate::scan::Node;
 use levamp_core::{Base, Price, Quote, Ratio};
 use levamp_engine::venue::{
     AccountId, Command, Event, TradeOrder, Venue, VenueError, MARKET_ACCOUNT_NAME,
 };
-use levamp_engine::{AssetId, MarginMode, MarketId, PriceId};
+use levamp_engine::{AssetId, MarketId, PriceId};
 use serde_json::{Map, Value};
 use std::borrow::Cow;
 
@@ -189,91 +187,6 @@ struct Line<'a> {
 }
 
 impl<'a> Line<'a> {
-    fn field(&self, key: &str) -> String {
-        format!("{}: {key}", self.at)
-    }
-    /// An error of a value checked without its path (`at` empty), placed
-    /// at field `key`: the path is formatted only when there is an error.
-    fn placed<'k>(&'k self, key: &'k str) -> impl Fn(InputError) -> InputError + 'k {
-        move |e| InputError {
-            at: self.field(key),
-            ..e
-        }
-    }
-    /// Field `key`, when the line has it.
-    fn lookup(&self, key: &str) -> Option<&'a Node<'a>> {
-        self.entries.iter().find(|(k, _)| k == key).map(|(_, v)| v)
-    }
-    fn get(&self, key: &str) -> Result<&'a Node<'a>, InputError> {
-        self.lookup(key)
-            .map_or_else(|| err(&self.field(key), "required"), Ok)
-    }
-    /// The line as a `serde_json` object, for the definition parsers
-    /// (`venue`, `market` and `asset` lines).
-    fn value_map(&self) -> Map<String, Value> {
-        let entries = self.entries.iter();
-        entries
-            .map(|(k, v)| (k.to_string(), v.to_value()))
-            .collect()
-    }
-    fn name(&self, key: &str) -> Result<String, InputError> {
-        self.text(key).map(str::to_string)
-    }
-    /// [`Line::name`] borrowed from the line.
-    fn text(&self, key: &str) -> Result<&'a str, InputError> {
-        node_string(self.get(key)?, "").map_err(self.placed(key))
-    }
-    fn raw(&self, key: &str) -> Result<i128, InputError> {
-        node_decimal(self.get(key)?, "").map_err(self.placed(key))
-    }
-    fn opt_raw(&self, key: &str) -> Result<Option<i128>, InputError> {
-        match self.lookup(key) {
-            None | Some(Node::Null) => Ok(None),
-            Some(v) => node_decimal(v, "").map(Some).map_err(self.placed(key)),
-        }
-    }
-    fn ts(&self, key: &str) -> Result<i64, InputError> {
-        let raw = self.raw(key)?;
-        if raw < 0 || raw % levamp_core::SCALE != 0 {
-            return err(&self.field(key), "must be a whole number of seconds ≥ 0");
-        }
-        i64::try_from(raw / levamp_core::SCALE).or_else(|_| err(&self.field(key), "out of range"))
-    }
-    fn keys(&self, allowed: &[&str]) -> Result<(), InputError> {
-        let keys = self.entries.iter().map(|(k, _)| k.as_ref());
-        known_key_names(keys, "", allowed).map_err(|e| InputError {
-            at: format!("{}: {}", self.at, e.at),
-            message: e.message,
-        })
-    }
-    /// `"max"` or `-1` → `None`.
-    fn amount_or_max(&self, key: &str) -> Result<Option<Base>, InputError> {
-        match self.lookup(key) {
-            None => Ok(None),
-            Some(Node::String(s)) if s == "max" => Ok(None),
-            Some(v) => {
-                let raw = node_decimal(v, "").map_err(self.placed(key))?;
-                if raw == -levamp_core::SCALE {
-                    return Ok(None);
-                }
-                if raw <= 0 {
-                    return err(&self.field(key), "must be > 0, or \"max\" / -1");
-                }
-                Ok(Some(Base::from_raw(raw)))
-            }
-        }
-    }
-    fn positive(&self, key: &str) -> Result<Base, InputError> {
-        let raw = self.raw(key)?;
-        if raw <= 0 {
-            return err(&self.field(key), "must be > 0");
-        }
-        Ok(Base::from_raw(raw))
-    }
-    fn ratio(&self, key: &str) -> Result<Option<Ratio>, InputError> {
-        Ok(self.opt_raw(key)?.map(Ratio::from_raw))
-    }
-
     fn account(&mut self, key: &str, open: bool) -> Result<AccountId, InputError> {
         // Known names need no copy.
         if let Some(id) = self.run.venue.account_id(self.text(key)?) {
@@ -391,23 +304,6 @@ impl<'a> Line<'a> {
         let name = self.name(key)?;
         self.commands.push(Command::AddPriceKey { name });
         Ok(self.run.venue.prices().len() as PriceId)
-    }
-
-    fn mode(&self, key: &str) -> Result<Option<MarginMode>, InputError> {
-        match self.lookup(key) {
-            None | Some(Node::Null) => Ok(None),
-            Some(v) => match node_string(v, "").map_err(self.placed(key))? {
-                "cross" => Ok(Some(MarginMode::Cross)),
-                "isolated" => Ok(Some(MarginMode::Isolated)),
-                other => err(
-                    &self.field(key),
-                    format!(
-                        "must be \"cross\" or \"isolated\", found {}",
-                        crate::json::quote(other)
-                    ),
-                ),
-            },
-        }
     }
 
     fn build(&mut self, kind: &str, first: bool) -> Result<(), InputError> {
@@ -713,5 +609,6 @@ fn unreachable_kind(kind: &str) -> Result<(), InputError> {
     )
 }
 
+mod fields;
 #[cfg(test)]
 mod tests;
